@@ -89,8 +89,9 @@ Status chacha20_xor(const Key32& key, const ByteArray<12>& nonce, uint8_t* buf, 
 // Holds chaining key ck, handshake hash h and the cipher key k with its nonce n.
 class SymmetricState {
  public:
-  // InitializeSymmetric with the protocol name; h = SHA256(name) (names are 32 bytes in SSU2),
-  // ck = h. Then the caller MixHash()es the prologue etc. as the spec says.
+  // InitializeSymmetric with the protocol name: h = SHA256(name) when the name is longer than
+  // 32 bytes (SSU2's and NTCP2's are), otherwise the name zero-padded to 32 bytes; ck = h.
+  // Then the caller MixHash()es the prologue etc. as the spec says.
   explicit SymmetricState(std::string_view protocol_name);
   SymmetricState() = default;
 
@@ -102,6 +103,7 @@ class SymmetricState {
   Result<Bytes> decrypt_and_hash(ByteSpan ciphertext);
   // Split(): (k_ab, k_ba) = HKDF(ck, "", "", 2 outputs) — SSU2 uses its own info strings
   // for the data phase, so callers mostly use ck() directly.
+  KeyPair32 split() const;
 
   const Key32& ck() const { return ck_; }
   const Hash32& h() const { return h_; }
