@@ -1,0 +1,76 @@
+#include "transport/nat/context.hpp"
+
+namespace ssu2::nat {
+
+Context::Context(LocalIdentity l, Config c, RandomSource rng)
+    : local(std::move(l)),
+      cfg(c),
+      // Twice the skew plus a margin: a replay still carrying an acceptable timestamp is
+      // always inside the filter's memory.
+      nonces(Millis{(2 * int64_t(c.max_skew_s) + 60) * 1000}, 4 * c.max_active * 64),
+      rng_(rng ? std::move(rng) : RandomSource([](MutByteSpan s) { crypto::random_bytes(s); })) {}
+
+void Context::learn_peer(PeerInfo p) {
+  auto it = peers_.find(p.hash);
+  if (it != peers_.end()) {
+    it->second = std::move(p);
+    return;
+  }
+  if (peers_.size() >= cfg.max_known_peers) {
+    // Forget a router we have no session with; if all have sessions, refuse the newcomer.
+    for (auto i = peers_.begin(); i != peers_.end(); ++i) {
+      if (!sessions_.count(i->first)) {
+        peers_.erase(i);
+        break;
+      }
+    }
+    if (peers_.size() >= cfg.max_known_peers) {
+      ++counters.limit;
+      return;
+    }
+  }
+  peers_.emplace(p.hash, std::move(p));
+}
+
+const PeerInfo* Context::peer(const RouterHash& h) const {
+  auto it = peers_.find(h);
+  return it == peers_.end() ? nullptr : &it->second;
+}
+
+const Endpoint* Context::session(const RouterHash& h) const {
+  auto it = sessions_.find(h);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
+uint32_t Context::random_u32() {
+  uint8_t b[4];
+  rng_(MutByteSpan(b, 4));
+  return load_be32(b);
+}
+
+uint32_t Context::random_nonzero_u32() {
+  for (;;)
+    if (uint32_t v = random_u32()) return v;
+}
+
+uint64_t Context::random_nonzero_u64() {
+  for (;;) {
+    uint8_t b[8];
+    rng_(MutByteSpan(b, 8));
+    if (uint64_t v = load_be64(b)) return v;
+  }
+}
+
+bool Context::fresh(uint32_t ts, const Now& now) const {
+  const int64_t d = int64_t(ts) - int64_t(now.unix_s);
+  return d <= int64_t(cfg.max_skew_s) && d >= -int64_t(cfg.max_skew_s);
+}
+
+std::vector<Action> Context::take_actions() {
+  std::vector<Action> out(std::make_move_iterator(actions_.begin()),
+                          std::make_move_iterator(actions_.end()));
+  actions_.clear();
+  return out;
+}
+
+}  // namespace ssu2::nat
