@@ -1,0 +1,103 @@
+// Alice's side of the SSU2 handshake, sans-IO.
+//
+//   [no token] TokenRequest -> Retry(token) -> SessionRequest -> SessionCreated
+//   -> SessionConfirmed (fragmented if our RouterInfo does not fit) -> first Data from Bob
+//
+// Drive it with start(), on_datagram() for every datagram from the peer's address, and
+// on_timer() at next_deadline(); after each call send take_outgoing(). When done() the
+// handshake either failed() or take_session() yields the SessionContext.
+//
+// Alice switches to the data phase only when a Data packet from Bob decrypts with the
+// data-phase keys (normally the ACK of Session Confirmed); until then Session Confirmed is
+// retransmitted, and a duplicate Session Created (Bob did not get it) triggers an
+// immediate resend.
+#pragma once
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "transport/crypto/crypto.hpp"
+#include "transport/handshake/config.hpp"
+#include "transport/handshake/outcome.hpp"
+#include "transport/handshake/retransmit.hpp"
+#include "transport/handshake/session_context.hpp"
+
+namespace ssu2::handshake {
+
+class OutboundHandshake {
+ public:
+  enum class State : uint8_t {
+    idle,
+    token_request_sent,
+    session_request_sent,
+    session_confirmed_sent,
+    established,
+    failed,
+  };
+
+  // `token`: from the TokenCache (skips Token Request) or nullopt.
+  OutboundHandshake(Config cfg, std::shared_ptr<const LocalIdentity> local, RemoteRouter remote,
+                    std::optional<Token> token, RandomFn rng = default_random());
+
+  void start(TimePoint now, uint32_t wall_s);
+  void on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from, ByteSpan datagram);
+  void on_timer(TimePoint now, uint32_t wall_s);
+
+  std::vector<Datagram> take_outgoing();
+  std::optional<TimePoint> next_deadline() const;
+
+  State state() const { return state_; }
+  bool done() const { return state_ == State::established || state_ == State::failed; }
+  const std::optional<Failed>& failed() const { return failed_; }
+  // The session, once (moves it out).
+  std::optional<SessionContext> take_session();
+
+  // Destination Connection ID of Bob's packets to us (for the socket's demux table).
+  uint64_t our_conn_id() const { return src_conn_id_; }
+  uint64_t their_conn_id() const { return dest_conn_id_; }
+  const RemoteRouter& remote() const { return remote_; }
+  const HandshakeStats& stats() const { return stats_; }
+  // Number of datagrams Session Confirmed was split into (1 if it fit).
+  size_t session_confirmed_fragments() const { return confirmed_fragments_; }
+
+ private:
+  void send_token_request(TimePoint now, uint32_t wall_s);
+  void send_session_request(TimePoint now, uint32_t wall_s, uint64_t token);
+  bool try_retry(TimePoint now, uint32_t wall_s, ByteSpan dgram);
+  bool try_session_created(TimePoint now, uint32_t wall_s, ByteSpan dgram);
+  bool try_data(ByteSpan dgram);
+  Status send_session_confirmed(TimePoint now, const crypto::PublicKey32& bob_ephemeral);
+  void fail(Failure f, std::optional<wire::TerminationReason> peer = std::nullopt);
+  void emit(const Bytes& pkt);
+  size_t ip_overhead() const { return (remote_.address.v6 ? 40 : 20) + 8; }
+
+  Config cfg_;
+  std::shared_ptr<const LocalIdentity> local_;
+  RemoteRouter remote_;
+  std::optional<Token> initial_token_;
+  uint64_t request_token_ = 0;  // token in the Session Request in flight
+  RandomFn rng_;
+  uint16_t mtu_;
+
+  State state_ = State::idle;
+  uint64_t src_conn_id_ = 0;   // ours
+  uint64_t dest_conn_id_ = 0;  // Bob's
+  TimePoint deadline_{0};
+  Retransmit resend_;
+  std::vector<Datagram> out_;
+
+  crypto::SymmetricState noise_;
+  crypto::X25519Keys ephemeral_;
+  crypto::Key32 created_header_key_;
+  crypto::Key32 confirmed_header_key_;
+  Bytes session_created_raw_;  // to recognise Bob's retransmissions
+  std::optional<wire::DataPhaseKeys> data_keys_;
+  size_t confirmed_fragments_ = 0;
+
+  SessionContext ctx_;
+  std::optional<SessionContext> result_;
+  std::optional<Failed> failed_;
+  HandshakeStats stats_;
+};
+
+}  // namespace ssu2::handshake

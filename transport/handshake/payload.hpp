@@ -1,0 +1,44 @@
+// The handshake's view of SSU2 Noise payloads, on top of the block codec
+// (transport/ssu2/blocks.hpp): builds the payloads the handshake sends and collects the
+// blocks it reads. Data-phase blocks (I2NP, relay, peer test, ...) are ignored here; the
+// session core owns those.
+#pragma once
+#include <optional>
+
+#include "transport/common/bytes.hpp"
+#include "transport/common/result.hpp"
+#include "transport/handshake/types.hpp"
+#include "transport/ssu2/blocks.hpp"
+
+namespace ssu2::handshake::payload {
+
+wire::Endpoint to_wire(const Endpoint& ep);
+std::optional<Endpoint> from_wire(const wire::Endpoint& ep);
+
+// Blocks common to the handshake payloads. Each append returns false only if a block
+// could not be encoded (which would be a local bug).
+bool date_time(Bytes& out, uint32_t wall_s);
+bool address(Bytes& out, const Endpoint& ep);
+bool new_token(Bytes& out, const Token& t);
+bool relay_tag_request(Bytes& out);
+bool termination(Bytes& out, wire::TerminationReason reason);
+bool router_info(Bytes& out, ByteSpan ri, bool gzipped);
+bool padding(Bytes& out, size_t len);
+
+// What a handshake message carried.
+struct Parsed {
+  std::optional<uint32_t> date_time;
+  std::optional<Endpoint> address;
+  std::optional<Token> new_token;
+  std::optional<uint32_t> relay_tag;
+  std::optional<uint32_t> first_packet_number;
+  bool relay_tag_requested = false;
+  std::optional<wire::TerminationReason> termination;
+  std::optional<wire::RouterInfoBlock> router_info;
+  bool router_info_first = false;  // the RouterInfo block was the first block
+  bool has_ack = false;
+};
+// Parses with the block codec's receive rules (bounds, sizes, padding last) and collects.
+Result<Parsed> parse(ByteSpan in);
+
+}  // namespace ssu2::handshake::payload

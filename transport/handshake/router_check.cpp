@@ -1,0 +1,67 @@
+#include "transport/handshake/router_check.hpp"
+
+#include "transport/i2p/gzip.hpp"
+
+namespace ssu2::handshake {
+
+namespace {
+
+// An address Alice can be reached (or identified) by over SSU2: style SSU2, or an SSU
+// address carrying SSU2 options, with version 2 and both keys.
+bool is_ssu2_candidate(const i2p::RouterAddress& a) {
+  if (!a.is_ssu2() && a.transport != "SSU") return false;
+  return a.supports_version("2");
+}
+
+}  // namespace
+
+std::variant<CheckedRouter, Failure> check_router_info(const wire::RouterInfoBlock& block,
+                                                       const crypto::PublicKey32& static_key,
+                                                       const Config& cfg,
+                                                       const LocalIdentity& local,
+                                                       uint32_t wall_s) {
+  Bytes inflated;
+  ByteSpan data{block.data};
+  if (block.gzip()) {
+    auto z = i2p::gzip_decompress(data, i2p::kMaxRouterInfoSize);
+    if (!z) return Failure::bad_router_info;
+    inflated = std::move(*z);
+    data = ByteSpan{inflated};
+  }
+  auto parsed = i2p::RouterInfo::parse(data);
+  if (!parsed) return Failure::bad_router_info;
+  auto ri = std::make_shared<i2p::RouterInfo>(std::move(*parsed));
+  if (!ri->verify()) return Failure::bad_router_info;
+
+  // A missing netId means the main network (2), as I2P routers assume.
+  uint32_t net = ri->net_id().value_or(2);
+  if (net != cfg.net_id) return Failure::wrong_net_id;
+
+  // A RouterInfo published further in the future than the allowed skew: Alice's clock (or
+  // the RouterInfo) is wrong.
+  if (ri->published / 1000 > uint64_t(wall_s) + cfg.max_clock_skew_s) return Failure::clock_skew;
+
+  const i2p::RouterAddress* match = nullptr;
+  for (const auto& a : ri->addresses) {
+    if (!is_ssu2_candidate(a)) continue;
+    auto s = a.static_key();
+    if (s && *s == static_key) {
+      match = &a;
+      break;
+    }
+  }
+  if (!match) return Failure::static_key_mismatch;
+  auto ik = match->intro_key();
+  if (!ik) return Failure::bad_router_info;
+
+  if (ri->hash() == local.router_hash) return Failure::router_not_accepted;
+  if (cfg.accept_router && !cfg.accept_router(*ri)) return Failure::router_not_accepted;
+
+  CheckedRouter out;
+  out.intro_key = crypto::Key32(*ik);
+  out.mtu = match->mtu().value_or(0);
+  out.router_info = std::move(ri);
+  return out;
+}
+
+}  // namespace ssu2::handshake

@@ -1,0 +1,29 @@
+// Bob's checks of the RouterInfo Alice sends in Session Confirmed (ssu2.rst Session
+// Confirmed notes): well-formed and signed, our network, an SSU2 address whose published
+// static key `s` is the key Alice proved in the handshake (SEED-NOTES defect 14), a sane
+// publication date, and the caller's acceptance policy.
+#pragma once
+#include <memory>
+#include <variant>
+
+#include "transport/crypto/crypto.hpp"
+#include "transport/handshake/config.hpp"
+#include "transport/i2p/router_info.hpp"
+#include "transport/ssu2/blocks.hpp"
+
+namespace ssu2::handshake {
+
+struct CheckedRouter {
+  std::shared_ptr<const i2p::RouterInfo> router_info;
+  crypto::Key32 intro_key;  // i of the matching SSU2 address
+  uint16_t mtu = 0;         // its mtu option, 0 if absent
+};
+
+// `static_key`: the s Alice sent in Session Confirmed part 1.
+std::variant<CheckedRouter, Failure> check_router_info(const wire::RouterInfoBlock& block,
+                                                       const crypto::PublicKey32& static_key,
+                                                       const Config& cfg,
+                                                       const LocalIdentity& local,
+                                                       uint32_t wall_s);
+
+}  // namespace ssu2::handshake
