@@ -1,1 +1,256 @@
-int main() { return 0; }
+// ssu2ctl: talks to a node's introspection actor (CAF remote_actor), or inspects a
+// RouterInfo file offline.
+//   ssu2ctl [--node HOST:PORT] [--json] [--tls] status|sessions|session HASH|metrics|
+//           connect FILE|send HASH N SIZE|disconnect HASH
+//   ssu2ctl routerinfo FILE
+#include <iomanip>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <nlohmann/json.hpp>
+
+#ifdef SSU2D_HAVE_CAF_OPENSSL
+#include <caf/openssl/all.hpp>
+#endif
+
+#include "actors/support/key_store.hpp"
+#include "actors/support/router_info_json.hpp"
+#include "messages/messages.hpp"
+
+namespace po = boost::program_options;
+using nlohmann::json;
+using namespace ssu2d;
+
+namespace {
+
+constexpr auto kTimeout = std::chrono::seconds(10);
+
+json to_json(const session_info& s) {
+  return {{"peer", to_string(s.peer)},       {"remote", s.remote},
+          {"state", s.state},                {"established_ms_ago", s.established_ms_ago},
+          {"i2np_in", s.i2np_in},            {"i2np_out", s.i2np_out}};
+}
+
+json to_json(const node_status& s) {
+  return {{"router_hash", to_string(s.hash)},   {"addresses", s.addresses},
+          {"control", s.control},               {"uptime_ms", s.uptime_ms},
+          {"sessions", s.sessions},             {"pending_handshakes", s.pending_handshakes},
+          {"datagrams_in", s.datagrams_in},     {"datagrams_out", s.datagrams_out},
+          {"datagrams_unknown", s.datagrams_unknown}, {"version", s.version}};
+}
+
+void print_status(const node_status& s) {
+  auto row = [](const std::string& k, const std::string& v) {
+    std::cout << std::left << std::setw(20) << k << v << "\n";
+  };
+  row("router hash", to_string(s.hash));
+  std::string addrs;
+  for (auto& a : s.addresses) addrs += (addrs.empty() ? "" : ", ") + a;
+  row("addresses", addrs);
+  row("control", s.control);
+  row("uptime", std::to_string(s.uptime_ms / 1000) + " s");
+  row("sessions", std::to_string(s.sessions));
+  row("pending handshakes", std::to_string(s.pending_handshakes));
+  row("datagrams in/out", std::to_string(s.datagrams_in) + " / " + std::to_string(s.datagrams_out));
+  row("datagrams unknown", std::to_string(s.datagrams_unknown));
+  row("version", s.version);
+}
+
+void print_sessions(const std::vector<session_info>& l) {
+  std::cout << std::left << std::setw(66) << "PEER" << std::setw(24) << "REMOTE" << std::setw(13)
+            << "STATE" << std::setw(10) << "AGE(s)" << std::setw(10) << "I2NP IN" << "I2NP OUT\n";
+  for (auto& s : l)
+    std::cout << std::left << std::setw(66) << to_string(s.peer) << std::setw(24) << s.remote
+              << std::setw(13) << s.state << std::setw(10) << s.established_ms_ago / 1000
+              << std::setw(10) << s.i2np_in << s.i2np_out << "\n";
+  if (l.empty()) std::cout << "(no sessions)\n";
+}
+
+int routerinfo_offline(const std::string& file, bool as_json) {
+  std::string err;
+  auto bytes = read_file(file, 64 * 1024, &err);
+  if (!bytes) {
+    std::cerr << "ssu2ctl: " << err << "\n";
+    return 1;
+  }
+  auto ri = ssu2::i2p::RouterInfo::parse(ssu2::ByteSpan(bytes->data(), bytes->size()));
+  if (!ri) {
+    std::cerr << "ssu2ctl: " << file << ": not a RouterInfo (" << ssu2::to_string(ri.error().code)
+              << ": " << ri.error().what << ")\n";
+    return 1;
+  }
+  // The readable form is the same JSON, indented: RouterInfos are nested structures.
+  std::cout << router_info_to_json(*ri).dump(as_json ? -1 : 2) << "\n";
+  return 0;
+}
+
+bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = s.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  try {
+    int p = std::stoi(s.substr(colon + 1));
+    if (p < 1 || p > 65535) return false;
+    port = uint16_t(p);
+  } catch (...) {
+    return false;
+  }
+  return !host.empty();
+}
+
+int fail(const caf::error& e) {
+  std::cerr << "ssu2ctl: " << render_node_error(e) << "\n";
+  return 1;
+}
+
+// Sends one request and prints the reply; the reply type decides the printer.
+int run_command(caf::actor_system& sys, const caf::actor& node, const std::vector<std::string>& a,
+                bool as_json) {
+  caf::scoped_actor self{sys};
+  int rc = 0;
+  auto on_error = [&](caf::error& e) { rc = fail(e); };
+  const std::string& cmd = a[0];
+  auto need = [&](size_t n) {
+    if (a.size() != n) throw std::invalid_argument(cmd + " takes " + std::to_string(n - 1) + " argument(s)");
+  };
+  if (cmd == "status") {
+    need(1);
+    self->request(node, kTimeout, status_atom::value).receive(
+        [&](node_status& s) { as_json ? void(std::cout << to_json(s).dump() << "\n") : print_status(s); },
+        on_error);
+  } else if (cmd == "sessions") {
+    need(1);
+    self->request(node, kTimeout, sessions_atom::value).receive(
+        [&](session_list& l) {
+          if (!as_json) return print_sessions(l.sessions);
+          json out = json::array();
+          for (auto& s : l.sessions) out.push_back(to_json(s));
+          std::cout << out.dump() << "\n";
+        },
+        on_error);
+  } else if (cmd == "session") {
+    need(2);
+    self->request(node, kTimeout, session_atom::value, a[1]).receive(
+        [&](session_info& s) { as_json ? void(std::cout << to_json(s).dump() << "\n") : print_sessions({s}); },
+        on_error);
+  } else if (cmd == "metrics") {
+    need(1);
+    self->request(node, kTimeout, metrics_atom::value).receive(
+        [&](std::string& text) {
+          if (as_json) std::cout << json{{"metrics", text}}.dump() << "\n";
+          else std::cout << text;
+        },
+        on_error);
+  } else if (cmd == "connect") {
+    need(2);
+    self->request(node, kTimeout, connect_atom::value, a[1]).receive(
+        [&](bool ok) { std::cout << (as_json ? json{{"ok", ok}}.dump() : std::string("connecting")) << "\n"; },
+        on_error);
+  } else if (cmd == "send") {
+    need(4);
+    auto n = uint32_t(std::stoul(a[2])), size = uint32_t(std::stoul(a[3]));
+    self->request(node, kTimeout, send_test_atom::value, a[1], n, size).receive(
+        [&](uint32_t sent) { std::cout << (as_json ? json{{"sent", sent}}.dump() : "sent " + std::to_string(sent)) << "\n"; },
+        on_error);
+  } else if (cmd == "disconnect") {
+    need(2);
+    self->request(node, kTimeout, disconnect_atom::value, a[1]).receive(
+        [&](bool ok) { std::cout << (as_json ? json{{"ok", ok}}.dump() : std::string("disconnecting")) << "\n"; },
+        on_error);
+  } else {
+    throw std::invalid_argument("unknown command \"" + cmd + "\"");
+  }
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description desc(
+      "usage: ssu2ctl [options] status|sessions|session HASH|metrics|connect FILE|\n"
+      "               send HASH N SIZE|disconnect HASH|routerinfo FILE\noptions");
+  desc.add_options()
+      ("help,h", "show this help")
+      ("node,n", po::value<std::string>()->default_value("127.0.0.1:12346"), "node control HOST:PORT")
+      ("json,j", "print JSON instead of a table")
+      ("tls", "connect with TLS (CAF OpenSSL module)")
+      ("tls-ca", po::value<std::string>(), "with --tls: CA (or self-signed) PEM that signed "
+                                           "the node's control.cert")
+      ("tls-cert", po::value<std::string>(), "with --tls: our client certificate (PEM)")
+      ("tls-key", po::value<std::string>(), "with --tls: our client private key (PEM)")
+      ("command", po::value<std::vector<std::string>>(), "command and arguments");
+  po::positional_options_description pos;
+  pos.add("command", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "ssu2ctl: " << e.what() << "\n";
+    return 2;
+  }
+  if (vm.count("help") || !vm.count("command")) {
+    std::cout << desc << "\n";
+    return vm.count("help") ? 0 : 2;
+  }
+  auto args = vm["command"].as<std::vector<std::string>>();
+  bool as_json = vm.count("json") > 0;
+  if (args[0] == "routerinfo") {
+    if (args.size() != 2) {
+      std::cerr << "ssu2ctl: routerinfo takes 1 argument\n";
+      return 2;
+    }
+    return routerinfo_offline(args[1], as_json);
+  }
+
+  std::string host;
+  uint16_t port = 0;
+  if (!split_host_port(vm["node"].as<std::string>(), host, port)) {
+    std::cerr << "ssu2ctl: --node must be HOST:PORT\n";
+    return 2;
+  }
+  bool tls = vm.count("tls") > 0;
+  caf::actor_system_config cfg;
+  register_messages(cfg);
+  cfg.load<caf::io::middleman>();
+  cfg.set("logger.console", caf::atom("none"));
+#ifdef SSU2D_HAVE_CAF_OPENSSL
+  if (tls) {
+    cfg.load<caf::openssl::manager>();
+    // CAF 0.17 authenticates both ends once any certificate setting is present: the node's
+    // certificate is checked against --tls-ca and we must present our own certificate.
+    // Without any of them it would try an anonymous cipher, which a node with a
+    // certificate refuses.
+    if (vm.count("tls-ca")) cfg.openssl_cafile = vm["tls-ca"].as<std::string>();
+    if (vm.count("tls-cert")) cfg.openssl_certificate = vm["tls-cert"].as<std::string>();
+    if (vm.count("tls-key")) cfg.openssl_key = vm["tls-key"].as<std::string>();
+  }
+#endif
+  caf::actor_system sys{cfg};
+  caf::expected<caf::actor> node = caf::error{};
+  if (tls) {
+#ifdef SSU2D_HAVE_CAF_OPENSSL
+    node = caf::openssl::remote_actor(sys, host, port);
+#else
+    std::cerr << "ssu2ctl: built without TLS support\n";
+    return 2;
+#endif
+  } else {
+    node = sys.middleman().remote_actor(host, port);
+  }
+  if (!node) {
+    std::cerr << "ssu2ctl: cannot reach node at " << host << ":" << port << ": "
+              << render_node_error(node.error()) << "\n";
+    return 1;
+  }
+  try {
+    return run_command(sys, *node, args, as_json);
+  } catch (const std::exception& e) {
+    std::cerr << "ssu2ctl: " << e.what() << "\n";
+    return 2;
+  }
+}

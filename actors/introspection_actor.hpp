@@ -1,0 +1,46 @@
+// The introspection (control) actor, published with the middleman on control.host:port and
+// queried by ssu2ctl through remote_actor.
+//
+// Requests (dynamic, atoms from messages.hpp; hashes travel as text, hex or I2P base64):
+//   (status_atom)                         -> node_status
+//   (sessions_atom)                       -> session_list
+//   (session_atom, std::string hash)      -> session_info | error unknown_session/bad_request
+//   (metrics_atom)                        -> std::string (Prometheus text)
+//   (connect_atom, std::string ri_file)   -> error not_available (handshake actor missing)
+//   (send_test_atom, std::string hash, uint32 count, uint32 size)
+//                                         -> error not_available (session actor missing)
+//   (disconnect_atom, std::string hash)   -> bool | error unknown_session/bad_request
+#pragma once
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/support/metrics.hpp"
+#include "messages/messages.hpp"
+
+namespace ssu2d {
+
+struct IntrospectionOptions {
+  router_hash hash;
+  std::vector<std::string> addresses;  // SSU2 listen endpoints, as text
+  std::string control;                 // our own control endpoint, as text (filled at publish)
+  caf::actor socket;                   // may be null
+  caf::actor manager;                  // may be null
+  std::shared_ptr<MetricsRegistry> metrics;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::string version = "ssu2d 0.1.0";
+};
+
+caf::actor spawn_introspection_actor(caf::actor_system& sys, IntrospectionOptions opts);
+
+// Publishes `actor` on host:port (0 = ephemeral) with the middleman, or with CAF's OpenSSL
+// module when tls is true (the system must have loaded caf::openssl::manager and been given
+// the certificate and key). Returns the bound port.
+caf::expected<uint16_t> publish_introspection(caf::actor_system& sys, const caf::actor& actor,
+                                              const std::string& host, uint16_t port, bool tls);
+
+}  // namespace ssu2d

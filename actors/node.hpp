@@ -1,0 +1,64 @@
+// The one place that composes a node: keys, our RouterInfo, the UDP socket actor, the
+// subsystem manager, the new-inbound handler and the published introspection actor.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/support/config.hpp"
+#include "actors/support/metrics.hpp"
+#include "messages/messages.hpp"
+#include "transport/i2p/router_info.hpp"
+#include "transport/i2p/router_keys.hpp"
+
+namespace ssu2d {
+
+// Registers messages and loads the middleman (and CAF's OpenSSL module with the
+// certificate/key when control.tls is set). Call before constructing the actor_system.
+void configure_actor_system(caf::actor_system_config& cfg, const NodeConfig& nc);
+
+class Node {
+ public:
+  Node(caf::actor_system& sys, NodeConfig cfg);
+  ~Node();
+
+  // Loads or creates keys, opens the sockets, spawns and publishes the actors.
+  // Returns "" on success or a one-line error.
+  std::string start();
+  // Tells every actor to exit and unpublishes the control actor. Idempotent.
+  void stop();
+
+  const router_hash& hash() const { return hash_; }
+  uint16_t control_port() const { return control_port_; }
+  uint16_t metrics_http_port() const { return http_.port(); }
+  const std::vector<endpoint>& ssu2_endpoints() const { return endpoints_; }
+  const std::shared_ptr<MetricsRegistry>& metrics() const { return metrics_; }
+  caf::actor socket() const { return socket_; }
+  caf::actor manager() const { return manager_; }
+  caf::actor introspection() const { return introspection_; }
+
+ private:
+  std::string open_sockets(std::vector<struct UdpSocket>& out);
+
+  caf::actor_system& sys_;
+  NodeConfig cfg_;
+  std::shared_ptr<MetricsRegistry> metrics_ = std::make_shared<MetricsRegistry>();
+  std::optional<ssu2::i2p::RouterKeys> keys_;
+  std::shared_ptr<const ssu2::i2p::RouterInfo> router_info_;
+  router_hash hash_;
+  std::vector<endpoint> endpoints_;
+  uint16_t control_port_ = 0;
+  MetricsHttpServer http_;
+  caf::actor socket_, manager_, inbound_, introspection_;
+  bool stopped_ = false;
+};
+
+// Runs a node until SIGINT or SIGTERM; returns the process exit code (0 on a clean stop,
+// 1 when the node could not start). Blocks the two signals in every thread and waits for
+// them with sigwait, so shutdown runs in normal context, not in a signal handler.
+int run_node(const NodeConfig& cfg);
+
+}  // namespace ssu2d

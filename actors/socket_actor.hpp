@@ -1,0 +1,69 @@
+// The UDP socket actor: owns one or two real non-blocking UDP sockets (IPv4 and/or IPv6).
+// A reader thread receives datagrams, unmasks the destination connection ID with our intro
+// key and hands them to the actor, which demultiplexes them:
+//   conn id registered      -> that actor            (inbound_atom, datagram)
+//   source address registered (Session Created / Retry fallback, see ssu2.rst
+//                             "Header Encryption": those use the sender's intro key)
+//                           -> that actor
+//   otherwise               -> the new-inbound handler, or counted as unknown when none.
+// Sends: (send_atom, send_request) -> sendto; EAGAIN queues the datagram and retries on a
+// short timer; any other failure or a full queue is reported back to the sender as
+// (send_failed_atom, send_failure). A failed send is never fatal and never silent.
+//
+// Protocol (all dynamic, atoms from messages.hpp):
+//   (register_atom, uint64 conn_id, actor)  -> bool         entry added/replaced
+//   (unregister_atom, uint64 conn_id)       -> bool         entry existed
+//   (register_ep_atom, endpoint, actor)     -> bool
+//   (unregister_ep_atom, endpoint)          -> bool
+//   (send_atom, send_request)               -> (nothing; failures reported)
+//   (local_endpoints_atom)                  -> std::vector<endpoint>
+//   (socket_stats_atom)                     -> socket_stats
+// Registered actors are monitored: when one terminates, all its entries are removed.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/support/metrics.hpp"
+#include "messages/messages.hpp"
+#include "transport/common/bytes.hpp"
+#include "transport/crypto/crypto.hpp"
+#include "transport/ssu2/header.hpp"
+
+namespace ssu2d {
+
+// Shortest datagram that can be SSU2: 16-byte short header + 8-byte minimum payload +
+// 16-byte MAC (ssu2.rst: "all packet payloads are a minimum of 8 bytes").
+inline constexpr size_t kMinSsu2Packet = ssu2::wire::kMinPacketLen;
+// Largest datagram read; anything bigger is counted as truncated and dropped.
+inline constexpr size_t kMaxDatagram = 2048;
+
+// Unmasks the destination connection ID (first 8 header bytes) with k_header_1 = our intro
+// key (ssu2::wire::peek_dest_conn_id: mask = ChaCha20(key, iv = packet[len-24 .. len-12),
+// 8 zero bytes), big-endian as the spec defines the field). nullopt for packets too short to
+// be SSU2. The one place the socket decides how to read the demux key.
+std::optional<uint64_t> peek_dest_conn_id(ssu2::ByteSpan packet,
+                                          const ssu2::crypto::Key32& intro_key);
+
+struct UdpSocket {
+  int fd = -1;
+  endpoint local;  // the bound address (port resolved when 0 was asked)
+};
+// Opens a non-blocking UDP socket bound to host:port (numeric IPv4 or IPv6, port 0 =
+// ephemeral). On failure returns false and a one-line error.
+bool open_udp(const std::string& host, uint16_t port, UdpSocket& out, std::string& error);
+
+struct SocketOptions {
+  std::vector<UdpSocket> sockets;         // ownership moves to the actor
+  ssu2::crypto::Key32 intro_key;          // our k_header_1 for inbound packets
+  caf::actor new_inbound;                 // unknown conn ids; may be null
+  std::shared_ptr<MetricsRegistry> metrics;  // may be null (a private registry is used)
+  size_t send_queue_limit = 4096;
+};
+
+caf::actor spawn_socket_actor(caf::actor_system& sys, SocketOptions opts);
+
+}  // namespace ssu2d

@@ -1,0 +1,49 @@
+// The subsystem manager: the node's table of connected routers.
+// Sessions tell it when they are established or closed and hand it every inbound I2NP
+// message; anyone routes outbound I2NP through it to the right session actor.
+// I2NP bytes here are one message with the 9-byte short header (as carried in SSU2 I2NP
+// blocks, i2np.rst "Short header").
+//
+// Protocol (dynamic, atoms from messages.hpp):
+//   (established_atom, router_hash, actor session, std::string remote) -> bool
+//        the session is monitored; its entry goes when it sends closed or terminates
+//   (closed_atom, router_hash, std::string reason)          -> bool  (entry existed)
+//   (i2np_atom, i2np_message)                               inbound from a session;
+//        a DatabaseLookup for our own hash is answered with a DatabaseStore of our
+//        RouterInfo; everything is forwarded to listeners as (i2np_atom, i2np_message)
+//   (route_atom, i2np_message)   -> bool, or error no_session   outbound; the session gets
+//        (deliver_atom, std::vector<uint8_t> bytes)
+//   (listen_atom, actor)                                    subscribe to inbound I2NP
+//   (sessions_atom)              -> session_list
+//   (session_atom, router_hash)  -> session_info, or error unknown_session
+//   (disconnect_atom, router_hash) -> bool, or error unknown_session; the session gets
+//        (disconnect_atom)
+#pragma once
+#include <memory>
+
+#include <caf/all.hpp>
+
+#include "actors/support/metrics.hpp"
+#include "messages/messages.hpp"
+#include "transport/i2p/router_info.hpp"
+
+namespace ssu2d {
+
+struct SubsystemOptions {
+  router_hash local_hash;
+  // Our RouterInfo for DatabaseStore replies; null = lookups for us are not answered.
+  std::shared_ptr<const ssu2::i2p::RouterInfo> local_router_info;
+  std::shared_ptr<MetricsRegistry> metrics;  // may be null
+  size_t max_sessions = 512;
+};
+
+caf::actor spawn_subsystem_manager(caf::actor_system& sys, SubsystemOptions opts);
+
+// Builds the reply to an inbound DatabaseLookup when it asks for `local` and wants the
+// answer sent straight back to the peer that asked (no reply tunnel). Returns the reply
+// (short-header I2NP) or nullopt when the message is not such a lookup. Exposed for tests.
+std::optional<std::vector<uint8_t>> answer_lookup_for_us(
+    const i2np_message& in, const router_hash& local, const ssu2::i2p::RouterInfo* our_ri,
+    uint64_t now_unix_ms);
+
+}  // namespace ssu2d

@@ -1,0 +1,70 @@
+// Node configuration: JSON, the embedded default (config/default.json) with a user file merged
+// over it. Every key of the user file must exist in the default and have the same JSON type;
+// values are range-checked after merging. Errors are one line naming the key path, e.g.
+//   config: unknown key "ssu2.prot"
+//   config: "ssu2.port" must be an integer 1..65535
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ssu2d {
+
+struct NodeConfig {
+  std::string data_dir;
+  int net_id = 2;
+  struct Ssu2 {
+    std::string host;       // IPv4 listen address ("" = no IPv4 socket)
+    uint16_t port = 0;
+    std::string ipv6_host;  // IPv6 listen address ("" = no IPv6 socket)
+    int mtu = 1500;
+  } ssu2;
+  struct Peers {
+    std::vector<std::string> router_infos;  // RouterInfo files to connect to
+    std::string netdb_dir;                  // folder of routerInfo-*.dat files
+  } peers;
+  struct Limits {
+    int max_sessions = 512;
+    int max_pending_handshakes = 128;
+    int send_queue = 4096;  // datagrams the socket holds while the kernel buffer is full
+  } limits;
+  struct Log {
+    std::string level = "info";
+  } log;
+  struct Control {
+    std::string host;
+    uint16_t port = 0;  // 0 = pick an ephemeral port (logged at start)
+    bool tls = false;
+    std::string cert, key;  // PEM files, required when tls is true
+    std::string ca;         // PEM CA file that client certificates must chain to (CAF's
+                            // OpenSSL module authenticates both ends when a cert is set)
+  } control;
+  struct Metrics {
+    uint16_t http_port = 0;  // 0 = no HTTP endpoint (metrics still via ssu2ctl)
+  } metrics;
+};
+
+struct ConfigResult {
+  std::optional<NodeConfig> config;
+  nlohmann::json merged;  // the effective JSON (for --print-config style output)
+  std::string error;      // one line, empty on success
+  bool ok() const { return config.has_value(); }
+};
+
+// The embedded default as JSON text.
+const char* default_config_text();
+// Parses and validates the embedded default alone.
+ConfigResult load_default_config();
+// Merges the user JSON text over the default, then validates.
+ConfigResult load_config_text(const std::string& user_json);
+// Reads a file and calls load_config_text; a missing file is an error naming the path.
+ConfigResult load_config_file(const std::string& path);
+
+// Recursive merge: objects merge key by key, anything else in `over` replaces `base`.
+// Exposed for tests.
+void merge_json(nlohmann::json& base, const nlohmann::json& over);
+
+}  // namespace ssu2d

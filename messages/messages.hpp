@@ -1,0 +1,193 @@
+// Every typed message and atom that crosses an actor boundary in ssu2d (CAF 0.17).
+// Types that may cross the network (introspection) are registered in register_messages();
+// both ssu2d and ssu2ctl call it so the names match on the wire.
+#pragma once
+#include <array>
+#include <ostream>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+namespace ssu2d {
+
+// ---- atoms ------------------------------------------------------------------
+// socket actor
+using datagram_atom = caf::atom_constant<caf::atom("dgram")>;      // reader thread -> socket
+using send_atom = caf::atom_constant<caf::atom("send")>;           // anyone -> socket
+using send_failed_atom = caf::atom_constant<caf::atom("sendfail")>;  // socket -> sender
+using register_atom = caf::atom_constant<caf::atom("register")>;   // conn id -> actor
+using unregister_atom = caf::atom_constant<caf::atom("unreg")>;
+using register_ep_atom = caf::atom_constant<caf::atom("regep")>;   // fallback by source address
+using unregister_ep_atom = caf::atom_constant<caf::atom("unregep")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;         // socket self-timer
+using local_endpoints_atom = caf::atom_constant<caf::atom("localeps")>;
+using socket_stats_atom = caf::atom_constant<caf::atom("sockstats")>;
+using inbound_atom = caf::atom_constant<caf::atom("inbound")>;     // socket -> session/handler
+// subsystem manager
+using established_atom = caf::atom_constant<caf::atom("estab")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using i2np_atom = caf::atom_constant<caf::atom("i2np")>;            // session -> manager (in)
+using route_atom = caf::atom_constant<caf::atom("route")>;          // anyone -> manager (out)
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;      // manager -> session
+using listen_atom = caf::atom_constant<caf::atom("listen")>;        // subscribe to inbound I2NP
+// introspection (remote)
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using sessions_atom = caf::atom_constant<caf::atom("sessions")>;
+using session_atom = caf::atom_constant<caf::atom("session")>;
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
+using connect_atom = caf::atom_constant<caf::atom("connect")>;
+using send_test_atom = caf::atom_constant<caf::atom("sendtest")>;
+using disconnect_atom = caf::atom_constant<caf::atom("disconn")>;
+
+// ---- plain data ---------------------------------------------------------------
+// A UDP peer address. host is a numeric IPv4 or IPv6 address (no names, no brackets).
+struct endpoint {
+  std::string host;
+  uint16_t port = 0;
+  bool operator==(const endpoint& o) const { return port == o.port && host == o.host; }
+  bool operator<(const endpoint& o) const {
+    return host < o.host || (host == o.host && port < o.port);
+  }
+};
+std::string to_string(const endpoint& ep);  // "1.2.3.4:5" or "[::1]:5"
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, endpoint& x) {
+  return f(caf::meta::type_name("endpoint"), x.host, x.port);
+}
+
+// A received datagram. conn_id is the destination connection ID after unmasking with our
+// intro key (0 when the packet was too short to carry one).
+struct datagram {
+  endpoint from;
+  std::vector<uint8_t> bytes;
+  uint64_t conn_id = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, datagram& x) {
+  return f(caf::meta::type_name("datagram"), x.from, x.bytes, x.conn_id);
+}
+
+// A datagram to send. The socket reports a failure back with send_failed_atom.
+struct send_request {
+  endpoint to;
+  std::vector<uint8_t> bytes;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_request& x) {
+  return f(caf::meta::type_name("send_request"), x.to, x.bytes);
+}
+
+// Why a send did not go out: errno of the last attempt and a short reason.
+struct send_failure {
+  endpoint to;
+  int32_t error_code = 0;
+  std::string reason;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_failure& x) {
+  return f(caf::meta::type_name("send_failure"), x.to, x.error_code, x.reason);
+}
+
+// SHA-256 of a RouterIdentity.
+struct router_hash {
+  std::array<uint8_t, 32> bytes{};
+  bool operator==(const router_hash& o) const { return bytes == o.bytes; }
+  bool operator<(const router_hash& o) const { return bytes < o.bytes; }
+};
+std::string to_string(const router_hash& h);              // lowercase hex, 64 chars
+bool parse_router_hash(const std::string& text, router_hash& out);  // hex (64) or I2P base64 (44)
+inline std::ostream& operator<<(std::ostream& os, const router_hash& h) { return os << to_string(h); }
+inline std::ostream& operator<<(std::ostream& os, const endpoint& e) { return os << to_string(e); }
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, router_hash& x) {
+  return f(caf::meta::type_name("router_hash"), x.bytes);
+}
+
+// An I2NP message (full header + body) to or from a peer router.
+struct i2np_message {
+  router_hash peer;
+  std::vector<uint8_t> bytes;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, i2np_message& x) {
+  return f(caf::meta::type_name("i2np_message"), x.peer, x.bytes);
+}
+
+// ---- introspection replies ------------------------------------------------------
+struct session_info {
+  router_hash peer;
+  std::string remote;      // endpoint text, may be empty if unknown
+  std::string state;       // "established", "terminating", ...
+  uint64_t established_ms_ago = 0;
+  uint64_t i2np_in = 0;    // I2NP messages received through the manager
+  uint64_t i2np_out = 0;   // I2NP messages routed to the session
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_info& x) {
+  return f(caf::meta::type_name("session_info"), x.peer, x.remote, x.state,
+           x.established_ms_ago, x.i2np_in, x.i2np_out);
+}
+
+struct session_list {
+  std::vector<session_info> sessions;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_list& x) {
+  return f(caf::meta::type_name("session_list"), x.sessions);
+}
+
+struct node_status {
+  router_hash hash;
+  std::vector<std::string> addresses;  // SSU2 UDP endpoints we listen on
+  std::string control;                 // control endpoint
+  uint64_t uptime_ms = 0;
+  uint64_t sessions = 0;
+  uint64_t pending_handshakes = 0;
+  uint64_t datagrams_in = 0;
+  uint64_t datagrams_out = 0;
+  uint64_t datagrams_unknown = 0;  // dropped: too short / undecryptable / no handler
+  std::string version;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  return f(caf::meta::type_name("node_status"), x.hash, x.addresses, x.control, x.uptime_ms,
+           x.sessions, x.pending_handshakes, x.datagrams_in, x.datagrams_out,
+           x.datagrams_unknown, x.version);
+}
+
+// Counters the socket actor reports (also exported as metrics).
+struct socket_stats {
+  uint64_t datagrams_in = 0;
+  uint64_t datagrams_out = 0;
+  uint64_t unknown = 0;
+  uint64_t registered = 0;  // conn id entries
+  uint64_t send_eagain = 0;
+  uint64_t send_errors = 0;
+  uint64_t queued = 0;      // sends waiting for the socket to drain
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, socket_stats& x) {
+  return f(caf::meta::type_name("socket_stats"), x.datagrams_in, x.datagrams_out, x.unknown,
+           x.registered, x.send_eagain, x.send_errors, x.queued);
+}
+
+// ---- errors -------------------------------------------------------------------------
+// Errors the node reports to control clients; they cross the network as caf::error with
+// category "ssu2d" and a text context.
+enum class node_errc : uint8_t {
+  not_available = 1,  // the transport for this request is not implemented yet
+  unknown_session,    // no session with that router
+  bad_request,        // malformed argument (hash, file)
+  no_session,         // outbound I2NP for a router we are not connected to
+};
+caf::error make_error(node_errc code, std::string text);
+std::string render_node_error(const caf::error& err);  // "unknown_session: ..." for any error
+
+// Registers every message type above under a stable name (call before constructing the
+// actor_system, in every process that talks to a node).
+void register_messages(caf::actor_system_config& cfg);
+
+}  // namespace ssu2d

@@ -1,0 +1,93 @@
+#define BOOST_TEST_MODULE node_config
+#include <boost/test/unit_test.hpp>
+
+#include "actors/support/config.hpp"
+
+using namespace ssu2d;
+
+BOOST_AUTO_TEST_CASE(default_parses_with_documented_values) {
+  auto r = load_default_config();
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.error);
+  const auto& c = *r.config;
+  BOOST_TEST(c.net_id == 2);
+  BOOST_TEST(c.ssu2.host == "127.0.0.1");
+  BOOST_TEST(c.ssu2.port == 12345);
+  BOOST_TEST(c.ssu2.mtu == 1500);
+  BOOST_TEST(c.ssu2.ipv6_host.empty());
+  BOOST_TEST(c.peers.router_infos.empty());
+  BOOST_TEST(c.limits.max_sessions == 512);
+  BOOST_TEST(c.limits.max_pending_handshakes == 128);
+  BOOST_TEST(c.log.level == "info");
+  BOOST_TEST(c.control.port == 12346);
+  BOOST_TEST(!c.control.tls);
+  BOOST_TEST(c.metrics.http_port == 0);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_keys_are_rejected_with_their_path) {
+  BOOST_TEST(load_config_text(R"({"ssu2":{"prot":1}})").error ==
+             "config: unknown key \"ssu2.prot\"");
+  BOOST_TEST(load_config_text(R"({"datadir":"x"})").error == "config: unknown key \"datadir\"");
+  BOOST_TEST(load_config_text(R"({"control":{"tls":false,"extra":{"a":1}}})").error ==
+             "config: unknown key \"control.extra\"");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types_and_ranges_name_the_key) {
+  const std::string port_msg = "config: \"ssu2.port\" must be an integer 1..65535";
+  BOOST_TEST(load_config_text(R"({"ssu2":{"port":"12345"}})").error == port_msg);
+  BOOST_TEST(load_config_text(R"({"ssu2":{"port":70000}})").error == port_msg);
+  BOOST_TEST(load_config_text(R"({"ssu2":{"port":0}})").error == port_msg);
+  BOOST_TEST(load_config_text(R"({"ssu2":{"port":1.5}})").error == port_msg);
+  BOOST_TEST(load_config_text(R"({"ssu2":{"mtu":1000}})").error ==
+             "config: \"ssu2.mtu\" must be an integer 1280..1500");
+  BOOST_TEST(load_config_text(R"({"log":{"level":5}})").error ==
+             "config: \"log.level\" must be a string, not a number");
+  BOOST_TEST(load_config_text(R"({"ssu2":5})").error ==
+             "config: \"ssu2\" must be an object, not a number");
+  BOOST_TEST(load_config_text(R"({"peers":{"router_infos":["a",3]}})").error ==
+             "config: \"peers.router_infos[1]\" must be a string");
+  BOOST_TEST(load_config_text(R"({"log":{"level":"loud"}})").error.rfind(
+                 "config: \"log.level\" must be one of", 0) == 0);
+  BOOST_TEST(load_config_text(R"({"control":{"tls":true}})").error ==
+             "config: \"control.cert\" is required when \"control.tls\" is true");
+}
+
+BOOST_AUTO_TEST_CASE(errors_are_one_line) {
+  for (const char* bad : {R"({"ssu2":{"prot":1}})", R"({"ssu2":{"port":"x"}})", "{not json",
+                          "[1,2]"}) {
+    auto r = load_config_text(bad);
+    BOOST_TEST(!r.ok());
+    BOOST_TEST(!r.error.empty());
+    BOOST_TEST(r.error.find('\n') == std::string::npos);
+    BOOST_TEST(r.error.rfind("config: ", 0) == 0);
+  }
+  BOOST_TEST(load_config_text("[1,2]").error == "config: file must be a JSON object");
+  BOOST_TEST(load_config_file("/nonexistent/ssu2d.json").error ==
+             "config: cannot read file \"/nonexistent/ssu2d.json\"");
+}
+
+BOOST_AUTO_TEST_CASE(user_values_merge_over_the_default) {
+  auto r = load_config_text(R"({
+    "ssu2": {"port": 23456, "ipv6_host": "::1"},
+    "peers": {"router_infos": ["a.dat", "b.dat"]},
+    "log": {"level": "debug"},
+    "control": {"tls": true, "cert": "c.pem", "key": "k.pem"}
+  })");
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.error);
+  const auto& c = *r.config;
+  BOOST_TEST(c.ssu2.port == 23456);
+  BOOST_TEST(c.ssu2.host == "127.0.0.1");  // untouched sibling keeps the default
+  BOOST_TEST(c.ssu2.ipv6_host == "::1");
+  BOOST_TEST(c.ssu2.mtu == 1500);
+  BOOST_TEST((c.peers.router_infos == std::vector<std::string>{"a.dat", "b.dat"}));
+  BOOST_TEST(c.log.level == "debug");
+  BOOST_TEST(c.control.tls);
+  BOOST_TEST(c.control.cert == "c.pem");
+  BOOST_TEST(c.control.port == 12346);
+  BOOST_TEST(r.merged["ssu2"]["port"] == 23456);
+}
+
+BOOST_AUTO_TEST_CASE(merge_json_recurses_into_objects_only) {
+  auto base = nlohmann::json::parse(R"({"a":{"x":1,"y":2},"l":[1,2],"s":"v"})");
+  merge_json(base, nlohmann::json::parse(R"({"a":{"y":3},"l":[9],"n":true})"));
+  BOOST_TEST(base == nlohmann::json::parse(R"({"a":{"x":1,"y":3},"l":[9],"s":"v","n":true})"));
+}

@@ -1,0 +1,143 @@
+#define BOOST_TEST_MODULE node_introspection
+#include <boost/test/unit_test.hpp>
+
+#include "actors/introspection_actor.hpp"
+#include "actors/subsystem_manager.hpp"
+
+using namespace ssu2d;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kWait = 10s;  // bound for network round trips; never a timing assertion
+
+router_hash hash_of(uint8_t fill) {
+  router_hash h;
+  h.bytes.fill(fill);
+  return h;
+}
+
+// Server side: manager + introspection published on 127.0.0.1:0. Client side: a second
+// actor system in the same process, so every reply really crosses the middleman and is
+// serialized with the registered message types.
+struct Fixture {
+  caf::actor_system_config server_cfg, client_cfg;
+  std::unique_ptr<caf::actor_system> server, client;
+  std::shared_ptr<MetricsRegistry> metrics = std::make_shared<MetricsRegistry>();
+  caf::actor manager, introspection, remote;
+  uint16_t port = 0;
+
+  Fixture() {
+    for (auto* c : {&server_cfg, &client_cfg}) {
+      register_messages(*c);
+      c->load<caf::io::middleman>();
+      c->set("logger.console", caf::atom("none"));
+    }
+    server = std::make_unique<caf::actor_system>(server_cfg);
+    client = std::make_unique<caf::actor_system>(client_cfg);
+
+    SubsystemOptions mo;
+    mo.local_hash = hash_of(0x11);
+    mo.metrics = metrics;
+    manager = spawn_subsystem_manager(*server, mo);
+    IntrospectionOptions io;
+    io.hash = hash_of(0x11);
+    io.addresses = {"127.0.0.1:4567"};
+    io.manager = manager;
+    io.metrics = metrics;
+    introspection = spawn_introspection_actor(*server, io);
+    auto p = publish_introspection(*server, introspection, "127.0.0.1", 0, false);
+    if (!p) BOOST_FAIL("publish: " + server->render(p.error()));
+    port = *p;
+    BOOST_REQUIRE(port != 0);
+    auto r = client->middleman().remote_actor("127.0.0.1", port);
+    if (!r) BOOST_FAIL("remote_actor: " + client->render(r.error()));
+    remote = *r;
+  }
+  ~Fixture() {
+    server->middleman().unpublish(introspection, port);
+    caf::anon_send_exit(introspection, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);
+  }
+
+  // One request from the client system; returns the reply or the error.
+  template <class T, class... Ts>
+  std::pair<T, caf::error> ask(Ts... xs) {
+    caf::scoped_actor self{*client};
+    std::pair<T, caf::error> out;
+    bool done = false;
+    self->request(remote, kWait, xs...)
+        .receive([&](T& v) { out.first = std::move(v); done = true; },
+                 [&](caf::error& e) { out.second = std::move(e); done = true; });
+    BOOST_REQUIRE(done);
+    return out;
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(status_through_remote_actor, Fixture) {
+  auto [s, err] = ask<node_status>(status_atom::value);
+  BOOST_REQUIRE(!err);
+  BOOST_TEST(to_string(s.hash) == std::string(64, '1'));
+  BOOST_TEST((s.addresses == std::vector<std::string>{"127.0.0.1:4567"}));
+  BOOST_TEST(s.sessions == 0u);
+  BOOST_TEST(s.version.find("ssu2d") == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(sessions_follow_the_manager_table, Fixture) {
+  caf::scoped_actor local{*server};
+  auto session = caf::actor_cast<caf::actor>(local);
+  auto peer = hash_of(0xab);
+  local->request(manager, kWait, established_atom::value, peer, session,
+                 std::string("10.0.0.2:9000"))
+      .receive([](bool ok) { BOOST_TEST(ok); }, [](caf::error&) { BOOST_FAIL("established"); });
+
+  auto [list, e1] = ask<session_list>(sessions_atom::value);
+  BOOST_REQUIRE(!e1);
+  BOOST_REQUIRE(list.sessions.size() == 1u);
+  BOOST_TEST(list.sessions[0].peer == peer);
+  BOOST_TEST(list.sessions[0].remote == "10.0.0.2:9000");
+  BOOST_TEST(list.sessions[0].state == "established");
+
+  auto [one, e2] = ask<session_info>(session_atom::value, to_string(peer));
+  BOOST_REQUIRE(!e2);
+  BOOST_TEST(one.peer == peer);
+
+  auto [st, e3] = ask<node_status>(status_atom::value);
+  BOOST_TEST(st.sessions == 1u);
+
+  auto [text, e4] = ask<std::string>(metrics_atom::value);
+  BOOST_TEST(text.find("ssu2_connected_routers 1\n") != std::string::npos);
+
+  // disconnect reaches the session actor
+  auto [ok, e5] = ask<bool>(disconnect_atom::value, to_string(peer));
+  BOOST_REQUIRE(!e5);
+  BOOST_TEST(ok);
+  bool told = false;
+  local->receive([&](disconnect_atom) { told = true; }, caf::after(kWait) >> [] {});
+  BOOST_TEST(told);
+
+  // closed removes it
+  local->request(manager, kWait, closed_atom::value, peer, std::string("test"))
+      .receive([](bool existed) { BOOST_TEST(existed); }, [](caf::error&) { BOOST_FAIL("closed"); });
+  auto [after, e6] = ask<session_list>(sessions_atom::value);
+  BOOST_TEST(after.sessions.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(errors_cross_the_network_with_their_codes, Fixture) {
+  auto [r1, unknown] = ask<session_info>(session_atom::value, std::string(64, 'c'));
+  BOOST_TEST(unknown.code() == uint8_t(node_errc::unknown_session));
+  BOOST_TEST(render_node_error(unknown).rfind("unknown_session", 0) == 0u);
+
+  auto [r2, bad] = ask<session_info>(session_atom::value, std::string("xyz"));
+  BOOST_TEST(bad.code() == uint8_t(node_errc::bad_request));
+
+  auto [r3, na] = ask<bool>(connect_atom::value, std::string("/tmp/ri.dat"));
+  BOOST_TEST(na.code() == uint8_t(node_errc::not_available));
+  BOOST_TEST(render_node_error(na).rfind("not_available: connect", 0) == 0u);
+
+  auto [r4, na2] = ask<uint32_t>(send_test_atom::value, std::string(64, 'a'), uint32_t(1),
+                                 uint32_t(100));
+  BOOST_TEST(na2.code() == uint8_t(node_errc::not_available));
+}
