@@ -1,0 +1,285 @@
+#define BOOST_TEST_MODULE session_defects
+#include <boost/test/unit_test.hpp>
+
+// One test per defect listed in SEED-NOTES.md that concerns the data-phase session.
+// Defect 14 (SessionConfirmed static key vs RouterInfo `s`) belongs to the handshake.
+
+#include "session_harness.hpp"
+
+using namespace harness;
+
+namespace {
+const DirectionKeys& alice_send() {
+  static const DirectionKeys k = context(true, TimePoint{0}).send;
+  return k;
+}
+const DirectionKeys& bob_send() {
+  static const DirectionKeys k = context(false, TimePoint{0}).send;
+  return k;
+}
+uint32_t exp_s(TimePoint now, uint32_t ttl = 60) {
+  return uint32_t((kUnixStartMs + uint64_t(now.count())) / 1000 + ttl);
+}
+// Runs B's timers until its ACK deadline passed and returns what it sent.
+std::vector<OutDatagram> b_output_after(Pair& p, Millis d) {
+  auto out = p.b.take_datagrams();
+  p.b.on_timer(p.now + d);
+  for (auto& x : p.b.take_datagrams()) out.push_back(std::move(x));
+  return out;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(defect_1_bad_packets_are_counted_never_asserted) {
+  Pair p;
+  Bytes garbage(100, 0x5a);
+  p.b.on_datagram(p.now, garbage, kAddrA);
+  p.b.on_datagram(p.now, Bytes(10, 1), kAddrA);
+  // right header keys, wrong AEAD key
+  DirectionKeys wrong = alice_send();
+  wrong.k_data = key(99);
+  p.b.on_datagram(p.now, seal(wrong, 0xB, 3, {wire::DateTimeBlock{1}, wire::PaddingBlock{4}}), kAddrA);
+  // authenticated but the block framing is broken (size runs past the end)
+  {
+    Bytes pl{3, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7};
+    wire::ShortHeader h{0xB, 4, 6, {}};
+    Bytes pkt(16 + pl.size() + 16);
+    wire::encode_to(h, pkt.data());
+    std::copy(pl.begin(), pl.end(), pkt.begin() + 16);
+    BOOST_REQUIRE(crypto::aead_encrypt(alice_send().k_data, 4, ByteSpan(pkt.data(), 16), pkt.data() + 16, pl.size()));
+    BOOST_REQUIRE(wire::protect_short(pkt, alice_send().k_header_1, alice_send().k_header_2));
+    p.b.on_datagram(p.now, pkt, kAddrA);
+  }
+  // a retransmitted Session Confirmed (type 2, packet 0, its own header key)
+  DirectionKeys confirmed = alice_send();
+  confirmed.k_header_2 = key(7);
+  p.b.take_datagrams();
+  p.b.on_datagram(p.now, seal(confirmed, 0xB, 0, {wire::PaddingBlock{40}}, false, 2), kAddrA);
+  auto& m = p.b.metrics();
+  BOOST_TEST(m.dropped("wrong connection id") + m.dropped("bad header") + m.dropped("unexpected message type") >= 1u);
+  BOOST_TEST(m.dropped("too short") == 1u);
+  BOOST_TEST(m.dropped("aead failure") == 1u);
+  BOOST_TEST(m.dropped("malformed payload") == 1u);
+  BOOST_TEST(m.session_confirmed_retransmits == 1u);
+  BOOST_TEST(acks(p.b.take_datagrams(), bob_send(), 0));  // answered with an ACK of packet 0
+  BOOST_TEST((p.b.state() == DataSession::State::active));
+}
+
+BOOST_AUTO_TEST_CASE(defect_2_relay_and_path_only_packets_are_acked) {
+  // Each kind alone in its own session, so that no other packet causes the ACK.
+  std::vector<std::vector<wire::Block>> packets = {
+      {wire::RelayTagRequestBlock{}, wire::PaddingBlock{5}},
+      {wire::PathResponseBlock{Bytes(8, 1)}},
+      {wire::PathChallengeBlock{Bytes(8, 2)}},
+  };
+  for (auto& blocks : packets) {
+    Pair p;
+    p.b.take_datagrams();
+    p.b.on_timer(p.now + Millis{50});  // the ACK of Session Confirmed goes out first
+    p.b.take_datagrams();
+    p.b.on_datagram(p.now + Millis{60}, seal(alice_send(), 0xB, 5, blocks), kAddrA);
+    auto out = p.b.take_datagrams();
+    p.b.on_timer(p.now + Millis{60} + RemoteAckManager::kMaxNormalDelay);
+    for (auto& d : p.b.take_datagrams()) out.push_back(std::move(d));
+    BOOST_TEST(acks(out, bob_send(), 5));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(defect_3_router_info_alone_is_acked_and_kept_for_the_next_packet) {
+  Pair p;
+  wire::RouterInfoBlock ri;
+  ri.data = Bytes(50, 0x42);
+  p.b.on_datagram(p.now, seal(alice_send(), 0xB, 5, {ri}), kAddrA);
+  p.b.on_datagram(p.now, seal(alice_send(), 0xB, 6, {wire::RelayTagRequestBlock{}, wire::PaddingBlock{5}}), kAddrA);
+  auto out = b_output_after(p, Millis{150});
+  BOOST_TEST(acks(out, bob_send(), 5));
+  auto blocks = p.b.take_control_blocks();
+  BOOST_REQUIRE(blocks.size() == 2u);
+  BOOST_TEST(std::holds_alternative<wire::RouterInfoBlock>(blocks[0]));  // arrives first
+  BOOST_TEST(std::holds_alternative<wire::RelayTagRequestBlock>(blocks[1]));
+}
+
+BOOST_AUTO_TEST_CASE(defect_4_termination_is_answered_with_termination_received) {
+  Pair p;
+  p.b.on_datagram(p.now, seal(alice_send(), 0xB, 5, {wire::TerminationBlock{3, wire::TerminationReason::IdleTimeout, {}}}), kAddrA);
+  auto out = p.b.take_datagrams();
+  std::optional<wire::TerminationReason> replied;
+  for (auto& d : out)
+    if (auto o = open(d.bytes, bob_send()))
+      for (auto& b : o->blocks)
+        if (auto* t = std::get_if<wire::TerminationBlock>(&b)) replied = t->reason;
+  BOOST_REQUIRE(replied);
+  BOOST_TEST((*replied == wire::TerminationReason::TerminationReceived));
+  auto ev = p.b.take_events();
+  BOOST_REQUIRE(!ev.empty());
+  BOOST_TEST((ev[0].reason == wire::TerminationReason::IdleTimeout));
+  BOOST_TEST(ev[0].by_peer);
+}
+
+BOOST_AUTO_TEST_CASE(defect_5_resends_are_not_postponed_and_happen_with_a_full_window) {
+  Pair p;
+  TimePoint t0 = p.now;
+  for (uint32_t i = 0; i < 30; ++i) p.a.queue_message(t0, message(i, 1000, t0), i);
+  auto first = p.a.take_datagrams();
+  BOOST_TEST(first.size() == 16u);  // window full
+  BOOST_TEST(*p.a.next_wakeup() <= t0 + Millis{540});
+  // Unrelated wake-ups every 10 ms (an ACK-only packet from B acking nothing of ours).
+  size_t resent = 0;
+  uint32_t pn = 100;
+  for (TimePoint t = t0 + Millis{10}; t < t0 + Millis{540}; t += Millis{10}) {
+    p.a.on_datagram(t, seal(bob_send(), 0xA, pn++, {wire::DateTimeBlock{1}, wire::PaddingBlock{4}}), kAddrB);
+    p.a.on_timer(t);
+    resent += p.a.take_datagrams().size();
+  }
+  BOOST_TEST(resent == 0u);
+  BOOST_TEST((*p.a.next_wakeup() == t0 + Millis{540}));  // still the packets' deadline
+  p.a.on_timer(t0 + Millis{540});
+  auto again = p.a.take_datagrams();
+  size_t with_data = 0;
+  for (auto& d : again)
+    if (auto o = open(d.bytes, alice_send()))
+      for (auto& b : o->blocks) with_data += std::holds_alternative<wire::I2npBlock>(b);
+  BOOST_TEST(with_data == 16u);  // all 16 expired packets resent although the window is full
+  BOOST_TEST(p.a.metrics().retransmissions == 16u);
+}
+
+BOOST_AUTO_TEST_CASE(defect_6_resends_and_acks_are_counted_and_sized_to_the_session) {
+  LinkConfig cfg;
+  cfg.drop = 0.3;
+  cfg.seed = 5;
+  Pair p(cfg, 1200);
+  uint64_t out_bytes = 0, out_packets = 0;
+  size_t largest = 0;
+  p.filter = [&](const Pair::InFlight& f) {
+    if (!f.to_b) return true;
+    out_bytes += f.bytes.size();
+    ++out_packets;
+    largest = std::max(largest, f.bytes.size());
+    return true;
+  };
+  for (uint32_t i = 0; i < 40; ++i) p.a.queue_message(p.now, message(i, 3000, p.now), i);
+  p.b.queue_message(p.now, message(999, 10, p.now));
+  p.collect();
+  p.run_for(Millis{20'000});
+  auto& m = p.a.metrics();
+  BOOST_TEST(m.retransmissions > 0u);
+  BOOST_TEST(m.bytes_out == out_bytes);
+  BOOST_TEST(m.packets_out == out_packets);
+  BOOST_TEST(largest <= 1200u + 32u);
+  BOOST_TEST(p.b.metrics().ack_only_packets_out > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(defect_7_idle_timeout_and_unresponsive_peer_terminate) {
+  {
+    Pair p;
+    p.run_for(Millis{400'000});  // no traffic at all
+    // Whichever side heard nothing for 330 s first closes with "idle timeout"; the other
+    // learns it from the Termination block.
+    bool idle_local = false, idle_remote = false;
+    for (auto* ev : {&p.ev_a, &p.ev_b})
+      for (auto& e : *ev)
+        if (e.kind == EventKind::terminated && e.reason == wire::TerminationReason::IdleTimeout)
+          (e.by_peer ? idle_remote : idle_local) = true;
+    BOOST_TEST(idle_local);
+    BOOST_TEST(idle_remote);
+    BOOST_TEST(p.now.count() >= 331'000);
+  }
+  {
+    Pair p;
+    p.filter = [](const Pair::InFlight& f) { return !f.to_b; };  // B never hears A
+    p.a.queue_message(p.now, message(1, 10, p.now, 250), 77);
+    p.collect();
+    p.run_for(Millis{200'000});
+    bool timeout = false;
+    for (auto& e : p.ev_a) timeout |= e.kind == EventKind::terminated && e.reason == wire::TerminationReason::Timeout;
+    BOOST_TEST(timeout);
+    BOOST_REQUIRE(p.fb_a.size() == 1u);
+    BOOST_TEST(!p.fb_a[0].delivered);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(defect_8_failed_sends_do_not_end_the_session) {
+  Pair p;
+  int refused = 0;
+  p.filter = [&](const Pair::InFlight& f) { return !(f.to_b && refused++ < 3); };  // socket errors
+  p.a.queue_message(p.now, message(1, 10, p.now), 1);
+  p.collect();
+  p.run_for(Millis{10'000});
+  BOOST_TEST((p.a.state() == DataSession::State::active));
+  BOOST_TEST(p.got_b.size() == 1u);
+  BOOST_REQUIRE(p.fb_a.size() == 1u);
+  BOOST_TEST(p.fb_a[0].delivered);
+}
+
+BOOST_AUTO_TEST_CASE(defect_9_feedback_waits_for_the_ack) {
+  Pair p;
+  p.a.queue_message(p.now, message(1, 3000, p.now), 9);  // three fragments
+  auto out = p.a.take_datagrams();
+  BOOST_TEST(out.size() == 3u);
+  BOOST_TEST(p.a.take_feedback().empty());
+  for (size_t i = 0; i < 2; ++i) p.b.on_datagram(p.now, out[i].bytes, kAddrA);
+  for (auto& d : b_output_after(p, Millis{150})) p.a.on_datagram(p.now + Millis{150}, d.bytes, kAddrB);
+  BOOST_TEST(p.a.take_feedback().empty());  // one fragment still unacknowledged
+  p.b.on_datagram(p.now + Millis{160}, out[2].bytes, kAddrA);
+  for (auto& d : b_output_after(p, Millis{400})) p.a.on_datagram(p.now + Millis{400}, d.bytes, kAddrB);
+  auto fb = p.a.take_feedback();
+  BOOST_REQUIRE(fb.size() == 1u);
+  BOOST_TEST(fb[0].feedback_id == 9u);
+  BOOST_TEST(fb[0].delivered);
+}
+
+BOOST_AUTO_TEST_CASE(defect_10_packet_number_replay_is_rejected) {
+  Pair p;
+  auto pkt = seal(alice_send(), 0xB, 4, {wire::RelayTagRequestBlock{}, wire::PaddingBlock{5}});
+  p.b.on_datagram(p.now, pkt, kAddrA);
+  p.b.on_datagram(p.now, pkt, kAddrA);
+  BOOST_TEST(p.b.take_control_blocks().size() == 1u);
+  BOOST_TEST(p.b.metrics().replayed_packets == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(defect_11_path_blocks_carry_a_well_formed_address_block) {
+  Pair p;
+  const PeerAddress moved = PeerAddress::v4(192, 168, 1, 7, 4444);
+  p.b.on_datagram(p.now, seal(alice_send(), 0xB, 3, {wire::PathChallengeBlock{Bytes(9, 3)}}), moved);
+  size_t checked = 0;
+  for (auto& d : p.b.take_datagrams()) {
+    auto o = open(d.bytes, bob_send());  // parse_blocks would fail on a malformed Address
+    BOOST_REQUIRE(o);
+    for (auto& b : o->blocks)
+      if (auto* a = std::get_if<wire::AddressBlock>(&b)) {
+        BOOST_TEST(a->endpoint.ip_len == 4);
+        BOOST_TEST(a->endpoint.port == 4444);
+        BOOST_TEST(a->endpoint.ip[0] == 192);
+        ++checked;
+      }
+  }
+  BOOST_TEST(checked == 2u);  // our challenge to the new address and our response
+}
+
+BOOST_AUTO_TEST_CASE(defect_12_ipv6_minimum_mtu_carries_62_kib) {
+  Pair p({}, 1200);
+  size_t largest = 0;
+  p.filter = [&](const Pair::InFlight& f) {
+    largest = std::max(largest, f.bytes.size());
+    return true;
+  };
+  auto m = message(7, 62 * 1024, p.now);
+  BOOST_TEST((p.a.queue_message(p.now, m, 1) == QueueResult::queued));
+  p.collect();
+  p.run_for(Millis{5000});
+  BOOST_REQUIRE(p.got_b.size() == 1u);
+  BOOST_TEST((p.got_b[0] == m));
+  BOOST_TEST(largest <= 1280u - 48u);  // IPv6 + UDP headers take 48 of the 1280
+}
+
+BOOST_AUTO_TEST_CASE(defect_13_closed_sessions_report_they_can_be_freed) {
+  Pair p;
+  p.b.on_datagram(p.now, seal(alice_send(), 0xB, 5, {wire::TerminationBlock{3, wire::TerminationReason::NormalClose, {}}}), kAddrA);
+  BOOST_TEST(!p.b.can_be_freed());  // closing: still answers late packets
+  p.b.on_datagram(p.now + Millis{10}, seal(alice_send(), 0xB, 6, {wire::DateTimeBlock{1}, wire::PaddingBlock{4}}), kAddrA);
+  BOOST_TEST(!p.b.take_datagrams().empty());
+  BOOST_TEST((*p.b.next_wakeup() <= p.now + Millis{60'000}));
+  p.b.on_timer(p.now + Millis{60'000});
+  BOOST_TEST(p.b.can_be_freed());
+  BOOST_TEST(!p.b.next_wakeup());
+  BOOST_TEST(count_events(p.b.take_events(), EventKind::closed) == 1u);
+}

@@ -1,0 +1,119 @@
+#define BOOST_TEST_MODULE session_fragment
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <random>
+
+#include "transport/session/fragment.hpp"
+
+using namespace ssu2;
+using namespace ssu2::session;
+
+static Bytes pattern(size_t n) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; ++i) b[i] = uint8_t(i * 131 + 7);
+  return b;
+}
+
+// Feeds the plan into a reassembler in the given order and returns the result.
+static std::optional<I2npMessage> reassemble(Reassembler& r, const Bytes& body,
+                                             const std::vector<FragmentPlan>& plan,
+                                             const std::vector<size_t>& order) {
+  std::optional<I2npMessage> done;
+  for (size_t k : order) {
+    const auto& p = plan[k];
+    ByteSpan piece(body.data() + p.offset, p.length);
+    Reassembler::Outcome o;
+    if (p.kind == FragmentPlan::Kind::follow_on)
+      o = r.on_follow_on(TimePoint{0}, 99, p.number, p.last, piece);
+    else
+      o = r.on_first(TimePoint{0}, 20, 99, 1234, piece);
+    BOOST_TEST(!o.dropped);
+    if (o.complete) done = std::move(o.complete);
+  }
+  return done;
+}
+
+BOOST_AUTO_TEST_CASE(sizes_1_byte_to_62_kib_round_trip_with_ipv6_minimum) {
+  // IPv6 with MTU 1280: max payload 1200; leave room for an ACK block.
+  const size_t max_block = 1200 - 40;
+  std::mt19937 rng(7);
+  for (size_t size : {size_t(1), size_t(100), size_t(1147), size_t(1148), size_t(1149),
+                      size_t(5000), size_t(62 * 1024)}) {
+    Bytes body = pattern(size);
+    auto plan = plan_fragments(size, max_block);
+    BOOST_REQUIRE(plan.ok());
+    size_t total = 0;
+    for (auto& p : *plan) {
+      BOOST_TEST(p.block_size() <= max_block);
+      BOOST_TEST(p.length > 0u);
+      total += p.length;
+    }
+    BOOST_TEST(total == size);
+    BOOST_TEST(plan->size() <= kMaxFragments);
+    if (plan->size() == 1) {
+      BOOST_TEST((plan->front().kind == FragmentPlan::Kind::whole));
+      continue;
+    }
+    std::vector<size_t> order(plan->size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), rng);
+    Reassembler r;
+    auto m = reassemble(r, body, *plan, order);
+    BOOST_REQUIRE(m.has_value());
+    BOOST_TEST((m->body == body));
+    BOOST_TEST(m->type == 20);
+    BOOST_TEST(m->expiration == 1234u);
+    BOOST_TEST(r.buffered_bytes() == 0u);
+    BOOST_TEST(r.pending_messages() == 0u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(whole_boundary_and_errors) {
+  auto p = plan_fragments(100, 112);
+  BOOST_TEST((p->front().kind == FragmentPlan::Kind::whole));
+  auto q = plan_fragments(101, 112);
+  BOOST_TEST(q->size() == 2u);
+  BOOST_TEST(!plan_fragments(100, 12).ok());
+  auto big = plan_fragments(200'000, 1160);
+  BOOST_TEST(!big.ok());
+  BOOST_TEST((big.error().code == Errc::oversized));
+}
+
+BOOST_AUTO_TEST_CASE(duplicates_bad_numbers_and_inconsistency_are_refused) {
+  Reassembler r;
+  Bytes d{1, 2, 3};
+  BOOST_TEST(!r.on_follow_on(TimePoint{0}, 1, 2, true, d).dropped);
+  BOOST_TEST(r.on_follow_on(TimePoint{0}, 1, 2, true, d).dropped);        // duplicate
+  BOOST_TEST(r.on_follow_on(TimePoint{0}, 1, 0, false, d).dropped);       // number 0
+  BOOST_TEST(r.on_follow_on(TimePoint{0}, 2, 64, true, d).dropped);       // > 63
+  BOOST_TEST(r.on_follow_on(TimePoint{0}, 2, 1, false, Bytes{}).dropped); // empty
+  BOOST_TEST(r.on_follow_on(TimePoint{0}, 1, 3, false, d).dropped);       // beyond last
+  BOOST_TEST(r.pending_messages() == 0u);  // message 1 discarded as inconsistent
+  BOOST_TEST(r.buffered_bytes() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(incomplete_messages_expire_after_30_s) {
+  Reassembler r;
+  BOOST_TEST(!r.on_first(TimePoint{1000}, 1, 5, 0, Bytes{1}).dropped);
+  BOOST_TEST(r.next_deadline()->count() == 31'000);
+  BOOST_TEST(r.expire(TimePoint{30'999}) == 0u);
+  BOOST_TEST(r.expire(TimePoint{31'000}) == 1u);
+  BOOST_TEST(r.pending_messages() == 0u);
+  BOOST_TEST(r.buffered_bytes() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(defect_12_memory_bound_and_ipv6_minimum_payload) {
+  // Memory bound: a peer sending only first fragments cannot grow the buffer past the limit.
+  Reassembler r(10'000);
+  Bytes piece(1000, 0xaa);
+  size_t refused = 0;
+  for (uint32_t id = 0; id < 100; ++id)
+    if (r.on_first(TimePoint{0}, 1, id, 0, piece).dropped) ++refused;
+  BOOST_TEST(r.buffered_bytes() <= 10'000u);
+  BOOST_TEST(refused == 90u);
+  // Every block for a 1200-byte IPv6 payload fits, while a fixed 1200-byte fragment would not.
+  auto plan = plan_fragments(4000, 1200);
+  BOOST_REQUIRE(plan.ok());
+  for (auto& p : *plan) BOOST_TEST(p.block_size() <= 1200u);
+}

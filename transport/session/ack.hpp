@@ -1,0 +1,86 @@
+// Receive side of SSU2 acknowledgement: which of the peer's packet numbers we have seen,
+// replay protection for those numbers, the ACK block we owe and when it must go out.
+//
+// One manager records every packet that decrypted, whatever blocks it carried: a packet
+// with only Relay/Path/RouterInfo blocks is as ack-eliciting as one with I2NP data.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "transport/common/time.hpp"
+
+namespace ssu2::session {
+
+// The ACK block's content: ack_through, acnt (acks directly below it) and (nack, ack) ranges
+// going further down. Wire-codec independent so that the ACK logic stands on its own.
+struct AckRange {
+  uint8_t nack = 0;
+  uint8_t ack = 0;
+  bool operator==(const AckRange&) const = default;
+};
+struct AckInfo {
+  uint32_t ack_through = 0;
+  uint8_t acnt = 0;
+  std::vector<AckRange> ranges;
+  bool operator==(const AckInfo&) const = default;
+};
+
+// Calls fn(pn) for every packet number an ACK block acknowledges, highest first. Stops at
+// packet 0 (a malformed block cannot wrap around). The work is bounded by the block size.
+void for_each_acked(const AckInfo& ack, const std::function<void(uint32_t)>& fn);
+
+class RemoteAckManager {
+ public:
+  // Packet numbers more than this far below the highest received are refused: we no longer
+  // remember whether they were seen, so accepting them would allow replays.
+  static constexpr uint32_t kReplayWindow = 1024;
+  static constexpr size_t kDefaultMaxRanges = 32;
+  static constexpr Millis kMaxImmediateDelay{5};
+  static constexpr Millis kMaxNormalDelay{150};
+
+  enum class Check { fresh, duplicate, too_old };
+
+  // Can `pn` be accepted? Call before spending work on the packet's blocks.
+  Check check(uint32_t pn) const;
+
+  // Records an authenticated packet. Returns false (and records nothing) for a duplicate
+  // or too-old number. An ack-eliciting packet makes an ACK owed and arms the ACK deadline.
+  bool record(TimePoint now, uint32_t pn, bool ack_eliciting, bool immediate_requested,
+              Millis rtt);
+
+  bool has_received() const { return !received_.empty(); }
+  uint32_t highest() const { return highest_; }
+
+  // The ACK block describing what we received, at most max_ranges ranges (older ones are
+  // left out). nullopt when nothing has been received yet.
+  std::optional<AckInfo> build(size_t max_ranges = kDefaultMaxRanges) const;
+
+  // An ack-eliciting packet arrived since we last sent an ACK block.
+  bool ack_owed() const { return owed_; }
+  // When the owed ACK must be sent at the latest (only one deadline; immediate wins).
+  std::optional<TimePoint> deadline() const { return deadline_; }
+  // An ACK block went out (explicitly or piggy-backed): nothing owed any more.
+  void on_ack_sent() {
+    owed_ = false;
+    deadline_.reset();
+  }
+
+  static Millis immediate_delay(Millis rtt) { return std::min(rtt / 16, kMaxImmediateDelay); }
+  static Millis normal_delay(Millis rtt) { return std::min(rtt / 6, kMaxNormalDelay); }
+
+ private:
+  void schedule(TimePoint now, Millis delay, bool immediate);
+
+  std::set<uint32_t> received_;  // within [floor_, highest_]
+  uint32_t highest_ = 0;
+  uint32_t floor_ = 0;  // numbers below are refused
+  std::optional<uint32_t> highest_eliciting_;
+  bool owed_ = false;
+  std::optional<TimePoint> deadline_;
+};
+
+}  // namespace ssu2::session

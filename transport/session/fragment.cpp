@@ -1,0 +1,125 @@
+#include "transport/session/fragment.hpp"
+
+namespace ssu2::session {
+
+Result<std::vector<FragmentPlan>> plan_fragments(size_t body_len, size_t max_block) {
+  std::vector<FragmentPlan> out;
+  if (kBlockHeader + kI2npHeader + body_len <= max_block) {
+    out.push_back({FragmentPlan::Kind::whole, 0, false, 0, body_len});
+    return out;
+  }
+  // Both fragment kinds must carry at least one byte (the spec forbids empty fragments).
+  if (max_block <= kBlockHeader + kI2npHeader) return Error{Errc::malformed, "no room for a fragment"};
+  size_t first_len = max_block - kBlockHeader - kI2npHeader;
+  size_t follow_len = max_block - kBlockHeader - kFollowOnHeader;
+  size_t rest = body_len - first_len;
+  size_t follow_count = (rest + follow_len - 1) / follow_len;
+  if (1 + follow_count > kMaxFragments) return Error{Errc::oversized, "too many fragments"};
+  out.push_back({FragmentPlan::Kind::first, 0, false, 0, first_len});
+  size_t offset = first_len;
+  for (size_t n = 1; n <= follow_count; ++n) {
+    size_t len = std::min(follow_len, body_len - offset);
+    out.push_back({FragmentPlan::Kind::follow_on, uint8_t(n), n == follow_count, offset, len});
+    offset += len;
+  }
+  return out;
+}
+
+Reassembler::Outcome Reassembler::add(TimePoint now, uint32_t id, uint8_t number, ByteSpan data,
+                                      Partial** out) {
+  if (data.empty()) return {std::nullopt, "empty fragment"};
+  if (number >= kMaxFragments) return {std::nullopt, "fragment number too high"};
+  auto it = partial_.find(id);
+  if (it != partial_.end() && it->second.pieces.count(number)) return {std::nullopt, "duplicate fragment"};
+  if (buffered_ + data.size() > limit_) return {std::nullopt, "reassembly memory limit"};
+  if (it == partial_.end()) {
+    Partial fresh;
+    fresh.started = now;
+    it = partial_.emplace(id, std::move(fresh)).first;
+  }
+  Partial& p = it->second;
+  p.pieces.emplace(number, Bytes(data.begin(), data.end()));
+  p.bytes += data.size();
+  buffered_ += data.size();
+  *out = &p;
+  return {};
+}
+
+Reassembler::Outcome Reassembler::on_first(TimePoint now, uint8_t type, uint32_t id,
+                                           uint32_t expiration, ByteSpan data) {
+  Partial* p = nullptr;
+  auto r = add(now, id, 0, data, &p);
+  if (!p) return r;
+  p->have_first = true;
+  p->type = type;
+  p->expiration = expiration;
+  return {try_complete(id), nullptr};
+}
+
+Reassembler::Outcome Reassembler::on_follow_on(TimePoint now, uint32_t id, uint8_t number,
+                                               bool last, ByteSpan data) {
+  if (number == 0) return {std::nullopt, "follow-on fragment number 0"};
+  auto existing = partial_.find(id);
+  if (existing != partial_.end()) {
+    // A fragment beyond the known last one, or a second different "last", is inconsistent:
+    // the whole message is unusable.
+    const Partial& q = existing->second;
+    bool beyond = q.last && number > *q.last;
+    bool other_last = last && ((q.last && *q.last != number) ||
+                               (!q.pieces.empty() && q.pieces.rbegin()->first > number));
+    if (beyond || other_last) {
+      erase(id);
+      return {std::nullopt, "inconsistent fragments"};
+    }
+  }
+  Partial* p = nullptr;
+  auto r = add(now, id, number, data, &p);
+  if (!p) return r;
+  if (last) p->last = number;
+  return {try_complete(id), nullptr};
+}
+
+std::optional<I2npMessage> Reassembler::try_complete(uint32_t id) {
+  auto it = partial_.find(id);
+  if (it == partial_.end()) return std::nullopt;
+  const Partial& p = it->second;
+  if (!p.have_first || !p.last || p.pieces.size() != size_t(*p.last) + 1) return std::nullopt;
+  I2npMessage m;
+  m.type = p.type;
+  m.id = id;
+  m.expiration = p.expiration;
+  m.body.reserve(p.bytes);
+  for (const auto& [n, piece] : p.pieces) m.body.insert(m.body.end(), piece.begin(), piece.end());
+  erase(id);
+  return m;
+}
+
+void Reassembler::erase(uint32_t id) {
+  auto it = partial_.find(id);
+  if (it == partial_.end()) return;
+  buffered_ -= it->second.bytes;
+  partial_.erase(it);
+}
+
+size_t Reassembler::expire(TimePoint now) {
+  size_t n = 0;
+  for (auto it = partial_.begin(); it != partial_.end();) {
+    if (now - it->second.started >= kTimeout) {
+      buffered_ -= it->second.bytes;
+      it = partial_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
+std::optional<TimePoint> Reassembler::next_deadline() const {
+  std::optional<TimePoint> best;
+  for (const auto& [id, p] : partial_)
+    if (!best || p.started + kTimeout < *best) best = p.started + kTimeout;
+  return best;
+}
+
+}  // namespace ssu2::session

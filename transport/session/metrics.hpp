@@ -1,0 +1,32 @@
+// Per-session counters. Every datagram counts: resends and ACK-only packets are real
+// bandwidth, so they are included in bytes/packets out.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "transport/common/time.hpp"
+
+namespace ssu2::session {
+
+struct Metrics {
+  uint64_t bytes_in = 0, bytes_out = 0;
+  uint64_t packets_in = 0, packets_out = 0;
+  uint64_t ack_only_packets_out = 0;  // explicit ACKs (also counted in packets_out)
+  uint64_t retransmissions = 0;       // packets resent under a new number
+  uint64_t messages_in = 0;           // I2NP messages handed to the caller
+  uint64_t duplicate_messages = 0;    // I2NP messages (or fragments of them) already received
+  uint64_t replayed_packets = 0;      // packet numbers already seen or too old
+  uint64_t session_confirmed_retransmits = 0;
+  std::map<std::string, uint64_t> drops;  // reason -> count; never an assert
+  Millis rtt{0}, rto{0};
+  size_t window = 0, in_flight = 0, queued = 0;
+
+  void drop(const std::string& reason) { ++drops[reason]; }
+  uint64_t dropped(const std::string& reason) const {
+    auto it = drops.find(reason);
+    return it == drops.end() ? 0 : it->second;
+  }
+};
+
+}  // namespace ssu2::session

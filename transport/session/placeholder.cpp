@@ -1,1 +1,0 @@
-// placeholder until the module lands; delete when a real source exists

@@ -1,0 +1,506 @@
+#include "transport/session/session.hpp"
+
+#include <algorithm>
+
+#include "transport/ssu2/header.hpp"
+
+namespace ssu2::session {
+
+namespace {
+
+wire::Endpoint to_endpoint(const PeerAddress& a) {
+  wire::Endpoint e;
+  e.ip = a.ip;
+  e.ip_len = a.ip_len;
+  e.port = a.port;
+  return e;
+}
+
+AckInfo to_info(const wire::AckBlock& b) {
+  AckInfo i;
+  i.ack_through = b.ack_through;
+  i.acnt = b.acnt;
+  for (const auto& r : b.ranges) i.ranges.push_back({r.nack, r.ack});
+  return i;
+}
+
+wire::AckBlock to_block(const AckInfo& i) {
+  wire::AckBlock b;
+  b.ack_through = i.ack_through;
+  b.acnt = i.acnt;
+  for (const auto& r : i.ranges) b.ranges.push_back({r.nack, r.ack});
+  return b;
+}
+
+// Spec "Generating ACKs": everything except ACK, Address, DateTime, Padding, Termination
+// elicits an ACK. RouterInfo, Relay*, PeerTest and Path* blocks do.
+bool is_ack_eliciting(const wire::Block& b) {
+  return !(std::holds_alternative<wire::AckBlock>(b) || std::holds_alternative<wire::AddressBlock>(b) ||
+           std::holds_alternative<wire::DateTimeBlock>(b) ||
+           std::holds_alternative<wire::PaddingBlock>(b) ||
+           std::holds_alternative<wire::TerminationBlock>(b));
+}
+
+void append(Bytes& out, const wire::Block& b) {
+  // Blocks built here are always encodable; a failure would leave `out` unchanged.
+  (void)wire::append_block(out, b);
+}
+
+}  // namespace
+
+DataSession::DataSession(SessionContext ctx)
+    : ctx_(std::move(ctx)),
+      peer_(ctx_.peer),
+      start_(ctx_.now),
+      last_received_(ctx_.now),
+      transmission_(ctx_.first_packet_number),
+      seen_messages_(ctx_.now),
+      path_(ctx_.random),
+      next_bandwidth_tick_(ctx_.now + kBandwidthPeriod) {
+  if (ctx_.ack_session_confirmed) {
+    // Bob: ACK packet 0 (the Session Confirmed) as soon as possible.
+    (void)ack_.record(ctx_.now, 0, true, true, transmission_.rtt().rtt());
+  }
+}
+
+uint64_t DataSession::unix_seconds(TimePoint now) const {
+  int64_t ms = int64_t(ctx_.unix_ms_at_now) + (now - start_).count();
+  return ms < 0 ? 0 : uint64_t(ms) / 1000;
+}
+
+const Metrics& DataSession::metrics() {
+  metrics_.rtt = transmission_.rtt().rtt();
+  metrics_.rto = transmission_.rtt().rto();
+  metrics_.window = transmission_.window();
+  metrics_.in_flight = transmission_.in_flight();
+  metrics_.queued = queue_.size();
+  metrics_.retransmissions = transmission_.retransmissions();
+  return metrics_;
+}
+
+// ---------------------------------------------------------------- inbound
+
+void DataSession::on_datagram(TimePoint now, ByteSpan datagram, const PeerAddress& from) {
+  metrics_.bytes_in += datagram.size();
+  bw_bytes_in_ += datagram.size();
+  ++metrics_.packets_in;
+  if (state_ == State::closed) return metrics_.drop("session closed");
+  if (datagram.size() < wire::kMinPacketLen) return metrics_.drop("too short");
+
+  auto peeked = wire::peek_header(datagram, ctx_.receive.k_header_1, ctx_.receive.k_header_2);
+  if (!peeked) return metrics_.drop("bad header");
+  if (peeked->dest_conn_id != ctx_.our_conn_id) return metrics_.drop("wrong connection id");
+  if (peeked->type != uint8_t(wire::MessageType::Data)) {
+    if (!recognise_session_confirmed(now, datagram)) metrics_.drop("unexpected message type");
+    flush(now);
+    return;
+  }
+
+  Bytes buf(datagram.begin(), datagram.end());
+  auto header = wire::unprotect_short(buf, ctx_.receive.k_header_1, ctx_.receive.k_header_2);
+  if (!header) return metrics_.drop("bad header");
+  uint32_t pn = header->packet_number;
+  if (ack_.check(pn) != RemoteAckManager::Check::fresh) {
+    ++metrics_.replayed_packets;
+    return metrics_.drop("replayed packet number");
+  }
+  ByteSpan ad(buf.data(), wire::kShortHeaderLen);
+  size_t body_len = buf.size() - wire::kShortHeaderLen;
+  if (!crypto::aead_decrypt(ctx_.receive.k_data, pn, ad, buf.data() + wire::kShortHeaderLen, body_len))
+    return metrics_.drop("aead failure");
+  auto blocks = wire::parse_blocks(
+      ByteSpan(buf.data() + wire::kShortHeaderLen, body_len - crypto::kTagLen));
+  if (!blocks) return metrics_.drop("malformed payload");
+
+  bool eliciting = std::any_of(blocks->begin(), blocks->end(), is_ack_eliciting);
+  (void)ack_.record(now, pn, eliciting, header->immediate_ack(), transmission_.rtt().rtt());
+  ++valid_packets_received_;
+  last_received_ = now;
+
+  if (state_ == State::closing) {
+    for (auto& b : *blocks)
+      if (auto* t = std::get_if<wire::TerminationBlock>(&b);
+          t && t->reason == wire::TerminationReason::TerminationReceived) {
+        close_for_good();  // the peer confirmed our termination: closing can end
+        return;
+      }
+    // Answer late packets with the termination again, at 1, 2, 4, 8, ... packets so that a
+    // flood cannot turn us into an amplifier.
+    ++closing_packets_seen_;
+    if ((closing_packets_seen_ & (closing_packets_seen_ - 1)) == 0 && !termination_packet_.empty()) {
+      out_.push_back({termination_packet_, peer_});
+      metrics_.bytes_out += termination_packet_.size();
+      bw_bytes_out_ += termination_packet_.size();
+      ++metrics_.packets_out;
+    }
+    return;
+  }
+
+  check_address(now, from);
+  dispatch(now, *blocks, from);
+  flush(now);
+}
+
+bool DataSession::recognise_session_confirmed(TimePoint now, ByteSpan datagram) {
+  if (!ctx_.session_confirmed_header_key) return false;
+  auto h = wire::peek_header(datagram, ctx_.receive.k_header_1, *ctx_.session_confirmed_header_key);
+  if (!h || h->type != uint8_t(wire::MessageType::SessionConfirmed) ||
+      h->dest_conn_id != ctx_.our_conn_id)
+    return false;
+  // The peer did not see our ACK of packet 0: it resends Session Confirmed unchanged.
+  // Count it and answer with an ACK at once (an ACK-bearing packet ends its resends).
+  ++metrics_.session_confirmed_retransmits;
+  if (state_ != State::active) return true;
+  if (ack_.check(0) == RemoteAckManager::Check::fresh)
+    (void)ack_.record(now, 0, true, true, transmission_.rtt().rtt());
+  Bytes payload;
+  append_ack(payload, ctx_.max_payload);
+  send_packet(now, transmission_.next_packet_number(), false, std::move(payload), peer_);
+  ++metrics_.ack_only_packets_out;
+  return true;
+}
+
+void DataSession::check_address(TimePoint now, const PeerAddress& from) {
+  if (from == peer_) {
+    // A valid packet from the known address cancels a running validation (spoof defence).
+    if (path_.active()) path_.cancel();
+    return;
+  }
+  if (auto c = path_.on_new_address(now, from, transmission_.rtt().rtt())) {
+    // Spec: during validation the window stays at its minimum.
+    transmission_.congestion().reset_to_min();
+    send_challenge(now, *c);
+  }
+}
+
+void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, const PeerAddress& from) {
+  for (auto& block : blocks) {
+    if (auto* b = std::get_if<wire::I2npBlock>(&block)) {
+      deliver(now, I2npMessage{b->type, b->msg_id, b->expiration, std::move(b->body)});
+    } else if (auto* f = std::get_if<wire::FirstFragmentBlock>(&block)) {
+      if (seen_messages_.contains(f->msg_id)) {
+        ++metrics_.duplicate_messages;  // a resent fragment of a message we already have
+        continue;
+      }
+      auto o = reassembler_.on_first(now, f->type, f->msg_id, f->expiration, f->data);
+      if (o.dropped) metrics_.drop(o.dropped);
+      if (o.complete) deliver(now, std::move(*o.complete));
+    } else if (auto* g = std::get_if<wire::FollowOnFragmentBlock>(&block)) {
+      if (seen_messages_.contains(g->msg_id)) {
+        ++metrics_.duplicate_messages;
+        continue;
+      }
+      auto o = reassembler_.on_follow_on(now, g->msg_id, g->fragment_number, g->is_last, g->data);
+      if (o.dropped) metrics_.drop(o.dropped);
+      if (o.complete) deliver(now, std::move(*o.complete));
+    } else if (auto* a = std::get_if<wire::AckBlock>(&block)) {
+      (void)transmission_.on_ack(now, to_info(*a));
+    } else if (auto* t = std::get_if<wire::TerminationBlock>(&block)) {
+      on_peer_termination(now, *t);
+      return;  // Termination is the last non-padding block
+    } else if (auto* pc = std::get_if<wire::PathChallengeBlock>(&block)) {
+      // Echo to where the challenge came from (not necessarily the known address).
+      Bytes payload;
+      append(payload, wire::PathResponseBlock{pc->data});
+      append(payload, wire::AddressBlock{to_endpoint(from)});
+      pending_control_out_.push_back(std::move(payload));
+      pending_control_to_.push_back(from);
+    } else if (auto* pr = std::get_if<wire::PathResponseBlock>(&block)) {
+      on_path_response(now, pr->data);
+    } else if (std::holds_alternative<wire::PaddingBlock>(block) ||
+               std::holds_alternative<wire::DateTimeBlock>(block) ||
+               std::holds_alternative<wire::AddressBlock>(block) ||
+               std::holds_alternative<wire::CongestionBlock>(block) ||
+               std::holds_alternative<wire::UnknownBlock>(block)) {
+      // nothing to do; the packet was recorded for ACKs above
+    } else {
+      // RouterInfo, Relay*, PeerTest, RelayTag*, NewToken, Options, ...: for the caller.
+      control_.push_back(std::move(block));
+    }
+  }
+}
+
+void DataSession::deliver(TimePoint now, I2npMessage msg) {
+  int64_t now_s = int64_t(unix_seconds(now));
+  if (int64_t(msg.expiration) < now_s) return metrics_.drop("expired message");
+  if (int64_t(msg.expiration) > now_s + kMaxFutureExpirationS)
+    return metrics_.drop("expiration too far in future");
+  if (!seen_messages_.insert(now, msg.id)) {
+    ++metrics_.duplicate_messages;
+    return;
+  }
+  ++metrics_.messages_in;
+  received_.push_back(std::move(msg));
+}
+
+void DataSession::on_peer_termination(TimePoint now, const wire::TerminationBlock& t) {
+  if (t.reason == wire::TerminationReason::TerminationReceived) {
+    // The peer answered a termination we never sent (or we lost the state): just close.
+    transmission_.abandon(DeliveryFailure::session_closed);
+    events_.push_back({EventKind::terminated, t.reason, true, peer_, 0, 0});
+    close_for_good();
+    return;
+  }
+  // Spec: reply "termination received", never the peer's own reason.
+  events_.push_back({EventKind::terminated, t.reason, true, peer_, 0, 0});
+  enter_closing(now, wire::TerminationReason::TerminationReceived, true);
+}
+
+void DataSession::on_path_response(TimePoint now, ByteSpan data) {
+  auto r = path_.on_response(data);
+  if (r.outcome == PathValidator::Outcome::validated) {
+    bool ip_changed = r.address.ip_len != peer_.ip_len ||
+                      !std::equal(r.address.ip.begin(), r.address.ip.begin() + r.address.ip_len,
+                                  peer_.ip.begin());
+    peer_ = r.address;
+    // Spec: a new IP means a new path: start RTT estimation again. A port-only change is
+    // probably NAT rebinding and keeps the estimate.
+    if (ip_changed) transmission_.rtt().reset();
+    events_.push_back({EventKind::address_changed, {}, true, peer_, 0, 0});
+  } else if (r.outcome == PathValidator::Outcome::failed) {
+    events_.push_back({EventKind::path_validation_failed, {}, true, r.address, 0, 0});
+  }
+}
+
+// ---------------------------------------------------------------- outbound
+
+QueueResult DataSession::queue_message(TimePoint now, I2npMessage msg,
+                                       std::optional<uint64_t> feedback_id) {
+  if (state_ != State::active) return QueueResult::closed;
+  if (queue_.size() >= kMaxQueuedMessages) return QueueResult::queue_full;
+  auto plan = plan_fragments(msg.body.size(), ctx_.max_payload - kAckReserve);
+  if (!plan) return QueueResult::too_large;
+  Queued q;
+  q.handle = transmission_.deliveries().add(feedback_id, plan->size());
+  q.plan = std::move(*plan);
+  q.msg = std::move(msg);
+  queue_.push_back(std::move(q));
+  flush(now);
+  return QueueResult::queued;
+}
+
+void DataSession::on_timer(TimePoint now) {
+  run_timers(now);
+  flush(now);
+}
+
+void DataSession::terminate(TimePoint now, wire::TerminationReason reason) {
+  if (state_ != State::active) return;
+  events_.push_back({EventKind::terminated, reason, false, peer_, 0, 0});
+  enter_closing(now, reason, false);
+}
+
+void DataSession::enter_closing(TimePoint now, wire::TerminationReason reason, bool by_peer) {
+  state_ = State::closing;
+  closing_until_ = now + kClosingPeriod;
+  // Unsent and unacknowledged messages fail now; the caller may reroute them.
+  queue_.clear();
+  transmission_.abandon(DeliveryFailure::session_closed);
+  path_.cancel();
+  pending_control_out_.clear();
+  pending_control_to_.clear();
+  Bytes payload;
+  append_ack(payload, ctx_.max_payload - 64);
+  append(payload, wire::TerminationBlock{valid_packets_received_, reason, {}});
+  uint32_t pn = transmission_.next_packet_number();
+  termination_packet_ = seal(pn, false, std::move(payload));
+  out_.push_back({termination_packet_, peer_});
+  metrics_.bytes_out += termination_packet_.size();
+  bw_bytes_out_ += termination_packet_.size();
+  ++metrics_.packets_out;
+}
+
+void DataSession::close_for_good() {
+  if (state_ == State::closed) return;
+  if (state_ == State::active) {
+    queue_.clear();
+    transmission_.abandon(DeliveryFailure::session_closed);
+  }
+  state_ = State::closed;
+  termination_packet_.clear();
+  events_.push_back({EventKind::closed, {}, false, peer_, 0, 0});
+}
+
+void DataSession::append_ack(Bytes& payload, size_t room) {
+  if (!ack_.has_received() || room < wire::kBlockHeaderLen + 5) return;
+  size_t ranges = std::min(kMaxAckRanges, (room - wire::kBlockHeaderLen - 5) / 2);
+  auto info = ack_.build(ranges);
+  if (!info) return;
+  append(payload, to_block(*info));
+  ack_.on_ack_sent();
+}
+
+Bytes DataSession::seal(uint32_t pn, bool immediate_ack, Bytes payload) const {
+  // Header protection needs at least 8 payload bytes (its IVs come from the packet tail).
+  if (payload.size() < wire::kMinPayloadLen)
+    append(payload, wire::PaddingBlock{uint16_t(wire::kMinPayloadLen - payload.size())});
+  wire::ShortHeader h;
+  h.dest_conn_id = ctx_.their_conn_id;
+  h.packet_number = pn;
+  h.type = uint8_t(wire::MessageType::Data);
+  h.set_immediate_ack(immediate_ack);
+  Bytes pkt(wire::kShortHeaderLen + payload.size() + crypto::kTagLen);
+  wire::encode_to(h, pkt.data());
+  std::copy(payload.begin(), payload.end(), pkt.begin() + wire::kShortHeaderLen);
+  ByteSpan ad(pkt.data(), wire::kShortHeaderLen);
+  if (!crypto::aead_encrypt(ctx_.send.k_data, pn, ad, pkt.data() + wire::kShortHeaderLen,
+                            payload.size()) ||
+      !wire::protect_short(pkt, ctx_.send.k_header_1, ctx_.send.k_header_2))
+    return {};  // crypto failure (bad key): nothing is sent
+  return pkt;
+}
+
+void DataSession::send_packet(TimePoint now, uint32_t pn, bool immediate_ack, Bytes payload,
+                              const PeerAddress& to) {
+  Bytes pkt = seal(pn, immediate_ack, std::move(payload));
+  if (pkt.empty()) return metrics_.drop("encrypt failure");
+  metrics_.bytes_out += pkt.size();
+  bw_bytes_out_ += pkt.size();
+  ++metrics_.packets_out;
+  out_.push_back({std::move(pkt), to});
+}
+
+void DataSession::send_challenge(TimePoint now, const PathValidator::Challenge& c) {
+  Bytes payload;
+  append(payload, wire::PathChallengeBlock{c.data});
+  append(payload, wire::AddressBlock{to_endpoint(c.to)});
+  append_ack(payload, ctx_.max_payload - payload.size());
+  send_packet(now, transmission_.next_packet_number(), false, std::move(payload), c.to);
+}
+
+void DataSession::flush(TimePoint now) {
+  if (state_ != State::active) return;
+  resend_expired(now);
+  if (state_ != State::active) return;
+  // Control packets bypass the window.
+  for (size_t i = 0; i < pending_control_out_.size(); ++i) {
+    Bytes payload = std::move(pending_control_out_[i]);
+    append_ack(payload, ctx_.max_payload - payload.size());
+    send_packet(now, transmission_.next_packet_number(), false, std::move(payload),
+                pending_control_to_[i]);
+  }
+  pending_control_out_.clear();
+  pending_control_to_.clear();
+  while (transmission_.has_capacity() && send_new_data(now)) {
+  }
+  send_ack_if_due(now);
+}
+
+void DataSession::resend_expired(TimePoint now) {
+  auto expired = transmission_.take_expired(now);
+  for (auto& p : expired.resend) {
+    // Same blocks (so fragment sizes are preserved), new packet number, fresh ACK block if
+    // it still fits, and the immediate-ACK flag so that the peer answers quickly.
+    Bytes payload;
+    append_ack(payload, ctx_.max_payload - p.blocks.size());
+    payload.insert(payload.end(), p.blocks.begin(), p.blocks.end());
+    uint32_t pn = transmission_.next_packet_number();
+    send_packet(now, pn, true, std::move(payload), peer_);
+    transmission_.on_resent(now, std::move(p), pn);
+  }
+  if (expired.dropped > 0) {
+    // A packet went unacknowledged through every resend: the peer is gone.
+    terminate(now, wire::TerminationReason::Timeout);
+  }
+}
+
+bool DataSession::send_new_data(TimePoint now) {
+  // Drop messages that expired while waiting.
+  uint64_t now_s = unix_seconds(now);
+  while (!queue_.empty() && queue_.front().next_piece == 0 && queue_.front().msg.expiration < now_s) {
+    transmission_.deliveries().fail(queue_.front().handle, DeliveryFailure::expired);
+    metrics_.drop("expired before sending");
+    queue_.pop_front();
+  }
+  if (queue_.empty()) return false;
+
+  size_t room = ctx_.max_payload - kAckReserve;
+  Bytes blocks;
+  std::vector<DeliveryTracker::Handle> handles;
+  while (!queue_.empty()) {
+    Queued& q = queue_.front();
+    const FragmentPlan& p = q.plan[q.next_piece];
+    if (blocks.size() + p.block_size() > room) break;
+    ByteSpan piece(q.msg.body.data() + p.offset, p.length);
+    switch (p.kind) {
+      case FragmentPlan::Kind::whole:
+        append(blocks, wire::I2npBlock{q.msg.type, q.msg.id, q.msg.expiration, q.msg.body});
+        break;
+      case FragmentPlan::Kind::first:
+        append(blocks, wire::FirstFragmentBlock{q.msg.type, q.msg.id, q.msg.expiration,
+                                                Bytes(piece.begin(), piece.end())});
+        break;
+      case FragmentPlan::Kind::follow_on:
+        append(blocks, wire::FollowOnFragmentBlock{p.number, p.last, q.msg.id,
+                                                   Bytes(piece.begin(), piece.end())});
+        break;
+    }
+    handles.push_back(q.handle);
+    if (++q.next_piece == q.plan.size()) queue_.pop_front();
+  }
+  if (blocks.empty()) return false;  // cannot happen: every piece fits an empty packet
+
+  Bytes payload;
+  append_ack(payload, ctx_.max_payload - blocks.size());
+  payload.insert(payload.end(), blocks.begin(), blocks.end());
+  // Ask for a quick ACK on the last packet of a burst or when the window is 2/3 full.
+  bool immediate = queue_.empty() || 3 * (transmission_.in_flight() + 1) >= 2 * transmission_.window();
+  uint32_t pn = transmission_.next_packet_number();
+  send_packet(now, pn, immediate, std::move(payload), peer_);
+  transmission_.on_sent(now, pn, std::move(blocks), std::move(handles));
+  return true;
+}
+
+void DataSession::send_ack_if_due(TimePoint now) {
+  auto d = ack_.deadline();
+  if (!d || *d > now) return;
+  Bytes payload;
+  append_ack(payload, ctx_.max_payload);
+  send_packet(now, transmission_.next_packet_number(), false, std::move(payload), peer_);
+  ++metrics_.ack_only_packets_out;
+}
+
+// ---------------------------------------------------------------- timers
+
+void DataSession::run_timers(TimePoint now) {
+  if (now >= next_bandwidth_tick_) {
+    events_.push_back({EventKind::bandwidth, {}, false, peer_, bw_bytes_in_, bw_bytes_out_});
+    bw_bytes_in_ = bw_bytes_out_ = 0;
+    // Skip whole missed periods, keep the phase.
+    while (next_bandwidth_tick_ <= now) next_bandwidth_tick_ += kBandwidthPeriod;
+  }
+  if (state_ == State::closing) {
+    if (now >= closing_until_) close_for_good();
+    return;
+  }
+  if (state_ == State::closed) return;
+  if (size_t n = reassembler_.expire(now)) metrics_.drops["incomplete message timeout"] += n;
+  seen_messages_.on_timer(now);
+  auto pv = path_.on_timer(now);
+  if (pv.retry) send_challenge(now, *pv.retry);
+  if (pv.failed) {
+    // The old address stays; the window may grow again.
+    events_.push_back({EventKind::path_validation_failed, {}, false, pv.failed_address, 0, 0});
+  }
+  if (now - last_received_ >= ctx_.idle_timeout) terminate(now, wire::TerminationReason::IdleTimeout);
+}
+
+std::optional<TimePoint> DataSession::next_wakeup() const {
+  if (state_ == State::closed) return std::nullopt;
+  std::optional<TimePoint> best = next_bandwidth_tick_;
+  auto consider = [&](std::optional<TimePoint> t) {
+    if (t && (!best || *t < *best)) best = t;
+  };
+  if (state_ == State::closing) {
+    consider(closing_until_);
+    return best;
+  }
+  consider(ack_.deadline());
+  consider(transmission_.next_deadline());
+  consider(path_.next_deadline());
+  consider(reassembler_.next_deadline());
+  consider(last_received_ + ctx_.idle_timeout);
+  return best;
+}
+
+}  // namespace ssu2::session

@@ -1,0 +1,196 @@
+// DataSession: one SSU2 session in the data phase, fully sans-IO.
+//
+// Inputs: on_datagram() for every UDP payload the demux attributes to this session,
+// queue_message() for outbound I2NP, on_timer() when next_wakeup() is reached.
+// Outputs, drained by the caller after any input: datagrams to send, received I2NP
+// messages, delivery feedback, events, and blocks for other subsystems (RouterInfo,
+// Relay*, PeerTest, NewToken, ...).
+//
+// Pieces (one file each): RemoteAckManager (ack.hpp) for the peer's packet numbers,
+// TransmissionManager (transmission.hpp) for ours, Reassembler/plan_fragments
+// (fragment.hpp), MessageIdFilter (duplicate.hpp), PathValidator (path_validation.hpp).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "transport/common/bytes.hpp"
+#include "transport/common/time.hpp"
+#include "transport/crypto/crypto.hpp"
+#include "transport/session/ack.hpp"
+#include "transport/session/duplicate.hpp"
+#include "transport/session/fragment.hpp"
+#include "transport/session/metrics.hpp"
+#include "transport/session/path_validation.hpp"
+#include "transport/session/peer_address.hpp"
+#include "transport/session/transmission.hpp"
+#include "transport/ssu2/blocks.hpp"
+
+namespace ssu2::session {
+
+// Keys for one direction: the AEAD key (k_ab or k_ba) and the two header protection keys
+// (k_header_1 = the receiver's intro key, k_header_2 from the data phase KDF).
+struct DirectionKeys {
+  crypto::Key32 k_data;
+  crypto::Key32 k_header_1;
+  crypto::Key32 k_header_2;
+};
+
+struct SessionContext {
+  PeerAddress peer;
+  uint64_t our_conn_id = 0;    // destination connection ID of packets we receive
+  uint64_t their_conn_id = 0;  // destination connection ID of packets we send
+  DirectionKeys send;
+  DirectionKeys receive;
+  // Bob only: the k_header_2 of the Session Confirmed, so that a retransmitted Session
+  // Confirmed (same connection ID, type 2) is recognised and ACKed instead of failing.
+  std::optional<crypto::Key32> session_confirmed_header_key;
+  // Bob only: the peer's packet 0 was its Session Confirmed and must be ACKed at once.
+  bool ack_session_confirmed = false;
+  // Our first data packet number: Alice used 0 for Session Confirmed and starts at 1.
+  uint32_t first_packet_number = 0;
+  // Plaintext payload bytes per packet (spec: MTU - 60 for IPv4, MTU - 80 for IPv6,
+  // so 1200 for IPv6 at the 1280 minimum). Excludes the 16-byte header and the MAC.
+  size_t max_payload = 1200;
+  ByteArray<32> peer_router_hash{};
+  TimePoint now{};
+  uint64_t unix_ms_at_now = 0;  // wall clock at `now`, for I2NP expirations
+  Millis idle_timeout{330'000};
+  PathValidator::RandomFn random;  // for path challenges; default crypto::random_bytes
+};
+
+struct OutDatagram {
+  Bytes bytes;
+  PeerAddress to;
+};
+
+enum class EventKind : uint8_t {
+  terminated,             // reason, by_peer
+  address_changed,        // address: the validated new peer address
+  path_validation_failed, // address: the candidate that did not validate
+  bandwidth,              // bytes_in/bytes_out during the last second
+  closed,                 // closing period over: the session can be freed
+};
+
+struct Event {
+  EventKind kind = EventKind::terminated;
+  wire::TerminationReason reason = wire::TerminationReason::NormalClose;
+  bool by_peer = false;
+  PeerAddress address;
+  uint64_t bytes_in = 0, bytes_out = 0;
+};
+
+enum class QueueResult : uint8_t { queued, queue_full, too_large, closed };
+
+class DataSession {
+ public:
+  static constexpr size_t kMaxQueuedMessages = 512;
+  static constexpr Millis kClosingPeriod{60'000};
+  static constexpr Millis kBandwidthPeriod{1000};
+  // Room kept in every new data packet for a piggy-backed ACK block (8 ranges).
+  static constexpr size_t kMaxAckRanges = 8;
+  static constexpr size_t kAckReserve = wire::kBlockHeaderLen + 5 + 2 * kMaxAckRanges;
+  // I2NP expirations further than this in the future are refused (spec: enforce both ends).
+  static constexpr int64_t kMaxFutureExpirationS = 300;
+
+  explicit DataSession(SessionContext ctx);
+
+  // ---- inputs ----
+  void on_datagram(TimePoint now, ByteSpan datagram, const PeerAddress& from);
+  QueueResult queue_message(TimePoint now, I2npMessage msg,
+                            std::optional<uint64_t> feedback_id = std::nullopt);
+  void on_timer(TimePoint now);
+  // Local close (router shutdown, replaced session, ...).
+  void terminate(TimePoint now, wire::TerminationReason reason);
+
+  // ---- outputs ----
+  std::vector<OutDatagram> take_datagrams() { return take(out_); }
+  std::vector<I2npMessage> take_messages() { return take(received_); }
+  std::vector<DeliveryResult> take_feedback() { return transmission_.deliveries().take_results(); }
+  std::vector<Event> take_events() { return take(events_); }
+  // RouterInfo, Relay*, PeerTest, RelayTag*, NewToken, ... in arrival order, so a handler
+  // sees a RouterInfo before the PeerTest/Relay block that needs it, even across packets.
+  std::vector<wire::Block> take_control_blocks() { return take(control_); }
+  std::optional<TimePoint> next_wakeup() const;
+
+  // ---- state ----
+  enum class State : uint8_t { active, closing, closed };
+  State state() const { return state_; }
+  bool can_be_freed() const { return state_ == State::closed; }
+  const PeerAddress& peer() const { return peer_; }
+  const Metrics& metrics();
+
+ private:
+  struct Queued {
+    I2npMessage msg;
+    std::vector<FragmentPlan> plan;
+    size_t next_piece = 0;
+    DeliveryTracker::Handle handle = 0;
+  };
+
+  template <class T>
+  static std::vector<T> take(std::vector<T>& v) {
+    std::vector<T> out;
+    out.swap(v);
+    return out;
+  }
+
+  // inbound
+  bool recognise_session_confirmed(TimePoint now, ByteSpan datagram);
+  void dispatch(TimePoint now, std::vector<wire::Block>& blocks, const PeerAddress& from);
+  void deliver(TimePoint now, I2npMessage msg);
+  void on_peer_termination(TimePoint now, const wire::TerminationBlock& t);
+  void on_path_response(TimePoint now, ByteSpan data);
+  void check_address(TimePoint now, const PeerAddress& from);
+
+  // outbound
+  void flush(TimePoint now);
+  void resend_expired(TimePoint now);
+  bool send_new_data(TimePoint now);
+  void send_ack_if_due(TimePoint now);
+  void send_challenge(TimePoint now, const PathValidator::Challenge& c);
+  // Builds header || encrypted payload, protects the header, counts and queues it.
+  void send_packet(TimePoint now, uint32_t pn, bool immediate_ack, Bytes payload,
+                   const PeerAddress& to);
+  Bytes seal(uint32_t pn, bool immediate_ack, Bytes payload) const;
+  // Appends an ACK block if we received anything and it fits in `room`; marks it sent.
+  void append_ack(Bytes& payload, size_t room);
+  void enter_closing(TimePoint now, wire::TerminationReason reason, bool by_peer);
+  void close_for_good();
+
+  // timers
+  void run_timers(TimePoint now);
+  uint64_t unix_seconds(TimePoint now) const;
+
+  SessionContext ctx_;
+  PeerAddress peer_;
+  State state_ = State::active;
+  TimePoint start_;
+  TimePoint last_received_;
+  TimePoint closing_until_{};
+  Bytes termination_packet_;   // sent again (as-is, spec allows it) while closing
+  uint64_t closing_packets_seen_ = 0;
+  uint64_t valid_packets_received_ = 0;
+
+  RemoteAckManager ack_;
+  TransmissionManager transmission_;
+  Reassembler reassembler_;
+  MessageIdFilter seen_messages_;
+  PathValidator path_;
+  std::deque<Queued> queue_;
+  std::vector<Bytes> pending_control_out_;  // payloads of control packets (path responses)
+  std::vector<PeerAddress> pending_control_to_;
+
+  Metrics metrics_;
+  TimePoint next_bandwidth_tick_;
+  uint64_t bw_bytes_in_ = 0, bw_bytes_out_ = 0;
+
+  std::vector<OutDatagram> out_;
+  std::vector<I2npMessage> received_;
+  std::vector<Event> events_;
+  std::vector<wire::Block> control_;
+};
+
+}  // namespace ssu2::session

@@ -1,0 +1,166 @@
+// Send side of the data phase: packet numbers, the packets in flight with the blocks they
+// carried, the congestion window, RTT/RTO estimation and retransmission, and per-message
+// delivery tracking.
+//
+// A lost packet is never resent as-is: its retransmittable blocks (I2NP data, fragments,
+// path challenges, ...) are handed back to the session, which sends them in a packet with a
+// NEW packet number, a fresh ACK block and the immediate-ACK flag. The fragment bytes are
+// kept unchanged so that fragment lengths (and so implicit offsets) stay the same.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "transport/common/bytes.hpp"
+#include "transport/common/time.hpp"
+#include "transport/session/ack.hpp"
+
+namespace ssu2::session {
+
+// ---- RTT / RTO (RFC 6298: alpha 1/8, beta 1/4, clamped) ----
+class RttEstimator {
+ public:
+  static constexpr Millis kInitial{540};
+  static constexpr Millis kMinRto{100};
+  static constexpr Millis kMaxRto{2500};
+
+  void sample(Millis rtt);
+  void reset() { *this = RttEstimator{}; }
+  Millis rtt() const { return Millis(int64_t(srtt_ + 0.5)); }
+  Millis rto() const { return rto_; }
+  bool has_sample() const { return has_sample_; }
+
+ private:
+  double srtt_ = double(kInitial.count());
+  double rttvar_ = double(kInitial.count()) / 2;
+  Millis rto_ = kInitial;
+  bool has_sample_ = false;
+};
+
+// ---- congestion window, in packets ----
+class CongestionWindow {
+ public:
+  static constexpr size_t kMin = 16;
+  static constexpr size_t kMax = 256;
+  size_t size() const { return size_; }
+  void on_acked(size_t packets) { size_ = std::min(kMax, size_ + packets); }
+  void on_loss() { size_ = std::max(kMin, size_ / 2); }
+  void reset_to_min() { size_ = kMin; }
+
+ private:
+  size_t size_ = kMin;
+};
+
+// ---- delivery of whole I2NP messages ----
+enum class DeliveryFailure : uint8_t { dropped, expired, session_closed, queue_full, too_large };
+const char* to_string(DeliveryFailure f);
+
+struct DeliveryResult {
+  uint64_t feedback_id = 0;
+  bool delivered = false;
+  DeliveryFailure failure = DeliveryFailure::dropped;  // meaningful when !delivered
+};
+
+// Counts the unacknowledged fragments of each message in flight; a message is delivered
+// when every packet that carried one of its fragments was acknowledged, and failed when one
+// of them is dropped or the session ends. Only messages with a feedback id produce results.
+class DeliveryTracker {
+ public:
+  using Handle = uint64_t;
+  Handle add(std::optional<uint64_t> feedback_id, size_t fragments);
+  void fragment_acked(Handle h);
+  void fail(Handle h, DeliveryFailure why);
+  void fail_all(DeliveryFailure why);
+  std::vector<DeliveryResult> take_results();
+  size_t pending() const { return pending_.size(); }
+
+ private:
+  struct Entry {
+    std::optional<uint64_t> feedback_id;
+    size_t remaining = 0;
+  };
+  Handle next_ = 1;
+  std::unordered_map<Handle, Entry> pending_;
+  std::vector<DeliveryResult> results_;
+};
+
+// ---- packets in flight ----
+struct SentPacket {
+  uint32_t pn = 0;
+  TimePoint last_sent{};
+  uint8_t times_sent = 0;
+  Bytes blocks;                                  // retransmittable blocks, serialized
+  std::vector<DeliveryTracker::Handle> messages;  // one entry per fragment carried
+};
+
+class TransmissionManager {
+ public:
+  static constexpr uint8_t kMaxSends = 7;
+
+  explicit TransmissionManager(uint32_t first_pn = 0) : next_pn_(first_pn) {}
+
+  // Packet numbers are used once, for every packet (including ACK-only and resends).
+  uint32_t next_packet_number() { return next_pn_++; }
+  uint32_t peek_packet_number() const { return next_pn_; }
+
+  // Room for one more new ack-eliciting packet. Resends and control blocks ignore this.
+  bool has_capacity() const { return in_flight_.size() < window_.size(); }
+
+  // Tracks an ack-eliciting packet that was just sent for the first time.
+  void on_sent(TimePoint now, uint32_t pn, Bytes blocks, std::vector<DeliveryTracker::Handle> msgs);
+
+  struct AckOutcome {
+    size_t newly_acked = 0;
+    std::optional<Millis> rtt_sample;
+  };
+  // Processes a received ACK block: frees acknowledged packets, grows the window, feeds the
+  // RTT estimator (Karn: only packets sent once give samples), credits message fragments.
+  AckOutcome on_ack(TimePoint now, const AckInfo& ack);
+
+  struct Expired {
+    std::vector<SentPacket> resend;  // take a new pn and send; then call on_resent()
+    size_t dropped = 0;              // packets that reached kMaxSends and were given up
+  };
+  // Removes every packet whose deadline (last_sent + RTO x times_sent) passed. Packets sent
+  // kMaxSends times are dropped (their messages fail); the others come back for resending,
+  // regardless of the window. Halves the window once if anything expired.
+  Expired take_expired(TimePoint now);
+  // A packet from take_expired() went out again under `new_pn`.
+  void on_resent(TimePoint now, SentPacket pkt, uint32_t new_pn);
+
+  // Earliest resend deadline of the packets in flight. Depends only on the packets, so no
+  // unrelated wake-up can push it back.
+  std::optional<TimePoint> next_deadline() const;
+
+  // Session over: forget everything in flight, fail every tracked message.
+  void abandon(DeliveryFailure why);
+
+  size_t in_flight() const { return in_flight_.size(); }
+  size_t window() const { return window_.size(); }
+  CongestionWindow& congestion() { return window_; }
+  RttEstimator& rtt() { return rtt_; }
+  const RttEstimator& rtt() const { return rtt_; }
+  DeliveryTracker& deliveries() { return deliveries_; }
+  uint64_t retransmissions() const { return retransmissions_; }
+
+ private:
+  TimePoint deadline_of(const SentPacket& p) const {
+    return p.last_sent + rtt_.rto() * int(p.times_sent);
+  }
+  void forget_aliases_of(uint32_t pn);
+
+  uint32_t next_pn_;
+  std::map<uint32_t, SentPacket> in_flight_;
+  // A packet resent under a new number can still be acknowledged under its old number
+  // (the ACK was just late); the alias lets that ACK free the content.
+  std::unordered_map<uint32_t, uint32_t> alias_;
+  CongestionWindow window_;
+  RttEstimator rtt_;
+  DeliveryTracker deliveries_;
+  uint64_t retransmissions_ = 0;
+};
+
+}  // namespace ssu2::session
