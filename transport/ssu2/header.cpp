@@ -95,12 +95,12 @@ Status validate_long(const LongHeader& h, uint8_t expected_net_id) {
 // ---- header protection ----
 namespace {
 
-// The 8-byte mask: ChaCha20 keystream (counter 0) for `iv`, i.e. the encryption of 8 zeros.
+// The 8-byte mask: ChaCha20 keystream (counter 1) for `iv`, i.e. the encryption of 8 zeros.
 Result<ByteArray<8>> header_mask(const crypto::Key32& key, const uint8_t* iv_src) {
   ByteArray<12> iv{};
   std::memcpy(iv.data(), iv_src, iv.size());
   ByteArray<8> mask{};
-  if (auto st = crypto::chacha20_xor(key, iv, mask.data(), mask.size()); !st)
+  if (auto st = crypto::chacha20_xor(key, iv, mask.data(), mask.size(), kHeaderChaChaCounter); !st)
     return st.error();
   return mask;
 }
@@ -130,7 +130,8 @@ void xor_first16(uint8_t* p, const Masks& m) {
 // all-zero nonce, as one keystream.
 Status crypt_long_tail(uint8_t* packet, size_t len, const crypto::Key32& k2) {
   static const ByteArray<12> kZeroIv{};
-  return crypto::chacha20_xor(k2, kZeroIv, packet + kShortHeaderLen, len - kShortHeaderLen);
+  return crypto::chacha20_xor(k2, kZeroIv, packet + kShortHeaderLen, len - kShortHeaderLen,
+                              kHeaderChaChaCounter);
 }
 
 size_t long_protected_len(uint8_t type) {

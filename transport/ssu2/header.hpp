@@ -19,6 +19,9 @@
 //   long headers additionally: packet[16..32) ^= ChaCha20(k_header_2, zero iv), and for
 //   Session Request / Session Created the same keystream continues over the 32-byte ephemeral
 //   key, i.e. packet[16..64) is encrypted in one ChaCha20 call.
+// Every ChaCha20 call here starts at block counter 1, not 0: the spec says "ChaCha20" without
+// naming the counter, and the deployed routers (i2pd's ChaCha20 helper, Java I2P) use the RFC
+// 7539 encryption convention of counter 1. With counter 0 no real router can read our headers.
 // The IV bytes come from the tail of the packet (AEAD ciphertext + MAC), which is why every
 // packet has a payload of at least 8 bytes: the 24 IV bytes must not overlap the protected
 // header bytes, or the receiver could not recompute the masks.
@@ -60,6 +63,7 @@ inline constexpr size_t kMacLen = 16;
 inline constexpr size_t kEphemeralKeyLen = 32;
 inline constexpr size_t kHeaderIvLen = 12;       // each of the two header protection IVs
 inline constexpr size_t kHeaderIvTailLen = 24;   // both IVs together, taken from the packet end
+inline constexpr uint32_t kHeaderChaChaCounter = 1;  // initial block counter (see top comment)
 inline constexpr size_t kMinPayloadLen = 8;      // so the IV tail never overlaps the header
 // Spec "All SSU2 messages are at least 40 bytes": short header + 8 payload + MAC.
 inline constexpr size_t kMinPacketLen = kShortHeaderLen + kMinPayloadLen + kMacLen;  // 40
