@@ -1,10 +1,29 @@
 #include "actors/introspection_actor.hpp"
 
+#include "transport/crypto/crypto.hpp"
+
 #ifdef SSU2D_HAVE_CAF_OPENSSL
 #include <caf/openssl/publish.hpp>
 #endif
 
 namespace ssu2d {
+
+std::vector<uint8_t> make_test_data_message(uint32_t size) {
+  // I2NP Data (type 20), short header: type, msg id, expiration (s); body = length + data.
+  std::vector<uint8_t> out;
+  out.reserve(9 + 4 + size);
+  uint32_t id = ssu2::crypto::random_u32();
+  uint32_t exp = uint32_t(std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count()) + 60;
+  out.push_back(20);
+  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(id >> s));
+  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(exp >> s));
+  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(size >> s));
+  size_t at = out.size();
+  out.resize(at + size);
+  if (size) ssu2::crypto::random_bytes(ssu2::MutByteSpan(out.data() + at, size));
+  return out;
+}
 
 namespace {
 
@@ -29,6 +48,24 @@ node_status base_status(const IntrospectionOptions& o) {
 }
 
 // Fills the session count from the manager, then delivers.
+void finish_status(introspection_t* self, caf::response_promise rp, node_status s);
+
+// Fills the pending handshake count from the handshake actor, then the sessions.
+void handshake_status(introspection_t* self, caf::response_promise rp, node_status s) {
+  auto& hs = self->state.opts.handshake;
+  if (!hs) {
+    finish_status(self, rp, std::move(s));
+    return;
+  }
+  self->request(hs, kTimeout, handshake_stats_atom::value)
+      .then(
+          [self, rp, s](const handshake_stats& h) mutable {
+            s.pending_handshakes = h.pending_inbound + h.pending_outbound;
+            finish_status(self, rp, std::move(s));
+          },
+          [self, rp, s](caf::error&) mutable { finish_status(self, rp, std::move(s)); });
+}
+
 void finish_status(introspection_t* self, caf::response_promise rp, node_status s) {
   auto& mgr = self->state.opts.manager;
   if (!mgr) {
@@ -48,7 +85,7 @@ caf::result<node_status> status(introspection_t* self) {
   auto s = base_status(self->state.opts);
   auto& sock = self->state.opts.socket;
   if (!sock) {
-    finish_status(self, rp, std::move(s));
+    handshake_status(self, rp, std::move(s));
     return rp;
   }
   self->request(sock, kTimeout, socket_stats_atom::value)
@@ -57,10 +94,58 @@ caf::result<node_status> status(introspection_t* self) {
             s.datagrams_in = st.datagrams_in;
             s.datagrams_out = st.datagrams_out;
             s.datagrams_unknown = st.unknown;
-            finish_status(self, rp, std::move(s));
+            handshake_status(self, rp, std::move(s));
           },
-          [self, rp, s](caf::error&) mutable { finish_status(self, rp, std::move(s)); });
+          [self, rp, s](caf::error&) mutable { handshake_status(self, rp, std::move(s)); });
   return rp;
+}
+
+// "send HASH N SIZE": N Data messages through the manager with delivery feedback, at most
+// kSendWindow outstanding so a large N does not overflow the session's bounded queue.
+constexpr uint32_t kSendWindow = 256;
+constexpr uint32_t kMaxTestMessage = 60 * 1024;
+
+struct SendTest {
+  router_hash peer;
+  uint32_t count = 0, size = 0, issued = 0, answered = 0, outstanding = 0;
+  send_test_result result;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  caf::typed_response_promise<send_test_result> rp;
+};
+
+void pump_send_test(introspection_t* self, std::shared_ptr<SendTest> run) {
+  if (run->answered == run->count) {
+    run->result.elapsed_ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - run->started)
+                                          .count());
+    run->rp.deliver(run->result);
+    return;
+  }
+  while (run->issued < run->count && run->outstanding < kSendWindow) {
+    run->issued++;
+    run->outstanding++;
+    auto bytes = make_test_data_message(run->size);
+    self->request(self->state.opts.manager, std::chrono::seconds(120), route_atom::value,
+                  i2np_message{run->peer, std::move(bytes)}, confirm_atom::value)
+        .then(
+            [self, run](const delivery_report&) {
+              run->outstanding--;
+              run->answered++;
+              run->result.sent++;
+              run->result.delivered++;
+              pump_send_test(self, run);
+            },
+            [self, run](caf::error& e) {
+              run->outstanding--;
+              run->answered++;
+              run->result.failed++;
+              // Only refusals before queueing mean "not sent".
+              if (e.category() != caf::atom("ssu2d") ||
+                  e.code() == uint8_t(node_errc::not_delivered))
+                run->result.sent++;
+              pump_send_test(self, run);
+            });
+  }
 }
 
 caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
@@ -83,17 +168,31 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
     [self](metrics_atom) {
       return self->state.opts.metrics ? self->state.opts.metrics->render() : std::string{};
     },
-    [](connect_atom, const std::string& file) -> caf::result<bool> {
-      // TODO(handshake): spawn an outbound handshake actor for the RouterInfo in `file`.
-      return make_error(node_errc::not_available,
-                        "connect is not available yet (no handshake actor): " + file);
+    [self](connect_atom, std::vector<uint8_t>& ri) -> caf::result<caf::message> {
+      if (!self->state.opts.manager) return make_error(node_errc::not_available, "no manager");
+      return self->delegate(self->state.opts.manager, connect_atom::value, std::move(ri));
     },
-    [](send_test_atom, const std::string& hash, uint32_t count,
-       uint32_t size) -> caf::result<uint32_t> {
-      // TODO(session): route `count` Data messages of `size` bytes through the manager and
-      // report delivery once the session actor ACKs them.
-      return make_error(node_errc::not_available,
-                        "send is not available yet (no session actor)");
+    [self](send_test_atom, const std::string& text, uint32_t count,
+           uint32_t size) -> caf::result<send_test_result> {
+      router_hash h;
+      if (!parse_router_hash(text, h))
+        return make_error(node_errc::bad_request, "not a router hash: " + text);
+      if (!self->state.opts.manager) return make_error(node_errc::not_available, "no manager");
+      if (size > kMaxTestMessage)
+        return make_error(node_errc::bad_request, "size above " + std::to_string(kMaxTestMessage));
+      auto rp = self->make_response_promise<send_test_result>();
+      auto run = std::make_shared<SendTest>();
+      run->peer = h;
+      run->count = count;
+      run->size = size;
+      run->rp = rp;
+      pump_send_test(self, run);
+      return rp;
+    },
+    [self](handshake_stats_atom) -> caf::result<caf::message> {
+      if (!self->state.opts.handshake)
+        return make_error(node_errc::not_available, "no handshake actor");
+      return self->delegate(self->state.opts.handshake, handshake_stats_atom::value);
     },
     [self](disconnect_atom, const std::string& text) -> caf::result<caf::message> {
       router_hash h;

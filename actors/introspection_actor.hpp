@@ -6,9 +6,14 @@
 //   (sessions_atom)                       -> session_list
 //   (session_atom, std::string hash)      -> session_info | error unknown_session/bad_request
 //   (metrics_atom)                        -> std::string (Prometheus text)
-//   (connect_atom, std::string ri_file)   -> error not_available (handshake actor missing)
+//   (connect_atom, std::vector<uint8_t> ri) -> router_hash | error  (the RouterInfo bytes;
+//                                            ssu2ctl reads the file) via the manager
 //   (send_test_atom, std::string hash, uint32 count, uint32 size)
-//                                         -> error not_available (session actor missing)
+//                                         -> send_test_result {sent, delivered, failed,
+//                                            elapsed_ms}: count I2NP Data messages (type 20,
+//                                            body = 4-byte length + size random bytes) with
+//                                            delivery feedback, at most 256 outstanding
+//   (handshake_stats_atom)                -> handshake_stats
 //   (disconnect_atom, std::string hash)   -> bool | error unknown_session/bad_request
 #pragma once
 #include <chrono>
@@ -30,10 +35,15 @@ struct IntrospectionOptions {
   std::string control;                 // our own control endpoint, as text (filled at publish)
   caf::actor socket;                   // may be null
   caf::actor manager;                  // may be null
+  caf::actor handshake;                // may be null
   std::shared_ptr<MetricsRegistry> metrics;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::string version = "ssu2d 0.1.0";
 };
+
+// A short-header I2NP Data message (type 20, random id, expires in 60 s) whose body is a
+// 4-byte length and `size` random bytes.
+std::vector<uint8_t> make_test_data_message(uint32_t size);
 
 caf::actor spawn_introspection_actor(caf::actor_system& sys, IntrospectionOptions opts);
 

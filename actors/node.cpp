@@ -1,10 +1,13 @@
 #include "actors/node.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 
+#include "actors/handshake_actor.hpp"
 #include "actors/introspection_actor.hpp"
+#include "actors/session_actor.hpp"
 #include "actors/socket_actor.hpp"
 #include "actors/subsystem_manager.hpp"
 #include "actors/support/key_store.hpp"
@@ -17,19 +20,6 @@
 namespace ssu2d {
 
 namespace {
-
-// Handles datagrams whose connection ID nobody registered: new Session/Token Requests,
-// PeerTest and HolePunch, or garbage. Until the inbound handshake actor exists it only
-// counts them. TODO(handshake): replace with the inbound handshake dispatcher.
-caf::behavior unhandled_inbound(caf::event_based_actor* self, Counter* unhandled) {
-  return {
-    [unhandled](inbound_atom, const datagram& d) {
-      unhandled->inc();
-      log().debug("inbound: {} bytes from {} for unknown conn id {:016x} (no handshake actor)",
-                  d.bytes.size(), to_string(d.from), d.conn_id);
-    },
-  };
-}
 
 uint64_t unix_ms() {
   return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -86,32 +76,17 @@ std::string Node::start() {
     return err;
   }
 
-  ssu2::i2p::OwnRouterInfoParams p;
-  p.host = endpoints_.front().host;
-  p.port = endpoints_.front().port;
-  p.mtu = uint16_t(cfg_.ssu2.mtu);
-  p.net_id = uint32_t(cfg_.net_id);
-  p.published_ms = unix_ms();
-  if (auto ri = ssu2::i2p::make_own_router_info(*keys_, p)) {
-    router_info_ = std::make_shared<ssu2::i2p::RouterInfo>(std::move(*ri));
-    auto st = write_router_info(cfg_.data_dir, *router_info_);
-    if (!st.ok()) log().warn("node: {}", st.error);
-  } else {
-    log().warn("node: cannot build our RouterInfo: {}", ssu2::to_string(ri.error().code));
+  auto ri = make_published_router_info(cfg_, *keys_, endpoints_.front());
+  if (!ri) {
+    for (auto& s : sockets) ::close(s.fd);
+    return "node: cannot build our RouterInfo: " + std::string(ssu2::to_string(ri.error().code));
   }
+  router_info_ = std::make_shared<ssu2::i2p::RouterInfo>(std::move(*ri));
+  if (auto st = write_router_info(cfg_.data_dir, *router_info_); !st.ok())
+    log().warn("node: {}", st.error);
 
-  // Actors.
-  auto* unhandled = &metrics_->counter("ssu2_inbound_unhandled_total",
-                                       "Datagrams for unknown connection IDs not handled");
-  inbound_ = sys_.spawn(unhandled_inbound, unhandled);
-  SocketOptions so;
-  so.sockets = std::move(sockets);
-  so.intro_key = keys_->intro_key;
-  so.new_inbound = inbound_;
-  so.metrics = metrics_;
-  so.send_queue_limit = size_t(cfg_.limits.send_queue);
-  socket_ = spawn_socket_actor(sys_, std::move(so));
-
+  // Actors: manager, then the handshake actor (it hands sessions the manager), then the
+  // socket (the handshake actor is its new-inbound handler), then the late links.
   SubsystemOptions mo;
   mo.local_hash = hash_;
   mo.local_router_info = router_info_;
@@ -119,11 +94,31 @@ std::string Node::start() {
   mo.max_sessions = size_t(cfg_.limits.max_sessions);
   manager_ = spawn_subsystem_manager(sys_, std::move(mo));
 
+  HandshakeActorOptions ho;
+  ho.config.net_id = uint8_t(cfg_.net_id);
+  ho.config.mtu = uint16_t(cfg_.ssu2.mtu);
+  ho.local = local_identity(*keys_, *router_info_);
+  ho.manager = manager_;
+  ho.metrics = metrics_;
+  ho.max_pending = size_t(cfg_.limits.max_pending_handshakes);
+  handshake_ = spawn_handshake_actor(sys_, std::move(ho));
+
+  SocketOptions so;
+  so.sockets = std::move(sockets);
+  so.intro_key = keys_->intro_key;
+  so.new_inbound = handshake_;
+  so.metrics = metrics_;
+  so.send_queue_limit = size_t(cfg_.limits.send_queue);
+  socket_ = spawn_socket_actor(sys_, std::move(so));
+  caf::anon_send(handshake_, set_socket_atom::value, socket_);
+  caf::anon_send(manager_, handshake_atom::value, handshake_);
+
   IntrospectionOptions io;
   io.hash = hash_;
   for (auto& ep : endpoints_) io.addresses.push_back(to_string(ep));
   io.socket = socket_;
   io.manager = manager_;
+  io.handshake = handshake_;
   io.metrics = metrics_;
   introspection_ = spawn_introspection_actor(sys_, io);
   auto port = publish_introspection(sys_, introspection_, cfg_.control.host, cfg_.control.port,
@@ -152,9 +147,30 @@ std::string Node::start() {
     }
     log().info("node: metrics on http://{}:{}/metrics", cfg_.control.host, http_.port());
   }
-  if (!cfg_.peers.router_infos.empty() || !cfg_.peers.netdb_dir.empty())
-    log().warn("node: peers configured but outbound connections are not available yet");
+  connect_configured_peers();
   return {};
+}
+
+std::vector<uint8_t> Node::router_info_bytes() const {
+  if (!router_info_) return {};
+  return std::vector<uint8_t>(router_info_->bytes().begin(), router_info_->bytes().end());
+}
+
+void Node::connect_configured_peers() {
+  auto peers = configured_peer_router_infos(cfg_);
+  if (peers.empty()) return;
+  log().info("node: connecting to {} configured peer(s)", peers.size());
+  auto mgr = manager_;
+  for (auto& bytes : peers) {
+    // A tiny one-shot actor per peer so that each outcome is logged.
+    sys_.spawn([mgr, bytes](caf::event_based_actor* self) {
+      self->request(mgr, std::chrono::seconds(30), connect_atom::value, bytes)
+          .then([](const router_hash& h) { log().info("node: peer {} connected", to_string(h)); },
+                [](caf::error& e) {
+                  log().warn("node: configured peer not connected: {}", render_node_error(e));
+                });
+    });
+  }
 }
 
 void Node::stop() {
@@ -163,10 +179,86 @@ void Node::stop() {
   http_.stop();
   if (introspection_ && control_port_ != 0)
     sys_.middleman().unpublish(introspection_, control_port_);
-  for (auto* a : {&introspection_, &manager_, &socket_, &inbound_}) {
+  if (handshake_) {
+    // Graceful part: each session hands its Termination to the socket before answering;
+    // the socket round trip afterwards makes sure those datagrams left before it exits.
+    caf::scoped_actor self{sys_};
+    self->request(handshake_, std::chrono::seconds(3), shutdown_atom::value)
+        .receive([](uint64_t n) { if (n) log().info("node: {} session(s) terminated", n); },
+                 [](caf::error& e) { log().warn("node: shutdown: {}", render_node_error(e)); });
+    if (socket_)
+      self->request(socket_, std::chrono::seconds(1), socket_stats_atom::value)
+          .receive([](const socket_stats&) {}, [](caf::error&) {});
+  }
+  for (auto* a : {&introspection_, &handshake_, &manager_, &socket_}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     *a = nullptr;
   }
+}
+
+ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
+                                                               const ssu2::i2p::RouterKeys& keys,
+                                                               const endpoint& bound) {
+  ssu2::i2p::OwnRouterInfoParams p;
+  p.host = cfg.ssu2.published_host.empty() ? bound.host : cfg.ssu2.published_host;
+  p.port = cfg.ssu2.published_port ? cfg.ssu2.published_port : bound.port;
+  p.mtu = uint16_t(cfg.ssu2.mtu);
+  p.net_id = uint32_t(cfg.net_id);
+  p.published_ms = unix_ms();
+  return ssu2::i2p::make_own_router_info(keys, p);
+}
+
+std::shared_ptr<const ssu2::handshake::LocalIdentity> local_identity(
+    const ssu2::i2p::RouterKeys& keys, const ssu2::i2p::RouterInfo& ri) {
+  auto l = std::make_shared<ssu2::handshake::LocalIdentity>();
+  l->static_priv = keys.x25519_priv;
+  l->static_pub = keys.x25519_pub;
+  l->intro_key = keys.intro_key;
+  l->router_hash = ri.hash();
+  l->router_info = ri.bytes();
+  return l;
+}
+
+std::vector<std::vector<uint8_t>> configured_peer_router_infos(const NodeConfig& cfg) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files(cfg.peers.router_infos.begin(), cfg.peers.router_infos.end());
+  if (!cfg.peers.netdb_dir.empty()) {
+    std::error_code ec;
+    std::vector<fs::path> found;
+    // i2pd's netDb keeps the files in r?/ subfolders; a flat folder works too.
+    for (auto it = fs::recursive_directory_iterator(cfg.peers.netdb_dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      auto name = it->path().filename().string();
+      if (it->is_regular_file() && name.rfind("routerInfo-", 0) == 0 &&
+          it->path().extension() == ".dat")
+        found.push_back(it->path());
+    }
+    if (ec) log().warn("node: cannot read peers.netdb_dir {}: {}", cfg.peers.netdb_dir, ec.message());
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  std::vector<std::vector<uint8_t>> out;
+  for (auto& f : files) {
+    std::string err;
+    auto bytes = read_file(f, 64 * 1024, &err);
+    if (!bytes) {
+      log().warn("node: {}", err);
+      continue;
+    }
+    out.emplace_back(bytes->begin(), bytes->end());
+  }
+  return out;
+}
+
+std::string init_data_dir(const NodeConfig& cfg, std::string& hash_hex) {
+  auto ks = load_or_create_router_keys(cfg.data_dir);
+  if (!ks.ok()) return ks.error;
+  std::string host = !cfg.ssu2.host.empty() ? cfg.ssu2.host : cfg.ssu2.ipv6_host;
+  auto ri = make_published_router_info(cfg, *ks.keys, endpoint{host, cfg.ssu2.port});
+  if (!ri) return "init: cannot build our RouterInfo: " + std::string(ssu2::to_string(ri.error().code));
+  if (auto st = write_router_info(cfg.data_dir, *ri); !st.ok()) return st.error;
+  hash_hex = to_string(to_router_hash(ri->hash()));
+  return {};
 }
 
 int run_node(const NodeConfig& cfg) {

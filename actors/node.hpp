@@ -1,5 +1,6 @@
 // The one place that composes a node: keys, our RouterInfo, the UDP socket actor, the
-// subsystem manager, the new-inbound handler and the published introspection actor.
+// subsystem manager, the handshake actor (new-inbound handler and session factory) and the
+// published introspection actor. Configured peers are connected at start.
 #pragma once
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include "actors/support/config.hpp"
 #include "actors/support/metrics.hpp"
 #include "messages/messages.hpp"
+#include "transport/handshake/config.hpp"
 #include "transport/i2p/router_info.hpp"
 #include "transport/i2p/router_keys.hpp"
 
@@ -28,7 +30,8 @@ class Node {
   // Loads or creates keys, opens the sockets, spawns and publishes the actors.
   // Returns "" on success or a one-line error.
   std::string start();
-  // Tells every actor to exit and unpublishes the control actor. Idempotent.
+  // Graceful: every session sends Termination(router shutdown) (bounded wait, ~3 s), then
+  // every actor exits and the control actor is unpublished. Idempotent.
   void stop();
 
   const router_hash& hash() const { return hash_; }
@@ -39,9 +42,13 @@ class Node {
   caf::actor socket() const { return socket_; }
   caf::actor manager() const { return manager_; }
   caf::actor introspection() const { return introspection_; }
+  caf::actor handshake() const { return handshake_; }
+  // Our signed RouterInfo as published (what a peer needs to connect to us).
+  std::vector<uint8_t> router_info_bytes() const;
 
  private:
   std::string open_sockets(std::vector<struct UdpSocket>& out);
+  void connect_configured_peers();
 
   caf::actor_system& sys_;
   NodeConfig cfg_;
@@ -52,7 +59,7 @@ class Node {
   std::vector<endpoint> endpoints_;
   uint16_t control_port_ = 0;
   MetricsHttpServer http_;
-  caf::actor socket_, manager_, inbound_, introspection_;
+  caf::actor socket_, manager_, handshake_, introspection_;
   bool stopped_ = false;
 };
 
@@ -60,5 +67,22 @@ class Node {
 // 1 when the node could not start). Blocks the two signals in every thread and waits for
 // them with sigwait, so shutdown runs in normal context, not in a signal handler.
 int run_node(const NodeConfig& cfg);
+
+// Our signed RouterInfo with ssu2.published_host/port when set, else the bound address.
+ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
+                                                               const ssu2::i2p::RouterKeys& keys,
+                                                               const endpoint& bound);
+// The handshake's view of our router.
+std::shared_ptr<const ssu2::handshake::LocalIdentity> local_identity(
+    const ssu2::i2p::RouterKeys& keys, const ssu2::i2p::RouterInfo& ri);
+
+// ssu2d --init: creates (or loads) the keys in data_dir, writes router.info with the
+// published address, and returns the router hash as hex in `hash_hex`. Returns "" or a
+// one-line error.
+std::string init_data_dir(const NodeConfig& cfg, std::string& hash_hex);
+
+// The RouterInfo files a config names: peers.router_infos and routerInfo-*.dat in
+// peers.netdb_dir (sorted). Unreadable files are skipped with a warning.
+std::vector<std::vector<uint8_t>> configured_peer_router_infos(const NodeConfig& cfg);
 
 }  // namespace ssu2d

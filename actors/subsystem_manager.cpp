@@ -20,10 +20,25 @@ struct Entry {
   uint64_t i2np_in = 0, i2np_out = 0;
 };
 
+// Outbound I2NP waiting for a session that is being connected on demand.
+struct Waiting {
+  std::vector<uint8_t> bytes;
+  bool confirm = false;
+  caf::response_promise rp;
+};
+
+// Bounds of the on-demand path: RouterInfos remembered, messages held per connecting peer.
+constexpr size_t kMaxRouterInfos = 4096;
+constexpr size_t kMaxWaitingPerPeer = 512;
+constexpr auto kConnectTimeout = std::chrono::seconds(30);
+
 struct manager_state {
   static inline const char* name = "ssu2d.subsystem_manager";
   SubsystemOptions opts;
   std::map<router_hash, Entry> table;
+  std::map<router_hash, std::vector<uint8_t>> router_infos;  // verified, by hash
+  std::map<router_hash, std::vector<Waiting>> waiting;       // connect in progress
+  caf::actor handshake;
   std::vector<caf::actor> listeners;
   std::shared_ptr<MetricsRegistry> metrics;
   Gauge* connected = nullptr;
@@ -52,9 +67,77 @@ uint64_t unix_ms() {
                       .count());
 }
 
+// Remembers a peer's RouterInfo (signature checked) for on-demand connects.
+void remember_router_info(manager_state& st, const std::vector<uint8_t>& bytes) {
+  auto ri = ssu2::i2p::RouterInfo::parse(ssu2::ByteSpan(bytes.data(), bytes.size()));
+  if (!ri || !ri->verify()) return;
+  router_hash h;
+  auto id = ri->hash();
+  std::copy(id.begin(), id.end(), h.bytes.begin());
+  if (h == st.opts.local_hash) return;
+  if (!st.router_infos.count(h) && st.router_infos.size() >= kMaxRouterInfos)
+    st.router_infos.erase(st.router_infos.begin());
+  st.router_infos[h] = bytes;
+}
+
+// A DatabaseStore carrying a RouterInfo teaches us how to reach that router.
+void learn_from_store(manager_state& st, const i2np_message& m) {
+  auto msg = ssu2::i2p::decode_short(ssu2::ByteSpan(m.bytes.data(), m.bytes.size()));
+  if (!msg || msg->type != ssu2::i2p::MessageType::DatabaseStore) return;
+  auto store = ssu2::i2p::parse_database_store(
+      ssu2::ByteSpan(msg->payload.data(), msg->payload.size()));
+  if (!store) return;
+  auto bytes = store->router_info.serialize();
+  if (bytes) remember_router_info(st, std::vector<uint8_t>(bytes->begin(), bytes->end()));
+}
+
+void hand_to_session(manager_t* self, const caf::actor& session, Waiting& w) {
+  if (w.confirm) w.rp.delegate(session, deliver_atom::value, std::move(w.bytes), confirm_atom::value);
+  else w.rp.delegate(session, deliver_atom::value, std::move(w.bytes));
+}
+
+// Outbound I2NP: straight to the session, or held while the handshake actor connects to a
+// router whose RouterInfo we know.
+caf::result<caf::message> route(manager_t* self, i2np_message& m, bool confirm) {
+  auto& st = self->state;
+  auto it = st.table.find(m.peer);
+  if (it != st.table.end()) {
+    st.out->inc();
+    it->second.i2np_out++;
+    if (confirm)
+      return self->delegate(it->second.session, deliver_atom::value, std::move(m.bytes),
+                            confirm_atom::value);
+    return self->delegate(it->second.session, deliver_atom::value, std::move(m.bytes));
+  }
+  auto ri = st.router_infos.find(m.peer);
+  if (!st.handshake || ri == st.router_infos.end()) {
+    st.no_route->inc();
+    return make_error(node_errc::no_session, "no session with " + to_string(m.peer));
+  }
+  auto& queue = st.waiting[m.peer];
+  if (queue.size() >= kMaxWaitingPerPeer)
+    return make_error(node_errc::queue_full, "connecting to " + to_string(m.peer));
+  bool first = queue.empty();
+  auto rp = self->make_response_promise();
+  queue.push_back(Waiting{std::move(m.bytes), confirm, rp});
+  if (first) {
+    router_hash h = m.peer;
+    self->request(st.handshake, kConnectTimeout, connect_atom::value, ri->second)
+        .then([](const router_hash&) { /* the session's established message flushes */ },
+              [self, h](caf::error& err) {
+                auto w = self->state.waiting.find(h);
+                if (w == self->state.waiting.end()) return;
+                for (auto& x : w->second) x.rp.deliver(err);
+                self->state.waiting.erase(w);
+              });
+  }
+  return rp;
+}
+
 void on_inbound(manager_t* self, i2np_message& m) {
   auto& st = self->state;
   st.in->inc();
+  learn_from_store(st, m);
   if (auto it = st.table.find(m.peer); it != st.table.end()) {
     it->second.i2np_in++;
     auto reply = answer_lookup_for_us(m, st.opts.local_hash, st.opts.local_router_info.get(),
@@ -106,29 +189,38 @@ caf::behavior manager(manager_t* self, SubsystemOptions opts) {
         return false;
       }
       self->monitor(session);
+      if (auto w = st.waiting.find(h); w != st.waiting.end()) {
+        for (auto& x : w->second) hand_to_session(self, session, x);
+        st.waiting.erase(w);
+      }
       st.table[h] = Entry{std::move(session), std::move(remote), steady::now()};
       st.connected->set(int64_t(st.table.size()));
       log().info("manager: established {}", to_string(h));
       return true;
     },
     [self](closed_atom, router_hash& h, std::string& reason) {
-      bool existed = self->state.table.count(h) > 0;
+      auto it = self->state.table.find(h);
+      bool existed = it != self->state.table.end();
+      // A session replaced by a newer one for the same router reports its close late;
+      // it must not remove the newer entry (anonymous closes are trusted as before).
+      auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      if (existed && sender && it->second.session.address() != sender) return false;
       drop_entry(self, h);
       log().info("manager: closed {} ({})", to_string(h), reason);
       return existed;
     },
     [self](i2np_atom, i2np_message& m) { on_inbound(self, m); },
-    [self](route_atom, i2np_message& m) -> caf::result<bool> {
-      auto& st = self->state;
-      auto it = st.table.find(m.peer);
-      if (it == st.table.end()) {
-        st.no_route->inc();
-        return make_error(node_errc::no_session, "no session with " + to_string(m.peer));
-      }
-      st.out->inc();
-      it->second.i2np_out++;
-      self->send(it->second.session, deliver_atom::value, std::move(m.bytes));
-      return true;
+    [self](route_atom, i2np_message& m) { return route(self, m, false); },
+    [self](route_atom, i2np_message& m, confirm_atom) { return route(self, m, true); },
+    [self](handshake_atom, caf::actor hs) { self->state.handshake = std::move(hs); },
+    [self](router_info_atom, std::vector<uint8_t>& bytes) {
+      remember_router_info(self->state, bytes);
+    },
+    [self](connect_atom, std::vector<uint8_t>& bytes) -> caf::result<caf::message> {
+      if (!self->state.handshake)
+        return make_error(node_errc::not_available, "no handshake actor");
+      remember_router_info(self->state, bytes);
+      return self->delegate(self->state.handshake, connect_atom::value, std::move(bytes));
     },
     [self](listen_atom, caf::actor who) { self->state.listeners.push_back(std::move(who)); },
     [self](sessions_atom) {
@@ -136,11 +228,12 @@ caf::behavior manager(manager_t* self, SubsystemOptions opts) {
       for (auto& [h, e] : self->state.table) out.sessions.push_back(info_of(h, e));
       return out;
     },
-    [self](session_atom, router_hash& h) -> caf::result<session_info> {
+    [self](session_atom, router_hash& h) -> caf::result<caf::message> {
       auto it = self->state.table.find(h);
       if (it == self->state.table.end())
         return make_error(node_errc::unknown_session, to_string(h));
-      return info_of(h, it->second);
+      // The session actor knows its transport state (RTT, window, drops, ...).
+      return self->delegate(it->second.session, session_atom::value);
     },
     [self](disconnect_atom, router_hash& h) -> caf::result<bool> {
       auto it = self->state.table.find(h);

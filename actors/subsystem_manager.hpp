@@ -7,15 +7,27 @@
 // Protocol (dynamic, atoms from messages.hpp):
 //   (established_atom, router_hash, actor session, std::string remote) -> bool
 //        the session is monitored; its entry goes when it sends closed or terminates
-//   (closed_atom, router_hash, std::string reason)          -> bool  (entry existed)
+//   (closed_atom, router_hash, std::string reason)          -> bool  (entry existed and
+//        was removed; a close from a session that is no longer the entry is ignored)
 //   (i2np_atom, i2np_message)                               inbound from a session;
 //        a DatabaseLookup for our own hash is answered with a DatabaseStore of our
 //        RouterInfo; everything is forwarded to listeners as (i2np_atom, i2np_message)
-//   (route_atom, i2np_message)   -> bool, or error no_session   outbound; the session gets
-//        (deliver_atom, std::vector<uint8_t> bytes)
+//   (route_atom, i2np_message)   -> bool, or error no_session / queue_full / ...
+//        outbound; delegated to the session as (deliver_atom, std::vector<uint8_t> bytes),
+//        so the session's answer goes to the requester
+//   (route_atom, i2np_message, confirm_atom) -> delivery_report | error   the same with
+//        delivery feedback (the session answers once the peer ACKed the message)
+//        Without a session but with a known RouterInfo, the handshake actor is asked to
+//        connect and the message waits (bounded) until the session is established.
+//   (handshake_atom, actor)                  the handshake actor to connect through
+//   (router_info_atom, std::vector<uint8_t>) a peer RouterInfo (config, RouterInfo block);
+//        DatabaseStores received are learned the same way
+//   (connect_atom, std::vector<uint8_t> ri)  -> router_hash | error   remembered and
+//        delegated to the handshake actor
 //   (listen_atom, actor)                                    subscribe to inbound I2NP
 //   (sessions_atom)              -> session_list
-//   (session_atom, router_hash)  -> session_info, or error unknown_session
+//   (session_atom, router_hash)  -> session_info (from the session actor), or error
+//        unknown_session
 //   (disconnect_atom, router_hash) -> bool, or error unknown_session; the session gets
 //        (disconnect_atom)
 #pragma once

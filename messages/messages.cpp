@@ -14,6 +14,11 @@ const char* errc_name(uint8_t code) {
     case node_errc::unknown_session: return "unknown_session";
     case node_errc::bad_request: return "bad_request";
     case node_errc::no_session: return "no_session";
+    case node_errc::handshake_failed: return "handshake_failed";
+    case node_errc::queue_full: return "queue_full";
+    case node_errc::too_large: return "too_large";
+    case node_errc::not_delivered: return "not_delivered";
+    case node_errc::limit: return "limit";
   }
   return "unknown_error";
 }
@@ -125,6 +130,11 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<session_list>("ssu2d::session_list");
   cfg.add_message_type<node_status>("ssu2d::node_status");
   cfg.add_message_type<socket_stats>("ssu2d::socket_stats");
+  // RouterInfo bytes travel from ssu2ctl to the node (connect FILE).
+  cfg.add_message_type<std::vector<uint8_t>>("ssu2d::bytes");
+  cfg.add_message_type<delivery_report>("ssu2d::delivery_report");
+  cfg.add_message_type<send_test_result>("ssu2d::send_test_result");
+  cfg.add_message_type<handshake_stats>("ssu2d::handshake_stats");
   cfg.add_error_category(kErrorCategory, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
     std::string out = errc_name(code);
     if (ctx.match_elements<std::string>()) out += ": " + ctx.get_as<std::string>(0);

@@ -5,6 +5,7 @@
 #include <array>
 #include <ostream>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,17 @@ using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using send_test_atom = caf::atom_constant<caf::atom("sendtest")>;
 using disconnect_atom = caf::atom_constant<caf::atom("disconn")>;
+// handshake and session actors
+using tick_atom = caf::atom_constant<caf::atom("tick")>;             // self-timer
+using confirm_atom = caf::atom_constant<caf::atom("confirm")>;       // deliver with feedback
+using terminate_atom = caf::atom_constant<caf::atom("terminate")>;   // end a session
+using new_token_atom = caf::atom_constant<caf::atom("newtoken")>;    // session -> handshake
+using router_info_atom = caf::atom_constant<caf::atom("rinfo")>;     // RouterInfo seen
+using handshake_atom = caf::atom_constant<caf::atom("handshake")>;   // node -> manager
+using handshake_stats_atom = caf::atom_constant<caf::atom("hsstats")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using peer_test_atom = caf::atom_constant<caf::atom("peertest")>;
+using relay_atom = caf::atom_constant<caf::atom("relay")>;
 
 // ---- plain data ---------------------------------------------------------------
 // A UDP peer address. host is a numeric IPv4 or IPv6 address (no names, no brackets).
@@ -120,15 +132,67 @@ typename Inspector::result_type inspect(Inspector& f, i2np_message& x) {
 struct session_info {
   router_hash peer;
   std::string remote;      // endpoint text, may be empty if unknown
-  std::string state;       // "established", "terminating", ...
-  uint64_t established_ms_ago = 0;
-  uint64_t i2np_in = 0;    // I2NP messages received through the manager
-  uint64_t i2np_out = 0;   // I2NP messages routed to the session
+  std::string state;       // "established", "terminating", "closed"
+  uint64_t established_ms_ago = 0;  // age of the session
+  uint64_t i2np_in = 0;    // I2NP messages received (delivered to the manager)
+  uint64_t i2np_out = 0;   // I2NP messages queued for the peer
+  bool outbound = false;   // true: we connected (Alice)
+  uint64_t rtt_ms = 0, rto_ms = 0;
+  uint64_t window = 0, in_flight = 0, queued = 0;  // packets / packets / messages
+  uint64_t bytes_in = 0, bytes_out = 0, packets_in = 0, packets_out = 0;
+  uint64_t retransmissions = 0;
+  std::map<std::string, uint64_t> drops;  // reason -> count
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("session_info"), x.peer, x.remote, x.state,
-           x.established_ms_ago, x.i2np_in, x.i2np_out);
+           x.established_ms_ago, x.i2np_in, x.i2np_out, x.outbound, x.rtt_ms, x.rto_ms,
+           x.window, x.in_flight, x.queued, x.bytes_in, x.bytes_out, x.packets_in,
+           x.packets_out, x.retransmissions, x.drops);
+}
+
+// Answer to a delivery-confirmed I2NP send: the peer ACKed every packet of the message.
+struct delivery_report {
+  router_hash peer;
+  uint32_t msg_id = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
+  return f(caf::meta::type_name("delivery_report"), x.peer, x.msg_id);
+}
+
+// Reply of the control request "send HASH N SIZE".
+struct send_test_result {
+  uint32_t sent = 0;       // messages accepted by the session
+  uint32_t delivered = 0;  // ACKed by the peer
+  uint32_t failed = 0;     // refused, dropped, expired or lost with the session
+  uint64_t elapsed_ms = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_test_result& x) {
+  return f(caf::meta::type_name("send_test_result"), x.sent, x.delivered, x.failed,
+           x.elapsed_ms);
+}
+
+// Handshake actor counters (also exported as metrics).
+struct handshake_stats {
+  uint64_t pending_inbound = 0, pending_outbound = 0;
+  uint64_t outbound_started = 0;
+  uint64_t outbound_with_token = 0;  // started with a cached token (no Token Request)
+  uint64_t retries_received = 0;     // Retry messages accepted by outbound handshakes
+  uint64_t established_outbound = 0, established_inbound = 0;
+  uint64_t tokens_cached = 0;        // TokenCache entries now
+  uint64_t new_tokens_received = 0;  // NewToken blocks stored
+  std::map<std::string, uint64_t> failures;  // reason -> count
+  uint64_t sessions = 0;             // live session actors (including terminating ones)
+  uint64_t connected = 0;            // sessions not yet ended (a connect returns at once)
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, handshake_stats& x) {
+  return f(caf::meta::type_name("handshake_stats"), x.pending_inbound, x.pending_outbound,
+           x.outbound_started, x.outbound_with_token, x.retries_received,
+           x.established_outbound, x.established_inbound, x.tokens_cached,
+           x.new_tokens_received, x.failures, x.sessions, x.connected);
 }
 
 struct session_list {
@@ -182,6 +246,11 @@ enum class node_errc : uint8_t {
   unknown_session,    // no session with that router
   bad_request,        // malformed argument (hash, file)
   no_session,         // outbound I2NP for a router we are not connected to
+  handshake_failed,   // connect failed; the text names the reason (timeout, rejected, ...)
+  queue_full,         // the session's send queue is full (never grown)
+  too_large,          // the I2NP message cannot be fragmented into 64 fragments
+  not_delivered,      // dropped / expired / session closed before the peer ACKed it
+  limit,              // too many pending handshakes or sessions
 };
 caf::error make_error(node_errc code, std::string text);
 std::string render_node_error(const caf::error& err);  // "unknown_session: ..." for any error

@@ -30,7 +30,13 @@ constexpr auto kTimeout = std::chrono::seconds(10);
 json to_json(const session_info& s) {
   return {{"peer", to_string(s.peer)},       {"remote", s.remote},
           {"state", s.state},                {"established_ms_ago", s.established_ms_ago},
-          {"i2np_in", s.i2np_in},            {"i2np_out", s.i2np_out}};
+          {"i2np_in", s.i2np_in},            {"i2np_out", s.i2np_out},
+          {"outbound", s.outbound},          {"rtt_ms", s.rtt_ms},
+          {"rto_ms", s.rto_ms},              {"window", s.window},
+          {"in_flight", s.in_flight},        {"queued", s.queued},
+          {"bytes_in", s.bytes_in},          {"bytes_out", s.bytes_out},
+          {"packets_in", s.packets_in},      {"packets_out", s.packets_out},
+          {"retransmissions", s.retransmissions}, {"drops", s.drops}};
 }
 
 json to_json(const node_status& s) {
@@ -66,6 +72,25 @@ void print_sessions(const std::vector<session_info>& l) {
               << std::setw(13) << s.state << std::setw(10) << s.established_ms_ago / 1000
               << std::setw(10) << s.i2np_in << s.i2np_out << "\n";
   if (l.empty()) std::cout << "(no sessions)\n";
+}
+
+// One session in detail (transport state from the session actor).
+void print_session_detail(const session_info& s) {
+  auto row = [](const std::string& k, const std::string& v) {
+    std::cout << std::left << std::setw(20) << k << v << "\n";
+  };
+  row("peer", to_string(s.peer));
+  row("remote", s.remote);
+  row("state", s.state + (s.outbound ? " (outbound)" : " (inbound)"));
+  row("age", std::to_string(s.established_ms_ago / 1000) + " s");
+  row("rtt / rto", std::to_string(s.rtt_ms) + " / " + std::to_string(s.rto_ms) + " ms");
+  row("window / in flight", std::to_string(s.window) + " / " + std::to_string(s.in_flight));
+  row("queued", std::to_string(s.queued));
+  row("i2np in / out", std::to_string(s.i2np_in) + " / " + std::to_string(s.i2np_out));
+  row("bytes in / out", std::to_string(s.bytes_in) + " / " + std::to_string(s.bytes_out));
+  row("packets in / out", std::to_string(s.packets_in) + " / " + std::to_string(s.packets_out));
+  row("retransmissions", std::to_string(s.retransmissions));
+  for (auto& [reason, n] : s.drops) row("dropped", std::to_string(n) + " " + reason);
 }
 
 int routerinfo_offline(const std::string& file, bool as_json) {
@@ -135,7 +160,7 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
   } else if (cmd == "session") {
     need(2);
     self->request(node, kTimeout, session_atom::value, a[1]).receive(
-        [&](session_info& s) { as_json ? void(std::cout << to_json(s).dump() << "\n") : print_sessions({s}); },
+        [&](session_info& s) { as_json ? void(std::cout << to_json(s).dump() << "\n") : print_session_detail(s); },
         on_error);
   } else if (cmd == "metrics") {
     need(1);
@@ -147,14 +172,35 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
         on_error);
   } else if (cmd == "connect") {
     need(2);
-    self->request(node, kTimeout, connect_atom::value, a[1]).receive(
-        [&](bool ok) { std::cout << (as_json ? json{{"ok", ok}}.dump() : std::string("connecting")) << "\n"; },
-        on_error);
+    std::string err;
+    auto bytes = read_file(a[1], 64 * 1024, &err);
+    if (!bytes) {
+      std::cerr << "ssu2ctl: " << err << "\n";
+      return 1;
+    }
+    // The handshake itself may take up to 20 s (retransmissions), so wait longer than that.
+    self->request(node, std::chrono::seconds(30), connect_atom::value,
+                  std::vector<uint8_t>(bytes->begin(), bytes->end()))
+        .receive(
+            [&](const router_hash& h) {
+              std::cout << (as_json ? json{{"connected", to_string(h)}}.dump()
+                                    : "connected " + to_string(h))
+                        << "\n";
+            },
+            on_error);
   } else if (cmd == "send") {
     need(4);
     auto n = uint32_t(std::stoul(a[2])), size = uint32_t(std::stoul(a[3]));
-    self->request(node, kTimeout, send_test_atom::value, a[1], n, size).receive(
-        [&](uint32_t sent) { std::cout << (as_json ? json{{"sent", sent}}.dump() : "sent " + std::to_string(sent)) << "\n"; },
+    self->request(node, std::chrono::seconds(300), send_test_atom::value, a[1], n, size).receive(
+        [&](const send_test_result& r) {
+          json j{{"sent", r.sent}, {"delivered", r.delivered}, {"failed", r.failed},
+                 {"elapsed_ms", r.elapsed_ms}};
+          if (as_json) std::cout << j.dump() << "\n";
+          else
+            std::cout << "sent " << r.sent << ", delivered " << r.delivered << ", failed "
+                      << r.failed << " in " << r.elapsed_ms << " ms\n";
+          if (r.delivered != n) rc = 1;
+        },
         on_error);
   } else if (cmd == "disconnect") {
     need(2);

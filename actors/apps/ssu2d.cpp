@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
       ("config,c", po::value<std::string>(), "JSON config file merged over the default")
       ("print-default-config", "print the embedded default config and exit")
       ("print-config", "print the effective config (default + file + overrides) and exit")
+      ("init", "create keys and router.info in the data dir, print the router hash, exit")
       ("data-dir", po::value<std::string>(), "override data_dir")
       ("log-level", po::value<std::string>(), "override log.level (trace..critical, off)");
   po::variables_map vm;
@@ -56,6 +57,15 @@ int main(int argc, char** argv) {
   }
   if (vm.count("print-config")) {
     std::cout << loaded.merged.dump(2) << "\n";
+    return 0;
+  }
+  if (vm.count("init")) {
+    std::string hash;
+    if (auto err = ssu2d::init_data_dir(*loaded.config, hash); !err.empty()) {
+      std::cerr << err << "\n";
+      return 1;
+    }
+    std::cout << hash << "\n";
     return 0;
   }
   return ssu2d::run_node(*loaded.config);

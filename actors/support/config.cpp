@@ -97,6 +97,9 @@ ConfigResult build(json merged) {
   c.ssu2.port = uint16_t(v);
   if (!(err = get_int(merged, "ssu2.mtu", 1280, 1500, v)).empty()) return fail(err);
   c.ssu2.mtu = int(v);
+  c.ssu2.published_host = merged["ssu2"]["published_host"].get<std::string>();
+  if (!(err = get_int(merged, "ssu2.published_port", 0, 65535, v)).empty()) return fail(err);
+  c.ssu2.published_port = uint16_t(v);
   if (c.ssu2.host.empty() && c.ssu2.ipv6_host.empty())
     return fail("config: \"ssu2.host\" and \"ssu2.ipv6_host\" cannot both be empty");
 

@@ -21,6 +21,10 @@ struct NodeConfig {
     uint16_t port = 0;
     std::string ipv6_host;  // IPv6 listen address ("" = no IPv6 socket)
     int mtu = 1500;
+    // The address published in our RouterInfo when it differs from the bound one (port
+    // forwarding, a proxy in front of us). Empty / 0 = the bound host / port.
+    std::string published_host;
+    uint16_t published_port = 0;
   } ssu2;
   struct Peers {
     std::vector<std::string> router_infos;  // RouterInfo files to connect to

@@ -14,6 +14,8 @@ BOOST_AUTO_TEST_CASE(default_parses_with_documented_values) {
   BOOST_TEST(c.ssu2.port == 12345);
   BOOST_TEST(c.ssu2.mtu == 1500);
   BOOST_TEST(c.ssu2.ipv6_host.empty());
+  BOOST_TEST(c.ssu2.published_host.empty());
+  BOOST_TEST(c.ssu2.published_port == 0);
   BOOST_TEST(c.peers.router_infos.empty());
   BOOST_TEST(c.limits.max_sessions == 512);
   BOOST_TEST(c.limits.max_pending_handshakes == 128);
@@ -49,6 +51,18 @@ BOOST_AUTO_TEST_CASE(wrong_types_and_ranges_name_the_key) {
                  "config: \"log.level\" must be one of", 0) == 0);
   BOOST_TEST(load_config_text(R"({"control":{"tls":true}})").error ==
              "config: \"control.cert\" is required when \"control.tls\" is true");
+}
+
+BOOST_AUTO_TEST_CASE(published_address_keys) {
+  auto r = load_config_text(R"({"ssu2":{"published_host":"203.0.113.7","published_port":4444}})");
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.error);
+  BOOST_TEST(r.config->ssu2.published_host == "203.0.113.7");
+  BOOST_TEST(r.config->ssu2.published_port == 4444);
+  BOOST_TEST(r.config->ssu2.port == 12345);  // the bound port is unchanged
+  BOOST_TEST(load_config_text(R"({"ssu2":{"published_port":70000}})").error ==
+             "config: \"ssu2.published_port\" must be an integer 0..65535");
+  BOOST_TEST(load_config_text(R"({"ssu2":{"published_host":1}})").error ==
+             "config: \"ssu2.published_host\" must be a string, not a number");
 }
 
 BOOST_AUTO_TEST_CASE(errors_are_one_line) {

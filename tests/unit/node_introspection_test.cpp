@@ -87,8 +87,26 @@ BOOST_FIXTURE_TEST_CASE(status_through_remote_actor, Fixture) {
 
 BOOST_FIXTURE_TEST_CASE(sessions_follow_the_manager_table, Fixture) {
   caf::scoped_actor local{*server};
-  auto session = caf::actor_cast<caf::actor>(local);
   auto peer = hash_of(0xab);
+  // A stand-in session actor: answers introspection, reports a disconnect to `local`.
+  auto observer = caf::actor_cast<caf::actor>(local);
+  auto mgr = manager;
+  auto session = server->spawn([peer, observer, mgr](caf::event_based_actor* self) -> caf::behavior {
+    return {
+      [peer](session_atom) {
+        session_info s;
+        s.peer = peer;
+        s.state = "established";
+        s.rtt_ms = 42;
+        return s;
+      },
+      [self, observer](disconnect_atom) { self->send(observer, disconnect_atom::value); },
+      [self, observer, peer, mgr](closed_atom) {
+        self->request(mgr, kWait, closed_atom::value, peer, std::string("test"))
+            .then([self, observer](bool r) { self->send(observer, closed_atom::value, r); });
+      },
+    };
+  });
   local->request(manager, kWait, established_atom::value, peer, session,
                  std::string("10.0.0.2:9000"))
       .receive([](bool ok) { BOOST_TEST(ok); }, [](caf::error&) { BOOST_FAIL("established"); });
@@ -100,9 +118,11 @@ BOOST_FIXTURE_TEST_CASE(sessions_follow_the_manager_table, Fixture) {
   BOOST_TEST(list.sessions[0].remote == "10.0.0.2:9000");
   BOOST_TEST(list.sessions[0].state == "established");
 
+  // The detail comes from the session actor itself.
   auto [one, e2] = ask<session_info>(session_atom::value, to_string(peer));
   BOOST_REQUIRE(!e2);
   BOOST_TEST(one.peer == peer);
+  BOOST_TEST(one.rtt_ms == 42u);
 
   auto [st, e3] = ask<node_status>(status_atom::value);
   BOOST_TEST(st.sessions == 1u);
@@ -118,11 +138,17 @@ BOOST_FIXTURE_TEST_CASE(sessions_follow_the_manager_table, Fixture) {
   local->receive([&](disconnect_atom) { told = true; }, caf::after(kWait) >> [] {});
   BOOST_TEST(told);
 
-  // closed removes it
+  // A close from an actor that is not the registered session is ignored...
   local->request(manager, kWait, closed_atom::value, peer, std::string("test"))
-      .receive([](bool existed) { BOOST_TEST(existed); }, [](caf::error&) { BOOST_FAIL("closed"); });
+      .receive([](bool removed) { BOOST_TEST(!removed); }, [](caf::error&) { BOOST_FAIL("closed"); });
+  // ...the session's own close removes it.
+  local->send(session, closed_atom::value);
+  bool removed = false;
+  local->receive([&](closed_atom, bool r) { removed = r; }, caf::after(kWait) >> [] {});
+  BOOST_TEST(removed);
   auto [after, e6] = ask<session_list>(sessions_atom::value);
   BOOST_TEST(after.sessions.empty());
+  caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
 }
 
 BOOST_FIXTURE_TEST_CASE(errors_cross_the_network_with_their_codes, Fixture) {
@@ -133,11 +159,19 @@ BOOST_FIXTURE_TEST_CASE(errors_cross_the_network_with_their_codes, Fixture) {
   auto [r2, bad] = ask<session_info>(session_atom::value, std::string("xyz"));
   BOOST_TEST(bad.code() == uint8_t(node_errc::bad_request));
 
-  auto [r3, na] = ask<bool>(connect_atom::value, std::string("/tmp/ri.dat"));
+  // This fixture has no handshake actor behind the manager.
+  auto [r3, na] = ask<router_hash>(connect_atom::value, std::vector<uint8_t>{1, 2, 3});
   BOOST_TEST(na.code() == uint8_t(node_errc::not_available));
-  BOOST_TEST(render_node_error(na).rfind("not_available: connect", 0) == 0u);
+  BOOST_TEST(render_node_error(na).rfind("not_available: no handshake actor", 0) == 0u);
 
-  auto [r4, na2] = ask<uint32_t>(send_test_atom::value, std::string(64, 'a'), uint32_t(1),
-                                 uint32_t(100));
-  BOOST_TEST(na2.code() == uint8_t(node_errc::not_available));
+  // send to a router without a session: every message fails, none is sent.
+  auto [r4, e4] = ask<send_test_result>(send_test_atom::value, std::string(64, 'a'),
+                                        uint32_t(3), uint32_t(100));
+  BOOST_REQUIRE(!e4);
+  BOOST_TEST(r4.sent == 0u);
+  BOOST_TEST(r4.delivered == 0u);
+  BOOST_TEST(r4.failed == 3u);
+  auto [r5, bad5] = ask<send_test_result>(send_test_atom::value, std::string("nothex"),
+                                          uint32_t(1), uint32_t(1));
+  BOOST_TEST(bad5.code() == uint8_t(node_errc::bad_request));
 }

@@ -29,7 +29,7 @@ std::vector<uint8_t> packet_for(uint64_t conn_id, const ssu2::crypto::Key32& rec
   ssu2::ByteArray<12> iv;
   std::memcpy(iv.data(), p.data() + len - 24, 12);
   uint8_t mask[8] = {0};
-  BOOST_REQUIRE(ssu2::crypto::chacha20_xor(receiver_key, iv, mask, 8).ok());
+  BOOST_REQUIRE(ssu2::crypto::chacha20_xor(receiver_key, iv, mask, 8, ssu2::wire::kHeaderChaChaCounter).ok());
   ssu2::store_be64(p.data(), conn_id);
   for (int i = 0; i < 8; ++i) p[i] ^= mask[i];
   return p;

@@ -130,10 +130,15 @@ BOOST_AUTO_TEST_CASE(manager_routes_answers_and_forgets) {
   // max_sessions = 1: a second router is refused.
   BOOST_TEST(!expect_bool(established_atom::value, hash_of(0x43), session, std::string()));
 
-  BOOST_TEST(expect_bool(route_atom::value, i2np_message{peer, {9, 8, 7}}));
+  // Routing is delegated: the session (here `self`) answers the original requester.
+  auto routed = self->request(mgr, kWait, route_atom::value, i2np_message{peer, {9, 8, 7}});
   std::vector<uint8_t> got;
-  self->receive([&](deliver_atom, std::vector<uint8_t>& b) { got = b; }, caf::after(kWait) >> [] {});
+  self->receive([&](deliver_atom, std::vector<uint8_t>& b) { got = b; return true; },
+                caf::after(kWait) >> [] {});
   BOOST_TEST((got == std::vector<uint8_t>{9, 8, 7}));
+  bool queued = false;
+  routed.receive([&](bool b) { queued = b; }, [&](caf::error&) { BOOST_FAIL("route failed"); });
+  BOOST_TEST(queued);
 
   // An inbound lookup for us goes back to the same session as a DatabaseStore.
   self->send(mgr, i2np_atom::value, i2np_message{peer, lookup(us.hash, peer, 0)});

@@ -1,0 +1,53 @@
+// The handshake actor: one per node. Owns the InboundListener (Token Requests, Retry,
+// Session Requests), every pending InboundHandshake / OutboundHandshake, and the TokenCache
+// of tokens peers gave us. Completed handshakes become session actors (session_actor.hpp).
+//
+// Datagram routing: the socket sends it everything nobody registered (new inbound), plus
+// what belongs to pending outbound handshakes, which are registered with the socket under
+// their connection ID (Bob's Data packets use our intro key) AND the peer's endpoint
+// (Session Created and Retry are masked with Bob's intro key, so their unmasked ID is noise).
+//
+// Protocol (dynamic, atoms from messages.hpp):
+//   (set_socket_atom, actor socket)             once, right after the socket is spawned
+//   (inbound_atom, datagram)                    from the socket
+//   (connect_atom, std::vector<uint8_t> ri)     -> router_hash when the session is up
+//        (at once if one already exists), or error bad_request (RouterInfo unusable),
+//        limit (max_pending_handshakes), handshake_failed("timeout" | "peer_rejected" | ...)
+//   (new_token_atom, router_hash, endpoint, uint64 token, uint32 expires)  from sessions
+//   (closed_atom, router_hash, std::string reason)                         from sessions
+//   (tick_atom, int64 deadline_ms)              self-timer (one armed at a time)
+//   (handshake_stats_atom) -> handshake_stats
+//   (shutdown_atom) -> uint64  every live session sends Termination(RouterShutdown); the
+//        answer (number of sessions told) comes when each confirmed or after 2 s
+//   (send_failed_atom, send_failure)            from the socket: counted
+// Failures are counted in metrics: ssu2_handshake_failures_total{direction,reason}.
+#pragma once
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/support/metrics.hpp"
+#include "messages/messages.hpp"
+#include "transport/handshake/config.hpp"
+
+namespace ssu2d {
+
+using set_socket_atom = caf::atom_constant<caf::atom("setsock")>;
+
+struct HandshakeActorOptions {
+  ssu2::handshake::Config config;
+  std::shared_ptr<const ssu2::handshake::LocalIdentity> local;
+  caf::actor manager;
+  std::shared_ptr<MetricsRegistry> metrics;  // may be null
+  size_t max_pending = 128;
+};
+
+caf::actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts);
+
+// Checks a peer's RouterInfo (parses, verifies the signature and net id, finds a usable
+// SSU2 address with host, port, s and i) and fills `out`. Returns "" or a one-line reason.
+std::string remote_router_from_bytes(const std::vector<uint8_t>& bytes, uint32_t net_id,
+                                     ssu2::handshake::RemoteRouter& out);
+
+}  // namespace ssu2d

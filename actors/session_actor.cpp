@@ -1,0 +1,429 @@
+#include "actors/session_actor.hpp"
+
+#include <arpa/inet.h>
+
+#include <chrono>
+#include <cstring>
+#include <unordered_map>
+
+#include "actors/support/logging.hpp"
+#include "transport/i2p/gzip.hpp"
+#include "transport/ssu2/header.hpp"
+
+namespace ssu2d {
+
+namespace ss = ssu2::session;
+namespace hs = ssu2::handshake;
+namespace wire = ssu2::wire;
+
+// ---- conversions ------------------------------------------------------------------------
+
+std::optional<hs::Endpoint> to_hs_endpoint(const endpoint& ep) {
+  hs::Endpoint out;
+  out.port = ep.port;
+  if (ep.host.find(':') != std::string::npos) {
+    out.v6 = true;
+    if (inet_pton(AF_INET6, ep.host.c_str(), out.ip.data()) != 1) return std::nullopt;
+  } else if (inet_pton(AF_INET, ep.host.c_str(), out.ip.data()) != 1) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+endpoint from_hs_endpoint(const hs::Endpoint& ep) {
+  char buf[INET6_ADDRSTRLEN] = {0};
+  inet_ntop(ep.v6 ? AF_INET6 : AF_INET, ep.ip.data(), buf, sizeof buf);
+  return endpoint{buf, ep.port};
+}
+
+ss::PeerAddress to_peer_address(const hs::Endpoint& ep) {
+  ss::PeerAddress a;
+  std::copy(ep.ip.begin(), ep.ip.end(), a.ip.begin());
+  a.ip_len = ep.v6 ? 16 : 4;
+  a.port = ep.port;
+  return a;
+}
+
+std::optional<ss::PeerAddress> to_peer_address(const endpoint& ep) {
+  auto h = to_hs_endpoint(ep);
+  if (!h) return std::nullopt;
+  return to_peer_address(*h);
+}
+
+endpoint from_peer_address(const ss::PeerAddress& a) {
+  hs::Endpoint e;
+  std::copy(a.ip.begin(), a.ip.end(), e.ip.begin());
+  e.v6 = a.is_v6();
+  e.port = a.port;
+  return from_hs_endpoint(e);
+}
+
+router_hash to_router_hash(const ssu2::crypto::Hash32& h) {
+  router_hash r;
+  std::copy(h.begin(), h.end(), r.bytes.begin());
+  return r;
+}
+
+std::optional<ss::I2npMessage> parse_short_i2np(const std::vector<uint8_t>& bytes) {
+  if (bytes.size() < 9) return std::nullopt;
+  ss::I2npMessage m;
+  m.type = bytes[0];
+  m.id = uint32_t(bytes[1]) << 24 | uint32_t(bytes[2]) << 16 | uint32_t(bytes[3]) << 8 | bytes[4];
+  m.expiration =
+      uint32_t(bytes[5]) << 24 | uint32_t(bytes[6]) << 16 | uint32_t(bytes[7]) << 8 | bytes[8];
+  m.body.assign(bytes.begin() + 9, bytes.end());
+  return m;
+}
+
+std::vector<uint8_t> short_i2np_bytes(const ss::I2npMessage& m) {
+  std::vector<uint8_t> out;
+  out.reserve(9 + m.body.size());
+  out.push_back(m.type);
+  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(m.id >> s));
+  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(m.expiration >> s));
+  out.insert(out.end(), m.body.begin(), m.body.end());
+  return out;
+}
+
+ss::SessionContext to_session_context(const hs::SessionContext& h, ssu2::TimePoint now,
+                                      uint64_t unix_ms) {
+  ss::SessionContext c;
+  c.peer = to_peer_address(h.peer);
+  c.our_conn_id = h.our_conn_id;
+  c.their_conn_id = h.their_conn_id;
+  // Header key 1 is always the receiver's intro key (session_context.hpp).
+  c.send = ss::DirectionKeys{h.send.data, h.peer_intro_key, h.send.header2};
+  c.receive = ss::DirectionKeys{h.receive.data, h.our_intro_key, h.receive.header2};
+  c.session_confirmed_header_key = h.session_confirmed_header_key;
+  c.ack_session_confirmed = !h.outbound;
+  c.first_packet_number = h.next_send_packet_number;
+  c.max_payload = h.max_payload;
+  std::copy(h.peer_hash.begin(), h.peer_hash.end(), c.peer_router_hash.begin());
+  c.now = now;
+  c.unix_ms_at_now = unix_ms;
+  return c;
+}
+
+ssu2::TimePoint steady_now() {
+  return std::chrono::duration_cast<ssu2::Millis>(
+      std::chrono::steady_clock::now().time_since_epoch());
+}
+
+uint64_t unix_now_ms() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+}
+
+namespace {
+
+// Bob's first data packet: ACK of packet 0 (Alice's Session Confirmed) and the New Token
+// for Alice's next connection. DataSession has no way to send a NewToken block, so the
+// shell seals this one packet itself with the number the handshake reserved for it and
+// starts the DataSession at the next number. Not retransmitted: a lost token only costs
+// Alice a Retry next time (and DataSession ACKs packet 0 again anyway).
+ssu2::Bytes bob_first_packet(const hs::SessionContext& h) {
+  ssu2::Bytes payload;
+  wire::AckBlock ack;
+  ack.ack_through = 0;
+  (void)wire::append_block(payload, ack);
+  (void)wire::append_block(payload, wire::NewTokenBlock{h.token_to_send->expires,
+                                                        h.token_to_send->value});
+  uint32_t pn = h.next_send_packet_number;
+  wire::ShortHeader hdr;
+  hdr.dest_conn_id = h.their_conn_id;
+  hdr.packet_number = pn;
+  hdr.type = uint8_t(wire::MessageType::Data);
+  ssu2::Bytes pkt(wire::kShortHeaderLen + payload.size() + ssu2::crypto::kTagLen);
+  wire::encode_to(hdr, pkt.data());
+  std::copy(payload.begin(), payload.end(), pkt.begin() + wire::kShortHeaderLen);
+  ssu2::ByteSpan ad(pkt.data(), wire::kShortHeaderLen);
+  if (!ssu2::crypto::aead_encrypt(h.send.data, pn, ad, pkt.data() + wire::kShortHeaderLen,
+                                  payload.size()) ||
+      !wire::protect_short(pkt, h.peer_intro_key, h.send.header2))
+    return {};
+  return pkt;
+}
+
+struct Pending {
+  caf::response_promise rp;
+  uint32_t msg_id = 0;
+};
+
+struct session_state {
+  static inline const char* name = "ssu2d.session";
+  std::unique_ptr<ss::DataSession> ds;
+  router_hash peer;
+  endpoint remote;
+  bool outbound = false;
+  uint64_t our_conn_id = 0;
+  caf::actor socket, manager, handshake;
+  ssu2::TimePoint started{};
+  std::unordered_map<uint64_t, Pending> pending;  // feedback id -> promise
+  uint64_t next_feedback = 1;
+  std::optional<ssu2::TimePoint> armed;
+  bool ended = false;  // closed reported
+  uint64_t i2np_in = 0, i2np_out = 0, send_failures = 0, ignored_blocks = 0;
+  std::shared_ptr<MetricsRegistry> metrics;
+  Gauge* live = nullptr;
+};
+using session_t = caf::stateful_actor<session_state>;
+
+std::string reason_text(const ss::Event& e) {
+  std::string r = wire::to_string(e.reason);
+  return e.by_peer ? "peer: " + r : r;
+}
+
+void answer(Pending& p, const ss::DeliveryResult& r, const router_hash& peer) {
+  if (r.delivered) p.rp.deliver(delivery_report{peer, p.msg_id});
+  else p.rp.deliver(make_error(node_errc::not_delivered, ss::to_string(r.failure)));
+}
+
+// Every promise is answered: called when the actor goes away for any reason.
+void fail_pending(session_state& st, const std::string& why) {
+  for (auto& [id, p] : st.pending) p.rp.deliver(make_error(node_errc::not_delivered, why));
+  st.pending.clear();
+}
+
+void on_end(session_t* self, const std::string& reason) {
+  auto& st = self->state;
+  if (st.ended) return;
+  st.ended = true;
+  log().info("session {}: ended ({})", to_string(st.peer), reason);
+  // A request (not anon) so the manager can tell us from a newer session for the peer.
+  self->request(st.manager, caf::infinite, closed_atom::value, st.peer, reason)
+      .then([](bool) {}, [](caf::error&) {});
+  if (st.handshake) self->send(st.handshake, closed_atom::value, st.peer, reason);
+  if (st.metrics)
+    st.metrics->counter("ssu2_sessions_closed_total", "Sessions ended, by reason",
+                        {{"reason", reason}}).inc();
+}
+
+void on_control_block(session_t* self, wire::Block& b) {
+  auto& st = self->state;
+  if (auto* t = std::get_if<wire::NewTokenBlock>(&b)) {
+    if (st.handshake)
+      self->send(st.handshake, new_token_atom::value, st.peer, st.remote, t->token, t->expires);
+  } else if (auto* ri = std::get_if<wire::RouterInfoBlock>(&b)) {
+    ssu2::Bytes data = ri->data;
+    if (ri->gzip()) {
+      auto un = ssu2::i2p::gzip_decompress(data);
+      if (!un) {
+        st.ignored_blocks++;
+        return;
+      }
+      data = std::move(*un);
+    }
+    caf::anon_send(st.manager, router_info_atom::value,
+                   std::vector<uint8_t>(data.begin(), data.end()));
+  } else {
+    // PeerTest / Relay*: no NAT engine is wired to sessions yet; counted, not answered.
+    st.ignored_blocks++;
+  }
+}
+
+void arm_timer(session_t* self) {
+  auto& st = self->state;
+  auto next = st.ds->next_wakeup();
+  if (!next || (st.armed && *st.armed <= *next)) return;
+  st.armed = *next;
+  auto delay = std::max(*next - steady_now(), ssu2::Millis{1});
+  self->delayed_send(self, delay, tick_atom::value, int64_t(next->count()));
+}
+
+// Moves everything the core produced to where it belongs, then re-arms the timer.
+void drain(session_t* self) {
+  auto& st = self->state;
+  for (auto& d : st.ds->take_datagrams())
+    self->send(st.socket, send_atom::value,
+               send_request{from_peer_address(d.to), std::vector<uint8_t>(d.bytes.begin(), d.bytes.end())});
+  for (auto& m : st.ds->take_messages()) {
+    st.i2np_in++;
+    self->send(st.manager, i2np_atom::value, i2np_message{st.peer, short_i2np_bytes(m)});
+  }
+  for (auto& r : st.ds->take_feedback()) {
+    auto it = st.pending.find(r.feedback_id);
+    if (it == st.pending.end()) continue;
+    answer(it->second, r, st.peer);
+    st.pending.erase(it);
+  }
+  for (auto& b : st.ds->take_control_blocks()) on_control_block(self, b);
+  for (auto& e : st.ds->take_events()) {
+    if (e.kind == ss::EventKind::terminated) on_end(self, reason_text(e));
+    else if (e.kind == ss::EventKind::address_changed) st.remote = from_peer_address(e.address);
+  }
+  if (st.ds->can_be_freed()) {
+    on_end(self, "closed");
+    fail_pending(st, "session_closed");
+    self->send(st.socket, unregister_atom::value, st.our_conn_id);
+    self->quit();
+    return;
+  }
+  arm_timer(self);
+}
+
+session_info info_of(session_t* self) {
+  auto& st = self->state;
+  const auto& m = st.ds->metrics();
+  session_info s;
+  s.peer = st.peer;
+  s.remote = to_string(st.remote);
+  switch (st.ds->state()) {
+    case ss::DataSession::State::active: s.state = "established"; break;
+    case ss::DataSession::State::closing: s.state = "terminating"; break;
+    case ss::DataSession::State::closed: s.state = "closed"; break;
+  }
+  s.established_ms_ago = uint64_t((steady_now() - st.started).count());
+  s.i2np_in = st.i2np_in;
+  s.i2np_out = st.i2np_out;
+  s.outbound = st.outbound;
+  s.rtt_ms = uint64_t(m.rtt.count());
+  s.rto_ms = uint64_t(m.rto.count());
+  s.window = m.window;
+  s.in_flight = m.in_flight;
+  s.queued = m.queued;
+  s.bytes_in = m.bytes_in;
+  s.bytes_out = m.bytes_out;
+  s.packets_in = m.packets_in;
+  s.packets_out = m.packets_out;
+  s.retransmissions = m.retransmissions;
+  s.drops = m.drops;
+  if (st.send_failures) s.drops["socket send failure"] += st.send_failures;
+  if (st.ignored_blocks) s.drops["unhandled control block"] += st.ignored_blocks;
+  return s;
+}
+
+caf::error queue_error(ss::QueueResult r) {
+  switch (r) {
+    case ss::QueueResult::queue_full: return make_error(node_errc::queue_full, "session queue full");
+    case ss::QueueResult::too_large: return make_error(node_errc::too_large, "message too large");
+    default: return make_error(node_errc::not_delivered, "session_closed");
+  }
+}
+
+void start(session_t* self, SessionActorOptions& o) {
+  auto& st = self->state;
+  auto& h = o.context;
+  st.peer = to_router_hash(h.peer_hash);
+  st.remote = from_hs_endpoint(h.peer);
+  st.outbound = h.outbound;
+  st.our_conn_id = h.our_conn_id;
+  st.socket = o.socket;
+  st.manager = o.manager;
+  st.handshake = o.handshake;
+  st.metrics = o.metrics;
+  auto now = steady_now();
+  st.started = now;
+  ssu2::Bytes first;
+  if (!h.outbound && h.token_to_send) {
+    first = bob_first_packet(h);
+    if (!first.empty()) h.next_send_packet_number++;
+  }
+  st.ds = std::make_unique<ss::DataSession>(to_session_context(h, now, unix_now_ms()));
+  if (!first.empty())
+    self->send(st.socket, send_atom::value,
+               send_request{st.remote, std::vector<uint8_t>(first.begin(), first.end())});
+  if (st.metrics) {
+    st.live = &st.metrics->gauge("ssu2_session_actors", "Session actors alive (incl. closing)");
+    st.live->add(1);
+  }
+  auto peer = to_peer_address(h.peer);
+  for (auto& p : h.first_packets) st.ds->on_datagram(now, p, peer);
+  st.ds->on_timer(now);  // Bob: ACK Session Confirmed at once
+  self->request(st.manager, caf::infinite, established_atom::value, st.peer,
+                caf::actor_cast<caf::actor>(self), to_string(st.remote))
+      .then(
+          [self](bool accepted) {
+            if (accepted || self->state.ended) return;
+            self->state.ds->terminate(steady_now(), wire::TerminationReason::ConnectionLimits);
+            drain(self);
+          },
+          [](caf::error&) {});
+  drain(self);
+}
+
+caf::behavior session_actor(session_t* self, SessionActorOptions o) {
+  start(self, o);
+  // The state is gone when attached functors run: capture the gauge and its registry.
+  self->attach_functor([live = self->state.live, keep = self->state.metrics] {
+    if (live) live->add(-1);
+  });
+  // Killed from outside (node stop): answer every promise before going.
+  self->set_exit_handler([self](caf::exit_msg& m) {
+    fail_pending(self->state, "session_closed");
+    self->quit(m.reason);
+  });
+  return {
+    [self](inbound_atom, datagram& d) {
+      auto from = to_peer_address(d.from);
+      if (!from) return;
+      self->state.ds->on_datagram(steady_now(), d.bytes, *from);
+      drain(self);
+    },
+    [self](deliver_atom, std::vector<uint8_t>& bytes) -> caf::result<bool> {
+      auto m = parse_short_i2np(bytes);
+      if (!m) return make_error(node_errc::bad_request, "I2NP message shorter than 9 bytes");
+      auto r = self->state.ds->queue_message(steady_now(), std::move(*m));
+      drain(self);
+      if (r != ss::QueueResult::queued) return queue_error(r);
+      self->state.i2np_out++;
+      return true;
+    },
+    [self](deliver_atom, std::vector<uint8_t>& bytes,
+           confirm_atom) -> caf::result<delivery_report> {
+      auto& st = self->state;
+      auto m = parse_short_i2np(bytes);
+      if (!m) return make_error(node_errc::bad_request, "I2NP message shorter than 9 bytes");
+      uint64_t id = st.next_feedback++;
+      uint32_t msg_id = m->id;
+      auto rp = self->make_response_promise<delivery_report>();
+      st.pending.emplace(id, Pending{rp, msg_id});
+      auto r = st.ds->queue_message(steady_now(), std::move(*m), id);
+      if (r != ss::QueueResult::queued) {
+        st.pending.erase(id);
+        drain(self);
+        return queue_error(r);
+      }
+      st.i2np_out++;
+      drain(self);
+      return rp;
+    },
+    [self](tick_atom, int64_t deadline) {
+      auto& st = self->state;
+      if (st.armed && st.armed->count() == deadline) st.armed.reset();
+      st.ds->on_timer(steady_now());
+      drain(self);
+    },
+    [self](terminate_atom, uint8_t reason) {
+      auto& st = self->state;
+      if (st.ds->state() != ss::DataSession::State::active) return false;
+      st.ds->terminate(steady_now(), wire::TerminationReason(reason));
+      drain(self);  // the Termination is with the socket before we answer
+      return true;
+    },
+    [self](disconnect_atom) {
+      self->state.ds->terminate(steady_now(), wire::TerminationReason::NormalClose);
+      drain(self);
+    },
+    [self](session_atom) { return info_of(self); },
+    [](peer_test_atom) -> caf::result<bool> {
+      return make_error(node_errc::not_available, "peer test is not wired to sessions yet");
+    },
+    [](relay_atom, router_hash&) -> caf::result<bool> {
+      return make_error(node_errc::not_available, "relay is not wired to sessions yet");
+    },
+    [self](send_failed_atom, send_failure& f) {
+      self->state.send_failures++;
+      log().debug("session {}: send to {} failed: {}", to_string(self->state.peer),
+                  to_string(f.to), f.reason);
+    },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_session_actor(caf::actor_system& sys, SessionActorOptions opts) {
+  return sys.spawn(session_actor, std::move(opts));
+}
+
+}  // namespace ssu2d

@@ -1,0 +1,75 @@
+// The session actor: one per established SSU2 session, a thin CAF shell around the sans-IO
+// ssu2::session::DataSession. It is spawned by the handshake actor with the handshake's
+// outcome and lives until the session's closing period is over (can_be_freed()).
+//
+// Protocol (dynamic, atoms from messages.hpp):
+//   (inbound_atom, datagram)                       from the socket actor (our conn id)
+//   (deliver_atom, std::vector<uint8_t> i2np)      -> bool, or error queue_full / too_large /
+//        bad_request / not_delivered("session closed"); fire and forget is fine: the reply
+//        only matters to requesters (a full queue is refused, never grown)
+//   (deliver_atom, std::vector<uint8_t> i2np, confirm_atom)
+//        -> delivery_report once the peer ACKed every packet of the message, or
+//        error not_delivered("dropped" | "expired" | "session_closed") / queue_full /
+//        too_large / bad_request. Always answered, also when the session ends.
+//   (tick_atom, int64 deadline_ms)                 self-timer (one armed at a time)
+//   (terminate_atom, uint8 reason) -> bool         send Termination(reason), enter closing;
+//        answered once the Termination datagram went to the socket (false: already ending)
+//   (disconnect_atom)                              from the manager: terminate(NormalClose)
+//   (session_atom) -> session_info                 introspection
+//   (peer_test_atom) / (relay_atom, ...)           -> error not_available (no NAT engine yet)
+//   (send_failed_atom, send_failure)               from the socket: counted
+// Outputs:
+//   manager:   (established_atom, hash, self, remote) at start; (i2np_atom, i2np_message)
+//              for each message received; (router_info_atom, bytes) for RouterInfo blocks;
+//              (closed_atom, hash, reason) when the session ends
+//   handshake: (new_token_atom, hash, endpoint, uint64 token, uint32 expires) for NewToken
+//              blocks (Alice's next connection skips the Retry); (closed_atom, hash, reason)
+//   socket:    (send_atom, send_request); (unregister_atom, conn id) when freed
+// I2NP bytes are one message with the 9-byte short header, as in the manager.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/support/metrics.hpp"
+#include "messages/messages.hpp"
+#include "transport/handshake/session_context.hpp"
+#include "transport/handshake/types.hpp"
+#include "transport/session/session.hpp"
+
+namespace ssu2d {
+
+// ---- address conversions (node text endpoints <-> core binary addresses) ----------------
+std::optional<ssu2::handshake::Endpoint> to_hs_endpoint(const endpoint& ep);
+endpoint from_hs_endpoint(const ssu2::handshake::Endpoint& ep);
+ssu2::session::PeerAddress to_peer_address(const ssu2::handshake::Endpoint& ep);
+std::optional<ssu2::session::PeerAddress> to_peer_address(const endpoint& ep);
+endpoint from_peer_address(const ssu2::session::PeerAddress& a);
+router_hash to_router_hash(const ssu2::crypto::Hash32& h);
+
+// I2NP short-header bytes <-> the session core's message. nullopt when shorter than 9 bytes.
+std::optional<ssu2::session::I2npMessage> parse_short_i2np(const std::vector<uint8_t>& bytes);
+std::vector<uint8_t> short_i2np_bytes(const ssu2::session::I2npMessage& m);
+
+// The one conversion from the handshake's outcome to the data phase's input. `now` is the
+// steady-clock time the session starts at, `unix_ms` the wall clock at that moment.
+ssu2::session::SessionContext to_session_context(const ssu2::handshake::SessionContext& hs,
+                                                 ssu2::TimePoint now, uint64_t unix_ms);
+
+struct SessionActorOptions {
+  ssu2::handshake::SessionContext context;  // moved in; first_packets are processed at start
+  caf::actor socket;
+  caf::actor manager;
+  caf::actor handshake;  // may be null (tokens and closes are then not reported)
+  std::shared_ptr<MetricsRegistry> metrics;  // may be null
+};
+
+caf::actor spawn_session_actor(caf::actor_system& sys, SessionActorOptions opts);
+
+// Steady and wall clocks as the core wants them (milliseconds).
+ssu2::TimePoint steady_now();
+uint64_t unix_now_ms();
+
+}  // namespace ssu2d
