@@ -100,14 +100,15 @@ caf::result<node_status> status(introspection_t* self) {
   return rp;
 }
 
-// "send HASH N SIZE": N Data messages through the manager with delivery feedback, at most
-// kSendWindow outstanding so a large N does not overflow the session's bounded queue.
+// "send HASH N SIZE" / "send HASH N MIN-MAX": N Data messages through the manager with
+// delivery feedback, at most kSendWindow outstanding so a large N does not overflow the
+// session's bounded queue. With a range, each size is drawn uniformly from [MIN, MAX].
 constexpr uint32_t kSendWindow = 256;
 constexpr uint32_t kMaxTestMessage = 60 * 1024;
 
 struct SendTest {
   router_hash peer;
-  uint32_t count = 0, size = 0, issued = 0, answered = 0, outstanding = 0;
+  uint32_t count = 0, min_size = 0, max_size = 0, issued = 0, answered = 0, outstanding = 0;
   send_test_result result;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   caf::typed_response_promise<send_test_result> rp;
@@ -124,7 +125,10 @@ void pump_send_test(introspection_t* self, std::shared_ptr<SendTest> run) {
   while (run->issued < run->count && run->outstanding < kSendWindow) {
     run->issued++;
     run->outstanding++;
-    auto bytes = make_test_data_message(run->size);
+    uint32_t size = run->min_size;
+    if (run->max_size > run->min_size)
+      size += ssu2::crypto::random_u32() % (run->max_size - run->min_size + 1);
+    auto bytes = make_test_data_message(size);
     self->request(self->state.opts.manager, std::chrono::seconds(120), route_atom::value,
                   i2np_message{run->peer, std::move(bytes)}, confirm_atom::value)
         .then(
@@ -172,19 +176,21 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
       if (!self->state.opts.manager) return make_error(node_errc::not_available, "no manager");
       return self->delegate(self->state.opts.manager, connect_atom::value, std::move(ri));
     },
-    [self](send_test_atom, const std::string& text, uint32_t count,
-           uint32_t size) -> caf::result<send_test_result> {
+    [self](send_test_atom, const std::string& text, uint32_t count, uint32_t min_size,
+           uint32_t max_size) -> caf::result<send_test_result> {
       router_hash h;
       if (!parse_router_hash(text, h))
         return make_error(node_errc::bad_request, "not a router hash: " + text);
       if (!self->state.opts.manager) return make_error(node_errc::not_available, "no manager");
-      if (size > kMaxTestMessage)
-        return make_error(node_errc::bad_request, "size above " + std::to_string(kMaxTestMessage));
+      if (max_size > kMaxTestMessage || min_size > max_size)
+        return make_error(node_errc::bad_request,
+                          "sizes must satisfy MIN <= MAX <= " + std::to_string(kMaxTestMessage));
       auto rp = self->make_response_promise<send_test_result>();
       auto run = std::make_shared<SendTest>();
       run->peer = h;
       run->count = count;
-      run->size = size;
+      run->min_size = min_size;
+      run->max_size = max_size;
       run->rp = rp;
       pump_send_test(self, run);
       return rp;

@@ -1,7 +1,7 @@
 // ssu2ctl: talks to a node's introspection actor (CAF remote_actor), or inspects a
 // RouterInfo file offline.
 //   ssu2ctl [--node HOST:PORT] [--json] [--tls] status|sessions|session HASH|metrics|
-//           connect FILE|send HASH N SIZE|disconnect HASH
+//           connect FILE|send HASH N SIZE[-MAX]|disconnect HASH
 //   ssu2ctl routerinfo FILE
 #include <iomanip>
 #include <iostream>
@@ -134,6 +134,7 @@ int fail(const caf::error& e) {
 
 // Sends one request and prints the reply; the reply type decides the printer.
 int run_command(caf::actor_system& sys, const caf::actor& node, const std::vector<std::string>& a,
+                unsigned timeout_s,
                 bool as_json) {
   caf::scoped_actor self{sys};
   int rc = 0;
@@ -190,8 +191,14 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
             on_error);
   } else if (cmd == "send") {
     need(4);
-    auto n = uint32_t(std::stoul(a[2])), size = uint32_t(std::stoul(a[3]));
-    self->request(node, std::chrono::seconds(300), send_test_atom::value, a[1], n, size).receive(
+    // SIZE is one number or a MIN-MAX range (each message's size drawn from it).
+    auto n = uint32_t(std::stoul(a[2]));
+    auto dash = a[3].find('-');
+    auto min_size = uint32_t(std::stoul(a[3].substr(0, dash)));
+    auto max_size = dash == std::string::npos ? min_size : uint32_t(std::stoul(a[3].substr(dash + 1)));
+    self->request(node, std::chrono::seconds(timeout_s), send_test_atom::value, a[1], n, min_size,
+                  max_size)
+        .receive(
         [&](const send_test_result& r) {
           json j{{"sent", r.sent}, {"delivered", r.delivered}, {"failed", r.failed},
                  {"elapsed_ms", r.elapsed_ms}};
@@ -218,7 +225,7 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
 int main(int argc, char** argv) {
   po::options_description desc(
       "usage: ssu2ctl [options] status|sessions|session HASH|metrics|connect FILE|\n"
-      "               send HASH N SIZE|disconnect HASH|routerinfo FILE\noptions");
+      "               send HASH N SIZE[-MAX]|disconnect HASH|routerinfo FILE\noptions");
   desc.add_options()
       ("help,h", "show this help")
       ("node,n", po::value<std::string>()->default_value("127.0.0.1:12346"), "node control HOST:PORT")
@@ -228,6 +235,7 @@ int main(int argc, char** argv) {
                                            "the node's control.cert")
       ("tls-cert", po::value<std::string>(), "with --tls: our client certificate (PEM)")
       ("tls-key", po::value<std::string>(), "with --tls: our client private key (PEM)")
+      ("timeout", po::value<unsigned>()->default_value(300), "seconds to wait for a reply to send")
       ("command", po::value<std::vector<std::string>>(), "command and arguments");
   po::positional_options_description pos;
   pos.add("command", -1);
@@ -294,7 +302,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    return run_command(sys, *node, args, as_json);
+    return run_command(sys, *node, args, vm["timeout"].as<unsigned>(), as_json);
   } catch (const std::exception& e) {
     std::cerr << "ssu2ctl: " << e.what() << "\n";
     return 2;

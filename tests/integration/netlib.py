@@ -74,7 +74,8 @@ class Node:
         wait_until(lambda: self.ctl_ok("status"), 20, f"{self.name} control endpoint")
 
     def ctl(self, *args, timeout=60):
-        out = subprocess.run([self.net.ssu2ctl, "--node", self.control, "--json", *map(str, args)],
+        out = subprocess.run([self.net.ssu2ctl, "--node", self.control, "--json",
+                              "--timeout", str(max(1, timeout - 5)), *map(str, args)],
                              capture_output=True, text=True, timeout=timeout)
         if out.returncode != 0:
             raise Failure(f"{self.name}: ssu2ctl {' '.join(map(str, args))}: "

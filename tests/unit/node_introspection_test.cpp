@@ -166,12 +166,19 @@ BOOST_FIXTURE_TEST_CASE(errors_cross_the_network_with_their_codes, Fixture) {
 
   // send to a router without a session: every message fails, none is sent.
   auto [r4, e4] = ask<send_test_result>(send_test_atom::value, std::string(64, 'a'),
-                                        uint32_t(3), uint32_t(100));
+                                        uint32_t(3), uint32_t(100), uint32_t(100));
   BOOST_REQUIRE(!e4);
   BOOST_TEST(r4.sent == 0u);
   BOOST_TEST(r4.delivered == 0u);
   BOOST_TEST(r4.failed == 3u);
   auto [r5, bad5] = ask<send_test_result>(send_test_atom::value, std::string("nothex"),
-                                          uint32_t(1), uint32_t(1));
+                                          uint32_t(1), uint32_t(1), uint32_t(1));
   BOOST_TEST(bad5.code() == uint8_t(node_errc::bad_request));
+  // MIN above MAX, and MAX above the 60 KiB test limit, are refused.
+  auto [r6, bad6] = ask<send_test_result>(send_test_atom::value, std::string(64, 'a'),
+                                          uint32_t(1), uint32_t(10), uint32_t(5));
+  BOOST_TEST(bad6.code() == uint8_t(node_errc::bad_request));
+  auto [r7, bad7] = ask<send_test_result>(send_test_atom::value, std::string(64, 'a'),
+                                          uint32_t(1), uint32_t(1), uint32_t(70000));
+  BOOST_TEST(bad7.code() == uint8_t(node_errc::bad_request));
 }

@@ -283,3 +283,36 @@ BOOST_AUTO_TEST_CASE(defect_13_closed_sessions_report_they_can_be_freed) {
   BOOST_TEST(!p.b.next_wakeup());
   BOOST_TEST(count_events(p.b.take_events(), EventKind::closed) == 1u);
 }
+
+// Found by the impairment-proxy test: fragments refused by the reassembly memory bound AFTER
+// their packet was ACKed were lost while the sender was told "delivered". A packet whose
+// fragments cannot be held must not be acknowledged, so that the peer sends it again.
+BOOST_AUTO_TEST_CASE(no_silent_loss_fragments_beyond_the_memory_bound_are_not_acked) {
+  TimePoint now{1000};
+  auto bctx = context(false, now);
+  DataSession b{bctx};
+  Bytes piece(3000, 0x11);
+  uint32_t pn = 1;
+  const size_t fits = std::min(Reassembler::kMaxPartialMessages,
+                               Reassembler::kDefaultMemoryLimit / piece.size());
+  for (uint32_t id = 1; id <= fits; ++id, ++pn) {
+    wire::FirstFragmentBlock f{20, id, uint32_t(kUnixStartMs / 1000 + 60), piece};
+    b.on_datagram(now, seal(bctx.receive, bctx.our_conn_id, pn, {f}, true), kAddrA);
+  }
+  BOOST_TEST(b.metrics().drops.count("reassembly backpressure") == 0u);
+  (void)b.take_datagrams();
+  // The buffer is full: the next new message's fragment is refused and its packet not ACKed.
+  const uint32_t refused_pn = pn++;
+  wire::FirstFragmentBlock extra{20, 999'999, uint32_t(kUnixStartMs / 1000 + 60), piece};
+  b.on_datagram(now, seal(bctx.receive, bctx.our_conn_id, refused_pn, {extra}, true), kAddrA);
+  b.on_timer(now + Millis{200});
+  BOOST_TEST(b.metrics().drops.at("reassembly backpressure") == 1u);
+  BOOST_TEST(!acks(b.take_datagrams(), bctx.send, refused_pn));
+  // The same content in a later packet is taken once the memory drains (incomplete messages
+  // time out here; in real traffic they complete).
+  b.on_timer(now + Millis{31'000});
+  const uint32_t resent_pn = pn++;
+  b.on_datagram(now + Millis{31'000}, seal(bctx.receive, bctx.our_conn_id, resent_pn, {extra}, true), kAddrA);
+  b.on_timer(now + Millis{31'200});
+  BOOST_TEST(acks(b.take_datagrams(), bctx.send, resent_pn));
+}

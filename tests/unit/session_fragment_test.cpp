@@ -117,3 +117,23 @@ BOOST_AUTO_TEST_CASE(defect_12_memory_bound_and_ipv6_minimum_payload) {
   BOOST_REQUIRE(plan.ok());
   for (auto& p : *plan) BOOST_TEST(p.block_size() <= 1200u);
 }
+
+// When the buffer is full, new messages are refused but a message already started can still
+// grow and complete: the memory it holds is then freed, so a full buffer cannot deadlock.
+BOOST_AUTO_TEST_CASE(started_messages_complete_when_the_buffer_is_full) {
+  Reassembler r(10'000);
+  Bytes piece(1000, 0x5a);
+  // Message 1 starts with its last fragment (number 2); then nine other messages fill the rest.
+  BOOST_TEST(!r.on_follow_on(TimePoint{0}, 1, 2, true, piece).dropped);
+  for (uint32_t id = 100; id < 109; ++id) BOOST_TEST(!r.on_first(TimePoint{0}, 20, id, 0, piece).dropped);
+  BOOST_TEST(r.buffered_bytes() == 10'000u);
+  BOOST_TEST(!r.has_room(200, 1));              // a new message: no room
+  BOOST_TEST(r.has_room(1, 1000));              // a started one: room up to twice the limit
+  BOOST_TEST(r.on_first(TimePoint{0}, 20, 200, 0, piece).dropped != nullptr);
+  BOOST_TEST(!r.on_follow_on(TimePoint{0}, 1, 1, false, piece).dropped);
+  auto done = r.on_first(TimePoint{0}, 20, 1, 0, piece);
+  BOOST_REQUIRE(done.complete.has_value());
+  BOOST_TEST(done.complete->body.size() == 3000u);
+  BOOST_TEST(r.buffered_bytes() == 9'000u);
+  BOOST_TEST(r.has_room(200, 1000));
+}

@@ -25,13 +25,18 @@ Result<std::vector<FragmentPlan>> plan_fragments(size_t body_len, size_t max_blo
   return out;
 }
 
+bool Reassembler::has_room(uint32_t id, size_t size) const {
+  if (partial_.count(id)) return buffered_ + size <= 2 * limit_;
+  return partial_.size() < kMaxPartialMessages && buffered_ + size <= limit_;
+}
+
 Reassembler::Outcome Reassembler::add(TimePoint now, uint32_t id, uint8_t number, ByteSpan data,
                                       Partial** out) {
   if (data.empty()) return {std::nullopt, "empty fragment"};
   if (number >= kMaxFragments) return {std::nullopt, "fragment number too high"};
   auto it = partial_.find(id);
   if (it != partial_.end() && it->second.pieces.count(number)) return {std::nullopt, "duplicate fragment"};
-  if (buffered_ + data.size() > limit_) return {std::nullopt, "reassembly memory limit"};
+  if (!has_room(id, data.size())) return {std::nullopt, "reassembly memory limit"};
   if (it == partial_.end()) {
     Partial fresh;
     fresh.started = now;

@@ -58,9 +58,18 @@ Result<std::vector<FragmentPlan>> plan_fragments(size_t body_len, size_t max_blo
 class Reassembler {
  public:
   static constexpr Millis kTimeout{30'000};
-  static constexpr size_t kDefaultMemoryLimit = 1024 * 1024;
+  // Memory bound per session. A fragment that STARTS a message is refused above the limit;
+  // a fragment of a message already started is taken up to twice the limit, so that the
+  // messages holding memory can always complete and free it (no deadlock when full).
+  static constexpr size_t kDefaultMemoryLimit = 2 * 1024 * 1024;
+  static constexpr size_t kMaxPartialMessages = 1024;
 
   explicit Reassembler(size_t memory_limit = kDefaultMemoryLimit) : limit_(memory_limit) {}
+
+  // Whether a fragment of `size` bytes for message `id` would be taken, without taking it.
+  // The session asks before it acknowledges a packet: a fragment refused after its packet was
+  // ACKed would be lost for good, while an unacknowledged packet is simply sent again.
+  bool has_room(uint32_t id, size_t size) const;
 
   struct Outcome {
     std::optional<I2npMessage> complete;  // set when this fragment finished a message

@@ -112,6 +112,10 @@ void DataSession::on_datagram(TimePoint now, ByteSpan datagram, const PeerAddres
       ByteSpan(buf.data() + wire::kShortHeaderLen, body_len - crypto::kTagLen));
   if (!blocks) return metrics_.drop("malformed payload");
 
+  // A packet whose fragments the reassembler cannot hold now is dropped before it is
+  // acknowledged, so the peer sends it again later (receiver backpressure, never silent loss).
+  if (!reassembly_has_room(*blocks)) return metrics_.drop("reassembly backpressure");
+
   bool eliciting = std::any_of(blocks->begin(), blocks->end(), is_ack_eliciting);
   (void)ack_.record(now, pn, eliciting, header->immediate_ack(), transmission_.rtt().rtt());
   ++valid_packets_received_;
@@ -139,6 +143,24 @@ void DataSession::on_datagram(TimePoint now, ByteSpan datagram, const PeerAddres
   check_address(now, from);
   dispatch(now, *blocks, from);
   flush(now);
+}
+
+bool DataSession::reassembly_has_room(const std::vector<wire::Block>& blocks) const {
+  size_t total = 0;
+  for (const auto& b : blocks) {
+    uint32_t id;
+    if (auto* f = std::get_if<wire::FirstFragmentBlock>(&b)) {
+      id = f->msg_id;
+      total += f->data.size();
+    } else if (auto* g = std::get_if<wire::FollowOnFragmentBlock>(&b)) {
+      id = g->msg_id;
+      total += g->data.size();
+    } else {
+      continue;
+    }
+    if (!reassembler_.has_room(id, total)) return false;
+  }
+  return true;
 }
 
 bool DataSession::recognise_session_confirmed(TimePoint now, ByteSpan datagram) {

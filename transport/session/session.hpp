@@ -139,6 +139,7 @@ class DataSession {
 
   // inbound
   bool recognise_session_confirmed(TimePoint now, ByteSpan datagram);
+  bool reassembly_has_room(const std::vector<wire::Block>& blocks) const;
   void dispatch(TimePoint now, std::vector<wire::Block>& blocks, const PeerAddress& from);
   void deliver(TimePoint now, I2npMessage msg);
   void on_peer_termination(TimePoint now, const wire::TerminationBlock& t);
