@@ -422,6 +422,11 @@ bool open_udp(const std::string& host, uint16_t port, UdpSocket& out, std::strin
     int one = 1;  // keep the IPv6 socket IPv6-only; IPv4 has its own socket
     ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   }
+  // Default socket buffers (~200 KiB) overflow under a 256-packet window and a burst of
+  // handshakes: ask for 4 MiB each way (the kernel caps it at net.core.[rw]mem_max).
+  const int buffer_bytes = 4 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), sl) != 0) {
     error = "socket: cannot bind " + to_string(ep) + ": " + std::strerror(errno);
     ::close(fd);
