@@ -100,15 +100,25 @@ BOOST_AUTO_TEST_CASE(timer_policy_normal_immediate_and_single_pending) {
   BOOST_TEST(m.record(TimePoint{1000}, 1, true, false, Millis{600}));
   BOOST_TEST(m.ack_owed());
   BOOST_TEST(m.deadline()->count() == 1100);
-  // a second normal one does not move the pending deadline
+  // spec "ACK Frequency": the second ack-eliciting packet makes the ACK due at once
   BOOST_TEST(m.record(TimePoint{1050}, 2, true, false, Millis{600}));
-  BOOST_TEST(m.deadline()->count() == 1100);
-  // immediate: min(RTT/16, 5) = 5 ms wins
+  BOOST_TEST(m.deadline()->count() == 1050);
+  m.on_ack_sent();
+  BOOST_TEST(!m.ack_owed());
+  BOOST_TEST(!m.deadline());
+  // immediate flag: min(RTT/16, 5) = 5 ms
   BOOST_TEST(m.record(TimePoint{1060}, 3, true, true, Millis{600}));
   BOOST_TEST(m.deadline()->count() == 1065);
-  // a later normal one does not push the immediate deadline back
-  BOOST_TEST(m.record(TimePoint{1061}, 4, true, false, Millis{600}));
-  BOOST_TEST(m.deadline()->count() == 1065);
+  m.on_ack_sent();
+  // a normal one after an immediate one does not push the immediate deadline back
+  BOOST_TEST(m.record(TimePoint{1070}, 4, true, true, Millis{600}));
+  BOOST_TEST(m.deadline()->count() == 1075);
+  BOOST_TEST(m.record(TimePoint{1071}, 5, true, false, Millis{600}));
+  BOOST_TEST(m.deadline()->count() <= 1075);
+  m.on_ack_sent();
+  // one pending deadline only: a lone normal packet after an ACK is back to RTT/6
+  BOOST_TEST(m.record(TimePoint{1200}, 6, true, false, Millis{600}));
+  BOOST_TEST(m.deadline()->count() == 1300);
   m.on_ack_sent();
   BOOST_TEST(!m.ack_owed());
   BOOST_TEST(!m.deadline());

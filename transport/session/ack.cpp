@@ -52,7 +52,10 @@ bool RemoteAckManager::record(TimePoint now, uint32_t pn, bool ack_eliciting,
     bool reordered = highest_eliciting_ && pn < *highest_eliciting_;
     bool gap = !first && pn > previous_highest + 1;
     bool immediate = immediate_requested || reordered || gap;
-    schedule(now, immediate ? immediate_delay(rtt) : normal_delay(rtt), immediate);
+    if (++unacked_eliciting_ >= kAckEveryEliciting)
+      schedule(now, Millis{0}, true);
+    else
+      schedule(now, immediate ? immediate_delay(rtt) : normal_delay(rtt), immediate);
     if (!highest_eliciting_ || pn > *highest_eliciting_) highest_eliciting_ = pn;
   }
   return true;

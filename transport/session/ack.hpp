@@ -66,8 +66,12 @@ class RemoteAckManager {
   // An ACK block went out (explicitly or piggy-backed): nothing owed any more.
   void on_ack_sent() {
     owed_ = false;
+    unacked_eliciting_ = 0;
     deadline_.reset();
   }
+  // Spec "ACK Frequency": a receiver should send an ACK block after at least two
+  // ack-eliciting packets; the second one makes the ACK due at once.
+  static constexpr uint32_t kAckEveryEliciting = 2;
 
   static Millis immediate_delay(Millis rtt) { return std::min(rtt / 16, kMaxImmediateDelay); }
   static Millis normal_delay(Millis rtt) { return std::min(rtt / 6, kMaxNormalDelay); }
@@ -80,6 +84,7 @@ class RemoteAckManager {
   uint32_t floor_ = 0;  // numbers below are refused
   std::optional<uint32_t> highest_eliciting_;
   bool owed_ = false;
+  uint32_t unacked_eliciting_ = 0;  // ack-eliciting packets since the last ACK block went out
   std::optional<TimePoint> deadline_;
 };
 
