@@ -9,6 +9,7 @@
 #include "transport/handshake/listener.hpp"
 #include "transport/handshake/outbound.hpp"
 #include "transport/handshake/tokens.hpp"
+#include "transport/ssu2/header.hpp"
 
 namespace ssu2d {
 
@@ -121,6 +122,7 @@ caf::actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   so.socket = st.socket;
   so.manager = st.opts.manager;
   so.handshake = caf::actor_cast<caf::actor>(self);
+  so.nat = st.opts.nat;
   so.metrics = st.metrics;
   router_hash h = to_router_hash(ctx.peer_hash);
   uint64_t conn = ctx.our_conn_id;
@@ -209,6 +211,20 @@ void on_new_inbound(handshake_t* self, const hs::Endpoint& from, datagram& d) {
   finish_inbound(self, id);
 }
 
+// Peer Test (7) and Hole Punch (11) packets are keyed with our intro key for both header
+// keys, as Token and Session Requests are: peeking the type with it tells them apart.
+// Returns true when the datagram went to the nat actor.
+bool route_to_nat(handshake_t* self, datagram& d) {
+  auto& st = self->state;
+  if (!st.opts.nat) return false;
+  auto h = ssu2::wire::peek_header(d.bytes, st.opts.local->intro_key, st.opts.local->intro_key);
+  if (!h || (h->type != uint8_t(ssu2::wire::MessageType::PeerTest) &&
+             h->type != uint8_t(ssu2::wire::MessageType::HolePunch)))
+    return false;
+  self->send(st.opts.nat, nat_packet_atom::value, std::move(d));
+  return true;
+}
+
 uint64_t refused(const hs::HandshakeStats& s) {
   return s.dropped_wrong_source + s.dropped_malformed + s.dropped_auth + s.dropped_unexpected;
 }
@@ -227,6 +243,8 @@ void on_datagram(handshake_t* self, datagram& d) {
   } else if (auto s = st.by_conn.find(d.conn_id); s != st.by_conn.end()) {
     // Raced with the session's registration at the socket.
     self->send(s->second, inbound_atom::value, std::move(d));
+    return;
+  } else if (route_to_nat(self, d)) {
     return;
   } else if (auto e = st.outbound_by_ep.find(d.from); e != st.outbound_by_ep.end()) {
     // Session Created / Retry for our pending connect, or the peer's own Token/Session

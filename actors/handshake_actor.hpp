@@ -20,6 +20,8 @@
 //   (shutdown_atom) -> uint64  every live session sends Termination(RouterShutdown); the
 //        answer (number of sessions told) comes when each confirmed or after 2 s
 //   (send_failed_atom, send_failure)            from the socket: counted
+// Out-of-session Peer Test (type 7) and Hole Punch (type 11) packets arrive here as unknown
+// connection IDs; they are passed to the nat actor as (nat_packet_atom, datagram).
 // Failures are counted in metrics: ssu2_handshake_failures_total{direction,reason}.
 #pragma once
 #include <memory>
@@ -33,12 +35,11 @@
 
 namespace ssu2d {
 
-using set_socket_atom = caf::atom_constant<caf::atom("setsock")>;
-
 struct HandshakeActorOptions {
   ssu2::handshake::Config config;
   std::shared_ptr<const ssu2::handshake::LocalIdentity> local;
   caf::actor manager;
+  caf::actor nat;  // may be null: NAT packets are then handled (and refused) as handshakes
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   size_t max_pending = 128;
 };

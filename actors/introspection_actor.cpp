@@ -207,6 +207,20 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
       if (!self->state.opts.manager) return make_error(node_errc::unknown_session, text);
       return self->delegate(self->state.opts.manager, disconnect_atom::value, h);
     },
+    [self](peer_test_atom, const std::string& text) -> caf::result<caf::message> {
+      router_hash h;
+      if (!parse_router_hash(text, h))
+        return make_error(node_errc::bad_request, "not a router hash: " + text);
+      if (!self->state.opts.nat) return make_error(node_errc::not_available, "no nat actor");
+      return self->delegate(self->state.opts.nat, peer_test_atom::value, h);
+    },
+    [self](relay_atom, const std::string& text) -> caf::result<caf::message> {
+      router_hash h;
+      if (!parse_router_hash(text, h))
+        return make_error(node_errc::bad_request, "not a router hash: " + text);
+      if (!self->state.opts.nat) return make_error(node_errc::not_available, "no nat actor");
+      return self->delegate(self->state.opts.nat, relay_atom::value, h);
+    },
   };
 }
 

@@ -15,6 +15,11 @@
 //                                            delivery feedback, at most 256 outstanding
 //   (handshake_stats_atom)                -> handshake_stats
 //   (disconnect_atom, std::string hash)   -> bool | error unknown_session/bad_request
+//   (peer_test_atom, std::string hash)    -> peer_test_result | error unknown_session/
+//                                            timeout/bad_request: a peer test with Bob =
+//                                            that connected router, via the nat actor
+//   (relay_atom, std::string hash)        -> uint32 relay tag | error unknown_session/
+//                                            timeout/bad_request, via the nat actor
 #pragma once
 #include <chrono>
 #include <memory>
@@ -36,6 +41,7 @@ struct IntrospectionOptions {
   caf::actor socket;                   // may be null
   caf::actor manager;                  // may be null
   caf::actor handshake;                // may be null
+  caf::actor nat;                      // may be null
   std::shared_ptr<MetricsRegistry> metrics;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::string version = "ssu2d 0.1.0";

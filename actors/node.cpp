@@ -7,6 +7,7 @@
 
 #include "actors/handshake_actor.hpp"
 #include "actors/introspection_actor.hpp"
+#include "actors/nat_actor.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/socket_actor.hpp"
 #include "actors/subsystem_manager.hpp"
@@ -94,11 +95,17 @@ std::string Node::start() {
   mo.max_sessions = size_t(cfg_.limits.max_sessions);
   manager_ = spawn_subsystem_manager(sys_, std::move(mo));
 
+  NatActorOptions no;
+  no.local = nat_local_identity(*keys_, *router_info_, uint8_t(cfg_.net_id));
+  no.metrics = metrics_;
+  nat_ = spawn_nat_actor(sys_, std::move(no));
+
   HandshakeActorOptions ho;
   ho.config.net_id = uint8_t(cfg_.net_id);
   ho.config.mtu = uint16_t(cfg_.ssu2.mtu);
   ho.local = local_identity(*keys_, *router_info_);
   ho.manager = manager_;
+  ho.nat = nat_;
   ho.metrics = metrics_;
   ho.max_pending = size_t(cfg_.limits.max_pending_handshakes);
   handshake_ = spawn_handshake_actor(sys_, std::move(ho));
@@ -111,6 +118,7 @@ std::string Node::start() {
   so.send_queue_limit = size_t(cfg_.limits.send_queue);
   socket_ = spawn_socket_actor(sys_, std::move(so));
   caf::anon_send(handshake_, set_socket_atom::value, socket_);
+  caf::anon_send(nat_, set_socket_atom::value, socket_);
   caf::anon_send(manager_, handshake_atom::value, handshake_);
 
   IntrospectionOptions io;
@@ -119,6 +127,7 @@ std::string Node::start() {
   io.socket = socket_;
   io.manager = manager_;
   io.handshake = handshake_;
+  io.nat = nat_;
   io.metrics = metrics_;
   introspection_ = spawn_introspection_actor(sys_, io);
   auto port = publish_introspection(sys_, introspection_, cfg_.control.host, cfg_.control.port,
@@ -190,7 +199,7 @@ void Node::stop() {
       self->request(socket_, std::chrono::seconds(1), socket_stats_atom::value)
           .receive([](const socket_stats&) {}, [](caf::error&) {});
   }
-  for (auto* a : {&introspection_, &handshake_, &manager_, &socket_}) {
+  for (auto* a : {&introspection_, &handshake_, &nat_, &manager_, &socket_}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     *a = nullptr;
   }
@@ -205,7 +214,25 @@ ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig&
   p.mtu = uint16_t(cfg.ssu2.mtu);
   p.net_id = uint32_t(cfg.net_id);
   p.published_ms = unix_ms();
+  // B: we take part in peer tests as Bob and Charlie; C: we hand out relay tags (nat actor).
+  p.address_caps = "BC";
   return ssu2::i2p::make_own_router_info(keys, p);
+}
+
+ssu2::nat::LocalIdentity nat_local_identity(const ssu2::i2p::RouterKeys& keys,
+                                            const ssu2::i2p::RouterInfo& ri, uint8_t net_id) {
+  ssu2::nat::LocalIdentity l;
+  l.hash = ri.hash();
+  l.signing_priv = keys.ed25519_seed;
+  l.intro_key = keys.intro_key.bytes;
+  l.router_info = ri.bytes();
+  l.net_id = net_id;
+  // Our published address is the one peers test and Charlie answers from.
+  if (auto p = ssu2::nat::peer_info_from(ri); p.ok()) {
+    l.v4 = p->v4;
+    l.v6 = p->v6;
+  }
+  return l;
 }
 
 std::shared_ptr<const ssu2::handshake::LocalIdentity> local_identity(

@@ -1,6 +1,6 @@
 // The one place that composes a node: keys, our RouterInfo, the UDP socket actor, the
 // subsystem manager, the handshake actor (new-inbound handler and session factory) and the
-// published introspection actor. Configured peers are connected at start.
+// published introspection actor, and the NAT actor (peer test, relay tags). Configured peers are connected at start.
 #pragma once
 #include <memory>
 #include <string>
@@ -15,6 +15,7 @@
 #include "transport/handshake/config.hpp"
 #include "transport/i2p/router_info.hpp"
 #include "transport/i2p/router_keys.hpp"
+#include "transport/nat/types.hpp"
 
 namespace ssu2d {
 
@@ -43,6 +44,7 @@ class Node {
   caf::actor manager() const { return manager_; }
   caf::actor introspection() const { return introspection_; }
   caf::actor handshake() const { return handshake_; }
+  caf::actor nat() const { return nat_; }
   // Our signed RouterInfo as published (what a peer needs to connect to us).
   std::vector<uint8_t> router_info_bytes() const;
 
@@ -59,7 +61,7 @@ class Node {
   std::vector<endpoint> endpoints_;
   uint16_t control_port_ = 0;
   MetricsHttpServer http_;
-  caf::actor socket_, manager_, handshake_, introspection_;
+  caf::actor socket_, manager_, handshake_, introspection_, nat_;
   bool stopped_ = false;
 };
 
@@ -72,6 +74,9 @@ int run_node(const NodeConfig& cfg);
 ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
                                                                const ssu2::i2p::RouterKeys& keys,
                                                                const endpoint& bound);
+// The NAT engine's view of our router (signing key, intro key, published address).
+ssu2::nat::LocalIdentity nat_local_identity(const ssu2::i2p::RouterKeys& keys,
+                                            const ssu2::i2p::RouterInfo& ri, uint8_t net_id);
 // The handshake's view of our router.
 std::shared_ptr<const ssu2::handshake::LocalIdentity> local_identity(
     const ssu2::i2p::RouterKeys& keys, const ssu2::i2p::RouterInfo& ri);

@@ -117,34 +117,6 @@ uint64_t unix_now_ms() {
 
 namespace {
 
-// Bob's first data packet: ACK of packet 0 (Alice's Session Confirmed) and the New Token
-// for Alice's next connection. DataSession has no way to send a NewToken block, so the
-// shell seals this one packet itself with the number the handshake reserved for it and
-// starts the DataSession at the next number. Not retransmitted: a lost token only costs
-// Alice a Retry next time (and DataSession ACKs packet 0 again anyway).
-ssu2::Bytes bob_first_packet(const hs::SessionContext& h) {
-  ssu2::Bytes payload;
-  wire::AckBlock ack;
-  ack.ack_through = 0;
-  (void)wire::append_block(payload, ack);
-  (void)wire::append_block(payload, wire::NewTokenBlock{h.token_to_send->expires,
-                                                        h.token_to_send->value});
-  uint32_t pn = h.next_send_packet_number;
-  wire::ShortHeader hdr;
-  hdr.dest_conn_id = h.their_conn_id;
-  hdr.packet_number = pn;
-  hdr.type = uint8_t(wire::MessageType::Data);
-  ssu2::Bytes pkt(wire::kShortHeaderLen + payload.size() + ssu2::crypto::kTagLen);
-  wire::encode_to(hdr, pkt.data());
-  std::copy(payload.begin(), payload.end(), pkt.begin() + wire::kShortHeaderLen);
-  ssu2::ByteSpan ad(pkt.data(), wire::kShortHeaderLen);
-  if (!ssu2::crypto::aead_encrypt(h.send.data, pn, ad, pkt.data() + wire::kShortHeaderLen,
-                                  payload.size()) ||
-      !wire::protect_short(pkt, h.peer_intro_key, h.send.header2))
-    return {};
-  return pkt;
-}
-
 struct Pending {
   caf::response_promise rp;
   uint32_t msg_id = 0;
@@ -157,7 +129,7 @@ struct session_state {
   endpoint remote;
   bool outbound = false;
   uint64_t our_conn_id = 0;
-  caf::actor socket, manager, handshake;
+  caf::actor socket, manager, handshake, nat;
   ssu2::TimePoint started{};
   std::unordered_map<uint64_t, Pending> pending;  // feedback id -> promise
   uint64_t next_feedback = 1;
@@ -194,32 +166,72 @@ void on_end(session_t* self, const std::string& reason) {
   self->request(st.manager, caf::infinite, closed_atom::value, st.peer, reason)
       .then([](bool) {}, [](caf::error&) {});
   if (st.handshake) self->send(st.handshake, closed_atom::value, st.peer, reason);
+  if (st.nat) self->send(st.nat, closed_atom::value, st.peer, reason);
   if (st.metrics)
     st.metrics->counter("ssu2_sessions_closed_total", "Sessions ended, by reason",
                         {{"reason", reason}}).inc();
 }
 
-void on_control_block(session_t* self, wire::Block& b) {
+void drain(session_t* self);
+
+// NewToken goes to the handshake actor; RouterInfo to the manager (netDb) and, with the
+// PeerTest / Relay* / RelayTag* blocks, to the nat actor. Returns true for a NAT block.
+bool on_control_block(session_t* self, wire::Block& b) {
   auto& st = self->state;
   if (auto* t = std::get_if<wire::NewTokenBlock>(&b)) {
     if (st.handshake)
       self->send(st.handshake, new_token_atom::value, st.peer, st.remote, t->token, t->expires);
-  } else if (auto* ri = std::get_if<wire::RouterInfoBlock>(&b)) {
+    return false;
+  }
+  if (auto* ri = std::get_if<wire::RouterInfoBlock>(&b)) {
     ssu2::Bytes data = ri->data;
     if (ri->gzip()) {
       auto un = ssu2::i2p::gzip_decompress(data);
       if (!un) {
         st.ignored_blocks++;
-        return;
+        return false;
       }
       data = std::move(*un);
     }
     caf::anon_send(st.manager, router_info_atom::value,
                    std::vector<uint8_t>(data.begin(), data.end()));
-  } else {
-    // PeerTest / Relay*: no NAT engine is wired to sessions yet; counted, not answered.
-    st.ignored_blocks++;
+    return true;
   }
+  bool for_nat = std::holds_alternative<wire::PeerTestBlock>(b) ||
+                 std::holds_alternative<wire::RelayRequestBlock>(b) ||
+                 std::holds_alternative<wire::RelayResponseBlock>(b) ||
+                 std::holds_alternative<wire::RelayIntroBlock>(b) ||
+                 std::holds_alternative<wire::RelayTagRequestBlock>(b) ||
+                 std::holds_alternative<wire::RelayTagBlock>(b);
+  if (!for_nat || !st.nat) st.ignored_blocks++;
+  return for_nat;
+}
+
+// Hands the NAT blocks of one drain to the nat actor in arrival order (a RouterInfo first
+// when it came first, so Charlie knows Alice before the PeerTest that names her).
+void forward_to_nat(session_t* self, std::vector<wire::Block>& blocks) {
+  auto& st = self->state;
+  if (!st.nat || blocks.empty()) return;
+  auto bytes = wire::emit_blocks(blocks);
+  if (!bytes) {
+    st.ignored_blocks += blocks.size();
+    return;
+  }
+  self->send(st.nat, nat_blocks_atom::value, st.peer,
+             std::vector<uint8_t>(bytes->begin(), bytes->end()));
+}
+
+// Blocks from the nat actor: one packet if they fit, else one per block, in order.
+void send_nat_blocks(session_t* self, const std::vector<uint8_t>& bytes) {
+  auto& st = self->state;
+  auto blocks = wire::parse_blocks(ssu2::ByteSpan(bytes.data(), bytes.size()));
+  if (!blocks) return;
+  auto now = steady_now();
+  auto s = st.ds->send_blocks(now, *blocks);
+  if (!s && s.error().code == ssu2::Errc::oversized && blocks->size() > 1)
+    for (auto& b : *blocks)
+      if (!st.ds->send_blocks(now, {std::move(b)})) break;
+  drain(self);
 }
 
 void arm_timer(session_t* self) {
@@ -247,7 +259,10 @@ void drain(session_t* self) {
     answer(it->second, r, st.peer);
     st.pending.erase(it);
   }
-  for (auto& b : st.ds->take_control_blocks()) on_control_block(self, b);
+  std::vector<wire::Block> nat_blocks;
+  for (auto& b : st.ds->take_control_blocks())
+    if (on_control_block(self, b)) nat_blocks.push_back(std::move(b));
+  forward_to_nat(self, nat_blocks);
   for (auto& e : st.ds->take_events()) {
     if (e.kind == ss::EventKind::terminated) on_end(self, reason_text(e));
     else if (e.kind == ss::EventKind::address_changed) st.remote = from_peer_address(e.address);
@@ -311,21 +326,27 @@ void start(session_t* self, SessionActorOptions& o) {
   st.socket = o.socket;
   st.manager = o.manager;
   st.handshake = o.handshake;
+  st.nat = o.nat;
   st.metrics = o.metrics;
   auto now = steady_now();
   st.started = now;
-  ssu2::Bytes first;
-  if (!h.outbound && h.token_to_send) {
-    first = bob_first_packet(h);
-    if (!first.empty()) h.next_send_packet_number++;
-  }
   st.ds = std::make_unique<ss::DataSession>(to_session_context(h, now, unix_now_ms()));
-  if (!first.empty())
-    self->send(st.socket, send_atom::value,
-               send_request{st.remote, std::vector<uint8_t>(first.begin(), first.end())});
+  if (!h.outbound && h.token_to_send) {
+    // Bob: the New Token for Alice's next connection, retransmitted until ACKed; it goes
+    // out with the ACK of her Session Confirmed in the same packet.
+    auto st_tok = st.ds->send_blocks(
+        now, {wire::NewTokenBlock{h.token_to_send->expires, h.token_to_send->value}});
+    if (!st_tok) log().debug("session {}: NewToken not sent", to_string(st.peer));
+  }
   if (st.metrics) {
     st.live = &st.metrics->gauge("ssu2_session_actors", "Session actors alive (incl. closing)");
     st.live->add(1);
+  }
+  if (st.nat) {
+    std::vector<uint8_t> ri;
+    if (h.peer_router_info) ri.assign(h.peer_router_info->bytes().begin(), h.peer_router_info->bytes().end());
+    self->send(st.nat, established_atom::value, st.peer, caf::actor_cast<caf::actor>(self),
+               st.remote, std::move(ri));
   }
   auto peer = to_peer_address(h.peer);
   for (auto& p : h.first_packets) st.ds->on_datagram(now, p, peer);
@@ -406,11 +427,16 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
       drain(self);
     },
     [self](session_atom) { return info_of(self); },
-    [](peer_test_atom) -> caf::result<bool> {
-      return make_error(node_errc::not_available, "peer test is not wired to sessions yet");
+    [self](send_blocks_atom, const std::vector<uint8_t>& bytes) { send_nat_blocks(self, bytes); },
+    [self](peer_test_atom) -> caf::result<caf::message> {
+      auto& st = self->state;
+      if (!st.nat) return make_error(node_errc::not_available, "this node has no nat actor");
+      return self->delegate(st.nat, peer_test_atom::value, st.peer);
     },
-    [](relay_atom, router_hash&) -> caf::result<bool> {
-      return make_error(node_errc::not_available, "relay is not wired to sessions yet");
+    [self](relay_atom) -> caf::result<caf::message> {
+      auto& st = self->state;
+      if (!st.nat) return make_error(node_errc::not_available, "this node has no nat actor");
+      return self->delegate(st.nat, relay_atom::value, st.peer);
     },
     [self](send_failed_atom, send_failure& f) {
       self->state.send_failures++;

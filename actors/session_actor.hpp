@@ -16,7 +16,12 @@
 //        answered once the Termination datagram went to the socket (false: already ending)
 //   (disconnect_atom)                              from the manager: terminate(NormalClose)
 //   (session_atom) -> session_info                 introspection
-//   (peer_test_atom) / (relay_atom, ...)           -> error not_available (no NAT engine yet)
+//   (send_blocks_atom, bytes blocks)               from the nat actor: SSU2 blocks (wire
+//        encoding) sent through DataSession::send_blocks (retransmitted until ACKed; split
+//        one block per packet when they do not fit one)
+//   (peer_test_atom) -> peer_test_result           delegated to the nat actor with Bob = our
+//        peer (error not_available when the node has no nat actor)
+//   (relay_atom) -> uint32 tag                     relay tag request to our peer, delegated
 //   (send_failed_atom, send_failure)               from the socket: counted
 // Outputs:
 //   manager:   (established_atom, hash, self, remote) at start; (i2np_atom, i2np_message)
@@ -25,6 +30,9 @@
 //   handshake: (new_token_atom, hash, endpoint, uint64 token, uint32 expires) for NewToken
 //              blocks (Alice's next connection skips the Retry); (closed_atom, hash, reason)
 //   socket:    (send_atom, send_request); (unregister_atom, conn id) when freed
+//   nat:       (established_atom, hash, self, endpoint remote, bytes peer RouterInfo) at
+//              start; (nat_blocks_atom, hash, bytes) with the RouterInfo / PeerTest / Relay*
+//              / RelayTag* blocks received; (closed_atom, hash, reason) when the session ends
 // I2NP bytes are one message with the 9-byte short header, as in the manager.
 #pragma once
 #include <memory>
@@ -63,6 +71,7 @@ struct SessionActorOptions {
   caf::actor socket;
   caf::actor manager;
   caf::actor handshake;  // may be null (tokens and closes are then not reported)
+  caf::actor nat;        // may be null (NAT blocks are then counted and dropped)
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
 };
 

@@ -19,6 +19,7 @@ const char* errc_name(uint8_t code) {
     case node_errc::too_large: return "too_large";
     case node_errc::not_delivered: return "not_delivered";
     case node_errc::limit: return "limit";
+    case node_errc::timeout: return "timeout";
   }
   return "unknown_error";
 }
@@ -135,6 +136,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<delivery_report>("ssu2d::delivery_report");
   cfg.add_message_type<send_test_result>("ssu2d::send_test_result");
   cfg.add_message_type<handshake_stats>("ssu2d::handshake_stats");
+  cfg.add_message_type<peer_test_result>("ssu2d::peer_test_result");
   cfg.add_error_category(kErrorCategory, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
     std::string out = errc_name(code);
     if (ctx.match_elements<std::string>()) out += ": " + ctx.get_as<std::string>(0);

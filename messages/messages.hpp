@@ -51,7 +51,13 @@ using handshake_atom = caf::atom_constant<caf::atom("handshake")>;   // node -> 
 using handshake_stats_atom = caf::atom_constant<caf::atom("hsstats")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using peer_test_atom = caf::atom_constant<caf::atom("peertest")>;
-using relay_atom = caf::atom_constant<caf::atom("relay")>;
+using relay_atom = caf::atom_constant<caf::atom("relay")>;             // relay tag request
+// NAT actor (peer test / relay); blocks cross actors in their SSU2 wire encoding
+using nat_blocks_atom = caf::atom_constant<caf::atom("natblocks")>;  // session -> nat (in)
+using send_blocks_atom = caf::atom_constant<caf::atom("sendblocks")>;  // nat -> session (out)
+using nat_packet_atom = caf::atom_constant<caf::atom("natpacket")>;  // handshake -> nat
+using nat_timeout_atom = caf::atom_constant<caf::atom("nattimeout")>;  // nat self-timer
+using set_socket_atom = caf::atom_constant<caf::atom("setsock")>;    // late socket link
 
 // ---- plain data ---------------------------------------------------------------
 // A UDP peer address. host is a numeric IPv4 or IPv6 address (no names, no brackets).
@@ -195,6 +201,21 @@ typename Inspector::result_type inspect(Inspector& f, handshake_stats& x) {
            x.new_tokens_received, x.failures, x.sessions, x.connected);
 }
 
+// Reply of a peer test we ran as Alice (ssu2ctl peertest HASH).
+struct peer_test_result {
+  router_hash bob;
+  std::string result;     // "reachable", "firewalled", "symmetric_nat", "unknown"
+  std::string observed;   // our endpoint as Charlie saw it ("" if no message 7)
+  std::string tested;     // the endpoint we asked to have tested
+  uint32_t nonce = 0;
+  uint32_t reject_code = 0;  // nonzero: Bob or Charlie refused (spec PeerTest codes)
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_test_result& x) {
+  return f(caf::meta::type_name("peer_test_result"), x.bob, x.result, x.observed, x.tested,
+           x.nonce, x.reject_code);
+}
+
 struct session_list {
   std::vector<session_info> sessions;
 };
@@ -251,6 +272,7 @@ enum class node_errc : uint8_t {
   too_large,          // the I2NP message cannot be fragmented into 64 fragments
   not_delivered,      // dropped / expired / session closed before the peer ACKed it
   limit,              // too many pending handshakes or sessions
+  timeout,            // a request to a peer (peer test, relay tag) got no answer in time
 };
 caf::error make_error(node_errc code, std::string text);
 std::string render_node_error(const caf::error& err);  // "unknown_session: ..." for any error

@@ -214,6 +214,29 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
     self->request(node, kTimeout, disconnect_atom::value, a[1]).receive(
         [&](bool ok) { std::cout << (as_json ? json{{"ok", ok}}.dump() : std::string("disconnecting")) << "\n"; },
         on_error);
+  } else if (cmd == "peertest") {
+    need(2);
+    // The node bounds a test at 30 s (the spec's Alice gives up after 20 s).
+    self->request(node, std::chrono::seconds(40), peer_test_atom::value, a[1]).receive(
+        [&](const peer_test_result& r) {
+          json j{{"bob", to_string(r.bob)}, {"result", r.result}, {"observed", r.observed},
+                 {"tested", r.tested}, {"nonce", r.nonce}, {"reject_code", r.reject_code}};
+          if (as_json) std::cout << j.dump() << "\n";
+          else
+            std::cout << r.result << " (tested " << r.tested << ", observed "
+                      << (r.observed.empty() ? "-" : r.observed)
+                      << (r.reject_code ? ", reject code " + std::to_string(r.reject_code) : "")
+                      << ")\n";
+        },
+        on_error);
+  } else if (cmd == "relaytag") {
+    need(2);
+    self->request(node, std::chrono::seconds(20), relay_atom::value, a[1]).receive(
+        [&](uint32_t tag) {
+          std::cout << (as_json ? json{{"relay_tag", tag}}.dump() : "relay tag " + std::to_string(tag))
+                    << "\n";
+        },
+        on_error);
   } else {
     throw std::invalid_argument("unknown command \"" + cmd + "\"");
   }
@@ -225,7 +248,8 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
 int main(int argc, char** argv) {
   po::options_description desc(
       "usage: ssu2ctl [options] status|sessions|session HASH|metrics|connect FILE|\n"
-      "               send HASH N SIZE[-MAX]|disconnect HASH|routerinfo FILE\noptions");
+      "               send HASH N SIZE[-MAX]|disconnect HASH|routerinfo FILE|\n"
+      "               peertest HASH|relaytag HASH\noptions");
   desc.add_options()
       ("help,h", "show this help")
       ("node,n", po::value<std::string>()->default_value("127.0.0.1:12346"), "node control HOST:PORT")

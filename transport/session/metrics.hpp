@@ -18,9 +18,12 @@ struct Metrics {
   uint64_t duplicate_messages = 0;    // I2NP messages (or fragments of them) already received
   uint64_t replayed_packets = 0;      // packet numbers already seen or too old
   uint64_t session_confirmed_retransmits = 0;
+  uint64_t control_blocks_out = 0;    // blocks accepted by send_blocks()
+  uint64_t control_packets_out = 0;   // first transmissions of send_blocks() packets
+  uint64_t control_refused = 0;       // send_blocks() calls refused (full, too large, ...)
   std::map<std::string, uint64_t> drops;  // reason -> count; never an assert
   Millis rtt{0}, rto{0};
-  size_t window = 0, in_flight = 0, queued = 0;
+  size_t window = 0, in_flight = 0, queued = 0, control_queued = 0;
 
   void drop(const std::string& reason) { ++drops[reason]; }
   uint64_t dropped(const std::string& reason) const {

@@ -74,6 +74,7 @@ const Metrics& DataSession::metrics() {
   metrics_.window = transmission_.window();
   metrics_.in_flight = transmission_.in_flight();
   metrics_.queued = queue_.size();
+  metrics_.control_queued = control_queue_.size();
   metrics_.retransmissions = transmission_.retransmissions();
   return metrics_;
 }
@@ -306,6 +307,36 @@ void DataSession::on_timer(TimePoint now) {
   flush(now);
 }
 
+// Blocks that DataSession itself produces (or that carry I2NP) must not come in here: they
+// would confuse the reassembler, the ACK logic or path validation on the other side.
+bool is_caller_control_block(const wire::Block& b) {
+  return is_ack_eliciting(b) && !std::holds_alternative<wire::I2npBlock>(b) &&
+         !std::holds_alternative<wire::FirstFragmentBlock>(b) &&
+         !std::holds_alternative<wire::FollowOnFragmentBlock>(b) &&
+         !std::holds_alternative<wire::PathChallengeBlock>(b) &&
+         !std::holds_alternative<wire::PathResponseBlock>(b);
+}
+
+Status DataSession::send_blocks(TimePoint now, std::vector<wire::Block> blocks) {
+  auto refuse = [&](Errc code, const char* what) -> Status {
+    ++metrics_.control_refused;
+    return Error{code, what};
+  };
+  if (state_ != State::active) return refuse(Errc::wrong_state, "session not active");
+  if (blocks.empty()) return refuse(Errc::malformed, "no blocks");
+  if (!std::all_of(blocks.begin(), blocks.end(), is_caller_control_block))
+    return refuse(Errc::malformed, "not a control block");
+  if (control_queue_.size() >= kMaxQueuedControl) return refuse(Errc::oversized, "control queue full");
+  Bytes encoded;
+  for (const auto& b : blocks)
+    if (!wire::append_block(encoded, b)) return refuse(Errc::malformed, "unencodable block");
+  if (encoded.size() > ctx_.max_payload - kAckReserve) return refuse(Errc::oversized, "blocks too large");
+  metrics_.control_blocks_out += blocks.size();
+  control_queue_.push_back(std::move(encoded));
+  flush(now);
+  return {};
+}
+
 void DataSession::terminate(TimePoint now, wire::TerminationReason reason) {
   if (state_ != State::active) return;
   events_.push_back({EventKind::terminated, reason, false, peer_, 0, 0});
@@ -321,6 +352,7 @@ void DataSession::enter_closing(TimePoint now, wire::TerminationReason reason, b
   path_.cancel();
   pending_control_out_.clear();
   pending_control_to_.clear();
+  control_queue_.clear();
   Bytes payload;
   append_ack(payload, ctx_.max_payload - 64);
   append(payload, wire::TerminationBlock{valid_packets_received_, reason, {}});
@@ -336,6 +368,7 @@ void DataSession::close_for_good() {
   if (state_ == State::closed) return;
   if (state_ == State::active) {
     queue_.clear();
+    control_queue_.clear();
     transmission_.abandon(DeliveryFailure::session_closed);
   }
   state_ = State::closed;
@@ -403,7 +436,9 @@ void DataSession::flush(TimePoint now) {
   }
   pending_control_out_.clear();
   pending_control_to_.clear();
-  while (transmission_.has_capacity() && send_new_data(now)) {
+  // Queued control blocks go before I2NP data: they are small and often time-critical
+  // (peer test and relay timers run on the other side).
+  while (transmission_.has_capacity() && (send_control(now) || send_new_data(now))) {
   }
   send_ack_if_due(now);
 }
@@ -470,6 +505,21 @@ bool DataSession::send_new_data(TimePoint now) {
   uint32_t pn = transmission_.next_packet_number();
   send_packet(now, pn, immediate, std::move(payload), peer_);
   transmission_.on_sent(now, pn, std::move(blocks), std::move(handles));
+  return true;
+}
+
+bool DataSession::send_control(TimePoint now) {
+  if (control_queue_.empty()) return false;
+  Bytes blocks = std::move(control_queue_.front());
+  control_queue_.pop_front();
+  Bytes payload;
+  append_ack(payload, ctx_.max_payload - blocks.size());
+  payload.insert(payload.end(), blocks.begin(), blocks.end());
+  uint32_t pn = transmission_.next_packet_number();
+  send_packet(now, pn, true, std::move(payload), peer_);
+  ++metrics_.control_packets_out;
+  // No delivery handles: nobody waits for feedback, but the blocks are resent until ACKed.
+  transmission_.on_sent(now, pn, std::move(blocks), {});
   return true;
 }
 

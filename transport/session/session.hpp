@@ -94,6 +94,8 @@ class DataSession {
   static constexpr size_t kAckReserve = wire::kBlockHeaderLen + 5 + 2 * kMaxAckRanges;
   // I2NP expirations further than this in the future are refused (spec: enforce both ends).
   static constexpr int64_t kMaxFutureExpirationS = 300;
+  // Control packets (send_blocks) waiting for window room; beyond this they are refused.
+  static constexpr size_t kMaxQueuedControl = 64;
 
   explicit DataSession(SessionContext ctx);
 
@@ -102,6 +104,13 @@ class DataSession {
   QueueResult queue_message(TimePoint now, I2npMessage msg,
                             std::optional<uint64_t> feedback_id = std::nullopt);
   void on_timer(TimePoint now);
+  // Control blocks for the peer (NewToken, RouterInfo, PeerTest, Relay*, RelayTag*, ...),
+  // sent together in one ack-eliciting packet that is retransmitted like I2NP data until
+  // ACKed (a new packet number each time). Queued ahead of I2NP messages, subject to the
+  // window. Errors: malformed (empty, or an I2NP/fragment/ACK/Termination/Padding/Path
+  // block, which have their own paths), oversized (does not fit one packet beside an ACK
+  // block, or kMaxQueuedControl packets already waiting), wrong_state (not active).
+  Status send_blocks(TimePoint now, std::vector<wire::Block> blocks);
   // Local close (router shutdown, replaced session, ...).
   void terminate(TimePoint now, wire::TerminationReason reason);
 
@@ -150,6 +159,7 @@ class DataSession {
   void flush(TimePoint now);
   void resend_expired(TimePoint now);
   bool send_new_data(TimePoint now);
+  bool send_control(TimePoint now);
   void send_ack_if_due(TimePoint now);
   void send_challenge(TimePoint now, const PathValidator::Challenge& c);
   // Builds header || encrypted payload, protects the header, counts and queues it.
@@ -183,6 +193,7 @@ class DataSession {
   std::deque<Queued> queue_;
   std::vector<Bytes> pending_control_out_;  // payloads of control packets (path responses)
   std::vector<PeerAddress> pending_control_to_;
+  std::deque<Bytes> control_queue_;  // serialized blocks of send_blocks(), oldest first
 
   Metrics metrics_;
   TimePoint next_bandwidth_tick_;

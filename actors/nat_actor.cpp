@@ -1,0 +1,282 @@
+#include "actors/nat_actor.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "actors/session_actor.hpp"
+#include "actors/support/logging.hpp"
+#include "transport/nat/engine.hpp"
+
+namespace ssu2d {
+
+namespace nat = ssu2::nat;
+namespace wire = ssu2::wire;
+
+std::optional<nat::Endpoint> to_nat_endpoint(const endpoint& ep) {
+  return nat::parse_endpoint(ep.host, ep.port);
+}
+
+endpoint from_nat_endpoint(const nat::Endpoint& ep) {
+  ssu2::session::PeerAddress a;
+  a.ip = ep.ip;
+  a.ip_len = ep.ip_len;
+  a.port = ep.port;
+  return from_peer_address(a);
+}
+
+namespace {
+
+nat::RouterHash to_core_hash(const router_hash& h) {
+  nat::RouterHash out;
+  std::copy(h.bytes.begin(), h.bytes.end(), out.begin());
+  return out;
+}
+
+std::string result_name(nat::Reachability r) {
+  switch (r) {
+    case nat::Reachability::Reachable: return "reachable";
+    case nat::Reachability::Firewalled: return "firewalled";
+    case nat::Reachability::SymmetricNat: return "symmetric_nat";
+    case nat::Reachability::Unknown: break;
+  }
+  return "unknown";
+}
+
+// A control request waiting for the engine: a peer test (by nonce) or a relay tag (by
+// introducer). `id` names its timeout message.
+struct Waiting {
+  uint32_t id = 0;
+  caf::response_promise rp;
+};
+
+struct nat_state {
+  static inline const char* name = "ssu2d.nat";
+  std::unique_ptr<nat::NatEngine> engine;
+  NatActorOptions opts;
+  std::map<router_hash, caf::actor> sessions;
+  std::map<uint32_t, Waiting> tests;                  // nonce -> requester
+  std::map<router_hash, std::vector<Waiting>> tags;   // introducer -> requesters
+  uint32_t next_request = 1;
+  std::optional<ssu2::TimePoint> armed;
+  uint64_t blocks_in = 0, packets_in = 0, unroutable = 0;
+};
+using nat_t = caf::stateful_actor<nat_state>;
+
+nat::Now now_pair() {
+  return nat::Now{steady_now(), uint32_t(unix_now_ms() / 1000)};
+}
+
+void count(nat_t* self, const std::string& name, const std::string& help) {
+  if (self->state.opts.metrics) self->state.opts.metrics->counter(name, help).inc();
+}
+
+void send_blocks(nat_t* self, nat::SendBlocks& sb) {
+  auto& st = self->state;
+  auto it = st.sessions.find(to_router_hash(sb.to));
+  auto bytes = wire::emit_blocks(sb.blocks);
+  if (it == st.sessions.end() || !bytes) {
+    // The session went away between the engine's decision and now: the peer's own timers
+    // cover the loss.
+    st.unroutable++;
+    return;
+  }
+  self->send(it->second, send_blocks_atom::value,
+             std::vector<uint8_t>(bytes->begin(), bytes->end()));
+}
+
+void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d) {
+  auto& st = self->state;
+  log().info("nat: peer test {} via {}: {}", d.nonce, to_string(to_router_hash(d.bob)),
+             result_name(d.result));
+  count(self, "ssu2_peer_tests_total", "Peer tests we ran as Alice");
+  auto it = st.tests.find(d.nonce);
+  if (it == st.tests.end()) return;
+  peer_test_result r;
+  r.bob = to_router_hash(d.bob);
+  r.result = result_name(d.result);
+  if (d.observed) r.observed = to_string(from_nat_endpoint(*d.observed));
+  r.tested = to_string(from_nat_endpoint(d.tested));
+  r.nonce = d.nonce;
+  r.reject_code = d.reject_code;
+  it->second.rp.deliver(r);
+  st.tests.erase(it);
+}
+
+void on_tag_granted(nat_t* self, const nat::RelayTagGranted& g) {
+  auto& st = self->state;
+  auto h = to_router_hash(g.introducer);
+  log().info("nat: relay tag {} from {}", g.tag, to_string(h));
+  auto it = st.tags.find(h);
+  if (it == st.tags.end()) return;
+  for (auto& w : it->second) w.rp.deliver(g.tag);
+  st.tags.erase(it);
+}
+
+void arm_timer(nat_t* self) {
+  auto& st = self->state;
+  auto next = st.engine->next_deadline();
+  if (!next || (st.armed && *st.armed <= *next)) return;
+  st.armed = *next;
+  auto delay = std::max(*next - steady_now(), ssu2::Millis{1});
+  self->delayed_send(self, delay, nat_timeout_atom::value, int64_t(next->count()));
+}
+
+// Carries out every action the engine produced, then re-arms its timer.
+void drain(nat_t* self) {
+  auto& st = self->state;
+  for (auto& a : st.engine->take_actions()) {
+    if (auto* sb = std::get_if<nat::SendBlocks>(&a)) {
+      send_blocks(self, *sb);
+    } else if (auto* sp = std::get_if<nat::SendPacket>(&a)) {
+      if (st.opts.socket)
+        self->send(st.opts.socket, send_atom::value,
+                   send_request{from_nat_endpoint(sp->to),
+                                std::vector<uint8_t>(sp->bytes.begin(), sp->bytes.end())});
+    } else if (auto* d = std::get_if<nat::PeerTestDone>(&a)) {
+      on_peer_test_done(self, *d);
+    } else if (auto* g = std::get_if<nat::RelayTagGranted>(&a)) {
+      on_tag_granted(self, *g);
+    } else {
+      // TokenIssued / IntroductionReady / IntroductionFailed need the handshake actor to
+      // accept or start relayed connections, which is not wired yet.
+      count(self, "ssu2_nat_unhandled_actions_total", "NAT engine actions the node ignores");
+    }
+  }
+  arm_timer(self);
+}
+
+// Bounds a waiting request: answers it with `timeout` unless it was answered already.
+void expire_request(nat_t* self, uint32_t id) {
+  auto& st = self->state;
+  for (auto it = st.tests.begin(); it != st.tests.end(); ++it)
+    if (it->second.id == id) {
+      it->second.rp.deliver(make_error(node_errc::timeout, "peer test got no result"));
+      st.tests.erase(it);
+      return;
+    }
+  for (auto it = st.tags.begin(); it != st.tags.end(); ++it) {
+    auto& v = it->second;
+    auto w = std::find_if(v.begin(), v.end(), [&](const Waiting& x) { return x.id == id; });
+    if (w == v.end()) continue;
+    w->rp.deliver(make_error(node_errc::timeout, "no relay tag from " + to_string(it->first)));
+    v.erase(w);
+    if (v.empty()) st.tags.erase(it);
+    return;
+  }
+}
+
+caf::result<peer_test_result> start_peer_test(nat_t* self, const router_hash& bob) {
+  auto& st = self->state;
+  if (!st.sessions.count(bob)) return make_error(node_errc::unknown_session, to_string(bob));
+  const auto& tested = st.engine->local().v4 ? st.engine->local().v4 : st.engine->local().v6;
+  if (!tested) return make_error(node_errc::bad_request, "we have no address to test");
+  auto nonce = st.engine->start_peer_test(now_pair(), to_core_hash(bob), *tested);
+  if (!nonce) {
+    drain(self);
+    if (nonce.error().code == ssu2::Errc::not_found)
+      return make_error(node_errc::unknown_session, to_string(bob));
+    return make_error(node_errc::limit, std::string("peer test not started: ") + nonce.error().what);
+  }
+  auto rp = self->make_response_promise<peer_test_result>();
+  uint32_t id = st.next_request++;
+  st.tests[*nonce] = Waiting{id, rp};
+  self->delayed_send(self, st.opts.peer_test_wait, nat_timeout_atom::value, id);
+  drain(self);
+  return rp;
+}
+
+caf::result<uint32_t> request_tag(nat_t* self, const router_hash& introducer) {
+  auto& st = self->state;
+  if (!st.sessions.count(introducer))
+    return make_error(node_errc::unknown_session, to_string(introducer));
+  if (auto s = st.engine->request_relay_tag(now_pair(), to_core_hash(introducer)); !s) {
+    drain(self);
+    return make_error(node_errc::unknown_session, to_string(introducer));
+  }
+  auto rp = self->make_response_promise<uint32_t>();
+  uint32_t id = st.next_request++;
+  st.tags[introducer].push_back(Waiting{id, rp});
+  self->delayed_send(self, st.opts.relay_tag_wait, nat_timeout_atom::value, id);
+  drain(self);
+  return rp;
+}
+
+void on_established(nat_t* self, const router_hash& peer, const caf::actor& session,
+                    const endpoint& remote, const std::vector<uint8_t>& ri) {
+  auto& st = self->state;
+  st.sessions[peer] = session;
+  if (!ri.empty()) {
+    wire::RouterInfoBlock b;
+    b.data.assign(ri.begin(), ri.end());
+    if (!st.engine->learn_router_info(b)) log().debug("nat: RouterInfo of {} not usable", to_string(peer));
+  }
+  if (auto ep = to_nat_endpoint(remote)) st.engine->session_established(to_core_hash(peer), *ep);
+  drain(self);
+}
+
+void on_closed(nat_t* self, const router_hash& peer) {
+  auto& st = self->state;
+  auto it = st.sessions.find(peer);
+  // A newer session for the router may have replaced the one that closes now.
+  if (it == st.sessions.end() || it->second != caf::actor_cast<caf::actor>(self->current_sender()))
+    return;
+  st.sessions.erase(it);
+  st.engine->session_closed(to_core_hash(peer));
+  drain(self);
+}
+
+caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
+  auto& st = self->state;
+  st.engine = std::make_unique<nat::NatEngine>(opts.local);
+  st.opts = std::move(opts);
+  // Killed from outside (node stop): nobody is left waiting.
+  self->set_exit_handler([self](caf::exit_msg& m) {
+    auto& s = self->state;
+    for (auto& [n, w] : s.tests) w.rp.deliver(make_error(node_errc::timeout, "node stopping"));
+    for (auto& [h, v] : s.tags)
+      for (auto& w : v) w.rp.deliver(make_error(node_errc::timeout, "node stopping"));
+    s.tests.clear();
+    s.tags.clear();
+    self->quit(m.reason);
+  });
+  return {
+    [self](set_socket_atom, caf::actor& socket) { self->state.opts.socket = socket; },
+    [self](established_atom, const router_hash& peer, caf::actor& session,
+           const endpoint& remote, const std::vector<uint8_t>& ri) {
+      on_established(self, peer, session, remote, ri);
+    },
+    [self](closed_atom, const router_hash& peer, const std::string&) { on_closed(self, peer); },
+    [self](nat_blocks_atom, const router_hash& from, const std::vector<uint8_t>& bytes) {
+      auto blocks = wire::parse_blocks(ssu2::ByteSpan(bytes.data(), bytes.size()));
+      if (!blocks) return;
+      self->state.blocks_in += blocks->size();
+      self->state.engine->on_blocks(now_pair(), to_core_hash(from), *blocks);
+      drain(self);
+    },
+    [self](nat_packet_atom, const datagram& d) {
+      auto src = to_nat_endpoint(d.from);
+      if (!src) return;
+      self->state.packets_in++;
+      (void)self->state.engine->on_packet(now_pair(), *src,
+                                          ssu2::ByteSpan(d.bytes.data(), d.bytes.size()));
+      drain(self);
+    },
+    [self](peer_test_atom, const router_hash& bob) { return start_peer_test(self, bob); },
+    [self](relay_atom, const router_hash& introducer) { return request_tag(self, introducer); },
+    [self](nat_timeout_atom, int64_t deadline) {
+      auto& s = self->state;
+      if (s.armed && s.armed->count() == deadline) s.armed.reset();
+      s.engine->on_timer(now_pair());
+      drain(self);
+    },
+    [self](nat_timeout_atom, uint32_t id) { expire_request(self, id); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts) {
+  return sys.spawn(nat_actor, std::move(opts));
+}
+
+}  // namespace ssu2d

@@ -1,0 +1,48 @@
+// The NAT actor: one per node, a thin CAF shell around the sans-IO ssu2::nat::NatEngine
+// (peer test Alice/Bob/Charlie, relay tags and introductions).
+//
+// Protocol (dynamic, atoms from messages.hpp; SSU2 blocks travel in their wire encoding,
+// wire::emit_blocks / parse_blocks):
+//   (set_socket_atom, actor socket)                         once, from the node
+//   (established_atom, router_hash, actor session, endpoint remote, bytes router_info)
+//        from a session actor when it starts: the session is used for SendBlocks and the
+//        peer's RouterInfo (from the handshake, may be empty) is learned
+//   (closed_atom, router_hash, std::string reason)          from that session actor (a close
+//        from an older session for the same router is ignored)
+//   (nat_blocks_atom, router_hash from, bytes blocks)       RouterInfo / PeerTest / Relay* /
+//        RelayTag* blocks a session received
+//   (nat_packet_atom, datagram)                             out-of-session Peer Test (7) or
+//        Hole Punch (11) packet, from the handshake actor
+//   (peer_test_atom, router_hash bob) -> peer_test_result   we are Alice, Bob = that
+//        connected router; or error unknown_session (no session with Bob), limit, timeout
+//   (relay_atom, router_hash introducer) -> uint32 tag      relay tag request; error
+//        unknown_session, timeout
+//   (nat_timeout_atom, int64 deadline_ms)                   engine timer (one armed at a time)
+//   (nat_timeout_atom, uint32 request_id)                   bound on a waiting request
+// Outputs: session: (send_blocks_atom, bytes blocks); socket: (send_atom, send_request).
+#pragma once
+#include <memory>
+
+#include <caf/all.hpp>
+
+#include "actors/support/metrics.hpp"
+#include "messages/messages.hpp"
+#include "transport/nat/types.hpp"
+
+namespace ssu2d {
+
+struct NatActorOptions {
+  ssu2::nat::LocalIdentity local;
+  caf::actor socket;                         // may be set later with set_socket_atom
+  std::shared_ptr<MetricsRegistry> metrics;  // may be null
+  std::chrono::milliseconds peer_test_wait{30'000};  // bound on a peertest request
+  std::chrono::milliseconds relay_tag_wait{10'000};  // bound on a relaytag request
+};
+
+caf::actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts);
+
+// The NAT core's address form <-> the node's text endpoint.
+std::optional<ssu2::nat::Endpoint> to_nat_endpoint(const endpoint& ep);
+endpoint from_nat_endpoint(const ssu2::nat::Endpoint& ep);
+
+}  // namespace ssu2d

@@ -1,0 +1,143 @@
+#define BOOST_TEST_MODULE node_nat
+#include <boost/test/unit_test.hpp>
+
+// Three complete nodes in one process (one actor system each) over 127.0.0.1: A runs a peer
+// test with Bob = B, who picks Charlie = C among his sessions; the result reaches A with the
+// address C saw, which must be A's real endpoint. Then A gets a relay tag from B through the
+// control (introspection) actor. A and C are deliberately not connected: the spec has
+// Charlie refuse a test for an Alice he already has a session with (code 68), because a
+// session would let message 5 through whatever Alice's NAT does.
+
+#include <filesystem>
+#include <thread>
+
+#include "actors/node.hpp"
+#include "messages/messages.hpp"
+
+using namespace ssu2d;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto kWait = 20s;
+
+struct TestNode {
+  fs::path dir;
+  std::unique_ptr<caf::actor_system_config> cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<Node> node;
+
+  explicit TestNode(const std::string& name) {
+    dir = fs::temp_directory_path() / ("ssu2d-nat-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    NodeConfig nc;
+    nc.data_dir = dir.string();
+    nc.ssu2.host = "127.0.0.1";
+    nc.ssu2.port = 0;
+    nc.control.host = "127.0.0.1";
+    nc.control.port = 0;
+    nc.log.level = "warn";
+    cfg = std::make_unique<caf::actor_system_config>();
+    configure_actor_system(*cfg, nc);
+    cfg->set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(*cfg);
+    node = std::make_unique<Node>(*sys, nc);
+    auto err = node->start();
+    BOOST_REQUIRE_MESSAGE(err.empty(), err);
+  }
+  ~TestNode() {
+    node.reset();
+    sys.reset();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+};
+
+router_hash connect(TestNode& from, const TestNode& to) {
+  caf::scoped_actor self{*from.sys};
+  router_hash got;
+  self->request(from.node->manager(), kWait + 5s, connect_atom::value,
+                to.node->router_info_bytes())
+      .receive([&](const router_hash& h) { got = h; },
+               [&](caf::error& e) { BOOST_FAIL("connect: " << render_node_error(e)); });
+  return got;
+}
+
+size_t session_count(TestNode& n) {
+  caf::scoped_actor self{*n.sys};
+  size_t count = 0;
+  self->request(n.node->manager(), kWait, sessions_atom::value)
+      .receive([&](const session_list& l) { count = l.sessions.size(); }, [](caf::error&) {});
+  return count;
+}
+
+// Polls `pred` every 50 ms for at most 20 s (a bound, not a speed assertion).
+template <class Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 400; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return pred();
+}
+
+// One peer test request to A's nat actor; unknown_session while the nat actor has not yet
+// heard of the session (its notice races with the connect answer) is retried by the caller.
+std::optional<peer_test_result> peer_test(TestNode& alice, const router_hash& bob,
+                                          std::string& error) {
+  caf::scoped_actor self{*alice.sys};
+  std::optional<peer_test_result> out;
+  self->request(alice.node->nat(), 40s, peer_test_atom::value, bob)
+      .receive([&](const peer_test_result& r) { out = r; },
+               [&](caf::error& e) { error = render_node_error(e); });
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(peer_test_and_relay_tag_between_three_nodes) {
+  TestNode a("a"), b("b"), c("c");
+  BOOST_REQUIRE(connect(a, b) == b.node->hash());
+  BOOST_REQUIRE(connect(c, b) == b.node->hash());
+  // B must hold both sessions (and know both RouterInfos) before it can pick Charlie.
+  BOOST_REQUIRE(eventually([&] { return session_count(b) == 2; }));
+  BOOST_REQUIRE(eventually([&] { return session_count(a) == 1 && session_count(c) == 1; }));
+
+  std::optional<peer_test_result> r;
+  std::string error;
+  BOOST_REQUIRE(eventually([&] {
+    error.clear();
+    r = peer_test(a, b.node->hash(), error);
+    return r.has_value() || error.rfind("unknown_session", 0) != 0;
+  }));
+  BOOST_REQUIRE_MESSAGE(r, "peer test failed: " << error);
+  BOOST_TEST(r->bob == b.node->hash());
+  BOOST_TEST(r->reject_code == 0u);
+  BOOST_TEST(r->result == "reachable");
+  const std::string a_ep = to_string(a.node->ssu2_endpoints().front());
+  BOOST_TEST(r->tested == a_ep);
+  BOOST_TEST(r->observed == a_ep);  // what Charlie saw is where A really is
+  BOOST_TEST(r->nonce != 0u);
+
+  // Relay tag: through the control actor, as ssu2ctl relaytag HASH does.
+  caf::scoped_actor self{*a.sys};
+  uint32_t tag = 0;
+  self->request(a.node->introspection(), kWait, relay_atom::value, to_string(b.node->hash()))
+      .receive([&](uint32_t t) { tag = t; },
+               [&](caf::error& e) { BOOST_FAIL("relaytag: " << render_node_error(e)); });
+  BOOST_TEST(tag != 0u);
+  // Asking again returns the same tag (B keeps one per router).
+  uint32_t again = 0;
+  self->request(a.node->introspection(), kWait, relay_atom::value, to_string(b.node->hash()))
+      .receive([&](uint32_t t) { again = t; },
+               [&](caf::error& e) { BOOST_FAIL("relaytag again: " << render_node_error(e)); });
+  BOOST_TEST(again == tag);
+
+  // A peer test through a router we have no session with is refused at once.
+  router_hash nobody;
+  nobody.bytes.fill(0x5a);
+  std::string err;
+  BOOST_TEST(!peer_test(a, nobody, err).has_value());
+  BOOST_TEST(err.rfind("unknown_session", 0) == 0);
+}

@@ -1,0 +1,106 @@
+#define BOOST_TEST_MODULE session_control_blocks
+#include <boost/test/unit_test.hpp>
+
+#include "tests/unit/session_harness.hpp"
+
+using namespace harness;
+
+namespace {
+
+// Control blocks B received, in order.
+std::vector<wire::Block> control_at_b(Pair& p) { return p.b.take_control_blocks(); }
+
+bool carries_new_token(const Bytes& dgram) {
+  auto o = open(dgram, DirectionKeys{key(1), key(3), key(4)});
+  if (!o) return false;
+  for (auto& b : o->blocks)
+    if (std::holds_alternative<wire::NewTokenBlock>(b)) return true;
+  return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(blocks_reach_the_peer_in_order) {
+  Pair p;
+  auto st = p.a.send_blocks(p.now, {wire::NewTokenBlock{1'700'000'100, 0x1122334455667788ull},
+                                    wire::RelayTagBlock{77}});
+  BOOST_TEST(st.ok());
+  p.collect();
+  p.run_for(Millis(500));
+  auto got = control_at_b(p);
+  BOOST_REQUIRE_EQUAL(got.size(), 2u);
+  auto* t = std::get_if<wire::NewTokenBlock>(&got[0]);
+  BOOST_REQUIRE(t);
+  BOOST_TEST(t->token == 0x1122334455667788ull);
+  BOOST_TEST(t->expires == 1'700'000'100u);
+  auto* r = std::get_if<wire::RelayTagBlock>(&got[1]);
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->relay_tag == 77u);
+  const auto& m = p.a.metrics();
+  BOOST_TEST(m.control_blocks_out == 2u);
+  BOOST_TEST(m.control_packets_out == 1u);
+  BOOST_TEST(m.in_flight == 0u);  // B acknowledged the packet
+}
+
+BOOST_AUTO_TEST_CASE(lost_control_packet_is_retransmitted) {
+  Pair p;
+  int dropped = 0;
+  p.filter = [&](const Pair::InFlight& f) {
+    if (f.to_b && dropped == 0 && carries_new_token(f.bytes)) {
+      ++dropped;
+      return false;
+    }
+    return true;
+  };
+  BOOST_TEST(p.a.send_blocks(p.now, {wire::NewTokenBlock{1'700'000'100, 42}}).ok());
+  p.collect();
+  BOOST_TEST(dropped == 1);
+  BOOST_TEST(p.b.take_control_blocks().empty());
+  p.run_for(Millis(5000));
+  auto got = control_at_b(p);
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  BOOST_TEST(std::get<wire::NewTokenBlock>(got[0]).token == 42u);
+  BOOST_TEST(p.a.metrics().retransmissions >= 1u);
+  BOOST_TEST(p.a.metrics().in_flight == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(blocks_with_their_own_path_are_refused) {
+  Pair p;
+  BOOST_TEST(!p.a.send_blocks(p.now, {}).ok());
+  BOOST_TEST(!p.a.send_blocks(p.now, {wire::I2npBlock{20, 1, 0, Bytes(10)}}).ok());
+  BOOST_TEST(!p.a.send_blocks(p.now, {wire::PaddingBlock{4}}).ok());
+  BOOST_TEST(!p.a.send_blocks(p.now, {wire::PathChallengeBlock{Bytes(8)}}).ok());
+  // Larger than one packet can carry.
+  auto big = p.a.send_blocks(p.now, {wire::RouterInfoBlock{0, 0x01, Bytes(1300)}});
+  BOOST_TEST(!big.ok());
+  BOOST_TEST(big.error().code == Errc::oversized);
+  BOOST_TEST(p.a.metrics().control_refused == 5u);
+  BOOST_TEST(p.a.metrics().control_blocks_out == 0u);
+  p.collect();
+  BOOST_TEST(p.datagrams == 0u);  // nothing was sent for refused calls
+}
+
+BOOST_AUTO_TEST_CASE(queue_is_bounded_when_the_window_is_full) {
+  Pair p;
+  p.filter = [](const Pair::InFlight& f) { return !f.to_b; };  // B never hears A: no ACKs
+  size_t accepted = 0;
+  Status last;
+  for (int i = 0; i < 1000; ++i) {
+    last = p.a.send_blocks(p.now, {wire::RelayTagBlock{uint32_t(i + 1)}});
+    if (!last.ok()) break;
+    ++accepted;
+  }
+  BOOST_TEST(!last.ok());
+  BOOST_TEST(last.error().code == Errc::oversized);
+  const auto& m = p.a.metrics();
+  BOOST_TEST(m.control_queued == DataSession::kMaxQueuedControl);
+  BOOST_TEST(accepted == DataSession::kMaxQueuedControl + m.in_flight);
+}
+
+BOOST_AUTO_TEST_CASE(refused_after_termination) {
+  Pair p;
+  p.a.terminate(p.now, wire::TerminationReason::NormalClose);
+  auto st = p.a.send_blocks(p.now, {wire::RelayTagBlock{1}});
+  BOOST_TEST(!st.ok());
+  BOOST_TEST(st.error().code == Errc::wrong_state);
+}
