@@ -12,57 +12,19 @@
 #include <thread>
 
 #include "actors/node.hpp"
+#include "tests/unit/node_harness.hpp"
 #include "messages/messages.hpp"
 
 using namespace ssu2d;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+using namespace node_test;
+
 namespace {
 
-constexpr auto kWait = 20s;
 
-struct TestNode {
-  fs::path dir;
-  std::unique_ptr<caf::actor_system_config> cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  std::unique_ptr<Node> node;
 
-  explicit TestNode(const std::string& name) {
-    dir = fs::temp_directory_path() / ("ssu2d-nat-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    NodeConfig nc;
-    nc.data_dir = dir.string();
-    nc.ssu2.host = "127.0.0.1";
-    nc.ssu2.port = 0;
-    nc.control.host = "127.0.0.1";
-    nc.control.port = 0;
-    nc.log.level = "warn";
-    cfg = std::make_unique<caf::actor_system_config>();
-    configure_actor_system(*cfg, nc);
-    cfg->set("scheduler.max-threads", 2);
-    sys = std::make_unique<caf::actor_system>(*cfg);
-    node = std::make_unique<Node>(*sys, nc);
-    auto err = node->start();
-    BOOST_REQUIRE_MESSAGE(err.empty(), err);
-  }
-  ~TestNode() {
-    node.reset();
-    sys.reset();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
-
-router_hash connect(TestNode& from, const TestNode& to) {
-  caf::scoped_actor self{*from.sys};
-  router_hash got;
-  self->request(from.node->manager(), kWait + 5s, connect_atom::value,
-                to.node->router_info_bytes())
-      .receive([&](const router_hash& h) { got = h; },
-               [&](caf::error& e) { BOOST_FAIL("connect: " << render_node_error(e)); });
-  return got;
-}
 
 size_t session_count(TestNode& n) {
   caf::scoped_actor self{*n.sys};
@@ -97,7 +59,7 @@ std::optional<peer_test_result> peer_test(TestNode& alice, const router_hash& bo
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(peer_test_and_relay_tag_between_three_nodes) {
-  TestNode a("a"), b("b"), c("c");
+  TestNode a("ssu2d-nat", "a"), b("ssu2d-nat", "b"), c("ssu2d-nat", "c");
   BOOST_REQUIRE(connect(a, b) == b.node->hash());
   BOOST_REQUIRE(connect(c, b) == b.node->hash());
   // B must hold both sessions (and know both RouterInfos) before it can pick Charlie.

@@ -11,50 +11,20 @@
 #include <set>
 
 #include "actors/node.hpp"
+#include "tests/unit/node_harness.hpp"
 #include "messages/messages.hpp"
 
 using namespace ssu2d;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+using namespace node_test;
+
 namespace {
 
-constexpr auto kWait = 20s;
 using wait_atom = caf::atom_constant<caf::atom("twait")>;
 using count_atom = caf::atom_constant<caf::atom("tcount")>;
 
-struct TestNode {
-  fs::path dir;
-  std::unique_ptr<caf::actor_system_config> cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  std::unique_ptr<Node> node;
-
-  explicit TestNode(const std::string& name) {
-    dir = fs::temp_directory_path() /
-          ("ssu2d-two-nodes-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    NodeConfig nc;
-    nc.data_dir = dir.string();
-    nc.ssu2.host = "127.0.0.1";
-    nc.ssu2.port = 0;  // ephemeral (the config file format insists on 1..65535)
-    nc.control.host = "127.0.0.1";
-    nc.control.port = 0;
-    nc.log.level = "warn";
-    cfg = std::make_unique<caf::actor_system_config>();
-    configure_actor_system(*cfg, nc);
-    cfg->set("scheduler.max-threads", 2);
-    sys = std::make_unique<caf::actor_system>(*cfg);
-    node = std::make_unique<Node>(*sys, nc);
-    auto err = node->start();
-    BOOST_REQUIRE_MESSAGE(err.empty(), err);
-  }
-  ~TestNode() {
-    node.reset();  // graceful stop first, then the actor system
-    sys.reset();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
 
 // Subscribes to a manager's inbound I2NP and counts every message by its I2NP id, keeping
 // the bytes so that contents can be compared. (wait_atom, n) answers once n messages came.
@@ -194,15 +164,6 @@ bool eventually(F&& f) {
   return f();
 }
 
-router_hash connect(TestNode& from, const TestNode& to) {
-  caf::scoped_actor self{*from.sys};
-  router_hash got;
-  self->request(from.node->manager(), kWait + 5s, connect_atom::value,
-                to.node->router_info_bytes())
-      .receive([&](const router_hash& h) { got = h; },
-               [&](caf::error& e) { BOOST_FAIL("connect: " << render_node_error(e)); });
-  return got;
-}
 
 void disconnect(TestNode& from, const TestNode& to) {
   caf::scoped_actor self{*from.sys};
@@ -236,7 +197,7 @@ void check_received(caf::actor_system& sys, const caf::actor& coll, const Batch&
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(two_nodes_connect_exchange_disconnect_reconnect) {
-  TestNode a("a"), b("b");
+  TestNode a("ssu2d-two-nodes", "a"), b("ssu2d-two-nodes", "b");
   auto coll_a = a.sys->spawn(collector);
   auto coll_b = b.sys->spawn(collector);
   caf::anon_send(a.node->manager(), listen_atom::value, coll_a);
@@ -323,7 +284,7 @@ BOOST_AUTO_TEST_CASE(two_nodes_connect_exchange_disconnect_reconnect) {
 }
 
 BOOST_AUTO_TEST_CASE(connect_rejects_garbage_and_own_router_info) {
-  TestNode a("c");
+  TestNode a("ssu2d-two-nodes", "c");
   caf::scoped_actor self{*a.sys};
   self->request(a.node->manager(), kWait, connect_atom::value, std::vector<uint8_t>{1, 2, 3})
       .receive([&](const router_hash&) { BOOST_FAIL("garbage accepted"); },
@@ -338,7 +299,7 @@ BOOST_AUTO_TEST_CASE(connect_rejects_garbage_and_own_router_info) {
 // own Session Request reaches the outbound machine first; it must still reach the listener,
 // and the two crossed sessions must not terminate each other.
 BOOST_AUTO_TEST_CASE(crossed_connects_both_succeed) {
-  TestNode a("d"), b("e");
+  TestNode a("ssu2d-two-nodes", "d"), b("ssu2d-two-nodes", "e");
   caf::scoped_actor sa{*a.sys}, sb{*b.sys};
   auto ha = sa->request(a.node->manager(), kWait + 5s, connect_atom::value,
                         b.node->router_info_bytes());
@@ -367,7 +328,7 @@ BOOST_AUTO_TEST_CASE(crossed_connects_both_succeed) {
 // The manager connects on demand: it knows B's RouterInfo (as from config or a
 // DatabaseStore) and holds the messages until the session is up.
 BOOST_AUTO_TEST_CASE(manager_connects_on_demand) {
-  TestNode a("f"), b("g");
+  TestNode a("ssu2d-two-nodes", "f"), b("ssu2d-two-nodes", "g");
   auto coll_b = b.sys->spawn(collector);
   caf::anon_send(b.node->manager(), listen_atom::value, coll_b);
   {
