@@ -8,15 +8,6 @@
 
 namespace ssu2::handshake {
 
-namespace {
-crypto::X25519Keys ephemeral_from(const RandomFn& rng) {
-  crypto::X25519Keys k;
-  rng(MutByteSpan{k.priv.data(), k.priv.size()});
-  if (auto pub = crypto::x25519_public(k.priv)) k.pub = *pub;
-  return k;
-}
-}  // namespace
-
 std::variant<std::unique_ptr<InboundHandshake>, InboundHandshake::Refusal> InboundHandshake::accept(
     const Config& cfg, std::shared_ptr<const LocalIdentity> local,
     std::shared_ptr<TokenManager> tokens, RandomFn rng, TimePoint now, uint32_t wall_s,

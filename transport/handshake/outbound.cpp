@@ -11,13 +11,6 @@ namespace ssu2::handshake {
 
 namespace {
 
-crypto::X25519Keys ephemeral_from(const RandomFn& rng) {
-  crypto::X25519Keys k;
-  rng(MutByteSpan{k.priv.data(), k.priv.size()});
-  if (auto pub = crypto::x25519_public(k.priv)) k.pub = *pub;
-  return k;
-}
-
 // Two distinct non-zero connection IDs (spec "Connection ID Numbering").
 std::pair<uint64_t, uint64_t> new_conn_ids(const RandomFn& rng) {
   uint64_t a = 0, b = 0;

@@ -57,4 +57,11 @@ uint32_t random_below(const RandomFn& rng, uint32_t bound) {
   return bound == 0 ? 0 : random_u32(rng) % bound;
 }
 
+crypto::X25519Keys ephemeral_from(const RandomFn& rng) {
+  crypto::X25519Keys k;
+  rng(MutByteSpan{k.priv.data(), k.priv.size()});
+  if (auto pub = crypto::x25519_public(k.priv)) k.pub = *pub;
+  return k;
+}
+
 }  // namespace ssu2::handshake

@@ -8,6 +8,7 @@
 
 #include "transport/common/bytes.hpp"
 #include "transport/common/time.hpp"
+#include "transport/crypto/crypto.hpp"
 
 namespace ssu2::handshake {
 
@@ -68,5 +69,7 @@ uint64_t random_u64(const RandomFn& rng);
 uint32_t random_u32(const RandomFn& rng);
 // Uniform-ish value in [0, bound) (bound > 0); modulo bias is irrelevant for padding sizes.
 uint32_t random_below(const RandomFn& rng, uint32_t bound);
+// A fresh X25519 ephemeral key pair whose private key comes from `rng` (seedable in tests).
+crypto::X25519Keys ephemeral_from(const RandomFn& rng);
 
 }  // namespace ssu2::handshake
