@@ -86,8 +86,17 @@ BOOST_AUTO_TEST_CASE(queue_is_bounded_at_512) {
     if (last == QueueResult::queued) ++queued;
   }
   BOOST_TEST((last == QueueResult::queue_full));
-  BOOST_TEST(queued == 512u + 16u);  // 16 went out, 512 wait
+  BOOST_TEST(queued == 512u);  // packets are built lazily: all 512 wait for the next poll
+  BOOST_TEST(p.a.metrics().queued == 512u);
+  p.collect();  // the poll sends one window (16 packets) and frees room in the queue
   BOOST_TEST(p.a.metrics().in_flight == 16u);
+  last = QueueResult::queued;
+  for (uint32_t i = 600; i < 700 && last != QueueResult::queue_full; ++i) {
+    last = p.a.queue_message(p.now, message(i, 1100, p.now), i);
+    if (last == QueueResult::queued) ++queued;
+  }
+  BOOST_TEST((last == QueueResult::queue_full));
+  BOOST_TEST(queued == 512u + 16u);  // 16 went out, 512 wait
   BOOST_TEST(p.a.metrics().queued == 512u);
   I2npMessage huge = message(1, 200'000, p.now);
   Pair q;
@@ -222,10 +231,27 @@ BOOST_AUTO_TEST_CASE(replayed_packet_number_is_dropped) {
   BOOST_TEST(p.b.metrics().replayed_packets == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(bandwidth_event_every_second_of_virtual_time) {
+BOOST_AUTO_TEST_CASE(bandwidth_event_every_second_with_traffic_and_none_when_idle) {
   Pair p;
-  p.run_for(Millis{3500});
-  BOOST_TEST(count_events(p.ev_a, EventKind::bandwidth) == 3u);
+  // 3.5 s of traffic (a message every 100 ms): one report per second, in and out counted.
+  for (uint32_t i = 0; i < 35; ++i) {
+    BOOST_TEST((p.a.queue_message(p.now, message(100 + i, 500, p.now)) == QueueResult::queued));
+    p.collect();
+    p.run_for(Millis{100});
+  }
+  size_t reports = count_events(p.ev_a, EventKind::bandwidth);
+  BOOST_TEST(reports == 3u);
+  for (auto& e : p.ev_a)
+    if (e.kind == EventKind::bandwidth) BOOST_TEST((e.bytes_out > 0 && e.bytes_in > 0));
+  // Idle: at most the report of the last partial second, then no wake-up for bandwidth.
+  p.run_for(Millis{5000});
+  BOOST_TEST(count_events(p.ev_a, EventKind::bandwidth) <= reports + 1);
+  size_t after = count_events(p.ev_a, EventKind::bandwidth);
+  p.run_for(Millis{10'000});
+  BOOST_TEST(count_events(p.ev_a, EventKind::bandwidth) == after);
+  // The next wake-up of an idle session is its idle timeout, not a periodic tick.
+  BOOST_REQUIRE(p.a.next_wakeup());
+  BOOST_TEST((*p.a.next_wakeup() - p.now).count() > 60'000);
 }
 
 BOOST_AUTO_TEST_CASE(bob_acks_session_confirmed_packet_zero_first) {

@@ -61,10 +61,10 @@ BOOST_AUTO_TEST_CASE(resend_uses_new_number_and_late_ack_of_old_number_counts) {
   BOOST_TEST(t.take_expired(TimePoint{539}).resend.empty());
   auto exp = t.take_expired(TimePoint{540});
   BOOST_REQUIRE(exp.resend.size() == 1u);
-  BOOST_TEST((exp.resend[0].blocks == Bytes{9, 9}));
+  BOOST_TEST((t.packet(exp.resend[0]).blocks == Bytes{9, 9}));
   uint32_t npn = t.next_packet_number();
   BOOST_TEST(npn != pn);
-  t.on_resent(TimePoint{540}, std::move(exp.resend[0]), npn);
+  t.on_resent(TimePoint{540}, exp.resend[0], npn);
   BOOST_TEST(t.retransmissions() == 1u);
   // second send: deadline = last_sent + 2 x RTO
   BOOST_TEST(t.next_deadline()->count() == 540 + 2 * 540);
@@ -94,8 +94,8 @@ BOOST_AUTO_TEST_CASE(dropped_after_7_sends_and_message_fails) {
     now = *t.next_deadline();
     auto e = t.take_expired(now);
     dropped += e.dropped;
-    for (auto& p : e.resend) {
-      t.on_resent(now, std::move(p), t.next_packet_number());
+    for (auto p : e.resend) {
+      t.on_resent(now, p, t.next_packet_number());
       ++sends;
     }
   }

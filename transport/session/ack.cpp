@@ -4,25 +4,42 @@
 
 namespace ssu2::session {
 
-void for_each_acked(const AckInfo& ack, const std::function<void(uint32_t)>& fn) {
-  // `next` is the highest number not yet classified; int64 so that it can reach -1.
-  int64_t next = ack.ack_through;
-  auto take = [&](uint32_t n, bool acked) {
-    for (uint32_t i = 0; i < n && next >= 0; ++i, --next)
-      if (acked) fn(uint32_t(next));
-  };
-  take(uint32_t(ack.acnt) + 1, true);
-  for (const auto& r : ack.ranges) {
-    if (next < 0) break;
-    take(r.nack, false);
-    take(r.ack, true);
-  }
+RemoteAckManager::Check RemoteAckManager::check(uint32_t pn) const {
+  if (runs_.empty()) return Check::fresh;
+  if (pn < floor_) return Check::too_old;
+  if (pn > runs_.front().hi) return Check::fresh;
+  // First run (highest first) whose lo is <= pn: pn is in it or in the gap above it.
+  auto it = std::partition_point(runs_.begin(), runs_.end(), [&](const Run& r) { return r.lo > pn; });
+  return it != runs_.end() && pn <= it->hi ? Check::duplicate : Check::fresh;
 }
 
-RemoteAckManager::Check RemoteAckManager::check(uint32_t pn) const {
-  if (received_.empty()) return Check::fresh;
-  if (pn < floor_) return Check::too_old;
-  return received_.count(pn) ? Check::duplicate : Check::fresh;
+void RemoteAckManager::raise_floor(uint32_t floor) {
+  if (floor <= floor_) return;
+  floor_ = floor;
+  while (!runs_.empty() && runs_.back().hi < floor_) runs_.pop_back();
+  if (!runs_.empty() && runs_.back().lo < floor_) runs_.back().lo = floor_;
+}
+
+void RemoteAckManager::insert(uint32_t pn) {
+  if (runs_.empty() || pn > runs_.front().hi) {
+    if (!runs_.empty() && runs_.front().hi + 1 == pn) runs_.front().hi = pn;  // in order
+    else runs_.insert(runs_.begin(), Run{pn, pn});
+    return;
+  }
+  // Below the highest: pn lies in the gap above the first run `it` whose lo is <= pn.
+  auto it = std::partition_point(runs_.begin(), runs_.end(), [&](const Run& r) { return r.lo > pn; });
+  bool joins_below = it != runs_.end() && it->hi + 1 == pn;
+  bool joins_above = it != runs_.begin() && std::prev(it)->lo == pn + 1;
+  if (joins_below && joins_above) {
+    std::prev(it)->lo = it->lo;
+    runs_.erase(it);
+  } else if (joins_above) {
+    std::prev(it)->lo = pn;
+  } else if (joins_below) {
+    it->hi = pn;
+  } else {
+    runs_.insert(it, Run{pn, pn});
+  }
 }
 
 void RemoteAckManager::schedule(TimePoint now, Millis delay, bool immediate) {
@@ -37,14 +54,12 @@ void RemoteAckManager::schedule(TimePoint now, Millis delay, bool immediate) {
 bool RemoteAckManager::record(TimePoint now, uint32_t pn, bool ack_eliciting,
                               bool immediate_requested, Millis rtt) {
   if (check(pn) != Check::fresh) return false;
-  bool first = received_.empty();
-  uint32_t previous_highest = highest_;
-  received_.insert(pn);
-  if (first || pn > highest_) highest_ = pn;
-  if (highest_ >= kReplayWindow && highest_ - kReplayWindow + 1 > floor_) {
-    floor_ = highest_ - kReplayWindow + 1;
-    received_.erase(received_.begin(), received_.lower_bound(floor_));
-  }
+  bool first = runs_.empty();
+  uint32_t previous_highest = highest();
+  insert(pn);
+  uint32_t top = highest();
+  if (top >= kReplayWindow) raise_floor(top - kReplayWindow + 1);
+  if (runs_.size() > kMaxRuns) raise_floor(runs_[kMaxRuns - 1].lo);
   if (ack_eliciting) {
     owed_ = true;
     // The spec asks for an ACK without delay when packets arrive out of order or after a
@@ -80,30 +95,19 @@ void emit_run(std::vector<AckRange>& out, uint64_t nack, uint64_t ack) {
 }  // namespace
 
 std::optional<AckInfo> RemoteAckManager::build(size_t max_ranges) const {
-  if (received_.empty()) return std::nullopt;
-  // Collect maximal runs of received numbers, highest first.
-  struct Run { uint32_t hi, lo; };
-  std::vector<Run> runs;
-  for (auto it = received_.rbegin(); it != received_.rend(); ++it) {
-    if (!runs.empty() && runs.back().lo == *it + 1)
-      runs.back().lo = *it;
-    else
-      runs.push_back({*it, *it});
-  }
+  if (runs_.empty()) return std::nullopt;
   AckInfo info;
-  info.ack_through = runs[0].hi;
-  uint64_t below = uint64_t(runs[0].hi) - runs[0].lo;  // acks directly below ack_through
+  info.ack_through = runs_[0].hi;
+  uint64_t below = uint64_t(runs_[0].hi) - runs_[0].lo;  // acks directly below ack_through
   info.acnt = uint8_t(std::min<uint64_t>(below, 255));
-  std::vector<AckRange> ranges;
+  auto& ranges = info.ranges;
   if (below > 255) emit_run(ranges, 0, below - 255);
-  for (size_t i = 1; i < runs.size(); ++i) {
-    uint64_t nack = uint64_t(runs[i - 1].lo) - runs[i].hi - 1;
-    uint64_t ack = uint64_t(runs[i].hi) - runs[i].lo + 1;
+  for (size_t i = 1; i < runs_.size() && ranges.size() < max_ranges; ++i) {
+    uint64_t nack = uint64_t(runs_[i - 1].lo) - runs_[i].hi - 1;
+    uint64_t ack = uint64_t(runs_[i].hi) - runs_[i].lo + 1;
     emit_run(ranges, nack, ack);
-    if (ranges.size() >= max_ranges) break;
   }
   if (ranges.size() > max_ranges) ranges.resize(max_ranges);  // the oldest are dropped
-  info.ranges = std::move(ranges);
   return info;
 }
 

@@ -3,12 +3,14 @@
 //
 // One manager records every packet that decrypted, whatever blocks it carried: a packet
 // with only Relay/Path/RouterInfo blocks is as ack-eliciting as one with I2NP data.
+//
+// The received numbers are kept as maximal runs, highest first, updated as packets arrive
+// (a packet in order extends the first run: O(1)), so building an ACK block walks at most
+// the runs it reports and never the individual numbers.
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
-#include <set>
 #include <vector>
 
 #include "transport/common/time.hpp"
@@ -29,9 +31,41 @@ struct AckInfo {
   bool operator==(const AckInfo&) const = default;
 };
 
-// Calls fn(pn) for every packet number an ACK block acknowledges, highest first. Stops at
-// packet 0 (a malformed block cannot wrap around). The work is bounded by the block size.
-void for_each_acked(const AckInfo& ack, const std::function<void(uint32_t)>& fn);
+// Calls fn(hi, lo) for every run of packet numbers [lo, hi] an ACK block acknowledges,
+// highest first. Stops at packet 0 (a malformed block cannot wrap around). The work is
+// bounded by the block size, not by the numbers it covers.
+template <class Fn>
+void for_each_acked_run(const AckInfo& ack, Fn&& fn) {
+  // `next` is the highest number not yet classified; int64 so that it can reach -1.
+  int64_t next = ack.ack_through;
+  int64_t run_hi = -1;  // pending run of acked numbers [next+1, run_hi]
+  auto take = [&](uint32_t n, bool acked) {
+    if (n == 0 || next < 0) return;
+    int64_t lo = std::max<int64_t>(next - int64_t(n) + 1, 0);
+    if (acked) {
+      if (run_hi < 0) run_hi = next;
+    } else if (run_hi >= 0) {
+      fn(uint32_t(run_hi), uint32_t(next + 1));
+      run_hi = -1;
+    }
+    next = lo - 1;
+  };
+  take(uint32_t(ack.acnt) + 1, true);
+  for (const auto& r : ack.ranges) {
+    if (next < 0) break;
+    take(r.nack, false);
+    take(r.ack, true);
+  }
+  if (run_hi >= 0) fn(uint32_t(run_hi), uint32_t(next + 1));
+}
+
+// Calls fn(pn) for every acknowledged packet number, highest first (tests, small blocks).
+template <class Fn>
+void for_each_acked(const AckInfo& ack, Fn&& fn) {
+  for_each_acked_run(ack, [&](uint32_t hi, uint32_t lo) {
+    for (int64_t pn = hi; pn >= int64_t(lo); --pn) fn(uint32_t(pn));
+  });
+}
 
 class RemoteAckManager {
  public:
@@ -39,6 +73,10 @@ class RemoteAckManager {
   // remember whether they were seen, so accepting them would allow replays.
   static constexpr uint32_t kReplayWindow = 1024;
   static constexpr size_t kDefaultMaxRanges = 32;
+  // Runs remembered at most. A peer that leaves a gap after every packet makes one run per
+  // packet; beyond this the oldest runs are forgotten and the replay floor rises above them
+  // (spec "ACK Block Size": a minimum packet number that increases as ranges are discarded).
+  static constexpr size_t kMaxRuns = 256;
   static constexpr Millis kMaxImmediateDelay{5};
   static constexpr Millis kMaxNormalDelay{150};
 
@@ -52,8 +90,8 @@ class RemoteAckManager {
   bool record(TimePoint now, uint32_t pn, bool ack_eliciting, bool immediate_requested,
               Millis rtt);
 
-  bool has_received() const { return !received_.empty(); }
-  uint32_t highest() const { return highest_; }
+  bool has_received() const { return !runs_.empty(); }
+  uint32_t highest() const { return runs_.empty() ? 0 : runs_.front().hi; }
 
   // The ACK block describing what we received, at most max_ranges ranges (older ones are
   // left out). nullopt when nothing has been received yet.
@@ -70,18 +108,25 @@ class RemoteAckManager {
     deadline_.reset();
   }
   // Spec "ACK Frequency": a receiver should send an ACK block after at least two
-  // ack-eliciting packets; the second one makes the ACK due at once.
+  // ack-eliciting packets; the second one makes the ACK due at once. A receiver that reads
+  // packets in batches decides once per batch, so a batch is acknowledged by one ACK.
   static constexpr uint32_t kAckEveryEliciting = 2;
 
   static Millis immediate_delay(Millis rtt) { return std::min(rtt / 16, kMaxImmediateDelay); }
   static Millis normal_delay(Millis rtt) { return std::min(rtt / 6, kMaxNormalDelay); }
 
- private:
-  void schedule(TimePoint now, Millis delay, bool immediate);
+  size_t runs() const { return runs_.size(); }
 
-  std::set<uint32_t> received_;  // within [floor_, highest_]
-  uint32_t highest_ = 0;
-  uint32_t floor_ = 0;  // numbers below are refused
+ private:
+  struct Run {
+    uint32_t hi, lo;  // inclusive, hi >= lo
+  };
+  void schedule(TimePoint now, Millis delay, bool immediate);
+  void insert(uint32_t pn);
+  void raise_floor(uint32_t floor);
+
+  std::vector<Run> runs_;  // disjoint, not adjacent, highest first, all >= floor_
+  uint32_t floor_ = 0;     // numbers below are refused
   std::optional<uint32_t> highest_eliciting_;
   bool owed_ = false;
   uint32_t unacked_eliciting_ = 0;  // ack-eliciting packets since the last ACK block went out

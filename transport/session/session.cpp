@@ -81,23 +81,32 @@ const Metrics& DataSession::metrics() {
 
 // ---------------------------------------------------------------- inbound
 
+void DataSession::on_datagrams(TimePoint now, std::span<InDatagram> batch) {
+  now_ = now;
+  for (auto& d : batch) on_packet(now, d.bytes, d.from);
+}
+
 void DataSession::on_datagram(TimePoint now, ByteSpan datagram, const PeerAddress& from) {
-  metrics_.bytes_in += datagram.size();
-  bw_bytes_in_ += datagram.size();
+  now_ = now;
+  scratch_.assign(datagram.begin(), datagram.end());
+  on_packet(now, scratch_, from);
+}
+
+void DataSession::on_packet(TimePoint now, MutByteSpan buf, const PeerAddress& from) {
+  metrics_.bytes_in += buf.size();
+  bw_bytes_in_ += buf.size();
   ++metrics_.packets_in;
   if (state_ == State::closed) return metrics_.drop("session closed");
-  if (datagram.size() < wire::kMinPacketLen) return metrics_.drop("too short");
+  if (buf.size() < wire::kMinPacketLen) return metrics_.drop("too short");
 
-  auto peeked = wire::peek_header(datagram, ctx_.receive.k_header_1, ctx_.receive.k_header_2);
+  auto peeked = wire::peek_header(buf, ctx_.receive.k_header_1, ctx_.receive.k_header_2);
   if (!peeked) return metrics_.drop("bad header");
   if (peeked->dest_conn_id != ctx_.our_conn_id) return metrics_.drop("wrong connection id");
   if (peeked->type != uint8_t(wire::MessageType::Data)) {
-    if (!recognise_session_confirmed(now, datagram)) metrics_.drop("unexpected message type");
-    flush(now);
+    if (!recognise_session_confirmed(now, buf)) metrics_.drop("unexpected message type");
     return;
   }
 
-  Bytes buf(datagram.begin(), datagram.end());
   auto header = wire::unprotect_short(buf, ctx_.receive.k_header_1, ctx_.receive.k_header_2);
   if (!header) return metrics_.drop("bad header");
   uint32_t pn = header->packet_number;
@@ -133,17 +142,14 @@ void DataSession::on_datagram(TimePoint now, ByteSpan datagram, const PeerAddres
     // flood cannot turn us into an amplifier.
     ++closing_packets_seen_;
     if ((closing_packets_seen_ & (closing_packets_seen_ - 1)) == 0 && !termination_packet_.empty()) {
-      out_.push_back({termination_packet_, peer_});
-      metrics_.bytes_out += termination_packet_.size();
-      bw_bytes_out_ += termination_packet_.size();
-      ++metrics_.packets_out;
+      start_packet(peer_) = termination_packet_;
+      count_out(termination_packet_.size());
     }
     return;
   }
 
   check_address(now, from);
   dispatch(now, *blocks, from);
-  flush(now);
 }
 
 bool DataSession::reassembly_has_room(const std::vector<wire::Block>& blocks) const {
@@ -176,10 +182,9 @@ bool DataSession::recognise_session_confirmed(TimePoint now, ByteSpan datagram) 
   if (state_ != State::active) return true;
   if (ack_.check(0) == RemoteAckManager::Check::fresh)
     (void)ack_.record(now, 0, true, true, transmission_.rtt().rtt());
-  Bytes payload;
-  append_ack(payload, ctx_.max_payload);
-  send_packet(now, transmission_.next_packet_number(), false, std::move(payload), peer_);
-  ++metrics_.ack_only_packets_out;
+  Bytes& pkt = start_packet(peer_);
+  append_ack(pkt, ctx_.max_payload);
+  if (finish(transmission_.next_packet_number(), false, pkt)) ++metrics_.ack_only_packets_out;
   return true;
 }
 
@@ -226,8 +231,12 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
       Bytes payload;
       append(payload, wire::PathResponseBlock{pc->data});
       append(payload, wire::AddressBlock{to_endpoint(from)});
-      pending_control_out_.push_back(std::move(payload));
-      pending_control_to_.push_back(from);
+      if (pending_control_out_.size() < kMaxQueuedControl) {
+        pending_control_out_.push_back(std::move(payload));
+        pending_control_to_.push_back(from);
+      } else {
+        metrics_.drop("path responses queue full");
+      }
     } else if (auto* pr = std::get_if<wire::PathResponseBlock>(&block)) {
       on_path_response(now, pr->data);
     } else if (std::holds_alternative<wire::PaddingBlock>(block) ||
@@ -294,17 +303,17 @@ QueueResult DataSession::queue_message(TimePoint now, I2npMessage msg,
   auto plan = plan_fragments(msg.body.size(), ctx_.max_payload - kAckReserve);
   if (!plan) return QueueResult::too_large;
   Queued q;
-  q.handle = transmission_.deliveries().add(feedback_id, plan->size());
+  q.handle = transmission_.deliveries().add(feedback_id, plan->size(), msg.expiration);
   q.plan = std::move(*plan);
   q.msg = std::move(msg);
   queue_.push_back(std::move(q));
-  flush(now);
+  now_ = now;
   return QueueResult::queued;
 }
 
 void DataSession::on_timer(TimePoint now) {
+  now_ = now;
   run_timers(now);
-  flush(now);
 }
 
 // Blocks that DataSession itself produces (or that carry I2NP) must not come in here: they
@@ -333,11 +342,12 @@ Status DataSession::send_blocks(TimePoint now, std::vector<wire::Block> blocks) 
   if (encoded.size() > ctx_.max_payload - kAckReserve) return refuse(Errc::oversized, "blocks too large");
   metrics_.control_blocks_out += blocks.size();
   control_queue_.push_back(std::move(encoded));
-  flush(now);
+  now_ = now;
   return {};
 }
 
 void DataSession::terminate(TimePoint now, wire::TerminationReason reason) {
+  now_ = now;
   if (state_ != State::active) return;
   events_.push_back({EventKind::terminated, reason, false, peer_, 0, 0});
   enter_closing(now, reason, false);
@@ -353,15 +363,10 @@ void DataSession::enter_closing(TimePoint now, wire::TerminationReason reason, b
   pending_control_out_.clear();
   pending_control_to_.clear();
   control_queue_.clear();
-  Bytes payload;
-  append_ack(payload, ctx_.max_payload - 64);
-  append(payload, wire::TerminationBlock{valid_packets_received_, reason, {}});
-  uint32_t pn = transmission_.next_packet_number();
-  termination_packet_ = seal(pn, false, std::move(payload));
-  out_.push_back({termination_packet_, peer_});
-  metrics_.bytes_out += termination_packet_.size();
-  bw_bytes_out_ += termination_packet_.size();
-  ++metrics_.packets_out;
+  Bytes& pkt = start_packet(peer_);
+  append_ack(pkt, ctx_.max_payload - 64);
+  append(pkt, wire::TerminationBlock{valid_packets_received_, reason, {}});
+  if (finish(transmission_.next_packet_number(), false, pkt)) termination_packet_ = pkt;
 }
 
 void DataSession::close_for_good() {
@@ -385,79 +390,143 @@ void DataSession::append_ack(Bytes& payload, size_t room) {
   ack_.on_ack_sent();
 }
 
-Bytes DataSession::seal(uint32_t pn, bool immediate_ack, Bytes payload) const {
+size_t DataSession::room_after(const Bytes& pkt) const {
+  size_t used = pkt.size() - wire::kShortHeaderLen;
+  return used >= ctx_.max_payload ? 0 : ctx_.max_payload - used;
+}
+
+void DataSession::count_out(size_t bytes) {
+  metrics_.bytes_out += bytes;
+  bw_bytes_out_ += bytes;
+  ++metrics_.packets_out;
+}
+
+Bytes& DataSession::start_packet(const PeerAddress& to) {
+  OutDatagram& d = sink_ ? sink_->add(to) : staged_.add(to);
+  d.bytes.resize(wire::kShortHeaderLen);
+  return d.bytes;
+}
+
+bool DataSession::seal_in_place(uint32_t pn, bool immediate_ack, Bytes& pkt) const {
   // Header protection needs at least 8 payload bytes (its IVs come from the packet tail).
-  if (payload.size() < wire::kMinPayloadLen)
-    append(payload, wire::PaddingBlock{uint16_t(wire::kMinPayloadLen - payload.size())});
+  size_t payload = pkt.size() - wire::kShortHeaderLen;
+  if (payload < wire::kMinPayloadLen)
+    append(pkt, wire::PaddingBlock{uint16_t(wire::kMinPayloadLen - payload)});
+  payload = pkt.size() - wire::kShortHeaderLen;
   wire::ShortHeader h;
   h.dest_conn_id = ctx_.their_conn_id;
   h.packet_number = pn;
   h.type = uint8_t(wire::MessageType::Data);
   h.set_immediate_ack(immediate_ack);
-  Bytes pkt(wire::kShortHeaderLen + payload.size() + crypto::kTagLen);
   wire::encode_to(h, pkt.data());
-  std::copy(payload.begin(), payload.end(), pkt.begin() + wire::kShortHeaderLen);
+  pkt.resize(pkt.size() + crypto::kTagLen);
   ByteSpan ad(pkt.data(), wire::kShortHeaderLen);
-  if (!crypto::aead_encrypt(ctx_.send.k_data, pn, ad, pkt.data() + wire::kShortHeaderLen,
-                            payload.size()) ||
-      !wire::protect_short(pkt, ctx_.send.k_header_1, ctx_.send.k_header_2))
-    return {};  // crypto failure (bad key): nothing is sent
-  return pkt;
+  return crypto::aead_encrypt(ctx_.send.k_data, pn, ad, pkt.data() + wire::kShortHeaderLen, payload) &&
+         wire::protect_short(pkt, ctx_.send.k_header_1, ctx_.send.k_header_2);
 }
 
-void DataSession::send_packet(TimePoint now, uint32_t pn, bool immediate_ack, Bytes payload,
-                              const PeerAddress& to) {
-  Bytes pkt = seal(pn, immediate_ack, std::move(payload));
-  if (pkt.empty()) return metrics_.drop("encrypt failure");
-  metrics_.bytes_out += pkt.size();
-  bw_bytes_out_ += pkt.size();
-  ++metrics_.packets_out;
-  out_.push_back({std::move(pkt), to});
+bool DataSession::finish(uint32_t pn, bool immediate_ack, Bytes& pkt) {
+  if (!seal_in_place(pn, immediate_ack, pkt)) {
+    // crypto failure (bad key): nothing is sent
+    (sink_ ? *sink_ : staged_).pop();
+    metrics_.drop("encrypt failure");
+    return false;
+  }
+  count_out(pkt.size());
+  return true;
 }
 
 void DataSession::send_challenge(TimePoint now, const PathValidator::Challenge& c) {
-  Bytes payload;
-  append(payload, wire::PathChallengeBlock{c.data});
-  append(payload, wire::AddressBlock{to_endpoint(c.to)});
-  append_ack(payload, ctx_.max_payload - payload.size());
-  send_packet(now, transmission_.next_packet_number(), false, std::move(payload), c.to);
+  Bytes& pkt = start_packet(c.to);
+  append(pkt, wire::PathChallengeBlock{c.data});
+  append(pkt, wire::AddressBlock{to_endpoint(c.to)});
+  append_ack(pkt, room_after(pkt));
+  (void)finish(transmission_.next_packet_number(), false, pkt);
 }
 
-void DataSession::flush(TimePoint now) {
+size_t DataSession::poll_transmit(TimePoint now, TransmitBatch& out, size_t max) {
+  size_t before = out.size();
+  // Packets decided during inputs go first, in the order they were made.
+  for (auto& d : staged_) {
+    if (out.size() - before >= max) break;
+    OutDatagram& o = out.add(d.to);
+    std::swap(o.bytes, d.bytes);  // buffers circulate, nothing is copied
+  }
+  size_t taken = out.size() - before;
+  if (taken == staged_.size()) {
+    staged_.clear();
+  } else {
+    // Rare: more staged than one poll may take; keep the rest in order.
+    TransmitBatch rest;
+    for (size_t i = taken; i < staged_.size(); ++i) std::swap(rest.add(staged_[i].to).bytes, staged_[i].bytes);
+    std::swap(rest, staged_);
+  }
+  if (out.size() - before < max) {
+    sink_ = &out;
+    sink_limit_ = before + max;
+    build(now, max);
+    sink_ = nullptr;
+  }
+  return out.size() - before;
+}
+
+std::vector<OutDatagram> DataSession::take_datagrams() {
+  TransmitBatch batch;
+  while (poll_transmit(now_, batch, 64) == 64) {
+  }
+  std::vector<OutDatagram> out;
+  out.reserve(batch.size());
+  for (auto& d : batch) out.push_back(std::move(d));
+  return out;
+}
+
+void DataSession::build(TimePoint now, size_t max) {
   if (state_ != State::active) return;
   resend_expired(now);
-  if (state_ != State::active) return;
+  if (state_ != State::active || !room_left()) return;
   // Control packets bypass the window.
-  for (size_t i = 0; i < pending_control_out_.size(); ++i) {
-    Bytes payload = std::move(pending_control_out_[i]);
-    append_ack(payload, ctx_.max_payload - payload.size());
-    send_packet(now, transmission_.next_packet_number(), false, std::move(payload),
-                pending_control_to_[i]);
+  size_t i = 0;
+  for (; i < pending_control_out_.size() && room_left(); ++i) {
+    Bytes& pkt = start_packet(pending_control_to_[i]);
+    pkt.insert(pkt.end(), pending_control_out_[i].begin(), pending_control_out_[i].end());
+    append_ack(pkt, room_after(pkt));
+    (void)finish(transmission_.next_packet_number(), false, pkt);
   }
-  pending_control_out_.clear();
-  pending_control_to_.clear();
+  pending_control_out_.erase(pending_control_out_.begin(), pending_control_out_.begin() + i);
+  pending_control_to_.erase(pending_control_to_.begin(), pending_control_to_.begin() + i);
   // Queued control blocks go before I2NP data: they are small and often time-critical
   // (peer test and relay timers run on the other side).
-  while (transmission_.has_capacity() && (send_control(now) || send_new_data(now))) {
+  while (room_left() && transmission_.has_capacity() && (send_control(now) || send_new_data(now))) {
   }
-  send_ack_if_due(now);
+  if (room_left()) send_ack_if_due(now);
 }
 
 void DataSession::resend_expired(TimePoint now) {
-  auto expired = transmission_.take_expired(now);
-  for (auto& p : expired.resend) {
+  const bool peer_alive = now - last_received_ < kPeerSilence;
+  auto expired = transmission_.take_expired(now, peer_alive, unix_seconds(now));
+  for (auto ref : expired.resend) {
     // Same blocks (so fragment sizes are preserved), new packet number, fresh ACK block if
-    // it still fits, and the immediate-ACK flag so that the peer answers quickly.
-    Bytes payload;
-    append_ack(payload, ctx_.max_payload - p.blocks.size());
-    payload.insert(payload.end(), p.blocks.begin(), p.blocks.end());
+    // it still fits, and the immediate-ACK flag so that the peer answers quickly. A resend
+    // that does not fit in this poll stays expired and goes out with the next one.
+    if (!room_left()) break;
+    const SentPacket& p = transmission_.packet(ref);
+    Bytes& pkt = start_packet(peer_);
+    append_ack(pkt, ctx_.max_payload - p.blocks.size());
+    pkt.insert(pkt.end(), p.blocks.begin(), p.blocks.end());
     uint32_t pn = transmission_.next_packet_number();
-    send_packet(now, pn, true, std::move(payload), peer_);
-    transmission_.on_resent(now, std::move(p), pn);
+    if (finish(pn, true, pkt)) transmission_.on_resent(now, ref, pn);
   }
   if (expired.dropped > 0) {
-    // A packet went unacknowledged through every resend: the peer is gone.
-    terminate(now, wire::TerminationReason::Timeout);
+    // A packet went unacknowledged through every resend and was given up; its messages
+    // have failed (their senders are told). That alone does not prove the peer gone: some
+    // peers never acknowledge a control-only packet, and a live peer's packets keep
+    // messages resent (take_expired). The session ends with "timeout" only when the peer
+    // has been silent (no authenticated packet) for the given-up packet's whole life, or
+    // for kPeerSilence when that life was longer.
+    metrics_.packets_given_up += expired.dropped;
+    Millis life = now - *expired.dropped_first_sent;
+    if (now - last_received_ >= std::min(life, kPeerSilence))
+      terminate(now, wire::TerminationReason::Timeout);
   }
 }
 
@@ -471,74 +540,74 @@ bool DataSession::send_new_data(TimePoint now) {
   }
   if (queue_.empty()) return false;
 
-  size_t room = ctx_.max_payload - kAckReserve;
-  Bytes blocks;
-  std::vector<DeliveryTracker::Handle> handles;
+  Bytes& pkt = start_packet(peer_);
+  // The ACK goes first (the receiver learns of our progress before it parses data), in the
+  // room kept for it; the data blocks follow and are remembered for resends.
+  append_ack(pkt, kAckReserve);
+  const size_t data_at = pkt.size();
+  const size_t room = ctx_.max_payload - kAckReserve;
+  uint32_t pn = transmission_.next_packet_number();
+  SentPacket& sent = transmission_.on_sent(now, pn);
   while (!queue_.empty()) {
     Queued& q = queue_.front();
     const FragmentPlan& p = q.plan[q.next_piece];
-    if (blocks.size() + p.block_size() > room) break;
+    if (pkt.size() - data_at + p.block_size() > room) break;
     ByteSpan piece(q.msg.body.data() + p.offset, p.length);
     switch (p.kind) {
       case FragmentPlan::Kind::whole:
-        append(blocks, wire::I2npBlock{q.msg.type, q.msg.id, q.msg.expiration, q.msg.body});
+        wire::append_i2np_block(pkt, q.msg.type, q.msg.id, q.msg.expiration, piece);
         break;
       case FragmentPlan::Kind::first:
-        append(blocks, wire::FirstFragmentBlock{q.msg.type, q.msg.id, q.msg.expiration,
-                                                Bytes(piece.begin(), piece.end())});
+        wire::append_first_fragment(pkt, q.msg.type, q.msg.id, q.msg.expiration, piece);
         break;
       case FragmentPlan::Kind::follow_on:
-        append(blocks, wire::FollowOnFragmentBlock{p.number, p.last, q.msg.id,
-                                                   Bytes(piece.begin(), piece.end())});
+        wire::append_follow_on_fragment(pkt, p.number, p.last, q.msg.id, piece);
         break;
     }
-    handles.push_back(q.handle);
+    sent.messages.push_back(q.handle);
     if (++q.next_piece == q.plan.size()) queue_.pop_front();
   }
-  if (blocks.empty()) return false;  // cannot happen: every piece fits an empty packet
-
-  Bytes payload;
-  append_ack(payload, ctx_.max_payload - blocks.size());
-  payload.insert(payload.end(), blocks.begin(), blocks.end());
+  sent.blocks.assign(pkt.begin() + long(data_at), pkt.end());
   // Ask for a quick ACK on the last packet of a burst or when the window is 2/3 full.
-  bool immediate = queue_.empty() || 3 * (transmission_.in_flight() + 1) >= 2 * transmission_.window();
-  uint32_t pn = transmission_.next_packet_number();
-  send_packet(now, pn, immediate, std::move(payload), peer_);
-  transmission_.on_sent(now, pn, std::move(blocks), std::move(handles));
+  bool immediate = queue_.empty() || 3 * transmission_.in_flight() >= 2 * transmission_.window();
+  (void)finish(pn, immediate, pkt);
   return true;
 }
 
 bool DataSession::send_control(TimePoint now) {
   if (control_queue_.empty()) return false;
-  Bytes blocks = std::move(control_queue_.front());
-  control_queue_.pop_front();
-  Bytes payload;
-  append_ack(payload, ctx_.max_payload - blocks.size());
-  payload.insert(payload.end(), blocks.begin(), blocks.end());
+  Bytes& pkt = start_packet(peer_);
+  const Bytes& blocks = control_queue_.front();
+  append_ack(pkt, ctx_.max_payload - blocks.size());
+  pkt.insert(pkt.end(), blocks.begin(), blocks.end());
   uint32_t pn = transmission_.next_packet_number();
-  send_packet(now, pn, true, std::move(payload), peer_);
-  ++metrics_.control_packets_out;
   // No delivery handles: nobody waits for feedback, but the blocks are resent until ACKed.
-  transmission_.on_sent(now, pn, std::move(blocks), {});
+  transmission_.on_sent(now, pn, blocks, {});
+  control_queue_.pop_front();
+  if (finish(pn, true, pkt)) ++metrics_.control_packets_out;
   return true;
 }
 
 void DataSession::send_ack_if_due(TimePoint now) {
   auto d = ack_.deadline();
   if (!d || *d > now) return;
-  Bytes payload;
-  append_ack(payload, ctx_.max_payload);
-  send_packet(now, transmission_.next_packet_number(), false, std::move(payload), peer_);
-  ++metrics_.ack_only_packets_out;
+  Bytes& pkt = start_packet(peer_);
+  append_ack(pkt, ctx_.max_payload);
+  if (finish(transmission_.next_packet_number(), false, pkt)) ++metrics_.ack_only_packets_out;
 }
 
 // ---------------------------------------------------------------- timers
 
 void DataSession::run_timers(TimePoint now) {
   if (now >= next_bandwidth_tick_) {
-    events_.push_back({EventKind::bandwidth, {}, false, peer_, bw_bytes_in_, bw_bytes_out_});
+    // One report per second with traffic; an idle session reports nothing and does not
+    // wake up for it (next_wakeup), so idle sessions cost no CPU.
+    if (bw_bytes_in_ || bw_bytes_out_)
+      events_.push_back({EventKind::bandwidth, {}, false, peer_, bw_bytes_in_, bw_bytes_out_});
     bw_bytes_in_ = bw_bytes_out_ = 0;
     // Skip whole missed periods, keep the phase.
+    if (now - next_bandwidth_tick_ >= kBandwidthPeriod)
+      next_bandwidth_tick_ += kBandwidthPeriod * ((now - next_bandwidth_tick_) / kBandwidthPeriod);
     while (next_bandwidth_tick_ <= now) next_bandwidth_tick_ += kBandwidthPeriod;
   }
   if (state_ == State::closing) {
@@ -559,7 +628,8 @@ void DataSession::run_timers(TimePoint now) {
 
 std::optional<TimePoint> DataSession::next_wakeup() const {
   if (state_ == State::closed) return std::nullopt;
-  std::optional<TimePoint> best = next_bandwidth_tick_;
+  std::optional<TimePoint> best;
+  if (bw_bytes_in_ || bw_bytes_out_) best = next_bandwidth_tick_;
   auto consider = [&](std::optional<TimePoint> t) {
     if (t && (!best || *t < *best)) best = t;
   };

@@ -1,10 +1,15 @@
-// DataSession: one SSU2 session in the data phase, fully sans-IO.
+// DataSession: one SSU2 session in the data phase, fully sans-IO, driven like quinn-proto's
+// Connection: events in, outputs pulled.
 //
-// Inputs: on_datagram() for every UDP payload the demux attributes to this session,
-// queue_message() for outbound I2NP, on_timer() when next_wakeup() is reached.
-// Outputs, drained by the caller after any input: datagrams to send, received I2NP
-// messages, delivery feedback, events, and blocks for other subsystems (RouterInfo,
-// Relay*, PeerTest, NewToken, ...).
+// Inputs: on_datagrams() with every UDP payload the demux attributed to this session since
+// the last call (one read burst), queue_message() for outbound I2NP, on_timer() when
+// next_wakeup() is reached. Inputs build no packets (except the rare ones that must go out
+// exactly as decided then: a Termination, an ACK of a retransmitted Session Confirmed).
+// Outputs, pulled by the caller after a batch of inputs: poll_transmit() builds the packets
+// that are due now (resends, control, new data, and one ACK block riding on the first of
+// them, or an ACK-only packet when it is due and nothing else goes out), so the ACKs of a
+// whole burst coalesce into one; received I2NP messages, delivery feedback, events, and
+// blocks for other subsystems (RouterInfo, Relay*, PeerTest, NewToken, ...).
 //
 // Pieces (one file each): RemoteAckManager (ack.hpp) for the peer's packet numbers,
 // TransmissionManager (transmission.hpp) for ours, Reassembler/plan_fragments
@@ -14,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "transport/common/bytes.hpp"
@@ -66,6 +72,37 @@ struct OutDatagram {
   PeerAddress to;
 };
 
+// A caller-owned batch of datagrams to send, reused from one poll to the next so that the
+// packet buffers keep their capacity (steady traffic allocates nothing per packet).
+class TransmitBatch {
+ public:
+  OutDatagram& add(const PeerAddress& to) {
+    if (n_ == items_.size()) items_.emplace_back();
+    OutDatagram& d = items_[n_++];
+    d.bytes.clear();
+    d.to = to;
+    return d;
+  }
+  void pop() { --n_; }  // the last add() is not sent after all
+  void clear() { n_ = 0; }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  OutDatagram& operator[](size_t i) { return items_[i]; }
+  const OutDatagram& operator[](size_t i) const { return items_[i]; }
+  OutDatagram* begin() { return items_.data(); }
+  OutDatagram* end() { return items_.data() + n_; }
+
+ private:
+  std::vector<OutDatagram> items_;
+  size_t n_ = 0;
+};
+
+// One received datagram of a batch. The bytes are decrypted in place.
+struct InDatagram {
+  MutByteSpan bytes;
+  PeerAddress from;
+};
+
 enum class EventKind : uint8_t {
   terminated,             // reason, by_peer
   address_changed,        // address: the validated new peer address
@@ -89,6 +126,9 @@ class DataSession {
   static constexpr size_t kMaxQueuedMessages = 512;
   static constexpr Millis kClosingPeriod{60'000};
   static constexpr Millis kBandwidthPeriod{1000};
+  // A peer whose last authenticated packet is older than this is not "alive": packets of
+  // it that reach the resend limit are given up, and the session may end with "timeout".
+  static constexpr Millis kPeerSilence{10'000};
   // Room kept in every new data packet for a piggy-backed ACK block (8 ranges).
   static constexpr size_t kMaxAckRanges = 8;
   static constexpr size_t kAckReserve = wire::kBlockHeaderLen + 5 + 2 * kMaxAckRanges;
@@ -100,6 +140,10 @@ class DataSession {
   explicit DataSession(SessionContext ctx);
 
   // ---- inputs ----
+  // A read burst: every datagram is authenticated and dispatched; what they make due (ACKs,
+  // answers) is built by the next poll_transmit(). The buffers are decrypted in place.
+  void on_datagrams(TimePoint now, std::span<InDatagram> batch);
+  // One datagram (copied into a scratch buffer first; tests and the handshake hand-over).
   void on_datagram(TimePoint now, ByteSpan datagram, const PeerAddress& from);
   QueueResult queue_message(TimePoint now, I2npMessage msg,
                             std::optional<uint64_t> feedback_id = std::nullopt);
@@ -115,7 +159,11 @@ class DataSession {
   void terminate(TimePoint now, wire::TerminationReason reason);
 
   // ---- outputs ----
-  std::vector<OutDatagram> take_datagrams() { return take(out_); }
+  // Appends at most `max` datagrams that are due at `now` to `out`; returns how many. Call
+  // again while it returns `max`.
+  size_t poll_transmit(TimePoint now, TransmitBatch& out, size_t max = 64);
+  // Everything due at the time of the latest input, as owned datagrams (tests).
+  std::vector<OutDatagram> take_datagrams();
   std::vector<I2npMessage> take_messages() { return take(received_); }
   std::vector<DeliveryResult> take_feedback() { return transmission_.deliveries().take_results(); }
   std::vector<Event> take_events() { return take(events_); }
@@ -147,6 +195,7 @@ class DataSession {
   }
 
   // inbound
+  void on_packet(TimePoint now, MutByteSpan datagram, const PeerAddress& from);
   bool recognise_session_confirmed(TimePoint now, ByteSpan datagram);
   bool reassembly_has_room(const std::vector<wire::Block>& blocks) const;
   void dispatch(TimePoint now, std::vector<wire::Block>& blocks, const PeerAddress& from);
@@ -155,19 +204,26 @@ class DataSession {
   void on_path_response(TimePoint now, ByteSpan data);
   void check_address(TimePoint now, const PeerAddress& from);
 
-  // outbound
-  void flush(TimePoint now);
+  // outbound: every packet is built in place in a datagram buffer: 16 bytes for the header,
+  // then the payload blocks; finish() pads, encrypts, protects the header and counts it.
+  void build(TimePoint now, size_t max);
+  bool room_left() const { return sink_->size() < sink_limit_; }
   void resend_expired(TimePoint now);
   bool send_new_data(TimePoint now);
   bool send_control(TimePoint now);
   void send_ack_if_due(TimePoint now);
   void send_challenge(TimePoint now, const PathValidator::Challenge& c);
-  // Builds header || encrypted payload, protects the header, counts and queues it.
-  void send_packet(TimePoint now, uint32_t pn, bool immediate_ack, Bytes payload,
-                   const PeerAddress& to);
-  Bytes seal(uint32_t pn, bool immediate_ack, Bytes payload) const;
+  // A new datagram buffer (in the poll's batch, or staged for the next poll during inputs)
+  // holding the header space.
+  Bytes& start_packet(const PeerAddress& to);
+  // Encrypts the payload after the header space in place; false (and the datagram is
+  // withdrawn) on a crypto failure.
+  bool finish(uint32_t pn, bool immediate_ack, Bytes& pkt);
+  bool seal_in_place(uint32_t pn, bool immediate_ack, Bytes& pkt) const;
   // Appends an ACK block if we received anything and it fits in `room`; marks it sent.
   void append_ack(Bytes& payload, size_t room);
+  size_t room_after(const Bytes& pkt) const;  // payload bytes still free in a packet
+  void count_out(size_t bytes);
   void enter_closing(TimePoint now, wire::TerminationReason reason, bool by_peer);
   void close_for_good();
 
@@ -191,6 +247,11 @@ class DataSession {
   MessageIdFilter seen_messages_;
   PathValidator path_;
   std::deque<Queued> queue_;
+  TimePoint now_{};          // time of the latest input (take_datagrams)
+  TransmitBatch staged_;     // built during inputs, handed out by the next poll
+  TransmitBatch* sink_ = nullptr;  // the batch being filled by build()
+  size_t sink_limit_ = 0;
+  Bytes scratch_;            // on_datagram's copy
   std::vector<Bytes> pending_control_out_;  // payloads of control packets (path responses)
   std::vector<PeerAddress> pending_control_to_;
   std::deque<Bytes> control_queue_;  // serialized blocks of send_blocks(), oldest first
@@ -199,7 +260,6 @@ class DataSession {
   TimePoint next_bandwidth_tick_;
   uint64_t bw_bytes_in_ = 0, bw_bytes_out_ = 0;
 
-  std::vector<OutDatagram> out_;
   std::vector<I2npMessage> received_;
   std::vector<Event> events_;
   std::vector<wire::Block> control_;

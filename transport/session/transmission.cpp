@@ -32,10 +32,16 @@ const char* to_string(DeliveryFailure f) {
   return "?";
 }
 
-DeliveryTracker::Handle DeliveryTracker::add(std::optional<uint64_t> feedback_id, size_t fragments) {
+DeliveryTracker::Handle DeliveryTracker::add(std::optional<uint64_t> feedback_id, size_t fragments,
+                                             uint32_t expiration) {
   Handle h = next_++;
-  pending_[h] = Entry{feedback_id, fragments};
+  pending_[h] = Entry{feedback_id, fragments, expiration};
   return h;
+}
+
+bool DeliveryTracker::worth_sending(Handle h, uint64_t unix_s) const {
+  auto it = pending_.find(h);
+  return it != pending_.end() && uint64_t(it->second.expiration) >= unix_s;
 }
 
 void DeliveryTracker::fragment_acked(Handle h) {
@@ -68,91 +74,155 @@ std::vector<DeliveryResult> DeliveryTracker::take_results() {
 }
 
 // ---- TransmissionManager ----
-void TransmissionManager::on_sent(TimePoint now, uint32_t pn, Bytes blocks,
-                                  std::vector<DeliveryTracker::Handle> msgs) {
-  SentPacket p;
-  p.pn = pn;
-  p.last_sent = now;
-  p.times_sent = 1;
-  p.blocks = std::move(blocks);
-  p.messages = std::move(msgs);
-  in_flight_.emplace(pn, std::move(p));
+void TransmissionManager::put_slot(uint32_t pn, PacketRef ref, uint64_t serial) {
+  if (slots_.empty()) base_ = pn;
+  if (pn < base_) return;  // cannot happen: numbers only grow
+  size_t i = pn - base_;
+  if (i >= slots_.size()) slots_.resize(i + 1);
+  slots_[i] = Slot{ref, serial};
 }
 
-void TransmissionManager::forget_aliases_of(uint32_t pn) {
-  for (auto it = alias_.begin(); it != alias_.end();)
-    it = it->second == pn ? alias_.erase(it) : std::next(it);
+SentPacket& TransmissionManager::on_sent(TimePoint now, uint32_t pn) {
+  PacketRef ref;
+  if (!free_.empty()) {
+    ref = free_.back();
+    free_.pop_back();
+  } else {
+    ref = PacketRef(pool_.size());
+    pool_.emplace_back();
+  }
+  Record& r = pool_[ref];
+  r.serial = next_serial_++;
+  r.live_pos = uint32_t(live_.size());
+  live_.push_back(ref);
+  r.p.pn = pn;
+  r.p.first_sent = r.p.last_sent = now;
+  r.p.times_sent = 1;
+  r.p.blocks.clear();
+  r.p.messages.clear();
+  put_slot(pn, ref, r.serial);
+  return r.p;
+}
+
+void TransmissionManager::on_sent(TimePoint now, uint32_t pn, ByteSpan blocks,
+                                  std::vector<DeliveryTracker::Handle> msgs) {
+  SentPacket& p = on_sent(now, pn);
+  p.blocks.assign(blocks.begin(), blocks.end());
+  p.messages = std::move(msgs);
+}
+
+void TransmissionManager::release(PacketRef ref) {
+  Record& r = pool_[ref];
+  r.serial = 0;
+  PacketRef moved = live_.back();
+  live_[r.live_pos] = moved;
+  pool_[moved].live_pos = r.live_pos;
+  live_.pop_back();
+  free_.push_back(ref);
+}
+
+void TransmissionManager::trim() {
+  while (!slots_.empty()) {
+    Record* r = resolve(slots_.front());
+    // A live packet's current slot holds the base; an old slot of a resent packet only
+    // until kSlotHorizon newer numbers exist.
+    if (r && (r->p.pn == base_ || slots_.size() <= kSlotHorizon)) break;
+    slots_.pop_front();
+    ++base_;
+  }
+  if (live_.empty()) {
+    slots_.clear();
+    base_ = next_pn_;
+    // Idle: give the buffers back, a quiet session should cost little memory.
+    if (pool_.size() > 32) {
+      pool_.clear();
+      pool_.shrink_to_fit();
+      free_.clear();
+      free_.shrink_to_fit();
+    }
+  }
 }
 
 TransmissionManager::AckOutcome TransmissionManager::on_ack(TimePoint now, const AckInfo& ack) {
   AckOutcome out;
-  for_each_acked(ack, [&](uint32_t pn) {
-    auto it = in_flight_.find(pn);
-    if (it == in_flight_.end()) {
-      auto a = alias_.find(pn);
-      if (a == alias_.end()) return;
-      it = in_flight_.find(a->second);
-      alias_.erase(a);
-      if (it == in_flight_.end()) return;
-    } else if (it->second.times_sent == 1) {
-      // Karn: a packet sent once gives an unambiguous sample; take the newest one.
-      Millis s = now - it->second.last_sent;
-      if (!out.rtt_sample || s < *out.rtt_sample) out.rtt_sample = s;
+  if (slots_.empty()) return out;
+  const uint64_t top = uint64_t(base_) + slots_.size() - 1;
+  for_each_acked_run(ack, [&](uint32_t hi, uint32_t lo) {
+    if (hi < base_ || lo > top) return;
+    uint64_t from = std::max<uint64_t>(lo, base_), to = std::min<uint64_t>(hi, top);
+    for (uint64_t pn = from; pn <= to; ++pn) {
+      Slot& s = slots_[size_t(pn - base_)];
+      Record* r = resolve(s);
+      s.serial = 0;
+      if (!r) continue;
+      if (r->p.times_sent == 1) {
+        // Karn: a packet sent once gives an unambiguous sample; take the newest one.
+        Millis sample = now - r->p.last_sent;
+        if (!out.rtt_sample || sample < *out.rtt_sample) out.rtt_sample = sample;
+      }
+      for (auto h : r->p.messages) deliveries_.fragment_acked(h);
+      release(s.ref);
+      ++out.newly_acked;
     }
-    for (auto h : it->second.messages) deliveries_.fragment_acked(h);
-    if (it->second.times_sent > 1) forget_aliases_of(it->first);
-    in_flight_.erase(it);
-    ++out.newly_acked;
   });
   if (out.rtt_sample) rtt_.sample(*out.rtt_sample);
   window_.on_acked(out.newly_acked);
+  trim();
   return out;
 }
 
-TransmissionManager::Expired TransmissionManager::take_expired(TimePoint now) {
+TransmissionManager::Expired TransmissionManager::take_expired(TimePoint now, bool peer_alive,
+                                                              uint64_t unix_s) {
   Expired out;
-  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-    if (deadline_of(it->second) > now) {
-      ++it;
+  for (size_t i = 0; i < live_.size();) {
+    PacketRef ref = live_[i];
+    SentPacket& p = pool_[ref].p;
+    if (deadline_of(p) > now) {
+      ++i;
       continue;
     }
-    if (it->second.times_sent >= kMaxSends) {
-      for (auto h : it->second.messages) deliveries_.fail(h, DeliveryFailure::dropped);
-      forget_aliases_of(it->first);
+    bool keep = peer_alive && std::any_of(p.messages.begin(), p.messages.end(), [&](auto h) {
+      return deliveries_.worth_sending(h, unix_s);
+    });
+    if (p.times_sent >= kMaxSends && !keep) {
+      for (auto h : p.messages)
+        deliveries_.fail(h, deliveries_.worth_sending(h, unix_s) ? DeliveryFailure::dropped
+                                                                   : DeliveryFailure::expired);
+      if (!out.dropped_first_sent || p.first_sent < *out.dropped_first_sent)
+        out.dropped_first_sent = p.first_sent;
       ++out.dropped;
-    } else {
-      out.resend.push_back(std::move(it->second));
+      release(ref);  // moves the last live record to position i: look at i again
+      continue;
     }
-    it = in_flight_.erase(it);
+    out.resend.push_back(ref);
+    ++i;
   }
   if (!out.resend.empty() || out.dropped) window_.on_loss();
+  if (out.dropped) trim();
   return out;
 }
 
-void TransmissionManager::on_resent(TimePoint now, SentPacket pkt, uint32_t new_pn) {
-  // Aliases pointing at the old number now point at the new one.
-  for (auto& [old, cur] : alias_)
-    if (cur == pkt.pn) cur = new_pn;
-  alias_[pkt.pn] = new_pn;
-  pkt.pn = new_pn;
-  pkt.last_sent = now;
-  ++pkt.times_sent;
+void TransmissionManager::on_resent(TimePoint now, PacketRef ref, uint32_t new_pn) {
+  Record& r = pool_[ref];
+  r.p.pn = new_pn;
+  r.p.last_sent = now;
+  if (r.p.times_sent < 255) ++r.p.times_sent;
   ++retransmissions_;
-  in_flight_.emplace(new_pn, std::move(pkt));
+  put_slot(new_pn, ref, r.serial);  // the old slot stays: a late ACK of it still counts
 }
 
 std::optional<TimePoint> TransmissionManager::next_deadline() const {
   std::optional<TimePoint> best;
-  for (const auto& [pn, p] : in_flight_) {
-    TimePoint d = deadline_of(p);
+  for (PacketRef ref : live_) {
+    TimePoint d = deadline_of(pool_[ref].p);
     if (!best || d < *best) best = d;
   }
   return best;
 }
 
 void TransmissionManager::abandon(DeliveryFailure why) {
-  in_flight_.clear();
-  alias_.clear();
+  while (!live_.empty()) release(live_.back());
+  trim();
   deliveries_.fail_all(why);
 }
 

@@ -9,7 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -70,7 +70,12 @@ struct DeliveryResult {
 class DeliveryTracker {
  public:
   using Handle = uint64_t;
-  Handle add(std::optional<uint64_t> feedback_id, size_t fragments);
+  // `expiration`: the message's I2NP expiration (Unix seconds); resending it after that is
+  // pointless.
+  Handle add(std::optional<uint64_t> feedback_id, size_t fragments,
+             uint32_t expiration = UINT32_MAX);
+  // Still waiting for ACKs and not yet past its expiration.
+  bool worth_sending(Handle h, uint64_t unix_s) const;
   void fragment_acked(Handle h);
   void fail(Handle h, DeliveryFailure why);
   void fail_all(DeliveryFailure why);
@@ -81,6 +86,7 @@ class DeliveryTracker {
   struct Entry {
     std::optional<uint64_t> feedback_id;
     size_t remaining = 0;
+    uint32_t expiration = UINT32_MAX;
   };
   Handle next_ = 1;
   std::unordered_map<Handle, Entry> pending_;
@@ -89,28 +95,42 @@ class DeliveryTracker {
 
 // ---- packets in flight ----
 struct SentPacket {
-  uint32_t pn = 0;
+  uint32_t pn = 0;               // the number it last went out under
+  TimePoint first_sent{};        // first transmission (silence checks)
   TimePoint last_sent{};
   uint8_t times_sent = 0;
   Bytes blocks;                                  // retransmittable blocks, serialized
   std::vector<DeliveryTracker::Handle> messages;  // one entry per fragment carried
 };
 
+// Packets in flight are kept in a pool of reusable records (their buffers keep their
+// capacity, so steady traffic allocates nothing per packet) and found by packet number
+// through a ring of slots indexed by `pn - base`: acknowledging a number is O(1). A packet
+// resent under a new number keeps its old slot too, so a late ACK of the old number still
+// frees it; each slot carries the serial of the send it points at, so a slot whose record
+// was freed or reused is recognised as stale without any alias table.
 class TransmissionManager {
  public:
   static constexpr uint8_t kMaxSends = 7;
+  // Slots of old numbers of resent packets are forgotten once this many numbers are newer.
+  static constexpr uint32_t kSlotHorizon = 4096;
+  using PacketRef = uint32_t;
 
-  explicit TransmissionManager(uint32_t first_pn = 0) : next_pn_(first_pn) {}
+  explicit TransmissionManager(uint32_t first_pn = 0) : next_pn_(first_pn), base_(first_pn) {}
 
   // Packet numbers are used once, for every packet (including ACK-only and resends).
   uint32_t next_packet_number() { return next_pn_++; }
   uint32_t peek_packet_number() const { return next_pn_; }
 
   // Room for one more new ack-eliciting packet. Resends and control blocks ignore this.
-  bool has_capacity() const { return in_flight_.size() < window_.size(); }
+  bool has_capacity() const { return live_.size() < window_.size(); }
 
-  // Tracks an ack-eliciting packet that was just sent for the first time.
-  void on_sent(TimePoint now, uint32_t pn, Bytes blocks, std::vector<DeliveryTracker::Handle> msgs);
+  // Tracks an ack-eliciting packet that was just sent for the first time. The record's
+  // buffers are the caller's to fill: `blocks` and `messages` come back empty but with
+  // their capacity.
+  SentPacket& on_sent(TimePoint now, uint32_t pn);
+  // Convenience for tests and control packets.
+  void on_sent(TimePoint now, uint32_t pn, ByteSpan blocks, std::vector<DeliveryTracker::Handle> msgs);
 
   struct AckOutcome {
     size_t newly_acked = 0;
@@ -118,18 +138,28 @@ class TransmissionManager {
   };
   // Processes a received ACK block: frees acknowledged packets, grows the window, feeds the
   // RTT estimator (Karn: only packets sent once give samples), credits message fragments.
+  // Work is bounded by the packets in flight, not by the numbers the block covers.
   AckOutcome on_ack(TimePoint now, const AckInfo& ack);
 
   struct Expired {
-    std::vector<SentPacket> resend;  // take a new pn and send; then call on_resent()
-    size_t dropped = 0;              // packets that reached kMaxSends and were given up
+    std::vector<PacketRef> resend;  // send packet(ref) under a new pn, then on_resent()
+    size_t dropped = 0;             // packets that reached kMaxSends and were given up
+    // Of the dropped packets, the earliest first transmission: a peer that sent nothing
+    // since then has been silent through a whole resend cycle.
+    std::optional<TimePoint> dropped_first_sent;
   };
-  // Removes every packet whose deadline (last_sent + RTO x times_sent) passed. Packets sent
-  // kMaxSends times are dropped (their messages fail); the others come back for resending,
-  // regardless of the window. Halves the window once if anything expired.
-  Expired take_expired(TimePoint now);
+  // Finds every packet whose deadline (last_sent + RTO x times_sent) passed; they come back
+  // for resending, regardless of the window. A packet sent kMaxSends times is given up (its
+  // messages fail) unless the peer is alive (`peer_alive`: its packets keep arriving) and
+  // the packet still carries a message that is not past its expiration at `unix_s`: then it
+  // keeps being resent every RTO x kMaxSends until ACKed or expired. A packet that only
+  // carries control blocks is given up after kMaxSends whatever the peer does (i2pd 2.45.1
+  // never acknowledges a control-only packet on its own). Halves the window once if
+  // anything expired.
+  Expired take_expired(TimePoint now, bool peer_alive = false, uint64_t unix_s = 0);
+  const SentPacket& packet(PacketRef ref) const { return pool_[ref].p; }
   // A packet from take_expired() went out again under `new_pn`.
-  void on_resent(TimePoint now, SentPacket pkt, uint32_t new_pn);
+  void on_resent(TimePoint now, PacketRef ref, uint32_t new_pn);
 
   // Earliest resend deadline of the packets in flight. Depends only on the packets, so no
   // unrelated wake-up can push it back.
@@ -138,8 +168,9 @@ class TransmissionManager {
   // Session over: forget everything in flight, fail every tracked message.
   void abandon(DeliveryFailure why);
 
-  size_t in_flight() const { return in_flight_.size(); }
+  size_t in_flight() const { return live_.size(); }
   size_t window() const { return window_.size(); }
+  size_t slots() const { return slots_.size(); }
   CongestionWindow& congestion() { return window_; }
   RttEstimator& rtt() { return rtt_; }
   const RttEstimator& rtt() const { return rtt_; }
@@ -147,16 +178,34 @@ class TransmissionManager {
   uint64_t retransmissions() const { return retransmissions_; }
 
  private:
+  struct Record {
+    SentPacket p;
+    uint64_t serial = 0;  // of the send that filled it; 0 = free
+    uint32_t live_pos = 0;
+  };
+  struct Slot {
+    PacketRef ref = 0;
+    uint64_t serial = 0;  // 0 = empty
+  };
   TimePoint deadline_of(const SentPacket& p) const {
-    return p.last_sent + rtt_.rto() * int(p.times_sent);
+    return p.last_sent + rtt_.rto() * int(std::min(p.times_sent, kMaxSends));
   }
-  void forget_aliases_of(uint32_t pn);
+  Record* resolve(const Slot& s) {
+    if (s.serial == 0 || s.ref >= pool_.size()) return nullptr;
+    Record& r = pool_[s.ref];
+    return r.serial == s.serial ? &r : nullptr;
+  }
+  void put_slot(uint32_t pn, PacketRef ref, uint64_t serial);
+  void release(PacketRef ref);
+  void trim();
 
   uint32_t next_pn_;
-  std::map<uint32_t, SentPacket> in_flight_;
-  // A packet resent under a new number can still be acknowledged under its old number
-  // (the ACK was just late); the alias lets that ACK free the content.
-  std::unordered_map<uint32_t, uint32_t> alias_;
+  uint32_t base_;              // packet number of slots_[0]
+  std::deque<Slot> slots_;
+  std::vector<Record> pool_;
+  std::vector<PacketRef> free_;
+  std::vector<PacketRef> live_;  // records in flight
+  uint64_t next_serial_ = 1;
   CongestionWindow window_;
   RttEstimator rtt_;
   DeliveryTracker deliveries_;

@@ -652,4 +652,35 @@ Result<Bytes> emit_blocks(const std::vector<Block>& blocks) {
   return out;
 }
 
+namespace {
+void append_message_block(Bytes& out, BlockType t, uint8_t type, uint32_t msg_id,
+                          uint32_t expiration, ByteSpan body) {
+  Writer w(out);
+  w.u8(uint8_t(t));
+  w.u16(uint16_t(9 + body.size()));  // type, msg id, short expiration
+  w.u8(type);
+  w.u32(msg_id);
+  w.u32(expiration);
+  w.bytes(body);
+}
+}  // namespace
+
+void append_i2np_block(Bytes& out, uint8_t type, uint32_t msg_id, uint32_t expiration, ByteSpan body) {
+  append_message_block(out, BlockType::I2np, type, msg_id, expiration, body);
+}
+
+void append_first_fragment(Bytes& out, uint8_t type, uint32_t msg_id, uint32_t expiration,
+                           ByteSpan data) {
+  append_message_block(out, BlockType::FirstFragment, type, msg_id, expiration, data);
+}
+
+void append_follow_on_fragment(Bytes& out, uint8_t number, bool last, uint32_t msg_id, ByteSpan data) {
+  Writer w(out);
+  w.u8(uint8_t(BlockType::FollowOnFragment));
+  w.u16(uint16_t(5 + data.size()));
+  w.u8(uint8_t(number << 1 | (last ? 1 : 0)));
+  w.u32(msg_id);
+  w.bytes(data);
+}
+
 }  // namespace ssu2::wire

@@ -366,4 +366,12 @@ Status append_block(Bytes& out, const Block& b);
 // most once, Termination last except for Padding.
 Result<Bytes> emit_blocks(const std::vector<Block>& blocks);
 
+// Span-based emitters for the data path: they write an I2NP / fragment block straight from
+// the message body (no Block value, no copy of the body into one). The caller guarantees the
+// sizes (at most kMaxBlockDataLen of data, non-empty fragments, numbers 1..127).
+void append_i2np_block(Bytes& out, uint8_t type, uint32_t msg_id, uint32_t expiration, ByteSpan body);
+void append_first_fragment(Bytes& out, uint8_t type, uint32_t msg_id, uint32_t expiration,
+                           ByteSpan data);
+void append_follow_on_fragment(Bytes& out, uint8_t number, bool last, uint32_t msg_id, ByteSpan data);
+
 }  // namespace ssu2::wire
