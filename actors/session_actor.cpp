@@ -18,45 +18,18 @@ namespace wire = ssu2::wire;
 
 // ---- conversions ------------------------------------------------------------------------
 
+// The core has one address type (ssu2::Address); `endpoint` is its text form in messages.
 std::optional<hs::Endpoint> to_hs_endpoint(const endpoint& ep) {
-  hs::Endpoint out;
-  out.port = ep.port;
-  if (ep.host.find(':') != std::string::npos) {
-    out.v6 = true;
-    if (inet_pton(AF_INET6, ep.host.c_str(), out.ip.data()) != 1) return std::nullopt;
-  } else if (inet_pton(AF_INET, ep.host.c_str(), out.ip.data()) != 1) {
-    return std::nullopt;
-  }
-  return out;
+  return ssu2::Address::parse(ep.host, ep.port);
 }
 
-endpoint from_hs_endpoint(const hs::Endpoint& ep) {
-  char buf[INET6_ADDRSTRLEN] = {0};
-  inet_ntop(ep.v6 ? AF_INET6 : AF_INET, ep.ip.data(), buf, sizeof buf);
-  return endpoint{buf, ep.port};
-}
+endpoint from_hs_endpoint(const hs::Endpoint& ep) { return endpoint{ep.host(), ep.port}; }
 
-ss::PeerAddress to_peer_address(const hs::Endpoint& ep) {
-  ss::PeerAddress a;
-  std::copy(ep.ip.begin(), ep.ip.end(), a.ip.begin());
-  a.ip_len = ep.v6 ? 16 : 4;
-  a.port = ep.port;
-  return a;
-}
+ss::PeerAddress to_peer_address(const hs::Endpoint& ep) { return ep; }
 
-std::optional<ss::PeerAddress> to_peer_address(const endpoint& ep) {
-  auto h = to_hs_endpoint(ep);
-  if (!h) return std::nullopt;
-  return to_peer_address(*h);
-}
+std::optional<ss::PeerAddress> to_peer_address(const endpoint& ep) { return to_hs_endpoint(ep); }
 
-endpoint from_peer_address(const ss::PeerAddress& a) {
-  hs::Endpoint e;
-  std::copy(a.ip.begin(), a.ip.end(), e.ip.begin());
-  e.v6 = a.is_v6();
-  e.port = a.port;
-  return from_hs_endpoint(e);
-}
+endpoint from_peer_address(const ss::PeerAddress& a) { return from_hs_endpoint(a); }
 
 router_hash to_router_hash(const ssu2::crypto::Hash32& h) {
   router_hash r;

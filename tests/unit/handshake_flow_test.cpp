@@ -147,8 +147,8 @@ BOOST_AUTO_TEST_CASE(ipv6_peer_uses_ipv6_overheads) {
   ByteArray<16> a6{}, b6{};
   a6[0] = 0xfd; a6[15] = 1;
   b6[0] = 0xfd; b6[15] = 2;
-  Endpoint ea; ea.ip = a6; ea.v6 = true; ea.port = 1000;
-  Endpoint eb; eb.ip = b6; eb.v6 = true; eb.port = 2000;
+  Endpoint ea; ea.ip = a6; ea.ip_len = 16; ea.port = 1000;
+  Endpoint eb; eb.ip = b6; eb.ip_len = 16; eb.port = 2000;
   Link link(Config{}, make_node(ea, {}, 1), make_node(eb, {}, 2));
   link.connect();
   link.run();

@@ -222,7 +222,7 @@ void InboundHandshake::process_confirmed(uint32_t wall_s) {
   ctx.peer_router_info = router.router_info;
   uint16_t mtu = router.mtu ? std::min(cfg_.mtu, router.mtu) : cfg_.mtu;
   ctx.mtu = std::clamp<uint16_t>(mtu, 1280, 1500);
-  ctx.max_payload = data_max_payload(ctx.mtu, peer_.v6);
+  ctx.max_payload = data_max_payload(ctx.mtu, peer_.is_v6());
   ctx.next_send_packet_number = 0;
   ctx.next_receive_packet_number = 1;  // Alice's packet 0 was Session Confirmed
   ctx.relay_tag_requested = relay_tag_requested_;

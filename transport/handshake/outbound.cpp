@@ -386,7 +386,7 @@ bool OutboundHandshake::try_data(ByteSpan dgram) {
   ctx_.peer_hash = remote_.router_hash;
   ctx_.peer_static_key = remote_.static_key;
   ctx_.mtu = mtu_;
-  ctx_.max_payload = data_max_payload(mtu_, remote_.address.v6);
+  ctx_.max_payload = data_max_payload(mtu_, remote_.address.is_v6());
   ctx_.next_send_packet_number = 1;  // Session Confirmed was packet 0
   ctx_.next_receive_packet_number = 0;
   ctx_.first_packets.push_back(Bytes(dgram.begin(), dgram.end()));

@@ -69,7 +69,7 @@ class OutboundHandshake {
   Status send_session_confirmed(TimePoint now, const crypto::PublicKey32& bob_ephemeral);
   void fail(Failure f, std::optional<wire::TerminationReason> peer = std::nullopt);
   void emit(const Bytes& pkt);
-  size_t ip_overhead() const { return (remote_.address.v6 ? 40 : 20) + 8; }
+  size_t ip_overhead() const { return (remote_.address.is_v6() ? 40 : 20) + 8; }
 
   Config cfg_;
   std::shared_ptr<const LocalIdentity> local_;

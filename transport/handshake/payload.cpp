@@ -4,28 +4,11 @@
 
 namespace ssu2::handshake::payload {
 
-wire::Endpoint to_wire(const Endpoint& ep) {
-  wire::Endpoint w;
-  w.ip = ep.ip;
-  w.ip_len = ep.v6 ? 16 : 4;
-  w.port = ep.port;
-  return w;
-}
-
-std::optional<Endpoint> from_wire(const wire::Endpoint& w) {
-  if (w.ip_len != 4 && w.ip_len != 16) return std::nullopt;
-  Endpoint ep;
-  ep.v6 = w.ip_len == 16;
-  std::memcpy(ep.ip.data(), w.ip.data(), w.ip_len);
-  ep.port = w.port;
-  return ep;
-}
-
 bool date_time(Bytes& out, uint32_t wall_s) {
   return wire::append_block(out, wire::DateTimeBlock{wall_s}).ok();
 }
 bool address(Bytes& out, const Endpoint& ep) {
-  return wire::append_block(out, wire::AddressBlock{to_wire(ep)}).ok();
+  return wire::append_block(out, wire::AddressBlock{ep}).ok();
 }
 bool new_token(Bytes& out, const Token& t) {
   return wire::append_block(out, wire::NewTokenBlock{t.expires, t.value}).ok();
@@ -54,7 +37,9 @@ struct Collector {
   Parsed& p;
   bool first;
   void operator()(const wire::DateTimeBlock& b) { p.date_time = b.timestamp; }
-  void operator()(const wire::AddressBlock& b) { p.address = from_wire(b.endpoint); }
+  void operator()(const wire::AddressBlock& b) {
+    if (b.endpoint.ip_len == 4 || b.endpoint.ip_len == 16) p.address = b.endpoint;
+  }
   void operator()(const wire::NewTokenBlock& b) { p.new_token = Token{b.token, b.expires}; }
   void operator()(const wire::RelayTagBlock& b) { p.relay_tag = b.relay_tag; }
   void operator()(const wire::RelayTagRequestBlock&) { p.relay_tag_requested = true; }

@@ -12,8 +12,6 @@
 
 namespace ssu2::handshake::payload {
 
-wire::Endpoint to_wire(const Endpoint& ep);
-std::optional<Endpoint> from_wire(const wire::Endpoint& ep);
 
 // Blocks common to the handshake payloads. Each append returns false only if a block
 // could not be encoded (which would be a local bug).

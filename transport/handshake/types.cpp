@@ -6,22 +6,6 @@
 
 namespace ssu2::handshake {
 
-std::string Endpoint::to_string() const {
-  char buf[64];
-  if (!v6) {
-    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u:%u", ip[0], ip[1], ip[2], ip[3], port);
-    return buf;
-  }
-  std::string s = "[";
-  for (int i = 0; i < 16; i += 2) {
-    std::snprintf(buf, sizeof buf, "%x", unsigned(ip[i] << 8 | ip[i + 1]));
-    s += buf;
-    if (i < 14) s += ':';
-  }
-  std::snprintf(buf, sizeof buf, "]:%u", port);
-  return s + buf;
-}
-
 std::string_view to_string(Failure f) noexcept {
   switch (f) {
     case Failure::timeout: return "timeout";

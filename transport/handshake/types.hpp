@@ -6,28 +6,15 @@
 #include <string>
 #include <string_view>
 
+#include "transport/common/address.hpp"
 #include "transport/common/bytes.hpp"
 #include "transport/common/time.hpp"
 #include "transport/crypto/crypto.hpp"
 
 namespace ssu2::handshake {
 
-// A UDP peer address. IPv4 addresses use the first 4 bytes of `ip`.
-struct Endpoint {
-  ByteArray<16> ip{};
-  bool v6 = false;
-  uint16_t port = 0;
-
-  static Endpoint v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port) {
-    Endpoint e;
-    e.ip[0] = a; e.ip[1] = b; e.ip[2] = c; e.ip[3] = d;
-    e.port = port;
-    return e;
-  }
-  ByteSpan ip_bytes() const { return {ip.data(), v6 ? size_t{16} : size_t{4}}; }
-  std::string to_string() const;
-  auto operator<=>(const Endpoint&) const = default;
-};
+// A UDP peer address: the core's one address type.
+using Endpoint = ssu2::Address;
 
 // One datagram the caller must send.
 struct Datagram {

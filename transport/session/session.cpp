@@ -8,14 +8,6 @@ namespace ssu2::session {
 
 namespace {
 
-wire::Endpoint to_endpoint(const PeerAddress& a) {
-  wire::Endpoint e;
-  e.ip = a.ip;
-  e.ip_len = a.ip_len;
-  e.port = a.port;
-  return e;
-}
-
 AckInfo to_info(const wire::AckBlock& b) {
   AckInfo i;
   i.ack_through = b.ack_through;
@@ -230,7 +222,7 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
       // Echo to where the challenge came from (not necessarily the known address).
       Bytes payload;
       append(payload, wire::PathResponseBlock{pc->data});
-      append(payload, wire::AddressBlock{to_endpoint(from)});
+      append(payload, wire::AddressBlock{from});
       if (pending_control_out_.size() < kMaxQueuedControl) {
         pending_control_out_.push_back(std::move(payload));
         pending_control_to_.push_back(from);
@@ -439,7 +431,7 @@ bool DataSession::finish(uint32_t pn, bool immediate_ack, Bytes& pkt) {
 void DataSession::send_challenge(TimePoint now, const PathValidator::Challenge& c) {
   Bytes& pkt = start_packet(c.to);
   append(pkt, wire::PathChallengeBlock{c.data});
-  append(pkt, wire::AddressBlock{to_endpoint(c.to)});
+  append(pkt, wire::AddressBlock{c.to});
   append_ack(pkt, room_after(pkt));
   (void)finish(transmission_.next_packet_number(), false, pkt);
 }

@@ -5,29 +5,6 @@
 
 namespace ssu2::wire {
 
-// ---- Endpoint ----
-
-Endpoint Endpoint::v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port) {
-  Endpoint e;
-  e.ip = {a, b, c, d};
-  e.ip_len = 4;
-  e.port = port;
-  return e;
-}
-
-Endpoint Endpoint::v6(const std::array<uint8_t, 16>& ip, uint16_t port) {
-  Endpoint e;
-  e.ip = ip;
-  e.ip_len = 16;
-  e.port = port;
-  return e;
-}
-
-bool Endpoint::operator==(const Endpoint& o) const {
-  if (ip_len != o.ip_len || port != o.port) return false;
-  return std::equal(ip.begin(), ip.begin() + std::min<size_t>(ip_len, 16), o.ip.begin());
-}
-
 namespace {
 
 bool valid_ip_len(uint8_t len) { return len == 4 || len == 16; }
@@ -63,7 +40,7 @@ Bytes relay_signed_data(uint32_t nonce, uint32_t tag, uint32_t ts, uint8_t ver,
   w.u32(tag);
   w.u32(ts);
   w.u8(ver);
-  w.u8(e.wire_size());
+  w.u8(wire_size(e));
   write_endpoint(w, e);
   return out;
 }
@@ -89,7 +66,7 @@ Bytes RelayResponseBlock::signed_data() const {
   if (!has_details) return out;
   w.u32(timestamp);
   w.u8(version);
-  w.u8(charlie.wire_size());
+  w.u8(wire_size(charlie));
   write_endpoint(w, charlie);
   return out;
 }
@@ -103,7 +80,7 @@ Bytes PeerTestBlock::make_signed_data(uint8_t version, uint32_t nonce, uint32_t 
   w.u8(version);
   w.u32(nonce);
   w.u32(timestamp);
-  w.u8(alice.wire_size());
+  w.u8(wire_size(alice));
   write_endpoint(w, alice);
   return out;
 }

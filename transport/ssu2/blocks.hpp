@@ -23,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include "transport/common/address.hpp"
 #include "transport/common/bytes.hpp"
 #include "transport/common/result.hpp"
 
@@ -58,18 +59,10 @@ inline constexpr size_t kMaxBlockDataLen = 0xffff;   // the size field is 16 bit
 
 // An IP endpoint as carried in Address, Relay* and PeerTest blocks: 2-byte port then a
 // 4-byte IPv4 or 16-byte IPv6 address, both in network order. ip_len 0 is used only by
-// RelayResponse (csz = 0).
-struct Endpoint {
-  std::array<uint8_t, 16> ip{};  // IPv4 uses the first 4 bytes
-  uint8_t ip_len = 4;            // 4 or 16 (0 = absent, RelayResponse only)
-  uint16_t port = 0;
-
-  static Endpoint v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port);
-  static Endpoint v6(const std::array<uint8_t, 16>& ip, uint16_t port);
-  // Encoded size: port + address = 6 or 18 (0 when absent) — the spec's asz/csz value.
-  uint8_t wire_size() const { return ip_len == 0 ? 0 : uint8_t(2 + ip_len); }
-  bool operator==(const Endpoint& o) const;
-};
+// RelayResponse (csz = 0). The core's one address type.
+using Endpoint = ssu2::Address;
+// Encoded size: port + address = 6 or 18 (0 when absent) — the spec's asz/csz value.
+inline uint8_t wire_size(const Endpoint& e) { return e.ip_len == 0 ? 0 : uint8_t(2 + e.ip_len); }
 
 // ---- one struct per block type ----
 
