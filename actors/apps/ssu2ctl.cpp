@@ -140,7 +140,6 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
   int rc = 0;
   auto on_error = [&](caf::error& e) { rc = fail(e); };
   const std::string& cmd = a[0];
-  if (sequential && cmd != "send") throw std::invalid_argument("--sequential only applies to send");
   auto need = [&](size_t n) {
     if (a.size() != n) throw std::invalid_argument(cmd + " takes " + std::to_string(n - 1) + " argument(s)");
   };
@@ -290,6 +289,10 @@ int main(int argc, char** argv) {
   }
   auto args = vm["command"].as<std::vector<std::string>>();
   bool as_json = vm.count("json") > 0;
+  if (vm.count("sequential") && args[0] != "send") {
+    std::cerr << "ssu2ctl: --sequential only applies to send\n";
+    return 2;
+  }
   if (args[0] == "routerinfo") {
     if (args.size() != 2) {
       std::cerr << "ssu2ctl: routerinfo takes 1 argument\n";
