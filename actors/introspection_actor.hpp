@@ -8,11 +8,17 @@
 //   (metrics_atom)                        -> std::string (Prometheus text)
 //   (connect_atom, std::vector<uint8_t> ri) -> router_hash | error  (the RouterInfo bytes;
 //                                            ssu2ctl reads the file) via the manager
-//   (send_test_atom, std::string hash, uint32 count, uint32 size)
+//   (send_test_atom, std::string hash, uint32 count, uint32 min_size, uint32 max_size)
 //                                         -> send_test_result {sent, delivered, failed,
-//                                            elapsed_ms}: count I2NP Data messages (type 20,
-//                                            body = 4-byte length + size random bytes) with
-//                                            delivery feedback, at most 256 outstanding
+//                                            elapsed_ms, latency_*_us}: count I2NP Data
+//                                            messages (type 20, body = 4-byte length + a size
+//                                            from [min, max] of random bytes) with delivery
+//                                            feedback, at most 256 outstanding
+//   (send_sequential_atom, hash, count, min_size, max_size)
+//                                         -> send_test_result: the same, one message at a
+//                                            time (the next after the previous report); the
+//                                            latency_*_us fields summarize the per-message
+//                                            delivery latencies (steady clock, in this actor)
 //   (handshake_stats_atom)                -> handshake_stats
 //   (disconnect_atom, std::string hash)   -> bool | error unknown_session/bad_request
 //   (peer_test_atom, std::string hash)    -> peer_test_result | error unknown_session/

@@ -40,6 +40,7 @@ using session_atom = caf::atom_constant<caf::atom("session")>;
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using send_test_atom = caf::atom_constant<caf::atom("sendtest")>;
+using send_sequential_atom = caf::atom_constant<caf::atom("sendseq")>;  // one at a time
 using disconnect_atom = caf::atom_constant<caf::atom("disconn")>;
 // handshake and session actors
 using tick_atom = caf::atom_constant<caf::atom("tick")>;             // self-timer
@@ -167,17 +168,23 @@ typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
   return f(caf::meta::type_name("delivery_report"), x.peer, x.msg_id);
 }
 
-// Reply of the control request "send HASH N SIZE".
+// Reply of the control request "send HASH N SIZE" (and of its sequential form).
+// The latency of a message is measured in the introspection actor (steady clock) from
+// handing it to the manager to its delivery report; the summary covers delivered messages
+// only (all zero when none was). Percentiles are nearest-rank.
 struct send_test_result {
   uint32_t sent = 0;       // messages accepted by the session
   uint32_t delivered = 0;  // ACKed by the peer
   uint32_t failed = 0;     // refused, dropped, expired or lost with the session
   uint64_t elapsed_ms = 0;
+  uint64_t latency_min_us = 0, latency_p50_us = 0, latency_p99_us = 0, latency_max_us = 0;
+  uint64_t latency_mean_us = 0;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, send_test_result& x) {
   return f(caf::meta::type_name("send_test_result"), x.sent, x.delivered, x.failed,
-           x.elapsed_ms);
+           x.elapsed_ms, x.latency_min_us, x.latency_p50_us, x.latency_p99_us,
+           x.latency_max_us, x.latency_mean_us);
 }
 
 // Handshake actor counters (also exported as metrics).

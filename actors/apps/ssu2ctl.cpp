@@ -1,7 +1,7 @@
 // ssu2ctl: talks to a node's introspection actor (CAF remote_actor), or inspects a
 // RouterInfo file offline.
 //   ssu2ctl [--node HOST:PORT] [--json] [--tls] status|sessions|session HASH|metrics|
-//           connect FILE|send HASH N SIZE[-MAX]|disconnect HASH
+//           connect FILE|send [--sequential] HASH N SIZE[-MAX]|disconnect HASH
 //   ssu2ctl routerinfo FILE
 #include <iomanip>
 #include <iostream>
@@ -135,7 +135,7 @@ int fail(const caf::error& e) {
 // Sends one request and prints the reply; the reply type decides the printer.
 int run_command(caf::actor_system& sys, const caf::actor& node, const std::vector<std::string>& a,
                 unsigned timeout_s,
-                bool as_json) {
+                bool as_json, bool sequential) {
   caf::scoped_actor self{sys};
   int rc = 0;
   auto on_error = [&](caf::error& e) { rc = fail(e); };
@@ -196,16 +196,26 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
     auto dash = a[3].find('-');
     auto min_size = uint32_t(std::stoul(a[3].substr(0, dash)));
     auto max_size = dash == std::string::npos ? min_size : uint32_t(std::stoul(a[3].substr(dash + 1)));
-    self->request(node, std::chrono::seconds(timeout_s), send_test_atom::value, a[1], n, min_size,
-                  max_size)
-        .receive(
+    // --sequential: one message at a time, the next after the previous delivery report.
+    auto req = sequential ? self->request(node, std::chrono::seconds(timeout_s),
+                                          send_sequential_atom::value, a[1], n, min_size, max_size)
+                          : self->request(node, std::chrono::seconds(timeout_s),
+                                          send_test_atom::value, a[1], n, min_size, max_size);
+    req.receive(
         [&](const send_test_result& r) {
           json j{{"sent", r.sent}, {"delivered", r.delivered}, {"failed", r.failed},
-                 {"elapsed_ms", r.elapsed_ms}};
+                 {"elapsed_ms", r.elapsed_ms}, {"sequential", sequential},
+                 {"latency_min_us", r.latency_min_us}, {"latency_p50_us", r.latency_p50_us},
+                 {"latency_p99_us", r.latency_p99_us}, {"latency_max_us", r.latency_max_us},
+                 {"latency_mean_us", r.latency_mean_us}};
           if (as_json) std::cout << j.dump() << "\n";
           else
             std::cout << "sent " << r.sent << ", delivered " << r.delivered << ", failed "
                       << r.failed << " in " << r.elapsed_ms << " ms\n";
+          if (!as_json && sequential)
+            std::cout << "latency us: min " << r.latency_min_us << ", p50 " << r.latency_p50_us
+                      << ", p99 " << r.latency_p99_us << ", max " << r.latency_max_us
+                      << ", mean " << r.latency_mean_us << "\n";
           if (r.delivered != n) rc = 1;
         },
         on_error);
@@ -248,7 +258,7 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
 int main(int argc, char** argv) {
   po::options_description desc(
       "usage: ssu2ctl [options] status|sessions|session HASH|metrics|connect FILE|\n"
-      "               send HASH N SIZE[-MAX]|disconnect HASH|routerinfo FILE|\n"
+      "               send [--sequential] HASH N SIZE[-MAX]|disconnect HASH|routerinfo FILE|\n"
       "               peertest HASH|relaytag HASH\noptions");
   desc.add_options()
       ("help,h", "show this help")
@@ -260,6 +270,8 @@ int main(int argc, char** argv) {
       ("tls-cert", po::value<std::string>(), "with --tls: our client certificate (PEM)")
       ("tls-key", po::value<std::string>(), "with --tls: our client private key (PEM)")
       ("timeout", po::value<unsigned>()->default_value(300), "seconds to wait for a reply to send")
+      ("sequential", "with send: one message at a time (the next after the previous delivery "
+                     "report); prints the per-message latencies")
       ("command", po::value<std::vector<std::string>>(), "command and arguments");
   po::positional_options_description pos;
   pos.add("command", -1);
@@ -277,6 +289,10 @@ int main(int argc, char** argv) {
   }
   auto args = vm["command"].as<std::vector<std::string>>();
   bool as_json = vm.count("json") > 0;
+  if (vm.count("sequential") && args[0] != "send") {
+    std::cerr << "ssu2ctl: --sequential only applies to send\n";
+    return 2;
+  }
   if (args[0] == "routerinfo") {
     if (args.size() != 2) {
       std::cerr << "ssu2ctl: routerinfo takes 1 argument\n";
@@ -326,7 +342,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    return run_command(sys, *node, args, vm["timeout"].as<unsigned>(), as_json);
+    return run_command(sys, *node, args, vm["timeout"].as<unsigned>(), as_json,
+                       vm.count("sequential") > 0);
   } catch (const std::exception& e) {
     std::cerr << "ssu2ctl: " << e.what() << "\n";
     return 2;

@@ -182,3 +182,102 @@ BOOST_FIXTURE_TEST_CASE(errors_cross_the_network_with_their_codes, Fixture) {
                                           uint32_t(1), uint32_t(1), uint32_t(70000));
   BOOST_TEST(bad7.code() == uint8_t(node_errc::bad_request));
 }
+
+namespace {
+
+// A stand-in session for send tests: holds each (deliver, confirm) request until
+// `release_at` are pending, then answers all of them 1 ms later, and reports the most it
+// ever held at once to (max_atom).
+using max_atom = caf::atom_constant<caf::atom("maxpend")>;
+caf::behavior holding_session(caf::event_based_actor* self, router_hash peer, size_t release_at) {
+  struct held {
+    std::vector<caf::response_promise> pending;
+    size_t max_pending = 0;
+    bool release_scheduled = false;
+  };
+  auto st = std::make_shared<held>();
+  return {
+    [self, release_at, st](deliver_atom, std::vector<uint8_t>&, confirm_atom) {
+      st->pending.push_back(self->make_response_promise());
+      st->max_pending = std::max(st->max_pending, st->pending.size());
+      if (st->pending.size() >= release_at && !st->release_scheduled) {
+        st->release_scheduled = true;
+        self->delayed_send(self, 1ms, tick_atom::value);
+      }
+    },
+    [peer, st](tick_atom) {
+      st->release_scheduled = false;
+      for (auto& rp : st->pending) rp.deliver(delivery_report{peer, 0});
+      st->pending.clear();
+    },
+    [st](max_atom) { return uint64_t(st->max_pending); },
+  };
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(sequential_send_keeps_one_message_outstanding, Fixture) {
+  caf::scoped_actor local{*server};
+  auto peer = hash_of(0xcd);
+  auto register_session = [&](const caf::actor& session) {
+    local->request(manager, kWait, established_atom::value, peer, session,
+                   std::string("10.0.0.3:9000"))
+        .receive([](bool ok) { BOOST_REQUIRE(ok); },
+                 [](caf::error&) { BOOST_FAIL("established"); });
+  };
+  auto max_pending = [&](const caf::actor& session) {
+    uint64_t got = 0;
+    local->request(session, kWait, max_atom::value)
+        .receive([&](uint64_t n) { got = n; }, [](caf::error&) { BOOST_FAIL("max_pending"); });
+    return got;
+  };
+
+  // Sequential: the session answers each message as soon as it holds one, and never holds two.
+  auto seq = server->spawn(holding_session, peer, size_t(1));
+  register_session(seq);
+  auto [r, err] = ask<send_test_result>(send_sequential_atom::value, to_string(peer),
+                                        uint32_t(10), uint32_t(1024), uint32_t(1024));
+  BOOST_REQUIRE(!err);
+  BOOST_TEST(r.sent == 10u);
+  BOOST_TEST(r.delivered == 10u);
+  BOOST_TEST(r.failed == 0u);
+  BOOST_TEST(max_pending(seq) == 1u);
+  // Each report comes at least 1 ms (the stand-in's delay) after its message was handed over.
+  BOOST_TEST(r.latency_min_us >= 1000u);
+  BOOST_TEST(r.latency_min_us <= r.latency_p50_us);
+  BOOST_TEST(r.latency_p50_us <= r.latency_p99_us);
+  BOOST_TEST(r.latency_p99_us <= r.latency_max_us);
+  BOOST_TEST(r.latency_mean_us >= r.latency_min_us);
+  BOOST_TEST(r.latency_mean_us <= r.latency_max_us);
+  caf::anon_send_exit(seq, caf::exit_reason::user_shutdown);
+
+  // The windowed form hands all 5 over before any report: a stand-in (for another peer) that
+  // answers only once it holds 5 completes it, having held 5 at once.
+  auto peer2 = hash_of(0xce);
+  auto win = server->spawn(holding_session, peer2, size_t(5));
+  local->request(manager, kWait, established_atom::value, peer2, win,
+                 std::string("10.0.0.4:9000"))
+      .receive([](bool ok) { BOOST_REQUIRE(ok); }, [](caf::error&) { BOOST_FAIL("established"); });
+  auto [w, werr] = ask<send_test_result>(send_test_atom::value, to_string(peer2), uint32_t(5),
+                                         uint32_t(1024), uint32_t(1024));
+  BOOST_REQUIRE(!werr);
+  BOOST_TEST(w.delivered == 5u);
+  BOOST_TEST(max_pending(win) == 5u);
+  BOOST_TEST(w.latency_min_us >= 1000u);
+  caf::anon_send_exit(win, caf::exit_reason::user_shutdown);
+
+  // Errors are the same as for the windowed form.
+  auto [r2, bad] = ask<send_test_result>(send_sequential_atom::value, std::string("nothex"),
+                                         uint32_t(1), uint32_t(1), uint32_t(1));
+  BOOST_TEST(bad.code() == uint8_t(node_errc::bad_request));
+  auto [r3, bad3] = ask<send_test_result>(send_sequential_atom::value, to_string(peer),
+                                          uint32_t(1), uint32_t(10), uint32_t(5));
+  BOOST_TEST(bad3.code() == uint8_t(node_errc::bad_request));
+  // No session: every message fails, none is sent, and there is no latency to report.
+  auto [r4, e4] = ask<send_test_result>(send_sequential_atom::value, std::string(64, 'a'),
+                                        uint32_t(3), uint32_t(100), uint32_t(100));
+  BOOST_REQUIRE(!e4);
+  BOOST_TEST(r4.sent == 0u);
+  BOOST_TEST(r4.failed == 3u);
+  BOOST_TEST(r4.latency_max_us == 0u);
+}
