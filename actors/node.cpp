@@ -36,6 +36,10 @@ void configure_actor_system(caf::actor_system_config& cfg, const NodeConfig& nc)
   // The node is a daemon: no CAF console output, and the middleman must not keep a
   // stopped node alive waiting for remote peers.
   cfg.set("logger.console", caf::atom("none"));
+  // CAF's `sharing` scheduler: workers block on a condition variable instead of polling,
+  // so an idle node costs no CPU, and with one actor message per read burst (not per
+  // datagram) it also moved more data than work-stealing (docs/BENCHMARKS.md, "Scheduler").
+  cfg.set("scheduler.policy", caf::atom("sharing"));
 #ifdef SSU2D_HAVE_CAF_OPENSSL
   if (nc.control.tls) {
     cfg.load<caf::openssl::manager>();
