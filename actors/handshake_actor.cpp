@@ -124,6 +124,9 @@ caf::actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   so.handshake = caf::actor_cast<caf::actor>(self);
   so.nat = st.opts.nat;
   so.metrics = st.metrics;
+  so.path.sender = st.opts.sender;
+  so.path.inbox = make_session_inbox(st.metrics, st.opts.session_inbox);
+  auto inbox = so.path.inbox;
   router_hash h = to_router_hash(ctx.peer_hash);
   uint64_t conn = ctx.our_conn_id;
   bool outbound = ctx.outbound;
@@ -141,7 +144,7 @@ caf::actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
                    uint8_t(ssu2::wire::TerminationReason::ReplacedByNewSession));
   st.sessions[h] = handshake_state::Live{session, outbound};
   st.by_conn[conn] = session;
-  caf::anon_send(st.socket, register_atom::value, conn, session);
+  caf::anon_send(st.socket, register_session_atom::value, conn, session, std::move(inbox));
   return session;
 }
 

@@ -2,6 +2,9 @@
 // Session Requests), every pending InboundHandshake / OutboundHandshake, and the TokenCache
 // of tokens peers gave us. Completed handshakes become session actors (session_actor.hpp).
 //
+// Sessions: each one gets a DatagramInbox and the UdpSender (DatagramPath); its conn id is
+// registered at the socket as (register_session_atom, conn id, session, inbox), so the
+// reader thread queues its datagrams without going through any actor.
 // Datagram routing: the socket sends it everything nobody registered (new inbound), plus
 // what belongs to pending outbound handshakes, which are registered with the socket under
 // their connection ID (Bob's Data packets use our intro key) AND the peer's endpoint
@@ -30,6 +33,7 @@
 #include <caf/all.hpp>
 
 #include "actors/support/metrics.hpp"
+#include "actors/support/udp_sender.hpp"
 #include "messages/messages.hpp"
 #include "transport/handshake/config.hpp"
 
@@ -42,6 +46,10 @@ struct HandshakeActorOptions {
   caf::actor nat;  // may be null: NAT packets are then handled (and refused) as handshakes
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   size_t max_pending = 128;
+  // Sessions send through it directly (null: through the socket actor). Each session gets
+  // its own inbox of `session_inbox` datagrams, registered with (register_session_atom).
+  std::shared_ptr<UdpSender> sender;
+  size_t session_inbox = 1024;
 };
 
 caf::actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts);

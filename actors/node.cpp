@@ -87,6 +87,8 @@ std::string Node::start() {
     return "node: cannot build our RouterInfo: " + std::string(ssu2::to_string(ri.error().code));
   }
   router_info_ = std::make_shared<ssu2::i2p::RouterInfo>(std::move(*ri));
+  // From here on the sender owns the fds (they close with its last holder).
+  auto sender = std::make_shared<UdpSender>(std::move(sockets), metrics_);
   if (auto st = write_router_info(cfg_.data_dir, *router_info_); !st.ok())
     log().warn("node: {}", st.error);
 
@@ -112,10 +114,11 @@ std::string Node::start() {
   ho.nat = nat_;
   ho.metrics = metrics_;
   ho.max_pending = size_t(cfg_.limits.max_pending_handshakes);
+  ho.sender = sender;
   handshake_ = spawn_handshake_actor(sys_, std::move(ho));
 
   SocketOptions so;
-  so.sockets = std::move(sockets);
+  so.sender = sender;
   so.intro_key = keys_->intro_key;
   so.new_inbound = handshake_;
   so.metrics = metrics_;

@@ -103,6 +103,8 @@ struct session_state {
   bool outbound = false;
   uint64_t our_conn_id = 0;
   caf::actor socket, manager, handshake, nat;
+  DatagramPath path;                   // our inbox at the socket, the direct sender
+  std::vector<InboundDatagram> batch;  // reused by every inbox take
   ssu2::TimePoint started{};
   std::unordered_map<uint64_t, Pending> pending;  // feedback id -> promise
   uint64_t next_feedback = 1;
@@ -219,9 +221,11 @@ void arm_timer(session_t* self) {
 // Moves everything the core produced to where it belongs, then re-arms the timer.
 void drain(session_t* self) {
   auto& st = self->state;
-  for (auto& d : st.ds->take_datagrams())
-    self->send(st.socket, send_atom::value,
-               send_request{from_peer_address(d.to), std::vector<uint8_t>(d.bytes.begin(), d.bytes.end())});
+  if (auto out = st.ds->take_datagrams(); !out.empty())
+    for (auto& f : send_datagrams(self, st.path, st.socket, out)) {
+      st.send_failures++;
+      log().debug("session {}: send failed: {}", to_string(st.peer), f.reason);
+    }
   for (auto& m : st.ds->take_messages()) {
     st.i2np_in++;
     self->send(st.manager, i2np_atom::value, i2np_message{st.peer, short_i2np_bytes(m)});
@@ -300,6 +304,7 @@ void start(session_t* self, SessionActorOptions& o) {
   st.manager = o.manager;
   st.handshake = o.handshake;
   st.nat = o.nat;
+  st.path = o.path;
   st.metrics = o.metrics;
   auto now = steady_now();
   st.started = now;
@@ -348,6 +353,14 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
     self->quit(m.reason);
   });
   return {
+    [self](inbox_atom) {  // the reader queued a burst for us: take it whole
+      auto& st = self->state;
+      if (!st.path.inbox) return;
+      size_t n = st.path.inbox->take(st.batch);
+      auto now = steady_now();
+      for (size_t i = 0; i < n; ++i) st.ds->on_datagram(now, st.batch[i].bytes, st.batch[i].from);
+      drain(self);
+    },
     [self](inbound_atom, datagram& d) {
       auto from = to_peer_address(d.from);
       if (!from) return;

@@ -3,7 +3,10 @@
 // outcome and lives until the session's closing period is over (can_be_freed()).
 //
 // Protocol (dynamic, atoms from messages.hpp):
-//   (inbound_atom, datagram)                       from the socket actor (our conn id)
+//   (inbox_atom)                                   from the socket's reader thread: our
+//        DatagramInbox went non-empty; the whole batch is taken and fed to the DataSession
+//   (inbound_atom, datagram)                       from the socket / handshake actor (our conn
+//        id before the inbox was registered, or no inbox)
 //   (deliver_atom, std::vector<uint8_t> i2np)      -> bool, or error queue_full / too_large /
 //        bad_request / not_delivered("session closed"); fire and forget is fine: the reply
 //        only matters to requesters (a full queue is refused, never grown)
@@ -29,7 +32,9 @@
 //              (closed_atom, hash, reason) when the session ends
 //   handshake: (new_token_atom, hash, endpoint, uint64 token, uint32 expires) for NewToken
 //              blocks (Alice's next connection skips the Retry); (closed_atom, hash, reason)
-//   socket:    (send_atom, send_request); (unregister_atom, conn id) when freed
+//   socket:    datagrams go out through DatagramPath::sender (sendmmsg, no actor hop); what
+//              the kernel pushes back, or everything without a sender, as (send_atom,
+//              send_request); (unregister_atom, conn id) when freed
 //   nat:       (established_atom, hash, self, endpoint remote, bytes peer RouterInfo) at
 //              start; (nat_blocks_atom, hash, bytes) with the RouterInfo / PeerTest / Relay*
 //              / RelayTag* blocks received; (closed_atom, hash, reason) when the session ends
@@ -41,6 +46,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/support/datagram_path.hpp"
 #include "actors/support/metrics.hpp"
 #include "messages/messages.hpp"
 #include "transport/handshake/session_context.hpp"
@@ -72,6 +78,7 @@ struct SessionActorOptions {
   caf::actor manager;
   caf::actor handshake;  // may be null (tokens and closes are then not reported)
   caf::actor nat;        // may be null (NAT blocks are then counted and dropped)
+  DatagramPath path;     // inbox registered at the socket + direct sender; both may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
 };
 

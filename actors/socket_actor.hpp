@@ -1,23 +1,34 @@
-// The UDP socket actor: owns one or two real non-blocking UDP sockets (IPv4 and/or IPv6).
-// A reader thread receives datagrams, unmasks the destination connection ID with our intro
-// key and hands them to the actor, which demultiplexes them:
-//   conn id registered      -> that actor            (inbound_atom, datagram)
-//   source address registered (Session Created / Retry fallback, see ssu2.rst
+// The UDP socket actor: owns one or two real non-blocking UDP sockets (IPv4 and/or IPv6),
+// through a shared UdpSender (actors/support/udp_sender.hpp) that also closes them.
+// A reader thread (actors/support/udp_reader.hpp) receives batches with recvmmsg, unmasks
+// the destination connection ID with our intro key and demultiplexes IN THE THREAD:
+//   conn id of a registered session (register_session_atom)
+//                           -> that session's bounded DatagramInbox + one (inbox_atom) wake
+//                              per burst
+//   anything else           -> the socket actor's own bounded inbox, then here:
+//     conn id registered      -> that actor            (inbound_atom, datagram)
+//     source address registered (Session Created / Retry fallback, see ssu2.rst
 //                             "Header Encryption": those use the sender's intro key)
 //                           -> that actor
-//   otherwise               -> the new-inbound handler, or counted as unknown when none.
-// Sends: (send_atom, send_request) -> sendto; EAGAIN queues the datagram and retries on a
-// short timer; any other failure or a full queue is reported back to the sender as
-// (send_failed_atom, send_failure). A failed send is never fatal and never silent.
+//     otherwise               -> the new-inbound handler, or counted as unknown when none.
+// A full inbox drops and counts: ssu2_datagrams_dropped_total{reason="inbox_full" |
+// "socket_inbox_full"}; sizes in ssu2_session_inbox_datagrams / ssu2_socket_inbox_datagrams.
+// Sends: sessions send directly through the UdpSender; (send_atom, send_request) -> sendto;
+// EAGAIN queues the datagram and retries on a short timer; any other failure or a full
+// queue is reported back to the sender as (send_failed_atom, send_failure). A failed send is
+// never fatal and never silent.
 //
 // Protocol (all dynamic, atoms from messages.hpp):
 //   (register_atom, uint64 conn_id, actor)  -> bool         entry added/replaced
-//   (unregister_atom, uint64 conn_id)       -> bool         entry existed
+//   (register_session_atom, uint64 conn_id, actor, shared_ptr<DatagramInbox>) -> bool
+//                                                           entry added/replaced
+//   (unregister_atom, uint64 conn_id)       -> bool         entry existed (either kind)
 //   (register_ep_atom, endpoint, actor)     -> bool
 //   (unregister_ep_atom, endpoint)          -> bool
 //   (send_atom, send_request)               -> (nothing; failures reported)
 //   (local_endpoints_atom)                  -> std::vector<endpoint>
 //   (socket_stats_atom)                     -> socket_stats
+//   (inbox_atom)                            from the reader thread: our inbox went non-empty
 // Registered actors are monitored: when one terminates, all its entries are removed.
 #pragma once
 #include <memory>
@@ -27,7 +38,10 @@
 
 #include <caf/all.hpp>
 
+#include "actors/support/datagram_inbox.hpp"
 #include "actors/support/metrics.hpp"
+#include "actors/support/udp_reader.hpp"
+#include "actors/support/udp_sender.hpp"
 #include "messages/messages.hpp"
 #include "transport/common/bytes.hpp"
 #include "transport/crypto/crypto.hpp"
@@ -38,8 +52,6 @@ namespace ssu2d {
 // Shortest datagram that can be SSU2: 16-byte short header + 8-byte minimum payload +
 // 16-byte MAC (ssu2.rst: "all packet payloads are a minimum of 8 bytes").
 inline constexpr size_t kMinSsu2Packet = ssu2::wire::kMinPacketLen;
-// Largest datagram read; anything bigger is counted as truncated and dropped.
-inline constexpr size_t kMaxDatagram = 2048;
 
 // Unmasks the destination connection ID (first 8 header bytes) with k_header_1 = our intro
 // key (ssu2::wire::peek_dest_conn_id: mask = ChaCha20(key, iv = packet[len-24 .. len-12),
@@ -48,20 +60,19 @@ inline constexpr size_t kMaxDatagram = 2048;
 std::optional<uint64_t> peek_dest_conn_id(ssu2::ByteSpan packet,
                                           const ssu2::crypto::Key32& intro_key);
 
-struct UdpSocket {
-  int fd = -1;
-  endpoint local;  // the bound address (port resolved when 0 was asked)
-};
 // Opens a non-blocking UDP socket bound to host:port (numeric IPv4 or IPv6, port 0 =
 // ephemeral). On failure returns false and a one-line error.
 bool open_udp(const std::string& host, uint16_t port, UdpSocket& out, std::string& error);
 
 struct SocketOptions {
-  std::vector<UdpSocket> sockets;         // ownership moves to the actor
+  std::vector<UdpSocket> sockets;         // ownership moves to the actor (when no sender)
+  std::shared_ptr<UdpSender> sender;      // shared with the sessions; built from `sockets`
+                                          // when null
   ssu2::crypto::Key32 intro_key;          // our k_header_1 for inbound packets
   caf::actor new_inbound;                 // unknown conn ids; may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null (a private registry is used)
   size_t send_queue_limit = 4096;
+  size_t inbox_limit = 4096;              // datagrams waiting for this actor (not sessions')
 };
 
 caf::actor spawn_socket_actor(caf::actor_system& sys, SocketOptions opts);

@@ -15,10 +15,11 @@ namespace ssu2d {
 
 // ---- atoms ------------------------------------------------------------------
 // socket actor
-using datagram_atom = caf::atom_constant<caf::atom("dgram")>;      // reader thread -> socket
+using inbox_atom = caf::atom_constant<caf::atom("inbox")>;         // reader -> inbox owner: wake
 using send_atom = caf::atom_constant<caf::atom("send")>;           // anyone -> socket
 using send_failed_atom = caf::atom_constant<caf::atom("sendfail")>;  // socket -> sender
 using register_atom = caf::atom_constant<caf::atom("register")>;   // conn id -> actor
+using register_session_atom = caf::atom_constant<caf::atom("regsession")>;  // + its inbox
 using unregister_atom = caf::atom_constant<caf::atom("unreg")>;
 using register_ep_atom = caf::atom_constant<caf::atom("regep")>;   // fallback by source address
 using unregister_ep_atom = caf::atom_constant<caf::atom("unregep")>;

@@ -2,9 +2,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstring>
+#include <functional>
 #include <random>
+#include <thread>
 
 #include "actors/socket_actor.hpp"
+#include "actors/support/datagram_path.hpp"
+#include "actors/support/udp.hpp"
 
 using namespace ssu2d;
 using namespace std::chrono_literals;
@@ -42,6 +46,7 @@ struct Fixture {
   caf::actor a, b;
   endpoint a_ep, b_ep;
   ssu2::crypto::Key32 key_a = key_of(0xa1), key_b = key_of(0xb2);
+  std::shared_ptr<MetricsRegistry> metrics_b = std::make_shared<MetricsRegistry>();
 
   Fixture() {
     register_messages(cfg);
@@ -50,14 +55,15 @@ struct Fixture {
     session = std::make_unique<caf::scoped_actor>(*sys);
     client = std::make_unique<caf::scoped_actor>(*sys);
     a = make_socket(key_a, a_ep, caf::actor{});
-    b = make_socket(key_b, b_ep, caf::actor_cast<caf::actor>(*inbound));
+    b = make_socket(key_b, b_ep, caf::actor_cast<caf::actor>(*inbound), metrics_b);
   }
   ~Fixture() {
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
   }
 
-  caf::actor make_socket(const ssu2::crypto::Key32& k, endpoint& ep, caf::actor handler) {
+  caf::actor make_socket(const ssu2::crypto::Key32& k, endpoint& ep, caf::actor handler,
+                         std::shared_ptr<MetricsRegistry> metrics = nullptr) {
     UdpSocket s;
     std::string err;
     BOOST_REQUIRE_MESSAGE(open_udp("127.0.0.1", 0, s, err), err);
@@ -67,6 +73,7 @@ struct Fixture {
     o.sockets.push_back(s);
     o.intro_key = k;
     o.new_inbound = handler;
+    o.metrics = std::move(metrics);
     return spawn_socket_actor(*sys, std::move(o));
   }
 
@@ -226,4 +233,203 @@ BOOST_FIXTURE_TEST_CASE(failed_sends_are_reported_and_not_fatal, Fixture) {
   auto p = packet_for(3, key_b, 60, 9);
   send(a, b_ep, p);
   BOOST_TEST(expect_datagram(*inbound).bytes == p);
+}
+
+// ---- the batched data path: session inboxes, wake-ups, direct sends ---------------------
+
+namespace {
+
+// Takes from `inbox` after each wake until `want` datagrams arrived (bounded).
+std::vector<InboundDatagram> collect(caf::scoped_actor& owner, DatagramInbox& inbox, size_t want) {
+  std::vector<InboundDatagram> got, batch;
+  auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (got.size() < want && std::chrono::steady_clock::now() < deadline) {
+    owner->receive([](inbox_atom) {}, caf::after(kWait) >> [] {});
+    size_t n = inbox.take(batch);
+    for (size_t i = 0; i < n; ++i) got.push_back(batch[i]);
+  }
+  return got;
+}
+
+// Counts the wake-ups waiting in `owner`'s mailbox (what arrives within `quiet` of the last).
+size_t count_wakes(caf::scoped_actor& owner, std::chrono::milliseconds quiet) {
+  size_t n = 0;
+  bool more = true;
+  while (more)
+    owner->receive([&](inbox_atom) { n++; }, caf::after(quiet) >> [&] { more = false; });
+  return n;
+}
+
+void wait_until(const std::function<bool()>& cond) {
+  auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (!cond() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+}
+
+uint64_t metric(MetricsRegistry& m, const std::string& name, const Labels& labels) {
+  return m.counter(name, "", labels).value();
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(batch_demux_to_registered_session_inbox, Fixture) {
+  const uint64_t id = 0xabcdef0102030405ull;
+  auto inbox = make_session_inbox(metrics_b, 1024);
+  BOOST_TEST(ask_bool(b, register_session_atom::value, id, caf::actor_cast<caf::actor>(*session),
+                      inbox));
+  std::vector<std::vector<uint8_t>> sent;
+  for (uint32_t i = 0; i < 100; ++i) {
+    sent.push_back(packet_for(id, key_b, 60 + i, 100 + i));
+    send(a, b_ep, sent.back());
+  }
+  auto got = collect(*session, *inbox, sent.size());
+  BOOST_REQUIRE_EQUAL(got.size(), sent.size());
+  for (size_t i = 0; i < got.size(); ++i) {  // one sender on loopback: in order
+    BOOST_TEST(got[i].bytes == sent[i]);
+    BOOST_TEST(got[i].conn_id == id);
+    BOOST_TEST(to_string(udp::to_endpoint(got[i].from)) == to_string(a_ep));
+  }
+  // Nothing went the actor way.
+  BOOST_TEST(stats(b).datagrams_in == sent.size());
+  BOOST_TEST(stats(b).registered == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(one_wake_per_burst, Fixture) {
+  const uint64_t id = 77;
+  auto inbox = make_session_inbox(metrics_b, 1024);
+  BOOST_TEST(ask_bool(b, register_session_atom::value, id, caf::actor_cast<caf::actor>(*session),
+                      inbox));
+  for (uint32_t i = 0; i < 40; ++i) send(a, b_ep, packet_for(id, key_b, 64, i));
+  wait_until([&] { return inbox->size() == 40; });
+  BOOST_REQUIRE_EQUAL(inbox->size(), 40u);
+  // Nobody took: the 40 datagrams caused exactly one wake-up.
+  BOOST_TEST(count_wakes(*session, 200ms) == 1u);
+  std::vector<InboundDatagram> batch;
+  BOOST_TEST(inbox->take(batch) == 40u);
+  BOOST_TEST(inbox->size() == 0u);
+  // After the take, the next burst wakes again, once.
+  for (uint32_t i = 0; i < 10; ++i) send(a, b_ep, packet_for(id, key_b, 64, 50 + i));
+  wait_until([&] { return inbox->size() == 10; });
+  BOOST_TEST(count_wakes(*session, 200ms) == 1u);
+  BOOST_TEST(inbox->take(batch) == 10u);
+}
+
+BOOST_FIXTURE_TEST_CASE(full_session_inbox_drops_and_counts, Fixture) {
+  const uint64_t id = 0x5151;
+  auto inbox = make_session_inbox(metrics_b, 8);
+  BOOST_TEST(ask_bool(b, register_session_atom::value, id, caf::actor_cast<caf::actor>(*session),
+                      inbox));
+  for (uint32_t i = 0; i < 30; ++i) send(a, b_ep, packet_for(id, key_b, 64, i));
+  wait_until([&] { return stats(b).datagrams_in == 30; });
+  BOOST_REQUIRE_EQUAL(stats(b).datagrams_in, 30u);
+  BOOST_TEST(inbox->size() == 8u);
+  BOOST_TEST(inbox->dropped() == 22u);
+  BOOST_TEST(metric(*metrics_b, "ssu2_datagrams_dropped_total", {{"reason", "inbox_full"}}) == 22u);
+  BOOST_TEST(metrics_b->gauge("ssu2_session_inbox_datagrams", "").value() == 8);
+  // The first eight are kept, in order; afterwards there is room again.
+  std::vector<InboundDatagram> batch;
+  BOOST_REQUIRE_EQUAL(inbox->take(batch), 8u);
+  for (uint32_t i = 0; i < 8; ++i) BOOST_TEST(batch[i].bytes == packet_for(id, key_b, 64, i));
+  BOOST_TEST(metrics_b->gauge("ssu2_session_inbox_datagrams", "").value() == 0);
+  auto p = packet_for(id, key_b, 70, 99);
+  send(a, b_ep, p);
+  auto got = collect(*session, *inbox, 1);
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  BOOST_TEST(got[0].bytes == p);
+}
+
+BOOST_FIXTURE_TEST_CASE(unknown_conn_id_still_reaches_new_inbound, Fixture) {
+  auto inbox = make_session_inbox(metrics_b, 16);
+  BOOST_TEST(ask_bool(b, register_session_atom::value, uint64_t(1), caf::actor_cast<caf::actor>(*session),
+                      inbox));
+  auto p = packet_for(2, key_b, 90, 5);
+  send(a, b_ep, p);
+  auto d = expect_datagram(*inbound);
+  BOOST_TEST(d.conn_id == 2u);
+  BOOST_TEST(d.bytes == p);
+  BOOST_TEST(to_string(d.from) == to_string(a_ep));
+  BOOST_TEST(inbox->size() == 0u);
+  // A session entry unregisters like any other.
+  BOOST_TEST(ask_bool(b, unregister_atom::value, uint64_t(1)));
+  BOOST_TEST(stats(b).registered == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(session_entry_removed_when_its_actor_dies, Fixture) {
+  auto doomed = sys->spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](inbox_atom) {}};
+  });
+  auto inbox = make_session_inbox(metrics_b, 16);
+  BOOST_TEST(ask_bool(b, register_session_atom::value, uint64_t(4321), doomed, inbox));
+  BOOST_TEST(stats(b).registered == 1u);
+  caf::anon_send_exit(doomed, caf::exit_reason::user_shutdown);
+  (*client)->wait_for(doomed);
+  wait_until([&] { return stats(b).registered == 0; });
+  BOOST_TEST(stats(b).registered == 0u);
+  auto p = packet_for(4321, key_b, 60, 8);
+  send(a, b_ep, p);
+  BOOST_TEST(expect_datagram(*inbound).bytes == p);
+  BOOST_TEST(inbox->size() == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(udp_sender_sends_a_batch_with_sendmmsg, Fixture) {
+  const uint64_t id = 0x600d;
+  auto inbox = make_session_inbox(metrics_b, 1024);
+  BOOST_TEST(ask_bool(b, register_session_atom::value, id, caf::actor_cast<caf::actor>(*session),
+                      inbox));
+  UdpSocket s;
+  std::string err;
+  BOOST_REQUIRE_MESSAGE(open_udp("127.0.0.1", 0, s, err), err);
+  auto reg = std::make_shared<MetricsRegistry>();
+  UdpSender sender({s}, reg);
+  auto to = udp::to_peer_address(b_ep);
+  BOOST_REQUIRE(to.has_value());
+  std::vector<ssu2::session::OutDatagram> batch;
+  for (uint32_t i = 0; i < 150; ++i)  // more than one sendmmsg call (kSendBatch)
+    batch.push_back({packet_for(id, key_b, 80 + i % 7, 300 + i), *to});
+  // One IPv6 destination in the middle: this sender has no IPv6 socket.
+  auto v6 = udp::to_peer_address(endpoint{"::1", 9});
+  BOOST_REQUIRE(v6.has_value());
+  batch.insert(batch.begin() + 70, {std::vector<uint8_t>(60, 1), *v6});
+  auto r = sender.send(batch);
+  BOOST_TEST(r.blocked_from == batch.size());  // 4 MiB of socket buffer: no push-back
+  BOOST_TEST(r.sent == 150u);
+  BOOST_REQUIRE_EQUAL(r.failed.size(), 1u);
+  BOOST_TEST(r.failed[0].index == 70u);
+  BOOST_TEST(r.failed[0].error == EAFNOSUPPORT);
+  BOOST_TEST(metric(*reg, "ssu2_datagrams_sent_total", {}) == 150u);
+  BOOST_TEST(metric(*reg, "ssu2_send_errors_total", {{"reason", "os_error"}}) == 1u);
+  batch.erase(batch.begin() + 70);
+  auto got = collect(*session, *inbox, batch.size());
+  BOOST_REQUIRE_EQUAL(got.size(), batch.size());
+  for (size_t i = 0; i < got.size(); ++i) BOOST_TEST(got[i].bytes == batch[i].bytes);
+  BOOST_TEST(to_string(udp::to_endpoint(got[0].from)) == to_string(s.local));
+}
+
+BOOST_FIXTURE_TEST_CASE(backlogged_sender_hands_the_batch_to_the_socket_actor, Fixture) {
+  // While the socket actor's retry queue is non-empty, a session's batch queues behind it
+  // (send_atom) instead of overtaking: nothing is lost, order is kept.
+  const uint64_t id = 0xbac;
+  auto inbox = make_session_inbox(metrics_b, 1024);
+  BOOST_TEST(ask_bool(b, register_session_atom::value, id, caf::actor_cast<caf::actor>(*session),
+                      inbox));
+  auto sender = std::make_shared<UdpSender>(std::vector<UdpSocket>{}, nullptr);
+  sender->set_backlogged(true);
+  auto to = *udp::to_peer_address(b_ep);
+  std::vector<std::vector<uint8_t>> packets;
+  for (uint32_t i = 0; i < 20; ++i) packets.push_back(packet_for(id, key_b, 64, 700 + i));
+  auto socket_a = a;
+  auto user = sys->spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    std::vector<ssu2::session::OutDatagram> out;
+    for (auto& p : packets) out.push_back({p, to});
+    auto failed = send_datagrams(self, DatagramPath{nullptr, sender}, socket_a, out);
+    return {[failed](int) { return failed.size(); }};
+  });
+  size_t failed = 1;
+  (*client)->request(user, kWait, 1).receive([&](size_t n) { failed = n; },
+                                             [&](caf::error& e) { BOOST_FAIL(sys->render(e)); });
+  BOOST_TEST(failed == 0u);
+  auto got = collect(*session, *inbox, packets.size());
+  BOOST_REQUIRE_EQUAL(got.size(), packets.size());
+  for (size_t i = 0; i < got.size(); ++i) BOOST_TEST(got[i].bytes == packets[i]);
+  caf::anon_send_exit(user, caf::exit_reason::user_shutdown);
 }

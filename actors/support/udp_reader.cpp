@@ -1,0 +1,227 @@
+#include "actors/support/udp_reader.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "actors/support/logging.hpp"
+#include "actors/support/udp.hpp"
+#include "messages/messages.hpp"
+#include "transport/ssu2/header.hpp"
+
+namespace ssu2d {
+
+// ---- SessionDemux -----------------------------------------------------------------
+
+void SessionDemux::put(uint64_t conn_id, caf::actor owner, std::shared_ptr<DatagramInbox> inbox) {
+  std::unique_lock lk(mu_);
+  map_[conn_id] = Entry{std::move(owner), std::move(inbox)};
+}
+
+bool SessionDemux::erase(uint64_t conn_id) {
+  std::unique_lock lk(mu_);
+  return map_.erase(conn_id) > 0;
+}
+
+size_t SessionDemux::erase_owner(const caf::actor_addr& owner) {
+  std::unique_lock lk(mu_);
+  size_t n = 0;
+  for (auto it = map_.begin(); it != map_.end();)
+    if (it->second.owner.address() == owner) {
+      it = map_.erase(it);
+      n++;
+    } else {
+      ++it;
+    }
+  return n;
+}
+
+size_t SessionDemux::size() const {
+  std::shared_lock lk(mu_);
+  return map_.size();
+}
+
+SessionDemux::Route SessionDemux::route(uint64_t conn_id, const ssu2::session::PeerAddress& from,
+                                        std::span<const uint8_t> bytes, caf::actor& wake) {
+  std::shared_lock lk(mu_);
+  auto it = map_.find(conn_id);
+  if (it == map_.end()) return Route::none;
+  switch (it->second.inbox->push(from, conn_id, bytes)) {
+    case DatagramInbox::Push::queued_wake: wake = it->second.owner; return Route::queued;
+    case DatagramInbox::Push::queued: return Route::queued;
+    case DatagramInbox::Push::dropped: break;
+  }
+  return Route::dropped;
+}
+
+// ---- the reader thread --------------------------------------------------------------
+
+struct UdpReader::Shared {
+  ReaderConfig cfg;
+  caf::weak_actor_ptr socket;
+  int wake[2] = {-1, -1};
+  std::atomic<bool> stop{false};
+  Counter* rx = nullptr;
+  Counter* drop_short = nullptr;
+  Counter* drop_truncated = nullptr;
+  Counter* drop_address = nullptr;
+  ~Shared() {
+    for (int fd : wake)
+      if (fd >= 0) ::close(fd);
+  }
+};
+
+namespace {
+
+using Shared = UdpReader::Shared;
+
+// Receive buffers, allocated once per thread and reused for every call.
+struct RecvBatch {
+  std::vector<uint8_t> data = std::vector<uint8_t>(kRecvBatch * kMaxDatagram);
+  std::array<mmsghdr, kRecvBatch> msgs{};
+  std::array<iovec, kRecvBatch> iov{};
+  std::array<sockaddr_storage, kRecvBatch> addr{};
+  void reset() {
+    for (size_t k = 0; k < kRecvBatch; ++k) {
+      iov[k] = iovec{data.data() + k * kMaxDatagram, kMaxDatagram};
+      auto& h = msgs[k].msg_hdr;
+      h = msghdr{};
+      h.msg_name = &addr[k];
+      h.msg_namelen = sizeof addr[k];
+      h.msg_iov = &iov[k];
+      h.msg_iovlen = 1;
+      msgs[k].msg_len = 0;
+    }
+  }
+};
+
+void wake_socket(Shared& sh) {
+  auto strong = sh.socket.lock();
+  if (!strong) {
+    sh.stop = true;  // the socket actor is gone: nobody to read for
+    return;
+  }
+  caf::anon_send(caf::actor_cast<caf::actor>(strong), inbox_atom::value);
+}
+
+// One received datagram: demux into a session inbox or the socket's inbox.
+void route_one(Shared& sh, const sockaddr_storage& ss, std::span<const uint8_t> bytes,
+               std::vector<caf::actor>& wakes, bool& wake_socket_needed) {
+  auto id = ssu2::wire::peek_dest_conn_id(bytes, sh.cfg.intro_key);
+  if (!id) {
+    sh.drop_short->inc();
+    return;
+  }
+  auto from = udp::to_peer_address(ss);
+  if (!from) {
+    sh.drop_address->inc();
+    return;
+  }
+  caf::actor wake;
+  switch (sh.cfg.demux->route(*id, *from, bytes, wake)) {
+    case SessionDemux::Route::queued:
+      if (wake) wakes.push_back(std::move(wake));
+      return;
+    case SessionDemux::Route::dropped:
+      log().debug("socket: session inbox full, datagram for {:016x} dropped", *id);
+      return;
+    case SessionDemux::Route::none: break;
+  }
+  switch (sh.cfg.socket_inbox->push(*from, *id, bytes)) {
+    case DatagramInbox::Push::queued_wake: wake_socket_needed = true; break;
+    case DatagramInbox::Push::queued: break;
+    case DatagramInbox::Push::dropped:
+      log().debug("socket: socket inbox full, datagram dropped");
+      break;
+  }
+}
+
+// Drains one socket until it would block (or a full batch came: poll again, fairly).
+void drain(Shared& sh, int fd, RecvBatch& b, std::vector<caf::actor>& wakes) {
+  for (int round = 0; round < 8 && !sh.stop; ++round) {
+    b.reset();
+    int n = ::recvmmsg(fd, b.msgs.data(), unsigned(kRecvBatch), MSG_DONTWAIT, nullptr);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // EAGAIN or a transient error (e.g. ICMP-reported ECONNREFUSED): poll again
+    }
+    sh.rx->inc(uint64_t(n));
+    bool wake_sock = false;
+    for (int k = 0; k < n; ++k) {
+      if (b.msgs[k].msg_hdr.msg_flags & MSG_TRUNC) {
+        sh.drop_truncated->inc();
+        continue;
+      }
+      route_one(sh, b.addr[k],
+                std::span<const uint8_t>(b.data.data() + size_t(k) * kMaxDatagram,
+                                         b.msgs[k].msg_len),
+                wakes, wake_sock);
+    }
+    for (auto& w : wakes) caf::anon_send(w, inbox_atom::value);
+    wakes.clear();
+    if (wake_sock) wake_socket(sh);
+    if (size_t(n) < kRecvBatch) return;
+  }
+}
+
+void reader_loop(std::shared_ptr<Shared> sh) {
+  RecvBatch batch;
+  std::vector<caf::actor> wakes;
+  wakes.reserve(kRecvBatch);
+  std::vector<pollfd> pfds;
+  for (int fd : sh->cfg.fds) pfds.push_back({fd, POLLIN, 0});
+  pfds.push_back({sh->wake[0], POLLIN, 0});
+  while (!sh->stop) {
+    int r = ::poll(pfds.data(), pfds.size(), -1);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      log().error("socket: poll failed: {}", std::strerror(errno));
+      return;
+    }
+    if (pfds.back().revents) return;  // woken to stop
+    for (size_t i = 0; i + 1 < pfds.size(); ++i)
+      if (pfds[i].revents) drain(*sh, pfds[i].fd, batch, wakes);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<UdpReader> UdpReader::start(ReaderConfig cfg, std::string& error) {
+  auto sh = std::make_shared<Shared>();
+  if (::pipe2(sh->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+    error = std::string("socket: pipe2 failed: ") + std::strerror(errno);
+    return nullptr;
+  }
+  if (!cfg.metrics) cfg.metrics = std::make_shared<MetricsRegistry>();
+  auto& m = *cfg.metrics;
+  const char* drop = "ssu2_datagrams_dropped_total";
+  const char* drop_help = "Inbound datagrams dropped before reaching a session";
+  sh->rx = &m.counter("ssu2_datagrams_received_total", "UDP datagrams received");
+  sh->drop_short = &m.counter(drop, drop_help, {{"reason", "too_short"}});
+  sh->drop_truncated = &m.counter(drop, drop_help, {{"reason", "truncated"}});
+  sh->drop_address = &m.counter(drop, drop_help, {{"reason", "bad_address"}});
+  sh->socket = caf::actor_cast<caf::weak_actor_ptr>(cfg.socket);
+  cfg.socket = caf::actor{};  // weak only: the thread must not keep the socket actor alive
+  sh->cfg = std::move(cfg);
+  return std::unique_ptr<UdpReader>(new UdpReader(std::move(sh)));
+}
+
+UdpReader::UdpReader(std::shared_ptr<Shared> sh) : sh_(std::move(sh)) {
+  thread_ = std::thread(reader_loop, sh_);
+}
+
+UdpReader::~UdpReader() {
+  sh_->stop = true;
+  char c = 1;
+  [[maybe_unused]] auto w = ::write(sh_->wake[1], &c, 1);
+  if (thread_.get_id() == std::this_thread::get_id()) thread_.detach();
+  else if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace ssu2d
