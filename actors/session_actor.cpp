@@ -105,6 +105,8 @@ struct session_state {
   caf::actor socket, manager, handshake, nat;
   DatagramPath path;                   // our inbox at the socket, the direct sender
   std::vector<InboundDatagram> batch;  // reused by every inbox take
+  std::vector<ss::InDatagram> in;      // views of `batch` for the core
+  ss::TransmitBatch tx;                // reused by every poll
   ssu2::TimePoint started{};
   std::unordered_map<uint64_t, Pending> pending;  // feedback id -> promise
   uint64_t next_feedback = 1;
@@ -221,11 +223,18 @@ void arm_timer(session_t* self) {
 // Moves everything the core produced to where it belongs, then re-arms the timer.
 void drain(session_t* self) {
   auto& st = self->state;
-  if (auto out = st.ds->take_datagrams(); !out.empty())
-    for (auto& f : send_datagrams(self, st.path, st.socket, out)) {
+  // Pull what is due now in batches of one sendmmsg each.
+  auto now = steady_now();
+  for (;;) {
+    st.tx.clear();
+    size_t n = st.ds->poll_transmit(now, st.tx, kSendBatch);
+    if (n == 0) break;
+    for (auto& f : send_datagrams(self, st.path, st.socket, std::span(st.tx.begin(), st.tx.end()))) {
       st.send_failures++;
       log().debug("session {}: send failed: {}", to_string(st.peer), f.reason);
     }
+    if (n < kSendBatch) break;
+  }
   for (auto& m : st.ds->take_messages()) {
     st.i2np_in++;
     self->send(st.manager, i2np_atom::value, i2np_message{st.peer, short_i2np_bytes(m)});
@@ -357,8 +366,9 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
       auto& st = self->state;
       if (!st.path.inbox) return;
       size_t n = st.path.inbox->take(st.batch);
-      auto now = steady_now();
-      for (size_t i = 0; i < n; ++i) st.ds->on_datagram(now, st.batch[i].bytes, st.batch[i].from);
+      st.in.clear();
+      for (size_t i = 0; i < n; ++i) st.in.push_back({st.batch[i].bytes, st.batch[i].from});
+      st.ds->on_datagrams(steady_now(), st.in);  // one burst: its ACKs coalesce
       drain(self);
     },
     [self](inbound_atom, datagram& d) {

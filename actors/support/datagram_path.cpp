@@ -7,7 +7,7 @@ namespace ssu2d {
 std::vector<SendBatchResult::Failure> send_datagrams(caf::event_based_actor* self,
                                                      const DatagramPath& path,
                                                      const caf::actor& socket,
-                                                     std::vector<ssu2::session::OutDatagram>& out) {
+                                                     std::span<ssu2::session::OutDatagram> out) {
   SendBatchResult r;
   r.blocked_from = 0;
   if (path.sender && !path.sender->backlogged()) r = path.sender->send(out);

@@ -2,6 +2,7 @@
 // its inbox (registered at the socket under its conn id) and the shared UdpSender.
 #pragma once
 #include <memory>
+#include <span>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -24,6 +25,6 @@ struct DatagramPath {
 std::vector<SendBatchResult::Failure> send_datagrams(caf::event_based_actor* self,
                                                      const DatagramPath& path,
                                                      const caf::actor& socket,
-                                                     std::vector<ssu2::session::OutDatagram>& out);
+                                                     std::span<ssu2::session::OutDatagram> out);
 
 }  // namespace ssu2d
