@@ -33,6 +33,24 @@ using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 using KdfPtr = std::unique_ptr<EVP_KDF, KdfFree>;
 using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, KdfCtxFree>;
 
+// The data path seals and opens every packet and masks every header: fetching the cipher
+// (OpenSSL 3 looks legacy EVP_chacha20*() up by name under a lock at every init) and a new
+// context per call cost more than the cipher itself. The ciphers are fetched once; each
+// thread keeps one context per cipher and re-initialises it with the call's key and nonce.
+struct CipherFree { void operator()(EVP_CIPHER* p) const { EVP_CIPHER_free(p); } };
+const EVP_CIPHER* chacha20_poly1305() {
+  static std::unique_ptr<EVP_CIPHER, CipherFree> c(EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr));
+  return c.get();
+}
+const EVP_CIPHER* chacha20() {
+  static std::unique_ptr<EVP_CIPHER, CipherFree> c(EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr));
+  return c.get();
+}
+EVP_CIPHER_CTX* thread_ctx(bool aead) {
+  thread_local CipherCtxPtr a(EVP_CIPHER_CTX_new()), c(EVP_CIPHER_CTX_new());
+  return aead ? a.get() : c.get();
+}
+
 // OpenSSL takes int lengths; anything that does not fit is refused instead of truncated.
 bool fits_int(size_t n) { return n <= size_t(INT_MAX); }
 
@@ -73,21 +91,22 @@ Result<PublicKey32> public_from_private(int type, const Key32& priv) {
 Status aead_seal(const Key32& key, const uint8_t* nonce, ByteSpan ad, uint8_t* buf, size_t len) {
   if (buf == nullptr) return Error{Errc::malformed, "aead null buffer"};
   if (!fits_int(len) || !fits_int(ad.size())) return Error{Errc::oversized, "aead input"};
-  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return Error{Errc::crypto_error, "cipher ctx"};
+  EVP_CIPHER_CTX* ctx = thread_ctx(true);
+  const EVP_CIPHER* cipher = chacha20_poly1305();
+  if (!ctx || !cipher) return Error{Errc::crypto_error, "cipher ctx"};
   int outl = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, key.data(), nonce) != 1)
+  if (EVP_EncryptInit_ex2(ctx, cipher, key.data(), nonce, nullptr) != 1)
     return Error{Errc::crypto_error, "aead init"};
   if (!ad.empty() &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &outl, ad.data(), int(ad.size())) != 1)
+      EVP_EncryptUpdate(ctx, nullptr, &outl, ad.data(), int(ad.size())) != 1)
     return Error{Errc::crypto_error, "aead ad"};
-  if (len != 0 && EVP_EncryptUpdate(ctx.get(), buf, &outl, buf, int(len)) != 1)
+  if (len != 0 && EVP_EncryptUpdate(ctx, buf, &outl, buf, int(len)) != 1)
     return Error{Errc::crypto_error, "aead encrypt"};
   uint8_t tail[16];  // the stream cipher emits nothing at Final; keep it off the tag slot anyway
-  if (EVP_EncryptFinal_ex(ctx.get(), tail, &outl) != 1)
+  if (EVP_EncryptFinal_ex(ctx, tail, &outl) != 1)
     return Error{Errc::crypto_error, "aead final"};
   uint8_t tag[kTagLen];
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, int(kTagLen), tag) != 1)
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, int(kTagLen), tag) != 1)
     return Error{Errc::crypto_error, "aead tag"};
   std::memcpy(buf + len, tag, kTagLen);
   return {};
@@ -99,20 +118,21 @@ Status aead_open(const Key32& key, const uint8_t* nonce, ByteSpan ad, uint8_t* b
   const size_t ct_len = len - kTagLen;
   uint8_t tag[kTagLen];
   std::memcpy(tag, buf + ct_len, kTagLen);
-  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return Error{Errc::crypto_error, "cipher ctx"};
+  EVP_CIPHER_CTX* ctx = thread_ctx(true);
+  const EVP_CIPHER* cipher = chacha20_poly1305();
+  if (!ctx || !cipher) return Error{Errc::crypto_error, "cipher ctx"};
   int outl = 0;
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, key.data(), nonce) != 1)
+  if (EVP_DecryptInit_ex2(ctx, cipher, key.data(), nonce, nullptr) != 1)
     return Error{Errc::crypto_error, "aead init"};
   if (!ad.empty() &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &outl, ad.data(), int(ad.size())) != 1)
+      EVP_DecryptUpdate(ctx, nullptr, &outl, ad.data(), int(ad.size())) != 1)
     return Error{Errc::crypto_error, "aead ad"};
-  if (ct_len != 0 && EVP_DecryptUpdate(ctx.get(), buf, &outl, buf, int(ct_len)) != 1)
+  if (ct_len != 0 && EVP_DecryptUpdate(ctx, buf, &outl, buf, int(ct_len)) != 1)
     return Error{Errc::crypto_error, "aead decrypt"};
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, int(kTagLen), tag) != 1)
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, int(kTagLen), tag) != 1)
     return Error{Errc::crypto_error, "aead set tag"};
   uint8_t tail[16];
-  if (EVP_DecryptFinal_ex(ctx.get(), tail, &outl) != 1)
+  if (EVP_DecryptFinal_ex(ctx, tail, &outl) != 1)
     return Error{Errc::auth_failed, "aead tag mismatch"};
   return {};
 }
@@ -346,10 +366,11 @@ Status chacha20_xor(const Key32& key, const ByteArray<12>& nonce, uint8_t* buf, 
   iv[2] = uint8_t(initial_counter >> 16);
   iv[3] = uint8_t(initial_counter >> 24);
   std::memcpy(iv + 4, nonce.data(), nonce.size());
-  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  EVP_CIPHER_CTX* ctx = thread_ctx(false);
+  const EVP_CIPHER* cipher = chacha20();
   int outl = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_chacha20(), nullptr, key.data(), iv) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), buf, &outl, buf, int(len)) != 1 || size_t(outl) != len)
+  if (!ctx || !cipher || EVP_EncryptInit_ex2(ctx, cipher, key.data(), iv, nullptr) != 1 ||
+      EVP_EncryptUpdate(ctx, buf, &outl, buf, int(len)) != 1 || size_t(outl) != len)
     return Error{Errc::crypto_error, "chacha20"};
   return {};
 }
