@@ -54,6 +54,7 @@ DataSession::DataSession(SessionContext ctx)
       start_(ctx_.now),
       last_received_(ctx_.now),
       transmission_(ctx_.first_packet_number),
+      reassembler_(ctx_.reassembly_limit),
       seen_messages_(ctx_.now),
       path_(ctx_.random),
       next_bandwidth_tick_(ctx_.now + kBandwidthPeriod) {
