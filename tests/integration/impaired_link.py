@@ -8,7 +8,9 @@ Node B binds 127.0.2.2 and publishes the proxy's address (127.0.2.3:40000) in it
 as a router behind a port forward would; A connects to that address, so every datagram of the
 session, both ways, crosses the proxy.
 
-    impaired_link.py BUILD_DIR [--messages N]   (N per direction, default 10000)"""
+    impaired_link.py BUILD_DIR [--messages N] [--seed S] [--loss P]
+        N per direction (default 10000), S the proxy's RNG seed (default 20261125), P the drop
+        probability (default 0.05). CI runs the defaults; impaired_seeds.sh runs many seeds."""
 import json
 import os
 import subprocess
@@ -18,6 +20,8 @@ import threading
 from netlib import check, run, wait_until
 
 PER_DIRECTION = int(sys.argv[sys.argv.index("--messages") + 1]) if "--messages" in sys.argv else 10000
+SEED = sys.argv[sys.argv.index("--seed") + 1] if "--seed" in sys.argv else "20261125"
+LOSS = sys.argv[sys.argv.index("--loss") + 1] if "--loss" in sys.argv else "0.05"
 SIZES = "1-61440"
 
 
@@ -35,7 +39,7 @@ def main(net):
                  extra={"ssu2": {"published_host": "127.0.2.3", "published_port": 40000}})
     proxy = subprocess.Popen(
         [os.path.join(net.ssu2d.rsplit("/", 1)[0], "udp_impair_proxy"), "--listen", "127.0.2.3:40000",
-         "--target", "127.0.2.2:12345", "--seed", "20261125", "--drop", "0.05", "--dup", "0.02",
+         "--target", "127.0.2.2:12345", "--seed", SEED, "--drop", LOSS, "--dup", "0.02",
          "--reorder", "0.05", "--delay-ms", "1", "--jitter-ms", "2", "--max-seconds", "900"],
         stderr=subprocess.PIPE, text=True)
     stats = {}

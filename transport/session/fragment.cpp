@@ -1,5 +1,7 @@
 #include "transport/session/fragment.hpp"
 
+#include <algorithm>
+
 namespace ssu2::session {
 
 Result<std::vector<FragmentPlan>> plan_fragments(size_t body_len, size_t max_block) {
@@ -26,17 +28,44 @@ Result<std::vector<FragmentPlan>> plan_fragments(size_t body_len, size_t max_blo
 }
 
 bool Reassembler::has_room(uint32_t id, size_t size) const {
-  if (partial_.count(id)) return buffered_ + size <= 2 * limit_;
+  if (partial_.count(id)) return buffered_ + size <= hard_cap();
   return partial_.size() < kMaxPartialMessages && buffered_ + size <= limit_;
 }
 
+// The rule and why it cannot deadlock: see the header.
+bool Reassembler::admits(const std::vector<Piece>& pieces) const {
+  size_t bytes = 0;
+  bool progress = false;
+  std::vector<uint32_t> starts;  // messages this packet would start
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const Piece& p = pieces[i];
+    // Refused by add() whatever the memory (so they need none): left to it to count.
+    if (p.size == 0 || p.number >= kMaxFragments) continue;
+    auto it = partial_.find(p.id);
+    if (it != partial_.end()) {
+      if (it->second.pieces.count(p.number)) continue;  // held already: a resend
+      progress = true;
+    } else if (std::find(starts.begin(), starts.end(), p.id) == starts.end()) {
+      starts.push_back(p.id);
+    }
+    bytes += p.size;
+  }
+  if (buffered_ + bytes > hard_cap()) return false;
+  if (starts.empty()) return true;
+  if (partial_.size() + starts.size() > kMaxPartialMessages) return false;
+  return progress || buffered_ + bytes <= limit_;
+}
+
 Reassembler::Outcome Reassembler::add(TimePoint now, uint32_t id, uint8_t number, ByteSpan data,
-                                      Partial** out) {
+                                      bool admitted, Partial** out) {
   if (data.empty()) return {std::nullopt, "empty fragment"};
   if (number >= kMaxFragments) return {std::nullopt, "fragment number too high"};
   auto it = partial_.find(id);
   if (it != partial_.end() && it->second.pieces.count(number)) return {std::nullopt, "duplicate fragment"};
-  if (!has_room(id, data.size())) return {std::nullopt, "reassembly memory limit"};
+  bool room = admitted ? buffered_ + data.size() <= hard_cap() &&
+                             (it != partial_.end() || partial_.size() < kMaxPartialMessages)
+                       : has_room(id, data.size());
+  if (!room) return {std::nullopt, "reassembly memory limit"};
   if (it == partial_.end()) {
     Partial fresh;
     fresh.started = now;
@@ -51,9 +80,9 @@ Reassembler::Outcome Reassembler::add(TimePoint now, uint32_t id, uint8_t number
 }
 
 Reassembler::Outcome Reassembler::on_first(TimePoint now, uint8_t type, uint32_t id,
-                                           uint32_t expiration, ByteSpan data) {
+                                           uint32_t expiration, ByteSpan data, bool admitted) {
   Partial* p = nullptr;
-  auto r = add(now, id, 0, data, &p);
+  auto r = add(now, id, 0, data, admitted, &p);
   if (!p) return r;
   p->have_first = true;
   p->type = type;
@@ -62,7 +91,7 @@ Reassembler::Outcome Reassembler::on_first(TimePoint now, uint8_t type, uint32_t
 }
 
 Reassembler::Outcome Reassembler::on_follow_on(TimePoint now, uint32_t id, uint8_t number,
-                                               bool last, ByteSpan data) {
+                                               bool last, ByteSpan data, bool admitted) {
   if (number == 0) return {std::nullopt, "follow-on fragment number 0"};
   auto existing = partial_.find(id);
   if (existing != partial_.end()) {
@@ -78,7 +107,7 @@ Reassembler::Outcome Reassembler::on_follow_on(TimePoint now, uint32_t id, uint8
     }
   }
   Partial* p = nullptr;
-  auto r = add(now, id, number, data, &p);
+  auto r = add(now, id, number, data, admitted, &p);
   if (!p) return r;
   if (last) p->last = number;
   return {try_complete(id), nullptr};

@@ -58,25 +58,64 @@ Result<std::vector<FragmentPlan>> plan_fragments(size_t body_len, size_t max_blo
 class Reassembler {
  public:
   static constexpr Millis kTimeout{30'000};
-  // Memory bound per session. A fragment that STARTS a message is refused above the limit;
-  // a fragment of a message already started is taken up to twice the limit, so that the
-  // messages holding memory can always complete and free it (no deadlock when full).
+  // Memory bound per session: a soft limit (the constructor argument) and a hard cap of
+  // twice that. The space between them is reserved for messages already started, so that
+  // a message we hold pieces of can always complete and free its memory. See admits().
   static constexpr size_t kDefaultMemoryLimit = 2 * 1024 * 1024;
   static constexpr size_t kMaxPartialMessages = 1024;
 
   explicit Reassembler(size_t memory_limit = kDefaultMemoryLimit) : limit_(memory_limit) {}
 
-  // Whether a fragment of `size` bytes for message `id` would be taken, without taking it.
-  // The session asks before it acknowledges a packet: a fragment refused after its packet was
-  // ACKed would be lost for good, while an unacknowledged packet is simply sent again.
+  // Whether a fragment of `size` bytes for message `id` would be taken on its own, without
+  // taking it: a new message up to the soft limit, a started one up to the hard cap.
   bool has_room(uint32_t id, size_t size) const;
+
+  // One fragment of a received packet, for admits().
+  struct Piece {
+    uint32_t id = 0;
+    uint8_t number = 0;
+    size_t size = 0;
+  };
+  // Whether the fragments of one packet may all be taken. The session asks before it
+  // acknowledges the packet: a fragment refused after its packet was ACKed would be lost
+  // for good, while an unacknowledged packet is simply sent again. The caller leaves out
+  // fragments of messages already delivered (they need no room: they are ACKed and ignored).
+  //
+  // Rule (receiver backpressure without deadlock):
+  //  - A fragment we already hold needs no room (a resend whose ACK was lost).
+  //  - A packet carrying a fragment of a message already started (progress) is admitted up
+  //    to the hard cap, even if it also starts new messages.
+  //  - Only a packet that would start new messages and carries no progress waits (is not
+  //    ACKed) while the buffer is above the soft limit.
+  //  - kMaxPartialMessages and the hard cap hold for every packet: memory stays bounded
+  //    whatever the peer sends; nothing here asserts on remote input.
+  //
+  // Why a full buffer cannot deadlock. Refusing a packet is only a deadlock if it holds back
+  // the completion that would free memory. (1) A resent fragment we already hold, or one of
+  // a message already delivered, is never refused, so a lost ACK cannot pin a packet. (2) A
+  // fragment of a started message is refused only at the hard cap, not above the soft limit;
+  // this covers the packet that carries the last fragment of B and the first of C. (3) Out of
+  // order, that packet may arrive before any other piece of B: B is then not started, the
+  // packet counts as a new start and waits above the soft limit. That is not a deadlock:
+  // B holds no memory, so the memory above the soft limit belongs to other started messages,
+  // which keep progressing (2) and complete or expire (kTimeout), and the packet is taken when
+  // the buffer drops below the soft limit. (4) Above the soft limit no message starts except
+  // in a packet that also makes progress; the hard cap is reached only if messages started
+  // below it together need more than the soft limit again. Should a peer manage that (it
+  // takes many messages started at once and left incomplete), the cap still bounds memory
+  // and kTimeout frees it: a stall bounded by kTimeout, never unbounded memory.
+  bool admits(const std::vector<Piece>& pieces) const;
 
   struct Outcome {
     std::optional<I2npMessage> complete;  // set when this fragment finished a message
     const char* dropped = nullptr;        // set when the fragment was refused (reason)
   };
-  Outcome on_first(TimePoint now, uint8_t type, uint32_t id, uint32_t expiration, ByteSpan data);
-  Outcome on_follow_on(TimePoint now, uint32_t id, uint8_t number, bool last, ByteSpan data);
+  // `admitted`: the fragment's packet passed admits(), so only the hard bounds apply here
+  // (the packet is ACKed; the soft limit must not drop what admits() took).
+  Outcome on_first(TimePoint now, uint8_t type, uint32_t id, uint32_t expiration, ByteSpan data,
+                   bool admitted = false);
+  Outcome on_follow_on(TimePoint now, uint32_t id, uint8_t number, bool last, ByteSpan data,
+                       bool admitted = false);
 
   // Drops incomplete messages older than kTimeout; returns how many were dropped.
   size_t expire(TimePoint now);
@@ -95,7 +134,8 @@ class Reassembler {
     std::map<uint8_t, Bytes> pieces;  // fragment number -> data
     size_t bytes = 0;
   };
-  Outcome add(TimePoint now, uint32_t id, uint8_t number, ByteSpan data, Partial** out);
+  Outcome add(TimePoint now, uint32_t id, uint8_t number, ByteSpan data, bool admitted, Partial** out);
+  size_t hard_cap() const { return 2 * limit_; }
   std::optional<I2npMessage> try_complete(uint32_t id);
   void erase(uint32_t id);
 

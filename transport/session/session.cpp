@@ -46,6 +46,7 @@ DataSession::DataSession(SessionContext ctx)
       start_(ctx_.now),
       last_received_(ctx_.now),
       transmission_(ctx_.first_packet_number),
+      reassembler_(ctx_.reassembly_limit),
       seen_messages_(ctx_.now),
       path_(ctx_.random),
       next_bandwidth_tick_(ctx_.now + kBandwidthPeriod) {
@@ -144,22 +145,20 @@ void DataSession::on_packet(TimePoint now, MutByteSpan buf, const PeerAddress& f
   dispatch(now, *blocks, from);
 }
 
+// Admission of a packet's fragments (Reassembler::admits holds the rule and why it cannot
+// deadlock). Fragments of messages already delivered need no room: dispatch() ignores them,
+// and refusing them would pin a resend whose first copy was taken but whose ACK was lost.
 bool DataSession::reassembly_has_room(const std::vector<wire::Block>& blocks) const {
-  size_t total = 0;
+  std::vector<Reassembler::Piece> pieces;
   for (const auto& b : blocks) {
-    uint32_t id;
     if (auto* f = std::get_if<wire::FirstFragmentBlock>(&b)) {
-      id = f->msg_id;
-      total += f->data.size();
+      if (!seen_messages_.contains(f->msg_id)) pieces.push_back({f->msg_id, 0, f->data.size()});
     } else if (auto* g = std::get_if<wire::FollowOnFragmentBlock>(&b)) {
-      id = g->msg_id;
-      total += g->data.size();
-    } else {
-      continue;
+      if (!seen_messages_.contains(g->msg_id))
+        pieces.push_back({g->msg_id, g->fragment_number, g->data.size()});
     }
-    if (!reassembler_.has_room(id, total)) return false;
   }
-  return true;
+  return pieces.empty() || reassembler_.admits(pieces);
 }
 
 bool DataSession::recognise_session_confirmed(TimePoint now, ByteSpan datagram) {
@@ -202,7 +201,7 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
         ++metrics_.duplicate_messages;  // a resent fragment of a message we already have
         continue;
       }
-      auto o = reassembler_.on_first(now, f->type, f->msg_id, f->expiration, f->data);
+      auto o = reassembler_.on_first(now, f->type, f->msg_id, f->expiration, f->data, true);
       if (o.dropped) metrics_.drop(o.dropped);
       if (o.complete) deliver(now, std::move(*o.complete));
     } else if (auto* g = std::get_if<wire::FollowOnFragmentBlock>(&block)) {
@@ -210,7 +209,7 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
         ++metrics_.duplicate_messages;
         continue;
       }
-      auto o = reassembler_.on_follow_on(now, g->msg_id, g->fragment_number, g->is_last, g->data);
+      auto o = reassembler_.on_follow_on(now, g->msg_id, g->fragment_number, g->is_last, g->data, true);
       if (o.dropped) metrics_.drop(o.dropped);
       if (o.complete) deliver(now, std::move(*o.complete));
     } else if (auto* a = std::get_if<wire::AckBlock>(&block)) {

@@ -60,6 +60,8 @@ struct SessionContext {
   // Plaintext payload bytes per packet (spec: MTU - 60 for IPv4, MTU - 80 for IPv6,
   // so 1200 for IPv6 at the 1280 minimum). Excludes the 16-byte header and the MAC.
   size_t max_payload = 1200;
+  // Soft bound on the bytes of partial I2NP messages held for reassembly (see Reassembler).
+  size_t reassembly_limit = Reassembler::kDefaultMemoryLimit;
   ByteArray<32> peer_router_hash{};
   TimePoint now{};
   uint64_t unix_ms_at_now = 0;  // wall clock at `now`, for I2NP expirations
