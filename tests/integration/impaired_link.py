@@ -12,6 +12,7 @@ session, both ways, crosses the proxy.
         N per direction (default 10000), S the proxy's RNG seed (default 20261125), P the drop
         probability (default 0.05). CI runs the defaults; impaired_seeds.sh runs many seeds."""
 import json
+import time
 import os
 import subprocess
 import sys
@@ -61,6 +62,7 @@ def main(net):
     base_a, base_b = i2np_in(a, hb), i2np_in(b, ha)
 
     results = {}
+    started = time.monotonic()
 
     def send(src, dst_hash, key):
         results[key] = src.ctl("send", dst_hash, PER_DIRECTION, SIZES, timeout=960)
@@ -89,6 +91,13 @@ def main(net):
         print("B's session:", json.dumps(b.ctl("session", ha)), flush=True)
     check(got_b == PER_DIRECTION, f"B received each of A's messages exactly once ({got_b})")
     check(got_a == PER_DIRECTION, f"A received each of B's messages exactly once ({got_a})")
+    # Issue 15: the one session carried everything; neither side ended it on the way.
+    elapsed_ms = (time.monotonic() - started) * 1000
+    for node, peer in ((a, hb), (b, ha)):
+        s = node.ctl("session", peer)
+        check(s.get("state") == "established" and s.get("established_ms_ago", 0) >= elapsed_ms,
+              f"the session survived the whole run ({s.get('state')}, age "
+              f"{s.get('established_ms_ago')} ms, run {elapsed_ms:.0f} ms)")
     stop_proxy()
     check(stats.get("dropped", 0) > 0 and stats.get("duplicated", 0) > 0
           and stats.get("reordered", 0) > 0,
