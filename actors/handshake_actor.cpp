@@ -5,6 +5,7 @@
 
 #include "actors/session_actor.hpp"
 #include "actors/support/logging.hpp"
+#include "actors/support/udp.hpp"
 #include "transport/handshake/inbound.hpp"
 #include "transport/handshake/listener.hpp"
 #include "transport/handshake/outbound.hpp"
@@ -28,7 +29,7 @@ std::string remote_router_from_bytes(const std::vector<uint8_t>& bytes, uint32_t
   auto s = a->static_key();
   auto i = a->intro_key();
   if (!host || !port || !s || !i) return "SSU2 address has no host/port (firewalled peer)";
-  auto ep = to_hs_endpoint(endpoint{*host, *port});
+  auto ep = udp::to_address(endpoint{*host, *port});
   if (!ep) return "SSU2 host is not a numeric address: " + *host;
   out.address = *ep;
   out.static_key = *s;
@@ -97,7 +98,7 @@ void send_all(handshake_t* self, std::vector<hs::Datagram> out) {
   if (!st.socket) return;
   for (auto& d : out)
     self->send(st.socket, send_atom::value,
-               send_request{from_hs_endpoint(d.to),
+               send_request{udp::to_endpoint(d.to),
                             std::vector<uint8_t>(d.bytes.begin(), d.bytes.end())});
 }
 
@@ -190,7 +191,7 @@ void finish_inbound(handshake_t* self, uint64_t id) {
   if (!m.done()) return;
   if (auto ctx = m.take_session()) {
     log().info("handshake: accepted {} from {}", to_string(to_router_hash(ctx->peer_hash)),
-               to_string(from_hs_endpoint(ctx->peer)));
+               to_string(udp::to_endpoint(ctx->peer)));
     spawn_session(self, std::move(*ctx));
     st.stats.established_inbound++;
     count_established(self, "inbound");
@@ -234,7 +235,7 @@ uint64_t refused(const hs::HandshakeStats& s) {
 
 void on_datagram(handshake_t* self, datagram& d) {
   auto& st = self->state;
-  auto from = to_hs_endpoint(d.from);
+  auto from = udp::to_address(d.from);
   if (!from) return;
   auto now = steady_now();
   if (auto it = st.inbound.find(d.conn_id); it != st.inbound.end()) {
@@ -285,7 +286,7 @@ caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& 
     count_failure(self, "outbound", "limit");
     return make_error(node_errc::limit, "too many pending handshakes");
   }
-  endpoint peer = from_hs_endpoint(remote.address);
+  endpoint peer = udp::to_endpoint(remote.address);
   if (st.outbound_by_ep.count(peer))
     return make_error(node_errc::limit, "a handshake with " + to_string(peer) + " is pending");
   auto token = st.tokens.take(remote.router_hash, remote.address, wall_s());
@@ -406,7 +407,7 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
     [self](inbound_atom, datagram& d) { on_datagram(self, d); },
     [self](connect_atom, std::vector<uint8_t>& bytes) { return connect(self, bytes); },
     [self](new_token_atom, router_hash& h, endpoint& ep, uint64_t value, uint32_t expires) {
-      auto addr = to_hs_endpoint(ep);
+      auto addr = udp::to_address(ep);
       if (!addr) return;
       ssu2::crypto::Hash32 key;
       std::copy(h.bytes.begin(), h.bytes.end(), key.begin());

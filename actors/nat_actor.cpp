@@ -5,6 +5,7 @@
 
 #include "actors/session_actor.hpp"
 #include "actors/support/logging.hpp"
+#include "actors/support/udp.hpp"
 #include "transport/nat/engine.hpp"
 
 namespace ssu2d {
@@ -21,7 +22,7 @@ endpoint from_nat_endpoint(const nat::Endpoint& ep) {
   a.ip = ep.ip;
   a.ip_len = ep.ip_len;
   a.port = ep.port;
-  return from_peer_address(a);
+  return udp::to_endpoint(a);
 }
 
 namespace {

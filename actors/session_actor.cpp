@@ -1,12 +1,11 @@
 #include "actors/session_actor.hpp"
 
-#include <arpa/inet.h>
-
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
 
 #include "actors/support/logging.hpp"
+#include "actors/support/udp.hpp"
 #include "transport/i2p/gzip.hpp"
 #include "transport/ssu2/header.hpp"
 
@@ -17,19 +16,6 @@ namespace hs = ssu2::handshake;
 namespace wire = ssu2::wire;
 
 // ---- conversions ------------------------------------------------------------------------
-
-// The core has one address type (ssu2::Address); `endpoint` is its text form in messages.
-std::optional<hs::Endpoint> to_hs_endpoint(const endpoint& ep) {
-  return ssu2::Address::parse(ep.host, ep.port);
-}
-
-endpoint from_hs_endpoint(const hs::Endpoint& ep) { return endpoint{ep.host(), ep.port}; }
-
-ss::PeerAddress to_peer_address(const hs::Endpoint& ep) { return ep; }
-
-std::optional<ss::PeerAddress> to_peer_address(const endpoint& ep) { return to_hs_endpoint(ep); }
-
-endpoint from_peer_address(const ss::PeerAddress& a) { return from_hs_endpoint(a); }
 
 router_hash to_router_hash(const ssu2::crypto::Hash32& h) {
   router_hash r;
@@ -61,7 +47,7 @@ std::vector<uint8_t> short_i2np_bytes(const ss::I2npMessage& m) {
 ss::SessionContext to_session_context(const hs::SessionContext& h, ssu2::TimePoint now,
                                       uint64_t unix_ms) {
   ss::SessionContext c;
-  c.peer = to_peer_address(h.peer);
+  c.peer = h.peer;
   c.our_conn_id = h.our_conn_id;
   c.their_conn_id = h.their_conn_id;
   // Header key 1 is always the receiver's intro key (session_context.hpp).
@@ -251,7 +237,7 @@ void drain(session_t* self) {
   forward_to_nat(self, nat_blocks);
   for (auto& e : st.ds->take_events()) {
     if (e.kind == ss::EventKind::terminated) on_end(self, reason_text(e));
-    else if (e.kind == ss::EventKind::address_changed) st.remote = from_peer_address(e.address);
+    else if (e.kind == ss::EventKind::address_changed) st.remote = udp::to_endpoint(e.address);
   }
   if (st.ds->can_be_freed()) {
     on_end(self, "closed");
@@ -306,7 +292,7 @@ void start(session_t* self, SessionActorOptions& o) {
   auto& st = self->state;
   auto& h = o.context;
   st.peer = to_router_hash(h.peer_hash);
-  st.remote = from_hs_endpoint(h.peer);
+  st.remote = udp::to_endpoint(h.peer);
   st.outbound = h.outbound;
   st.our_conn_id = h.our_conn_id;
   st.socket = o.socket;
@@ -335,7 +321,7 @@ void start(session_t* self, SessionActorOptions& o) {
     self->send(st.nat, established_atom::value, st.peer, caf::actor_cast<caf::actor>(self),
                st.remote, std::move(ri));
   }
-  auto peer = to_peer_address(h.peer);
+  const auto& peer = h.peer;
   for (auto& p : h.first_packets) st.ds->on_datagram(now, p, peer);
   st.ds->on_timer(now);  // Bob: ACK Session Confirmed at once
   self->request(st.manager, caf::infinite, established_atom::value, st.peer,
@@ -372,7 +358,7 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
       drain(self);
     },
     [self](inbound_atom, datagram& d) {
-      auto from = to_peer_address(d.from);
+      auto from = udp::to_address(d.from);
       if (!from) return;
       self->state.ds->on_datagram(steady_now(), d.bytes, *from);
       drain(self);

@@ -55,12 +55,7 @@
 
 namespace ssu2d {
 
-// ---- address conversions (node text endpoints <-> core binary addresses) ----------------
-std::optional<ssu2::handshake::Endpoint> to_hs_endpoint(const endpoint& ep);
-endpoint from_hs_endpoint(const ssu2::handshake::Endpoint& ep);
-ssu2::session::PeerAddress to_peer_address(const ssu2::handshake::Endpoint& ep);
-std::optional<ssu2::session::PeerAddress> to_peer_address(const endpoint& ep);
-endpoint from_peer_address(const ssu2::session::PeerAddress& a);
+// ---- conversions (addresses: actors/support/udp.hpp) ------------------------------------
 router_hash to_router_hash(const ssu2::crypto::Hash32& h);
 
 // I2NP short-header bytes <-> the session core's message. nullopt when shorter than 9 bytes.

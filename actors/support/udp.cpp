@@ -47,51 +47,17 @@ bool to_sockaddr(const ssu2::session::PeerAddress& a, sockaddr_storage& ss, sock
 }
 
 endpoint to_endpoint(const sockaddr_storage& ss) {
-  char buf[INET6_ADDRSTRLEN] = {0};
-  endpoint ep;
-  if (ss.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-    inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
-    ep.port = ntohs(a->sin6_port);
-  } else {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-    inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
-    ep.port = ntohs(a->sin_port);
-  }
-  ep.host = buf;
-  return ep;
+  auto a = to_peer_address(ss);
+  return a ? to_endpoint(*a) : endpoint{};
 }
 
-endpoint to_endpoint(const ssu2::session::PeerAddress& a) {
-  sockaddr_storage ss;
-  socklen_t len = 0;
-  if (!to_sockaddr(a, ss, len)) return endpoint{};
-  return to_endpoint(ss);
-}
+endpoint to_endpoint(const ssu2::Address& a) { return endpoint{a.host(), a.port}; }
 
 bool to_sockaddr(const endpoint& ep, sockaddr_storage& ss, socklen_t& len) {
-  std::memset(&ss, 0, sizeof ss);
-  if (ep.host.find(':') != std::string::npos) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(ep.port);
-    if (inet_pton(AF_INET6, ep.host.c_str(), &a->sin6_addr) != 1) return false;
-    len = sizeof *a;
-    return true;
-  }
-  auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-  a->sin_family = AF_INET;
-  a->sin_port = htons(ep.port);
-  if (inet_pton(AF_INET, ep.host.c_str(), &a->sin_addr) != 1) return false;
-  len = sizeof *a;
-  return true;
+  auto a = to_address(ep);
+  return a && to_sockaddr(*a, ss, len);
 }
 
-std::optional<ssu2::session::PeerAddress> to_peer_address(const endpoint& ep) {
-  sockaddr_storage ss;
-  socklen_t len = 0;
-  if (!to_sockaddr(ep, ss, len)) return std::nullopt;
-  return to_peer_address(ss);
-}
+std::optional<ssu2::Address> to_address(const endpoint& ep) { return ssu2::Address::parse(ep.host, ep.port); }
 
 }  // namespace ssu2d::udp

@@ -17,10 +17,11 @@ std::optional<ssu2::session::PeerAddress> to_peer_address(const sockaddr_storage
 // Fills ss/len for a 4- or 16-byte address; false for any other ip_len.
 bool to_sockaddr(const ssu2::session::PeerAddress& a, sockaddr_storage& ss, socklen_t& len);
 
-// Text forms (inet_ntop / inet_pton). to_sockaddr is false when host is not numeric.
+// Text forms (ssu2::Address::host / parse). to_sockaddr and to_address fail when the host is
+// not a numeric IPv4 / IPv6 address.
 endpoint to_endpoint(const sockaddr_storage& ss);
-endpoint to_endpoint(const ssu2::session::PeerAddress& a);
+endpoint to_endpoint(const ssu2::Address& a);
 bool to_sockaddr(const endpoint& ep, sockaddr_storage& ss, socklen_t& len);
-std::optional<ssu2::session::PeerAddress> to_peer_address(const endpoint& ep);
+std::optional<ssu2::Address> to_address(const endpoint& ep);
 
 }  // namespace ssu2d::udp

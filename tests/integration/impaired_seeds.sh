@@ -13,7 +13,7 @@ if [ $# -lt 2 ]; then
   echo "usage: $0 BUILD_DIR N [LOSS]" >&2
   exit 2
 fi
-build=$1
+build=$(cd "$1" && pwd) || { echo "no build dir $1" >&2; exit 2; }
 n=$2
 loss=${3:-0.05}
 here=$(cd "$(dirname "$0")" && pwd)

@@ -381,13 +381,13 @@ BOOST_FIXTURE_TEST_CASE(udp_sender_sends_a_batch_with_sendmmsg, Fixture) {
   BOOST_REQUIRE_MESSAGE(open_udp("127.0.0.1", 0, s, err), err);
   auto reg = std::make_shared<MetricsRegistry>();
   UdpSender sender({s}, reg);
-  auto to = udp::to_peer_address(b_ep);
+  auto to = udp::to_address(b_ep);
   BOOST_REQUIRE(to.has_value());
   std::vector<ssu2::session::OutDatagram> batch;
   for (uint32_t i = 0; i < 150; ++i)  // more than one sendmmsg call (kSendBatch)
     batch.push_back({packet_for(id, key_b, 80 + i % 7, 300 + i), *to});
   // One IPv6 destination in the middle: this sender has no IPv6 socket.
-  auto v6 = udp::to_peer_address(endpoint{"::1", 9});
+  auto v6 = udp::to_address(endpoint{"::1", 9});
   BOOST_REQUIRE(v6.has_value());
   batch.insert(batch.begin() + 70, {std::vector<uint8_t>(60, 1), *v6});
   auto r = sender.send(batch);
@@ -414,7 +414,7 @@ BOOST_FIXTURE_TEST_CASE(backlogged_sender_hands_the_batch_to_the_socket_actor, F
                       inbox));
   auto sender = std::make_shared<UdpSender>(std::vector<UdpSocket>{}, nullptr);
   sender->set_backlogged(true);
-  auto to = *udp::to_peer_address(b_ep);
+  auto to = *udp::to_address(b_ep);
   std::vector<std::vector<uint8_t>> packets;
   for (uint32_t i = 0; i < 20; ++i) packets.push_back(packet_for(id, key_b, 64, 700 + i));
   auto socket_a = a;
