@@ -18,7 +18,7 @@ namespace {
 struct Run {
   uint32_t seed = 1;
   double drop = 0.05, dup = 0.02;
-  size_t per_side = 1500;
+  size_t per_side = 600;
   size_t max_size = 61440;
   size_t reassembly_limit = 256 * 1024;
   int min_delay_ms = 1, max_delay_ms = 3;  // as impaired_link.py: RTT far below the minimum RTO
