@@ -148,8 +148,9 @@ void DataSession::on_packet(TimePoint now, MutByteSpan buf, const PeerAddress& f
 // Admission of a packet's fragments (Reassembler::admits holds the rule and why it cannot
 // deadlock). Fragments of messages already delivered need no room: dispatch() ignores them,
 // and refusing them would pin a resend whose first copy was taken but whose ACK was lost.
-bool DataSession::reassembly_has_room(const std::vector<wire::Block>& blocks) const {
-  std::vector<Reassembler::Piece> pieces;
+bool DataSession::reassembly_has_room(const std::vector<wire::Block>& blocks) {
+  auto& pieces = pieces_;
+  pieces.clear();
   for (const auto& b : blocks) {
     if (auto* f = std::get_if<wire::FirstFragmentBlock>(&b)) {
       if (!seen_messages_.contains(f->msg_id)) pieces.push_back({f->msg_id, 0, f->data.size()});

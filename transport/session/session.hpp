@@ -199,7 +199,7 @@ class DataSession {
   // inbound
   void on_packet(TimePoint now, MutByteSpan datagram, const PeerAddress& from);
   bool recognise_session_confirmed(TimePoint now, ByteSpan datagram);
-  bool reassembly_has_room(const std::vector<wire::Block>& blocks) const;
+  bool reassembly_has_room(const std::vector<wire::Block>& blocks);
   void dispatch(TimePoint now, std::vector<wire::Block>& blocks, const PeerAddress& from);
   void deliver(TimePoint now, I2npMessage msg);
   void on_peer_termination(TimePoint now, const wire::TerminationBlock& t);
@@ -254,6 +254,7 @@ class DataSession {
   TransmitBatch* sink_ = nullptr;  // the batch being filled by build()
   size_t sink_limit_ = 0;
   Bytes scratch_;            // on_datagram's copy
+  std::vector<Reassembler::Piece> pieces_;  // reassembly_has_room's, reused per packet
   std::vector<Bytes> pending_control_out_;  // payloads of control packets (path responses)
   std::vector<PeerAddress> pending_control_to_;
   std::deque<Bytes> control_queue_;  // serialized blocks of send_blocks(), oldest first
