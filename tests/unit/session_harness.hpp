@@ -1,9 +1,12 @@
 // Test harness for DataSession: two sessions wired back to back through a simulated link
 // in virtual time. The link can drop, duplicate and reorder datagrams from a seeded RNG.
 #pragma once
+#include <boost/test/unit_test.hpp>
+
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <vector>
 
 #include "transport/session/session.hpp"
@@ -195,6 +198,27 @@ inline bool acks(const std::vector<OutDatagram>& out, const DirectionKeys& keys,
       for (auto& b : o->blocks)
         if (auto* a = std::get_if<wire::AckBlock>(&b); a && a->acks(pn)) return true;
   return false;
+}
+
+// Every message in `sent` arrived exactly once, unchanged, and its sender got exactly one
+// feedback, "delivered".
+inline void check_exactly_once(const std::vector<I2npMessage>& got,
+                               const std::map<uint32_t, I2npMessage>& sent,
+                               const std::vector<DeliveryResult>& fb) {
+  std::set<uint32_t> ids;
+  for (auto& m : got) {
+    BOOST_TEST(ids.insert(m.id).second, "message " << m.id << " delivered twice");
+    auto it = sent.find(m.id);
+    BOOST_REQUIRE(it != sent.end());
+    BOOST_TEST((it->second == m));
+  }
+  BOOST_TEST(ids.size() == sent.size());
+  std::set<uint64_t> answered;
+  for (auto& f : fb) {
+    BOOST_TEST(answered.insert(f.feedback_id).second);
+    BOOST_TEST(f.delivered);
+  }
+  BOOST_TEST(answered.size() == sent.size());
 }
 
 inline size_t count_events(const std::vector<Event>& ev, EventKind k) {

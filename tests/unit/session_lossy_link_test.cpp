@@ -32,30 +32,13 @@ void exchange(uint32_t seed, double drop, double dup, size_t per_side) {
   TimePoint limit = p.now + Millis{300'000};
   while (p.now < limit && (p.fb_a.size() < per_side || p.fb_b.size() < per_side)) p.step(limit);
 
-  auto check = [&](const std::vector<I2npMessage>& got, std::map<uint32_t, I2npMessage>& sent,
-                   const std::vector<DeliveryResult>& fb) {
-    std::set<uint32_t> ids;
-    for (auto& m : got) {
-      BOOST_TEST(ids.insert(m.id).second, "message " << m.id << " delivered twice");
-      auto it = sent.find(m.id);
-      BOOST_REQUIRE(it != sent.end());
-      BOOST_TEST((it->second == m));
-    }
-    BOOST_TEST(ids.size() == sent.size());
-    std::set<uint64_t> answered;
-    for (auto& f : fb) {
-      BOOST_TEST(answered.insert(f.feedback_id).second);
-      BOOST_TEST(f.delivered);
-    }
-    BOOST_TEST(answered.size() == sent.size());
-  };
   BOOST_TEST_MESSAGE("virtual ms " << (p.now.count() - 1000) << " datagrams " << p.datagrams
                      << " resends a " << p.a.metrics().retransmissions << " b "
                      << p.b.metrics().retransmissions << " dup msgs b "
                      << p.b.metrics().duplicate_messages << " replays b "
                      << p.b.metrics().replayed_packets << " window a " << p.a.metrics().window);
-  check(p.got_b, sent_a, p.fb_a);
-  check(p.got_a, sent_b, p.fb_b);
+  check_exactly_once(p.got_b, sent_a, p.fb_a);
+  check_exactly_once(p.got_a, sent_b, p.fb_b);
   BOOST_TEST((p.a.state() == DataSession::State::active));
   BOOST_TEST((p.b.state() == DataSession::State::active));
   BOOST_TEST(p.a.metrics().retransmissions > 0u);
