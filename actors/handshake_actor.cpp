@@ -9,6 +9,7 @@
 #include "transport/handshake/inbound.hpp"
 #include "transport/handshake/listener.hpp"
 #include "transport/handshake/outbound.hpp"
+#include "transport/handshake/route.hpp"
 #include "transport/handshake/tokens.hpp"
 #include "transport/ssu2/header.hpp"
 
@@ -215,22 +216,14 @@ void on_new_inbound(handshake_t* self, const hs::Endpoint& from, datagram& d) {
   finish_inbound(self, id);
 }
 
-// Peer Test (7) and Hole Punch (11) packets are keyed with our intro key for both header
-// keys, as Token and Session Requests are: peeking the type with it tells them apart.
-// Returns true when the datagram went to the nat actor.
-bool route_to_nat(handshake_t* self, datagram& d) {
+// A datagram that matched no connection ID, classified (transport/handshake/route.hpp): to
+// the nat actor (Peer Test, Hole Punch) or the listener (Token / Session Request, junk).
+void on_unsolicited(handshake_t* self, hs::Route route, const hs::Endpoint& from, datagram& d) {
   auto& st = self->state;
-  if (!st.opts.nat) return false;
-  auto h = ssu2::wire::peek_header(d.bytes, st.opts.local->intro_key, st.opts.local->intro_key);
-  if (!h || (h->type != uint8_t(ssu2::wire::MessageType::PeerTest) &&
-             h->type != uint8_t(ssu2::wire::MessageType::HolePunch)))
-    return false;
-  self->send(st.opts.nat, nat_packet_atom::value, std::move(d));
-  return true;
-}
-
-uint64_t refused(const hs::HandshakeStats& s) {
-  return s.dropped_wrong_source + s.dropped_malformed + s.dropped_auth + s.dropped_unexpected;
+  if (route == hs::Route::nat && st.opts.nat)
+    self->send(st.opts.nat, nat_packet_atom::value, std::move(d));
+  else if (route != hs::Route::outbound)
+    on_new_inbound(self, from, d);
 }
 
 void on_datagram(handshake_t* self, datagram& d) {
@@ -238,6 +231,7 @@ void on_datagram(handshake_t* self, datagram& d) {
   auto from = udp::to_address(d.from);
   if (!from) return;
   auto now = steady_now();
+  const auto& our_key = st.opts.local->intro_key;
   if (auto it = st.inbound.find(d.conn_id); it != st.inbound.end()) {
     it->second->on_datagram(now, wall_s(), *from, d.bytes);
     finish_inbound(self, d.conn_id);
@@ -248,21 +242,18 @@ void on_datagram(handshake_t* self, datagram& d) {
     // Raced with the session's registration at the socket.
     self->send(s->second, inbound_atom::value, std::move(d));
     return;
-  } else if (route_to_nat(self, d)) {
-    return;
   } else if (auto e = st.outbound_by_ep.find(d.from); e != st.outbound_by_ep.end()) {
-    // Session Created / Retry for our pending connect, or the peer's own Token/Session
-    // Request when both sides connect at the same time: what the machine refuses goes on
-    // to the listener.
+    // Session Created / Retry for our pending connect (masked with the peer's intro key, so
+    // d.conn_id is noise), or, in a crossed connect, the peer's own Token / Session Request
+    // or a Peer Test: the outbound machine sees it first and takes only what authenticates.
     uint64_t id = e->second;
-    auto& m = *st.outbound[id].machine;
-    uint64_t before = refused(m.stats());
-    m.on_datagram(now, wall_s(), *from, d.bytes);
-    bool taken = refused(m.stats()) == before;
+    auto route = hs::route_from_pending_peer(*st.outbound[id].machine, now, wall_s(), *from,
+                                             d.bytes, our_key, st.opts.config.net_id);
     finish_outbound(self, id);
-    if (!taken) on_new_inbound(self, *from, d);
+    on_unsolicited(self, route, *from, d);
   } else {
-    on_new_inbound(self, *from, d);
+    on_unsolicited(self, hs::classify_unsolicited(d.bytes, our_key, st.opts.config.net_id),
+                   *from, d);
   }
   arm_timer(self);
 }

@@ -131,26 +131,26 @@ void OutboundHandshake::send_session_request(TimePoint now, uint32_t wall_s, uin
 
 // ---- inbound ----
 
-void OutboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from,
+bool OutboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from,
                                     ByteSpan dgram) {
-  if (done() || state_ == State::idle) return;
+  if (done() || state_ == State::idle) return false;
   ++stats_.received;
   // Spec: drop Session Created / Retry not from the address the request went to.
   if (from != remote_.address) {
     ++stats_.dropped_wrong_source;
-    return;
+    return false;
   }
   if (dgram.size() < wire::kMinPacketLen || dgram.size() > wire::kMaxPacketLenV4) {
     ++stats_.dropped_malformed;
-    return;
+    return false;
   }
+  bool taken = false;
   switch (state_) {
     case State::token_request_sent:
-      if (!try_retry(now, wall_s, dgram)) ++stats_.dropped_unexpected;
+      taken = try_retry(now, wall_s, dgram);
       break;
     case State::session_request_sent:
-      if (!try_session_created(now, wall_s, dgram) && !try_retry(now, wall_s, dgram))
-        ++stats_.dropped_unexpected;
+      taken = try_session_created(now, wall_s, dgram) || try_retry(now, wall_s, dgram);
       break;
     case State::session_confirmed_sent:
       if (session_created_raw_.size() == dgram.size() &&
@@ -161,13 +161,15 @@ void OutboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Endpoi
           emit(p);
           ++stats_.retransmissions;
         }
-        return;
+        return true;
       }
-      if (!try_data(dgram)) ++stats_.dropped_unexpected;
+      taken = try_data(dgram);
       break;
     default:
       break;
   }
+  if (!taken) ++stats_.dropped_unexpected;
+  return taken;
 }
 
 bool OutboundHandshake::try_retry(TimePoint now, uint32_t wall_s, ByteSpan dgram) {

@@ -3,7 +3,8 @@
 //   [no token] TokenRequest -> Retry(token) -> SessionRequest -> SessionCreated
 //   -> SessionConfirmed (fragmented if our RouterInfo does not fit) -> first Data from Bob
 //
-// Drive it with start(), on_datagram() for every datagram from the peer's address, and
+// Drive it with start(), on_datagram() for every datagram from the peer's address (it tells
+// whether the datagram was this handshake's: see route.hpp for what to do with the rest), and
 // on_timer() at next_deadline(); after each call send take_outgoing(). When done() the
 // handshake either failed() or take_session() yields the SessionContext.
 //
@@ -40,7 +41,12 @@ class OutboundHandshake {
                     std::optional<Token> token, RandomFn rng = default_random());
 
   void start(TimePoint now, uint32_t wall_s);
-  void on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from, ByteSpan datagram);
+  // True when the datagram belongs to this handshake: it opened under the keys of the message
+  // expected now (Retry / Session Created with Bob's intro key, Data with the data-phase keys)
+  // or is a copy of Bob's Session Created. False for anything else (wrong source, a type or
+  // key it does not expect, already done): it is counted in stats() and the caller may offer
+  // it elsewhere, e.g. to the listener when it is Bob's own Session Request (crossed connect).
+  bool on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from, ByteSpan datagram);
   void on_timer(TimePoint now, uint32_t wall_s);
 
   std::vector<Datagram> take_outgoing();
