@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(retry_token_is_reused_while_valid) {
 
 BOOST_AUTO_TEST_CASE(token_table_is_bounded) {
   TokenManager::Limits lim;
-  lim.max_entries = 4;
+  lim.max_new_tokens = 4;
   TokenManager m(seeded(4), lim);
   for (uint16_t p = 0; p < 100; ++p) m.issue_new_token(Endpoint::v4(1, 1, 1, 1, p), kNow + p);
   BOOST_TEST(m.size() <= 4u);
