@@ -6,16 +6,19 @@
 namespace ssu2::handshake {
 
 InboundListener::InboundListener(Config cfg, std::shared_ptr<const LocalIdentity> local,
-                                 RandomFn rng, TokenManager::Limits limits)
+                                 RandomFn rng, TokenManager::Limits limits,
+                                 AdmissionControl::Limits admission)
     : cfg_(std::move(cfg)),
       local_(std::move(local)),
       rng_(std::move(rng)),
       tokens_(std::make_shared<TokenManager>(rng_, limits)),
       // Replays must be remembered for at least twice the allowed skew.
-      replay_(Millis{int64_t(4) * cfg_.max_clock_skew_s * 1000}) {}
+      replay_(Millis{int64_t(4) * cfg_.max_clock_skew_s * 1000}),
+      admission_(admission) {}
 
 InboundListener::Output InboundListener::on_datagram(TimePoint now, uint32_t wall_s,
-                                                     const Endpoint& from, ByteSpan dgram) {
+                                                     const Endpoint& from, ByteSpan dgram,
+                                                     Room room) {
   Output out;
   ++stats_.received;
   if (dgram.size() < wire::kMinLongPacketLen || dgram.size() > wire::kMaxPacketLenV4) {
@@ -28,16 +31,21 @@ InboundListener::Output InboundListener::on_datagram(TimePoint now, uint32_t wal
     return out;
   }
   if (h->type == packet::type_byte(packet::MessageType::TokenRequest))
-    on_token_request(wall_s, from, dgram, out);
+    on_token_request(now, wall_s, from, dgram, out);
   else if (h->type == packet::type_byte(packet::MessageType::SessionRequest))
-    on_session_request(now, wall_s, from, dgram, out);
+    on_session_request(now, wall_s, from, dgram, room, out);
   else
     ++stats_.dropped_unexpected;
   return out;
 }
 
-void InboundListener::on_token_request(uint32_t wall_s, const Endpoint& from, ByteSpan dgram,
-                                       Output& out) {
+void InboundListener::on_token_request(TimePoint now, uint32_t wall_s, const Endpoint& from,
+                                       ByteSpan dgram, Output& out) {
+  // Before the AEAD: a prefix gets a bounded number of Retries per second.
+  if (!admission_.admit(AdmissionControl::Kind::token_request, from, now)) {
+    ++stats_.rate_limited_token;
+    return;
+  }
   auto o = packet::open_symmetric(dgram, local_->intro_key, packet::MessageType::TokenRequest);
   if (!o) {
     ++(o.error().code == Errc::auth_failed ? stats_.dropped_auth : stats_.dropped_malformed);
@@ -68,7 +76,7 @@ void InboundListener::on_token_request(uint32_t wall_s, const Endpoint& from, By
 }
 
 void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const Endpoint& from,
-                                         ByteSpan dgram, Output& out) {
+                                         ByteSpan dgram, Room room, Output& out) {
   auto o = packet::open_handshake(dgram, local_->intro_key, local_->intro_key,
                                   packet::MessageType::SessionRequest);
   if (!o) {
@@ -90,13 +98,36 @@ void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const E
     ++stats_.dropped_replay;
     return;
   }
-  // No valid token: answer with a Retry before spending a DH on it (spec "Tokens").
-  if (!tokens_->consume(from, h.token, wall_s)) {
+  // No valid token: answer with a Retry before spending a DH on it (spec "Tokens"), within
+  // the prefix's Retry rate.
+  if (!tokens_->valid(from, h.token, wall_s)) {
     ++stats_.bad_tokens;
+    if (!admission_.admit(AdmissionControl::Kind::token_request, from, now)) {
+      ++stats_.rate_limited_token;
+      return;
+    }
     auto token = tokens_->retry_token(from, wall_s);
     send_retry(wall_s, from, h.dest_conn_id, h.src_conn_id, token.value, std::nullopt, out);
     return;
   }
+  // A good token: admission before the token is consumed, X recorded or a DH spent, so a
+  // refused sender's retransmission can still get in.
+  if (room == Room::sessions_full) {
+    // Not a passing state: tell Alice now instead of letting her retry for 20 s.
+    ++stats_.refused_sessions;
+    send_retry(wall_s, from, h.dest_conn_id, h.src_conn_id, 0,
+               wire::TerminationReason::ConnectionLimits, out);
+    return;
+  }
+  if (room == Room::pending_full || !admission_.room_for_pending(from)) {
+    ++stats_.refused_pending;
+    return;
+  }
+  if (!admission_.admit(AdmissionControl::Kind::session_request, from, now)) {
+    ++stats_.rate_limited_session;
+    return;
+  }
+  tokens_->consume(from, h.token, wall_s);
   auto r = InboundHandshake::accept(cfg_, local_, tokens_, rng_, now, wall_s, from, dgram, *o);
   if (auto* refusal = std::get_if<InboundHandshake::Refusal>(&r)) {
     switch (*refusal) {
