@@ -1,6 +1,9 @@
-// The handshake actor: one per node. Owns the InboundListener (Token Requests, Retry,
-// Session Requests), every pending InboundHandshake / OutboundHandshake, and the TokenCache
-// of tokens peers gave us. Completed handshakes become session actors (session_actor.hpp).
+// The handshake actor: one per node, a thin shell over the sans-IO
+// ssu2::handshake::HandshakeEndpoint (transport/handshake/endpoint.hpp), which owns the
+// listener, tokens, admission, every pending handshake, the token cache and the table of
+// sessions with its replacement policy. The shell maps datagrams, connects and timers onto
+// it, and its events onto actors: completed handshakes become session actors
+// (session_actor.hpp), socket routes, answers to connect requests, metrics.
 //
 // Sessions: each one gets a DatagramInbox and the UdpSender (DatagramPath); its conn id is
 // registered at the socket as (register_session_atom, conn id, session, inbox), so the
@@ -15,17 +18,19 @@
 //   (inbound_atom, datagram)                    from the socket
 //   (connect_atom, std::vector<uint8_t> ri)     -> router_hash when the session is up
 //        (at once if one already exists), or error bad_request (RouterInfo unusable),
-//        limit (max_pending_handshakes), handshake_failed("timeout" | "peer_rejected" | ...)
+//        limit (limits.max_pending_handshakes), handshake_failed("timeout" | "peer_rejected" | ...)
 //   (new_token_atom, router_hash, endpoint, uint64 token, uint32 expires)  from sessions
 //   (closed_atom, router_hash, std::string reason)                         from sessions
 //   (tick_atom, int64 deadline_ms)              self-timer (one armed at a time)
 //   (handshake_stats_atom) -> handshake_stats
 //   (shutdown_atom) -> uint64  every live session sends Termination(RouterShutdown); the
-//        answer (number of sessions told) comes when each confirmed or after 2 s
+//        answer (number of sessions that were open; closing ones are told but not counted)
+//        comes when each confirmed or after 2 s
 //   (send_failed_atom, send_failure)            from the socket: counted
 // Out-of-session Peer Test (type 7) and Hole Punch (type 11) packets arrive here as unknown
 // connection IDs; they are passed to the nat actor as (nat_packet_atom, datagram).
-// Failures are counted in metrics: ssu2_handshake_failures_total{direction,reason}.
+// Failures are counted in metrics: ssu2_handshake_failures_total{direction,reason}; the
+// listener's refusals in ssu2_listener_refused_total{reason}.
 #pragma once
 #include <memory>
 #include <string>
@@ -36,6 +41,7 @@
 #include "actors/support/udp_sender.hpp"
 #include "messages/messages.hpp"
 #include "transport/handshake/config.hpp"
+#include "transport/handshake/endpoint.hpp"
 
 namespace ssu2d {
 
@@ -45,7 +51,8 @@ struct HandshakeActorOptions {
   caf::actor manager;
   caf::actor nat;  // may be null: NAT packets are then handled (and refused) as handshakes
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
-  size_t max_pending = 128;
+  // Pending handshakes, sessions, tokens and admission (limits.* in the config).
+  ssu2::handshake::EndpointLimits limits;
   // Sessions send through it directly (null: through the socket actor). Each session gets
   // its own inbox of `session_inbox` datagrams, registered with (register_session_atom).
   std::shared_ptr<UdpSender> sender;

@@ -113,7 +113,14 @@ std::string Node::start() {
   ho.manager = manager_;
   ho.nat = nat_;
   ho.metrics = metrics_;
-  ho.max_pending = size_t(cfg_.limits.max_pending_handshakes);
+  ho.limits = ssu2::handshake::EndpointLimits::for_sessions(
+      size_t(cfg_.limits.max_sessions), size_t(cfg_.limits.max_pending_handshakes));
+  auto& adm = ho.limits.admission;
+  adm.token_requests_per_s = cfg_.limits.token_requests_per_prefix;
+  adm.token_request_burst = 2.0 * cfg_.limits.token_requests_per_prefix;
+  adm.session_requests_per_s = cfg_.limits.session_requests_per_prefix;
+  adm.session_request_burst = 2.0 * cfg_.limits.session_requests_per_prefix;
+  adm.max_pending_per_prefix = uint32_t(cfg_.limits.pending_handshakes_per_prefix);
   ho.sender = sender;
   handshake_ = spawn_handshake_actor(sys_, std::move(ho));
 

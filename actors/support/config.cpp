@@ -113,6 +113,15 @@ ConfigResult build(json merged) {
   c.limits.max_pending_handshakes = int(v);
   if (!(err = get_int(merged, "limits.send_queue", 1, 1000000, v)).empty()) return fail(err);
   c.limits.send_queue = int(v);
+  if (!(err = get_int(merged, "limits.token_requests_per_prefix", 1, 1000000, v)).empty())
+    return fail(err);
+  c.limits.token_requests_per_prefix = int(v);
+  if (!(err = get_int(merged, "limits.session_requests_per_prefix", 1, 1000000, v)).empty())
+    return fail(err);
+  c.limits.session_requests_per_prefix = int(v);
+  if (!(err = get_int(merged, "limits.pending_handshakes_per_prefix", 1, 100000, v)).empty())
+    return fail(err);
+  c.limits.pending_handshakes_per_prefix = int(v);
 
   c.log.level = merged["log"]["level"].get<std::string>();
   if (!valid_level(c.log.level))

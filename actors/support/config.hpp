@@ -34,6 +34,12 @@ struct NodeConfig {
     int max_sessions = 512;
     int max_pending_handshakes = 128;
     int send_queue = 4096;  // datagrams the socket holds while the kernel buffer is full
+    // Admission of unsolicited handshakes per source prefix (IPv4 /24, IPv6 /64): Token
+    // Requests (Retries) and Session Requests (DH) per second, bursts of twice that, and
+    // handshakes pending at once.
+    int token_requests_per_prefix = 50;
+    int session_requests_per_prefix = 25;
+    int pending_handshakes_per_prefix = 32;
   } limits;
   struct Log {
     std::string level = "info";
