@@ -267,6 +267,43 @@ BOOST_AUTO_TEST_CASE(pending_slots_are_admitted_before_the_dh) {
   BOOST_TEST(bob.ep->stats().listener.dropped_replay >= 4u);
 }
 
+// Every node-wide slot held by handshakes that never finish: a newcomer from another prefix
+// evicts the oldest slot of the busiest prefix and completes; one more from the flooding
+// prefix itself does not evict its own kind.
+BOOST_AUTO_TEST_CASE(full_pending_table_gives_way_to_other_prefixes) {
+  EndpointLimits lim;
+  lim.max_pending = 4;
+  lim.admission.max_pending_per_prefix = 8;
+  Peer bob = make_peer(kB, lim, 80);
+  Net net;
+  net.add(bob);
+  std::vector<std::unique_ptr<Peer>> attackers;
+  for (uint8_t i = 0; i < 5; ++i) {
+    attackers.push_back(std::make_unique<Peer>(make_peer(Endpoint::v4(198, 18, 7, 10 + i, 5000), {}, 90 + i)));
+    net.add(*attackers.back());
+  }
+  net.drop = [&](const Endpoint& from, const Endpoint& to, ByteSpan) { return from == kB && to.ip[2] == 7; };
+  for (size_t i = 0; i < 5; ++i) {
+    auto& at = attackers[i];
+    auto t = bob.ep->listener().tokens().issue_new_token(at->node.ep, net.wall());
+    at->ep->token_cache().store(bob.node.local->router_hash, kB, t, net.wall());
+    at->ep->connect(net.now, net.wall(), remote_of(bob.node));
+    net.deliver_all();
+  }
+  BOOST_TEST(bob.ep->stats().pending_inbound == 4u);
+  BOOST_TEST(bob.ep->stats().listener.refused_pending == 1u);  // the fifth, same prefix
+  BOOST_TEST(bob.ep->stats().evicted_pending == 0u);
+  Peer honest = make_peer(Endpoint::v4(198, 18, 9, 1, 7000), {}, 99);
+  net.add(honest);
+  honest.ep->connect(net.now, net.wall(), remote_of(bob.node));
+  net.deliver_all();
+  for (int i = 0; i < 10 && honest.done.empty(); ++i) net.step();
+  BOOST_REQUIRE(honest.done.size() == 1u);
+  BOOST_TEST(honest.done[0].session.has_value());
+  BOOST_TEST(net.now.count() < 1000);  // at once, not after the attackers' 12 s
+  BOOST_TEST(bob.ep->stats().evicted_pending == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(token_requests_beyond_the_prefix_rate_get_no_retry) {
   EndpointLimits lim;
   lim.admission.token_requests_per_s = 10;

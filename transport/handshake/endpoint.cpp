@@ -60,12 +60,7 @@ void HandshakeEndpoint::listen(TimePoint now, uint32_t wall_s, const Endpoint& f
   // A Session Request's Destination Connection ID is Alice's choice; one we already use went
   // to its handshake or session above (conn_id is the same ID), so the check after accept()
   // only guards that invariant.
-  Room room = Room::yes;
-  if (open_sessions_ + pending_inbound_ >= limits_.max_sessions)
-    room = Room::sessions_full;
-  else if (pending_.size() >= limits_.max_pending)
-    room = Room::pending_full;
-  auto out = listener_.on_datagram(now, wall_s, from, datagram, room);
+  auto out = listener_.on_datagram(now, wall_s, from, datagram, this);
   emit(std::move(out.replies));
   if (!out.handshake) return;
   uint64_t id = out.handshake->our_conn_id();
@@ -76,9 +71,32 @@ void HandshakeEndpoint::listen(TimePoint now, uint32_t wall_s, const Endpoint& f
   auto& p = pending_[id];
   p.peer = from;
   p.in = std::move(out.handshake);
+  p.since = now;
   ++pending_inbound_;
   listener_.admission().pending_started(from);
   settle(id);
+}
+
+Room HandshakeEndpoint::room_for(const Endpoint& from) {
+  if (open_sessions_ + pending_inbound_ >= limits_.max_sessions) return Room::sessions_full;
+  if (pending_.size() < limits_.max_pending) return Room::yes;
+  // Full: the busiest prefix gives up its oldest pending inbound handshake, if it holds at
+  // least two slots more than the newcomer's prefix. O(max_pending), only when full.
+  std::map<Prefix, std::pair<uint32_t, uint64_t>> held;  // prefix -> (slots, oldest id)
+  for (auto& [id, p] : pending_) {
+    if (!p.in) continue;
+    auto& [n, oldest] = held[Prefix::of(p.peer)];
+    if (n++ == 0 || p.since < pending_.at(oldest).since) oldest = id;
+  }
+  auto own = held.find(Prefix::of(from));
+  uint32_t mine = own == held.end() ? 0 : own->second.first;
+  auto busiest = std::max_element(held.begin(), held.end(), [](const auto& a, const auto& b) {
+    return a.second.first < b.second.first;
+  });
+  if (busiest == held.end() || busiest->second.first < mine + 2) return Room::pending_full;
+  drop_pending(pending_.find(busiest->second.second));
+  ++counters_.evicted_pending;
+  return Room::yes;
 }
 
 ConnectResult HandshakeEndpoint::connect(TimePoint now, uint32_t wall_s, RemoteRouter remote) {

@@ -104,10 +104,17 @@ struct EndpointStats {
   uint64_t admission_prefixes = 0;
   uint64_t replay_cache = 0;
   uint64_t dropped_conn_id_in_use = 0;  // Session Request for a connection ID we already use
+  uint64_t evicted_pending = 0;         // pending inbound handshakes evicted for room
   ListenerStats listener;
 };
 
-class HandshakeEndpoint {
+// Pending slots under pressure: when every slot is taken, a new Session Request that passed
+// its checks evicts the oldest pending inbound handshake of the prefix holding the most slots,
+// if that prefix holds at least two more than the newcomer's; else it is refused. Handshakes
+// that never finish (a flood holding slots until the 12 s timeout) thus give way to senders
+// from other prefixes, and a sender cannot take a slot from its own prefix's peers by more
+// than its share.
+class HandshakeEndpoint final : private RoomPolicy {
  public:
   HandshakeEndpoint(Config cfg, std::shared_ptr<const LocalIdentity> local, EndpointLimits limits,
                     RandomFn rng = default_random());
@@ -145,6 +152,7 @@ class HandshakeEndpoint {
     Endpoint peer;
     crypto::Hash32 router{};  // outbound
     std::optional<TimePoint> deadline;
+    TimePoint since{0};
   };
   struct Live {
     crypto::Hash32 router{};
@@ -152,6 +160,7 @@ class HandshakeEndpoint {
     bool closing = false;
   };
 
+  Room room_for(const Endpoint& from) override;
   void listen(TimePoint now, uint32_t wall_s, const Endpoint& from, uint64_t conn_id,
               ByteSpan datagram);
   // After any input to pending handshake `id`: its datagrams, its deadline, its end.

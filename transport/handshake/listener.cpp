@@ -18,7 +18,7 @@ InboundListener::InboundListener(Config cfg, std::shared_ptr<const LocalIdentity
 
 InboundListener::Output InboundListener::on_datagram(TimePoint now, uint32_t wall_s,
                                                      const Endpoint& from, ByteSpan dgram,
-                                                     Room room) {
+                                                     RoomPolicy* room) {
   Output out;
   ++stats_.received;
   if (dgram.size() < wire::kMinLongPacketLen || dgram.size() > wire::kMaxPacketLenV4) {
@@ -76,7 +76,7 @@ void InboundListener::on_token_request(TimePoint now, uint32_t wall_s, const End
 }
 
 void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const Endpoint& from,
-                                         ByteSpan dgram, Room room, Output& out) {
+                                         ByteSpan dgram, RoomPolicy* room, Output& out) {
   auto o = packet::open_handshake(dgram, local_->intro_key, local_->intro_key,
                                   packet::MessageType::SessionRequest);
   if (!o) {
@@ -112,20 +112,23 @@ void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const E
   }
   // A good token: admission before the token is consumed, X recorded or a DH spent, so a
   // refused sender's retransmission can still get in.
-  if (room == Room::sessions_full) {
-    // Not a passing state: tell Alice now instead of letting her retry for 20 s.
-    ++stats_.refused_sessions;
-    send_retry(wall_s, from, h.dest_conn_id, h.src_conn_id, 0,
-               wire::TerminationReason::ConnectionLimits, out);
-    return;
-  }
-  if (room == Room::pending_full || !admission_.room_for_pending(from)) {
+  if (!admission_.room_for_pending(from)) {
     ++stats_.refused_pending;
     return;
   }
   if (!admission_.admit(AdmissionControl::Kind::session_request, from, now)) {
     ++stats_.rate_limited_session;
     return;
+  }
+  switch (room ? room->room_for(from) : Room::yes) {
+    case Room::yes: break;
+    case Room::pending_full: ++stats_.refused_pending; return;
+    case Room::sessions_full:
+      // Not a passing state: tell Alice now instead of letting her retry for 20 s.
+      ++stats_.refused_sessions;
+      send_retry(wall_s, from, h.dest_conn_id, h.src_conn_id, 0,
+                 wire::TerminationReason::ConnectionLimits, out);
+      return;
   }
   tokens_->consume(from, h.token, wall_s);
   auto r = InboundHandshake::accept(cfg_, local_, tokens_, rng_, now, wall_s, from, dgram, *o);

@@ -41,6 +41,16 @@ struct ListenerStats {
 
 // Whether the caller has room for another pending handshake.
 enum class Room : uint8_t { yes, pending_full, sessions_full };
+// Asked once per Session Request that passed every other check (good token, prefix cap, prefix
+// rate), right before the DH; it may make room (the endpoint evicts a pending handshake of the
+// busiest prefix, see endpoint.hpp).
+class RoomPolicy {
+ public:
+  virtual Room room_for(const Endpoint& from) = 0;
+
+ protected:
+  ~RoomPolicy() = default;
+};
 
 class InboundListener {
  public:
@@ -53,7 +63,7 @@ class InboundListener {
     std::unique_ptr<InboundHandshake> handshake;  // new pending connection (already answered)
   };
   Output on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from, ByteSpan datagram,
-                     Room room = Room::yes);
+                     RoomPolicy* room = nullptr);
 
   TokenManager& tokens() { return *tokens_; }
   const TokenManager& tokens() const { return *tokens_; }
@@ -68,7 +78,7 @@ class InboundListener {
   void on_token_request(TimePoint now, uint32_t wall_s, const Endpoint& from, ByteSpan dgram,
                         Output& out);
   void on_session_request(TimePoint now, uint32_t wall_s, const Endpoint& from, ByteSpan dgram,
-                          Room room, Output& out);
+                          RoomPolicy* room, Output& out);
   // Retry to the sender of a request with header (dest, src): token 0 plus a Termination
   // block when `reason` is set.
   void send_retry(uint32_t wall_s, const Endpoint& to, uint64_t their_dest, uint64_t their_src,
