@@ -191,6 +191,7 @@ void drain(handshake_t* self) {
   self->delayed_send(self, delay, tick_atom::value, int64_t(next->count()));
 }
 
+// One datagram from the socket (drain() afterwards).
 void on_datagram(handshake_t* self, datagram& d) {
   auto& st = self->state;
   auto from = udp::to_address(d.from);
@@ -203,7 +204,6 @@ void on_datagram(handshake_t* self, datagram& d) {
     if (auto a = st.actors.find(r.session); a != st.actors.end())
       self->send(a->second, inbound_atom::value, std::move(d));
   }
-  drain(self);
 }
 
 caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& bytes) {
@@ -309,7 +309,16 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
 
   return {
     [self](set_socket_atom, caf::actor socket) { self->state.socket = std::move(socket); },
-    [self](inbound_atom, datagram& d) { on_datagram(self, d); },
+    [self](inbound_atom, datagram& d) {
+      on_datagram(self, d);
+      drain(self);
+    },
+    // A batch from the socket: the answer lets the socket take its next batch.
+    [self](inbound_atom, std::vector<datagram>& batch) {
+      for (auto& d : batch) on_datagram(self, d);
+      drain(self);
+      return true;
+    },
     [self](connect_atom, std::vector<uint8_t>& bytes) { return connect(self, bytes); },
     [self](new_token_atom, router_hash& h, endpoint& ep, uint64_t value, uint32_t expires) {
       auto addr = udp::to_address(ep);

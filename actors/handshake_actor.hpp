@@ -15,7 +15,9 @@
 //
 // Protocol (dynamic, atoms from messages.hpp):
 //   (set_socket_atom, actor socket)             once, right after the socket is spawned
-//   (inbound_atom, datagram)                    from the socket
+//   (inbound_atom, std::vector<datagram>) -> bool  a batch from the socket (answered when
+//        handled: the socket's flow control)
+//   (inbound_atom, datagram)                    one datagram (tests)
 //   (connect_atom, std::vector<uint8_t> ri)     -> router_hash when the session is up
 //        (at once if one already exists), or error bad_request (RouterInfo unusable),
 //        limit (limits.max_pending_handshakes), handshake_failed("timeout" | "peer_rejected" | ...)

@@ -79,6 +79,7 @@ struct socket_state {
   size_t queue_limit = 4096;
   bool retry_armed = false;
   uint64_t unknown = 0;
+  size_t batches_in_flight = 0;  // handed to actors, not yet answered
 
   ~socket_state() {
     reader.reset();  // stop the thread; the fds close with the last UdpSender holder
@@ -170,31 +171,52 @@ void enqueue_or_send(socket_actor_t* self, PendingSend p) {
 }
 
 // A datagram the reader did not route to a session: a session registered since (its inbox
-// then), a handshake (conn id or source address), or the new-inbound handler.
-void dispatch(socket_actor_t* self, InboundDatagram& in) {
+// then), a handshake (conn id or source address), or the new-inbound handler. Datagrams for an
+// actor are collected into one batch per target.
+void dispatch(socket_actor_t* self, InboundDatagram& in,
+              std::vector<std::pair<caf::actor, std::vector<datagram>>>& out) {
   auto& st = self->state;
   caf::actor wake;
   if (st.sessions->route(in.conn_id, in.from, in.bytes, wake) != SessionDemux::Route::none) {
     if (wake) self->send(wake, inbox_atom::value);
     return;
   }
-  datagram d{udp::to_endpoint(in.from), std::move(in.bytes), in.conn_id};
   caf::actor target;
-  if (auto it = st.by_conn.find(d.conn_id); it != st.by_conn.end()) target = it->second;
-  else if (auto e = st.by_ep.find(d.from); e != st.by_ep.end()) target = e->second;
+  if (auto it = st.by_conn.find(in.conn_id); it != st.by_conn.end()) target = it->second;
+  else if (auto e = st.by_ep.find(udp::to_endpoint(in.from)); e != st.by_ep.end()) target = e->second;
   else target = st.new_inbound;
   if (!target) {
     st.unknown++;
     st.m->drop_unknown->inc();
     return;
   }
-  self->send(target, inbound_atom::value, std::move(d));
+  datagram d{udp::to_endpoint(in.from), std::move(in.bytes), in.conn_id};
+  for (auto& [who, batch] : out)
+    if (who == target) {
+      batch.push_back(std::move(d));
+      return;
+    }
+  out.emplace_back(std::move(target), std::vector<datagram>{}).second.push_back(std::move(d));
 }
 
+// Takes the inbox and hands each target its batch. The next take waits until every target
+// answered the previous batch: what arrives meanwhile waits in the bounded inbox (and beyond
+// its bound is dropped and counted), so a flood of unsolicited datagrams never piles up in an
+// actor's unbounded mailbox.
 void take_inbox(socket_actor_t* self) {
   auto& st = self->state;
+  if (st.batches_in_flight > 0) return;
   size_t n = st.inbox->take(st.batch);
-  for (size_t i = 0; i < n; ++i) dispatch(self, st.batch[i]);
+  std::vector<std::pair<caf::actor, std::vector<datagram>>> out;
+  for (size_t i = 0; i < n; ++i) dispatch(self, st.batch[i], out);
+  for (auto& [who, batch] : out) {
+    ++st.batches_in_flight;
+    auto done = [self] {
+      if (--self->state.batches_in_flight == 0 && !self->state.inbox->empty()) take_inbox(self);
+    };
+    self->request(who, std::chrono::seconds(10), inbound_atom::value, std::move(batch))
+        .then([done](bool) { done(); }, [done](caf::error&) { done(); });
+  }
 }
 
 // Removes every entry that points at `who` (it terminated).

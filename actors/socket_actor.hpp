@@ -6,11 +6,14 @@
 //                           -> that session's bounded DatagramInbox + one (inbox_atom) wake
 //                              per burst
 //   anything else           -> the socket actor's own bounded inbox, then here:
-//     conn id registered      -> that actor            (inbound_atom, datagram)
+//     conn id registered      -> that actor
 //     source address registered (Session Created / Retry fallback, see ssu2.rst
 //                             "Header Encryption": those use the sender's intro key)
 //                           -> that actor
-//     otherwise               -> the new-inbound handler, or counted as unknown when none.
+//     otherwise               -> the new-inbound handler, or counted as unknown when none;
+//   each target gets one request (inbound_atom, std::vector<datagram>) -> bool per take, and
+//   the next take waits for every answer, so unsolicited floods queue only in the bounded
+//   inbox (dropped and counted beyond it), never in an actor's mailbox.
 // A full inbox drops and counts: ssu2_datagrams_dropped_total{reason="inbox_full" |
 // "socket_inbox_full"}; sizes in ssu2_session_inbox_datagrams / ssu2_socket_inbox_datagrams.
 // Sends: sessions send directly through the UdpSender; (send_atom, send_request) -> sendto;

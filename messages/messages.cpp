@@ -123,6 +123,7 @@ std::string render_node_error(const caf::error& err) {
 void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<endpoint>("ssu2d::endpoint");
   cfg.add_message_type<datagram>("ssu2d::datagram");
+  cfg.add_message_type<std::vector<datagram>>("ssu2d::datagram_batch");
   cfg.add_message_type<send_request>("ssu2d::send_request");
   cfg.add_message_type<send_failure>("ssu2d::send_failure");
   cfg.add_message_type<router_hash>("ssu2d::router_hash");

@@ -49,6 +49,7 @@ class DatagramInbox {
   size_t take(std::vector<InboundDatagram>& batch);
 
   size_t size() const;
+  bool empty() const { return size() == 0; }
   size_t bound() const { return bound_; }
   uint64_t dropped() const;
 
