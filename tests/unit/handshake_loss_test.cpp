@@ -2,6 +2,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "handshake_fixture.hpp"
+#include "transport/handshake/packet.hpp"
+#include "transport/handshake/payload.hpp"
 
 using namespace hs_test;
 
@@ -176,4 +178,53 @@ BOOST_AUTO_TEST_CASE(duplicated_retry_does_not_restart_the_request) {
   link.to_bob(first[0].bytes);
   link.pump();
   BOOST_REQUIRE(link.alice_ctx && link.bob_ctx);
+}
+
+// Issue "interop robustness", point 3: a connect right after a disconnect sometimes failed
+// against i2pd 2.45.1, which answers each Token Request (and retransmission) with a Retry
+// carrying a NEW token. A late Retry then reached Alice after Bob had accepted her Session
+// Request: she sent a new request with new keys, could no longer open Bob's Session Created
+// (made for the first request), and both sides resent until the 20 s timeout. Alice now
+// keeps the keys of a request a Retry replaced, and Bob's Session Created for it completes
+// the handshake.
+BOOST_AUTO_TEST_CASE(late_retry_with_new_token_does_not_orphan_accepted_request) {
+  Link link(Config{}, alice_node(), bob_node());
+  Bytes created;
+  link.drop = [&](bool a2b, size_t n, const Bytes& d) {
+    if (!a2b && n == 0) {
+      created = d;  // Bob's Session Created for the first request: held back
+      return true;
+    }
+    return false;
+  };
+  link.connect(token_for(link));
+  BOOST_REQUIRE(!created.empty());
+  BOOST_REQUIRE(link.in != nullptr);  // Bob accepted the first request
+  // The late Retry with another token (what i2pd sends for a Token Request retransmission).
+  packet::LongHeader h;
+  h.dest_conn_id = link.out->our_conn_id();
+  h.src_conn_id = link.out->their_conn_id();
+  h.packet_number = 77;
+  h.type = packet::type_byte(packet::MessageType::Retry);
+  h.net_id = 2;
+  h.token = 0x1234567890abcdefull;
+  Bytes body;
+  payload::date_time(body, link.bwall());
+  payload::address(body, link.alice.ep);
+  payload::padding(body, 8);
+  auto retry = packet::seal_symmetric(h, link.bob.local->intro_key, body);
+  BOOST_REQUIRE(retry.ok());
+  BOOST_TEST(link.out->on_datagram(link.now, link.awall(), link.bob.ep, *retry));
+  link.after_alice();
+  link.pump();  // the second request reaches Bob's pending handshake, which drops it
+  BOOST_TEST(link.out->state() == OutboundHandshake::State::session_request_sent);
+  link.drop = nullptr;
+  link.to_alice(created);
+  link.pump();
+  BOOST_REQUIRE(link.alice_ctx.has_value());
+  BOOST_REQUIRE(link.bob_ctx.has_value());
+  BOOST_TEST(link.now.count() == 0);  // no timer had to fire
+  // Both sides agree on the data-phase keys.
+  auto pkt = make_data_packet(*link.alice_ctx, 1, {wire::PaddingBlock{10}});
+  BOOST_TEST(open_data_packet(*link.bob_ctx, pkt).has_value());
 }

@@ -90,6 +90,14 @@ void OutboundHandshake::send_token_request(TimePoint now, uint32_t wall_s) {
 // ---- Session Request ----
 
 void OutboundHandshake::send_session_request(TimePoint now, uint32_t wall_s, uint64_t token) {
+  // A Retry with a new token replaces the request in flight, but Bob may have accepted that
+  // one already (i2pd 2.45.1 answers each Token Request retransmission with a Retry of a new
+  // token, so a late Retry can cross Bob's Session Created): keep its keys, so that its
+  // Session Created still opens (try_session_created).
+  if (state_ == State::session_request_sent) {
+    if (superseded_.size() >= kMaxSuperseded) superseded_.erase(superseded_.begin());
+    superseded_.push_back(Request{noise_, ephemeral_, created_header_key_});
+  }
   ephemeral_ = ephemeral_from(rng_);
   noise_ = wire::initial_handshake_state(remote_.static_key);
 
@@ -217,7 +225,16 @@ bool OutboundHandshake::try_retry(TimePoint now, uint32_t wall_s, ByteSpan dgram
 }
 
 bool OutboundHandshake::try_session_created(TimePoint now, uint32_t wall_s, ByteSpan dgram) {
-  auto o = packet::open_handshake(dgram, remote_.intro_key, created_header_key_,
+  if (try_session_created(now, wall_s, dgram, Request{noise_, ephemeral_, created_header_key_}))
+    return true;
+  for (auto it = superseded_.rbegin(); it != superseded_.rend(); ++it)
+    if (try_session_created(now, wall_s, dgram, *it)) return true;
+  return false;
+}
+
+bool OutboundHandshake::try_session_created(TimePoint now, uint32_t wall_s, ByteSpan dgram,
+                                            const Request& req) {
+  auto o = packet::open_handshake(dgram, remote_.intro_key, req.created_header_key,
                                   packet::MessageType::SessionCreated);
   if (!o) return false;
   const auto& h = o->header;
@@ -230,11 +247,11 @@ bool OutboundHandshake::try_session_created(TimePoint now, uint32_t wall_s, Byte
     return true;
   }
   // Work on a copy so that a forged or corrupted message leaves our state intact.
-  crypto::SymmetricState st = noise_;
+  crypto::SymmetricState st = req.noise;
   const auto y = o->ephemeral();
   st.mix_hash(o->header_bytes());
   st.mix_hash(ByteSpan{y});
-  auto dh = crypto::x25519_dh(ephemeral_.priv, y);
+  auto dh = crypto::x25519_dh(req.ephemeral.priv, y);
   if (!dh) {
     ++stats_.dropped_auth;
     return true;
@@ -265,6 +282,9 @@ bool OutboundHandshake::try_session_created(TimePoint now, uint32_t wall_s, Byte
     return true;
   }
   noise_ = st;
+  ephemeral_ = req.ephemeral;
+  created_header_key_ = req.created_header_key;
+  superseded_.clear();
   session_created_raw_.assign(dgram.begin(), dgram.end());
   ctx_.token_received = p->new_token;
   ctx_.relay_tag = p->relay_tag;

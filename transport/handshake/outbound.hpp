@@ -70,7 +70,14 @@ class OutboundHandshake {
   void send_token_request(TimePoint now, uint32_t wall_s);
   void send_session_request(TimePoint now, uint32_t wall_s, uint64_t token);
   bool try_retry(TimePoint now, uint32_t wall_s, ByteSpan dgram);
+  // The keys of one Session Request sent: what its Session Created opens with.
+  struct Request {
+    crypto::SymmetricState noise;
+    crypto::X25519Keys ephemeral;
+    crypto::Key32 created_header_key;
+  };
   bool try_session_created(TimePoint now, uint32_t wall_s, ByteSpan dgram);
+  bool try_session_created(TimePoint now, uint32_t wall_s, ByteSpan dgram, const Request& req);
   bool try_data(ByteSpan dgram);
   Status send_session_confirmed(TimePoint now, const crypto::PublicKey32& bob_ephemeral);
   void fail(Failure f, std::optional<wire::TerminationReason> peer = std::nullopt);
@@ -95,6 +102,10 @@ class OutboundHandshake {
   crypto::SymmetricState noise_;
   crypto::X25519Keys ephemeral_;
   crypto::Key32 created_header_key_;
+  // Session Requests replaced by a later Retry's token, oldest first (bounded by the Retry
+  // limit): Bob may have accepted one of them.
+  static constexpr size_t kMaxSuperseded = 3;
+  std::vector<Request> superseded_;
   crypto::Key32 confirmed_header_key_;
   Bytes session_created_raw_;  // to recognise Bob's retransmissions
   std::optional<wire::DataPhaseKeys> data_keys_;
