@@ -180,13 +180,13 @@ BOOST_AUTO_TEST_CASE(duplicated_retry_does_not_restart_the_request) {
   BOOST_REQUIRE(link.alice_ctx && link.bob_ctx);
 }
 
-// Issue "interop robustness", point 3: a connect right after a disconnect sometimes failed
-// against i2pd 2.45.1, which answers each Token Request (and retransmission) with a Retry
-// carrying a NEW token. A late Retry then reached Alice after Bob had accepted her Session
-// Request: she sent a new request with new keys, could no longer open Bob's Session Created
-// (made for the first request), and both sides resent until the 20 s timeout. Alice now
-// keeps the keys of a request a Retry replaced, and Bob's Session Created for it completes
-// the handshake.
+// Issue "interop robustness", point 3 (a connect right after a disconnect sometimes failed
+// against i2pd 2.45.1: it kept resending Session Created, we kept resending Session Request).
+// One way in: a late Retry with another token reaches Alice after Bob accepted her Session
+// Request (Bob replaced the address's token meanwhile). She sent a new request with new keys,
+// could no longer open Bob's Session Created (made for the first request), and both sides
+// resent until the 20 s timeout. Alice now keeps the keys of a request a Retry replaced, and
+// Bob's Session Created for it completes the handshake.
 BOOST_AUTO_TEST_CASE(late_retry_with_new_token_does_not_orphan_accepted_request) {
   Link link(Config{}, alice_node(), bob_node());
   Bytes created;

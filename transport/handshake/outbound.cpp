@@ -91,9 +91,10 @@ void OutboundHandshake::send_token_request(TimePoint now, uint32_t wall_s) {
 
 void OutboundHandshake::send_session_request(TimePoint now, uint32_t wall_s, uint64_t token) {
   // A Retry with a new token replaces the request in flight, but Bob may have accepted that
-  // one already (i2pd 2.45.1 answers each Token Request retransmission with a Retry of a new
-  // token, so a late Retry can cross Bob's Session Created): keep its keys, so that its
-  // Session Created still opens (try_session_created).
+  // one already: a Retry answering an earlier datagram can arrive late with another token
+  // (Bob replaced it meanwhile; i2pd 2.45.1 replaces an address's token when it expires and
+  // whenever it issues a New Token). Keep the replaced request's keys, so that its Session
+  // Created still opens (try_session_created).
   if (state_ == State::session_request_sent) {
     if (superseded_.size() >= kMaxSuperseded) superseded_.erase(superseded_.begin());
     superseded_.push_back(Request{noise_, ephemeral_, created_header_key_});
