@@ -122,6 +122,16 @@ std::string Node::start() {
   adm.session_request_burst = 2.0 * cfg_.limits.session_requests_per_prefix;
   adm.max_pending_per_prefix = uint32_t(cfg_.limits.pending_handshakes_per_prefix);
   ho.sender = sender;
+  ho.reassembly_budget = std::make_shared<ssu2::session::SharedBudget>(
+      size_t(cfg_.limits.reassembly_memory_mb) * 1024 * 1024);
+  metrics_->gauge_fn("ssu2_reassembly_bytes",
+                     "Bytes of partial I2NP messages held by all sessions (node-wide budget)",
+                     [b = ho.reassembly_budget] { return int64_t(b->used()); });
+  metrics_->gauge_fn("ssu2_reassembly_budget_bytes", "Node-wide reassembly budget",
+                     [b = ho.reassembly_budget] { return int64_t(b->capacity()); });
+  metrics_->gauge_fn("ssu2_reassembly_refusals",
+                     "Fragments refused (packet left unacknowledged) for the node-wide budget",
+                     [b = ho.reassembly_budget] { return int64_t(b->refusals()); });
   handshake_ = spawn_handshake_actor(sys_, std::move(ho));
 
   SocketOptions so;

@@ -303,7 +303,9 @@ void start(session_t* self, SessionActorOptions& o) {
   st.metrics = o.metrics;
   auto now = steady_now();
   st.started = now;
-  st.ds = std::make_unique<ss::DataSession>(to_session_context(h, now, unix_now_ms()));
+  auto ctx = to_session_context(h, now, unix_now_ms());
+  ctx.reassembly_budget = o.reassembly_budget;
+  st.ds = std::make_unique<ss::DataSession>(std::move(ctx));
   if (!h.outbound && h.token_to_send) {
     // Bob: the New Token for Alice's next connection, retransmitted until ACKed; it goes
     // out with the ACK of her Session Confirmed in the same packet.

@@ -75,6 +75,7 @@ struct SessionActorOptions {
   caf::actor nat;        // may be null (NAT blocks are then counted and dropped)
   DatagramPath path;     // inbox registered at the socket + direct sender; both may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
+  std::shared_ptr<ssu2::session::SharedBudget> reassembly_budget;  // node-wide; may be null
 };
 
 caf::actor spawn_session_actor(caf::actor_system& sys, SessionActorOptions opts);

@@ -122,6 +122,9 @@ ConfigResult build(json merged) {
   if (!(err = get_int(merged, "limits.pending_handshakes_per_prefix", 1, 100000, v)).empty())
     return fail(err);
   c.limits.pending_handshakes_per_prefix = int(v);
+  if (!(err = get_int(merged, "limits.reassembly_memory_mb", 1, 65536, v)).empty())
+    return fail(err);
+  c.limits.reassembly_memory_mb = int(v);
 
   c.log.level = merged["log"]["level"].get<std::string>();
   if (!valid_level(c.log.level))

@@ -40,6 +40,8 @@ struct NodeConfig {
     int token_requests_per_prefix = 50;
     int session_requests_per_prefix = 25;
     int pending_handshakes_per_prefix = 32;
+    // Bytes of partial I2NP messages all sessions together may hold for reassembly.
+    int reassembly_memory_mb = 64;
   } limits;
   struct Log {
     std::string level = "info";

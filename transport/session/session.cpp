@@ -46,7 +46,7 @@ DataSession::DataSession(SessionContext ctx)
       start_(ctx_.now),
       last_received_(ctx_.now),
       transmission_(ctx_.first_packet_number),
-      reassembler_(ctx_.reassembly_limit),
+      reassembler_(ctx_.reassembly_limit, ctx_.reassembly_budget),
       seen_messages_(ctx_.now),
       path_(ctx_.random),
       next_bandwidth_tick_(ctx_.now + kBandwidthPeriod) {

@@ -62,6 +62,8 @@ struct SessionContext {
   size_t max_payload = 1200;
   // Soft bound on the bytes of partial I2NP messages held for reassembly (see Reassembler).
   size_t reassembly_limit = Reassembler::kDefaultMemoryLimit;
+  // The node-wide reassembly bound shared by all sessions (budget.hpp); null: none.
+  std::shared_ptr<SharedBudget> reassembly_budget;
   ByteArray<32> peer_router_hash{};
   TimePoint now{};
   uint64_t unix_ms_at_now = 0;  // wall clock at `now`, for I2NP expirations
