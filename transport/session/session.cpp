@@ -288,6 +288,19 @@ void DataSession::on_path_response(TimePoint now, ByteSpan data) {
 
 // ---------------------------------------------------------------- outbound
 
+std::vector<DataSession::Unsent> DataSession::take_unsent() {
+  std::vector<Unsent> out;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->next_piece != 0) {
+      ++it;
+      continue;
+    }
+    out.push_back(Unsent{std::move(it->msg), transmission_.deliveries().forget(it->handle)});
+    it = queue_.erase(it);
+  }
+  return out;
+}
+
 QueueResult DataSession::queue_message(TimePoint now, I2npMessage msg,
                                        std::optional<uint64_t> feedback_id) {
   if (state_ != State::active) return QueueResult::closed;

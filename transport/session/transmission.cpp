@@ -61,6 +61,14 @@ void DeliveryTracker::fail(Handle h, DeliveryFailure why) {
   pending_.erase(it);
 }
 
+std::optional<uint64_t> DeliveryTracker::forget(Handle h) {
+  auto it = pending_.find(h);
+  if (it == pending_.end()) return std::nullopt;
+  auto id = it->second.feedback_id;
+  pending_.erase(it);
+  return id;
+}
+
 void DeliveryTracker::fail_all(DeliveryFailure why) {
   for (auto& [h, e] : pending_)
     if (e.feedback_id) results_.push_back({*e.feedback_id, false, why});

@@ -79,6 +79,9 @@ class DeliveryTracker {
   void fragment_acked(Handle h);
   void fail(Handle h, DeliveryFailure why);
   void fail_all(DeliveryFailure why);
+  // Stops tracking a message that was never sent (it moves to another session): no result;
+  // returns its feedback id.
+  std::optional<uint64_t> forget(Handle h);
   std::vector<DeliveryResult> take_results();
   size_t pending() const { return pending_.size(); }
 
