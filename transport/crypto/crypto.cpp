@@ -46,9 +46,26 @@ const EVP_CIPHER* chacha20() {
   static std::unique_ptr<EVP_CIPHER, CipherFree> c(EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr));
   return c.get();
 }
-EVP_CIPHER_CTX* thread_ctx(bool aead) {
-  thread_local CipherCtxPtr a(EVP_CIPHER_CTX_new()), c(EVP_CIPHER_CTX_new());
-  return aead ? a.get() : c.get();
+// One context per thread and use (seal, open, header-mask stream), bound to its cipher and
+// direction once; each call then only sets key and nonce (cipher NULL), which keeps the
+// provider's state instead of freeing and allocating it for every packet.
+enum class Use : uint8_t { seal, open, stream };
+EVP_CIPHER_CTX* thread_ctx(Use use) {
+  struct Ctx {
+    CipherCtxPtr p{EVP_CIPHER_CTX_new()};
+    bool bound = false;
+  };
+  thread_local Ctx ctxs[3];
+  Ctx& c = ctxs[size_t(use)];
+  if (!c.p) return nullptr;
+  if (!c.bound) {
+    const EVP_CIPHER* cipher = use == Use::stream ? chacha20() : chacha20_poly1305();
+    if (!cipher || EVP_CipherInit_ex2(c.p.get(), cipher, nullptr, nullptr,
+                                      use == Use::open ? 0 : 1, nullptr) != 1)
+      return nullptr;
+    c.bound = true;
+  }
+  return c.p.get();
 }
 
 // OpenSSL takes int lengths; anything that does not fit is refused instead of truncated.
@@ -91,11 +108,10 @@ Result<PublicKey32> public_from_private(int type, const Key32& priv) {
 Status aead_seal(const Key32& key, const uint8_t* nonce, ByteSpan ad, uint8_t* buf, size_t len) {
   if (buf == nullptr) return Error{Errc::malformed, "aead null buffer"};
   if (!fits_int(len) || !fits_int(ad.size())) return Error{Errc::oversized, "aead input"};
-  EVP_CIPHER_CTX* ctx = thread_ctx(true);
-  const EVP_CIPHER* cipher = chacha20_poly1305();
-  if (!ctx || !cipher) return Error{Errc::crypto_error, "cipher ctx"};
+  EVP_CIPHER_CTX* ctx = thread_ctx(Use::seal);
+  if (!ctx) return Error{Errc::crypto_error, "cipher ctx"};
   int outl = 0;
-  if (EVP_EncryptInit_ex2(ctx, cipher, key.data(), nonce, nullptr) != 1)
+  if (EVP_EncryptInit_ex2(ctx, nullptr, key.data(), nonce, nullptr) != 1)
     return Error{Errc::crypto_error, "aead init"};
   if (!ad.empty() &&
       EVP_EncryptUpdate(ctx, nullptr, &outl, ad.data(), int(ad.size())) != 1)
@@ -118,11 +134,10 @@ Status aead_open(const Key32& key, const uint8_t* nonce, ByteSpan ad, uint8_t* b
   const size_t ct_len = len - kTagLen;
   uint8_t tag[kTagLen];
   std::memcpy(tag, buf + ct_len, kTagLen);
-  EVP_CIPHER_CTX* ctx = thread_ctx(true);
-  const EVP_CIPHER* cipher = chacha20_poly1305();
-  if (!ctx || !cipher) return Error{Errc::crypto_error, "cipher ctx"};
+  EVP_CIPHER_CTX* ctx = thread_ctx(Use::open);
+  if (!ctx) return Error{Errc::crypto_error, "cipher ctx"};
   int outl = 0;
-  if (EVP_DecryptInit_ex2(ctx, cipher, key.data(), nonce, nullptr) != 1)
+  if (EVP_DecryptInit_ex2(ctx, nullptr, key.data(), nonce, nullptr) != 1)
     return Error{Errc::crypto_error, "aead init"};
   if (!ad.empty() &&
       EVP_DecryptUpdate(ctx, nullptr, &outl, ad.data(), int(ad.size())) != 1)
@@ -366,10 +381,9 @@ Status chacha20_xor(const Key32& key, const ByteArray<12>& nonce, uint8_t* buf, 
   iv[2] = uint8_t(initial_counter >> 16);
   iv[3] = uint8_t(initial_counter >> 24);
   std::memcpy(iv + 4, nonce.data(), nonce.size());
-  EVP_CIPHER_CTX* ctx = thread_ctx(false);
-  const EVP_CIPHER* cipher = chacha20();
+  EVP_CIPHER_CTX* ctx = thread_ctx(Use::stream);
   int outl = 0;
-  if (!ctx || !cipher || EVP_EncryptInit_ex2(ctx, cipher, key.data(), iv, nullptr) != 1 ||
+  if (!ctx || EVP_EncryptInit_ex2(ctx, nullptr, key.data(), iv, nullptr) != 1 ||
       EVP_EncryptUpdate(ctx, buf, &outl, buf, int(len)) != 1 || size_t(outl) != len)
     return Error{Errc::crypto_error, "chacha20"};
   return {};
