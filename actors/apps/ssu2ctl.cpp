@@ -3,6 +3,7 @@
 //   ssu2ctl [--node HOST:PORT] [--json] [--tls] status|sessions|session HASH|metrics|
 //           connect FILE|send [--sequential] HASH N SIZE[-MAX]|disconnect HASH
 //   ssu2ctl routerinfo FILE
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 
@@ -18,6 +19,10 @@
 #include "actors/support/key_store.hpp"
 #include "actors/support/router_info_json.hpp"
 #include "messages/messages.hpp"
+
+#ifndef SSU2D_VERSION
+#define SSU2D_VERSION "unknown"
+#endif
 
 namespace po = boost::program_options;
 using nlohmann::json;
@@ -253,15 +258,38 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
   return rc;
 }
 
+constexpr const char* kCommands =
+    "commands (HASH: a router hash as printed by status / sessions):\n"
+    "  status                    the node: router hash, addresses, uptime, sessions, counters\n"
+    "  sessions                  one line per session (peer, remote address, state, age)\n"
+    "  session HASH              one session in detail (RTT, window, bytes, drops)\n"
+    "  metrics                   all metrics in Prometheus text format\n"
+    "  connect FILE              open a session to the router whose RouterInfo is FILE\n"
+    "  send [--sequential] HASH N SIZE[-MAX]\n"
+    "                            send N test messages of SIZE bytes, report deliveries\n"
+    "  disconnect HASH           end the session with HASH (Termination)\n"
+    "  peertest HASH             run an SSU2 peer test with HASH as Bob (reachability)\n"
+    "  relaytag HASH             ask HASH for a relay tag (introducer)\n"
+    "  routerinfo FILE           decode and verify a RouterInfo file (offline, no node)\n";
+
+// "--node --json" would take "--json" as the address; refuse values that are options.
+std::string check_values(const po::parsed_options& parsed) {
+  for (auto& o : parsed.options) {
+    if (o.position_key >= 0) continue;
+    for (auto& v : o.value)
+      if (v.size() > 1 && v[0] == '-' && !(v[1] >= '0' && v[1] <= '9'))
+        return "--" + o.string_key + " needs a value, got the option \"" + v + "\"";
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  po::options_description desc(
-      "usage: ssu2ctl [options] status|sessions|session HASH|metrics|connect FILE|\n"
-      "               send [--sequential] HASH N SIZE[-MAX]|disconnect HASH|routerinfo FILE|\n"
-      "               peertest HASH|relaytag HASH\noptions");
+  po::options_description desc("usage: ssu2ctl [options] COMMAND [ARGS]\noptions");
   desc.add_options()
       ("help,h", "show this help")
+      ("version,V", "print the version and exit")
       ("node,n", po::value<std::string>()->default_value("127.0.0.1:12346"), "node control HOST:PORT")
       ("json,j", "print JSON instead of a table")
       ("tls", "connect with TLS (CAF OpenSSL module)")
@@ -271,26 +299,45 @@ int main(int argc, char** argv) {
       ("tls-key", po::value<std::string>(), "with --tls: our client private key (PEM)")
       ("timeout", po::value<unsigned>()->default_value(300), "seconds to wait for a reply to send")
       ("sequential", "with send: one message at a time (the next after the previous delivery "
-                     "report); prints the per-message latencies")
-      ("command", po::value<std::vector<std::string>>(), "command and arguments");
+                     "report); prints the per-message latencies");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value<std::vector<std::string>>(), "command and arguments");
+  po::options_description all;
+  all.add(desc).add(hidden);
   po::positional_options_description pos;
   pos.add("command", -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    auto parsed = po::command_line_parser(argc, argv).options(all).positional(pos).run();
+    if (auto err = check_values(parsed); !err.empty()) {
+      std::cerr << "ssu2ctl: " << err << "\n";
+      return 2;
+    }
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const std::exception& e) {
-    std::cerr << "ssu2ctl: " << e.what() << "\n";
+    std::cerr << "ssu2ctl: " << e.what() << " (see ssu2ctl --help)\n";
     return 2;
   }
+  if (vm.count("version")) {
+    std::cout << "ssu2ctl " << SSU2D_VERSION << "\n";
+    return 0;
+  }
   if (vm.count("help") || !vm.count("command")) {
-    std::cout << desc << "\n";
+    (vm.count("help") ? std::cout : std::cerr) << desc << "\n" << kCommands;
     return vm.count("help") ? 0 : 2;
   }
   auto args = vm["command"].as<std::vector<std::string>>();
   bool as_json = vm.count("json") > 0;
   if (vm.count("sequential") && args[0] != "send") {
     std::cerr << "ssu2ctl: --sequential only applies to send\n";
+    return 2;
+  }
+  static const std::vector<std::string> known = {"status", "sessions", "session", "metrics",
+                                                 "connect", "send", "disconnect", "peertest",
+                                                 "relaytag", "routerinfo"};
+  if (std::find(known.begin(), known.end(), args[0]) == known.end()) {
+    std::cerr << "ssu2ctl: unknown command \"" << args[0] << "\"\n" << kCommands;
     return 2;
   }
   if (args[0] == "routerinfo") {
