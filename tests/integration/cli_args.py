@@ -3,7 +3,8 @@
 options taken as values are refused with a hint, --version works in both programs,
 ssu2ctl --help lists the commands without internal options, a duplicate key in a config
 file is refused with its name, and a router.keys readable by others is tightened to 0600
-with a warning (and a stale router.keys.tmp removed)."""
+with a warning (and a stale router.keys.tmp removed); on a journal stream ($JOURNAL_STREAM
+naming stderr) log lines carry sd-daemon priority prefixes."""
 import json
 import os
 import stat
@@ -70,6 +71,19 @@ def main(net):
           f"with a warning ({r.stderr.strip()})")
     check(not os.path.exists(keys + ".tmp") and "stale" in r.stderr,
           "a stale router.keys.tmp is removed with a warning")
+
+    # Under systemd, stderr is the journal: a warning line starts with "<4>".
+    os.chmod(keys, 0o640)
+    err_path = os.path.join(net.base, "journal-stderr")
+    with open(err_path, "w") as err:
+        st = os.fstat(err.fileno())
+        env = dict(os.environ, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
+        r = subprocess.run([d, "--config", cfg, "--init"], stdout=subprocess.PIPE, stderr=err,
+                           text=True, timeout=30, env=env)
+    lines = open(err_path).read().splitlines()
+    check(r.returncode == 0 and any(l.startswith("<4>warning [ssu2d] init:") and "0640" in l
+                                    for l in lines),
+          f"on a journal stream the warning has the priority prefix <4> ({lines})")
 
 
 if __name__ == "__main__":
