@@ -3,7 +3,14 @@
 //   ssu2ctl [--node HOST:PORT] [--json] [--tls] status|sessions|session HASH|metrics|
 //           connect FILE|send [--sequential] HASH N SIZE[-MAX]|disconnect HASH
 //   ssu2ctl routerinfo FILE
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iomanip>
 #include <iostream>
 
@@ -132,6 +139,38 @@ bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
   return !host.empty();
 }
 
+// A decimal count for `send`: the error names the argument instead of "stoul".
+uint32_t parse_count(const std::string& text, const std::string& what) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 9)
+    throw std::invalid_argument("send: " + what + " must be a whole number, got \"" + text + "\"");
+  return uint32_t(std::stoul(text));
+}
+
+// Why a TCP connection to host:port fails (the errno CAF does not report), "" if it works.
+std::string tcp_probe(const std::string& host, uint16_t port) {
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_socktype = SOCK_STREAM;
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res); rc != 0)
+    return std::string("cannot resolve ") + host + ": " + ::gai_strerror(rc);
+  std::string why = "no address";
+  for (auto* ai = res; ai; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    timeval tv{3, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    const int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    const int err = errno;
+    ::close(fd);
+    if (rc == 0) {
+      why.clear();
+      break;
+    }
+    why = std::strerror(err == EINPROGRESS ? ETIMEDOUT : err);
+  }
+  ::freeaddrinfo(res);
+  return why;
+}
+
 int fail(const caf::error& e) {
   std::cerr << "ssu2ctl: " << render_node_error(e) << "\n";
   return 1;
@@ -197,10 +236,13 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
   } else if (cmd == "send") {
     need(4);
     // SIZE is one number or a MIN-MAX range (each message's size drawn from it).
-    auto n = uint32_t(std::stoul(a[2]));
+    auto n = parse_count(a[2], "N (number of messages)");
     auto dash = a[3].find('-');
-    auto min_size = uint32_t(std::stoul(a[3].substr(0, dash)));
-    auto max_size = dash == std::string::npos ? min_size : uint32_t(std::stoul(a[3].substr(dash + 1)));
+    auto min_size = parse_count(a[3].substr(0, dash), "SIZE");
+    auto max_size = dash == std::string::npos ? min_size
+                                              : parse_count(a[3].substr(dash + 1), "MAX (size)");
+    if (max_size < min_size)
+      throw std::invalid_argument("send: SIZE-MAX needs SIZE <= MAX, got \"" + a[3] + "\"");
     // --sequential: one message at a time, the next after the previous delivery report.
     auto req = sequential ? self->request(node, std::chrono::seconds(timeout_s),
                                           send_sequential_atom::value, a[1], n, min_size, max_size)
@@ -340,6 +382,18 @@ int main(int argc, char** argv) {
     std::cerr << "ssu2ctl: unknown command \"" << args[0] << "\"\n" << kCommands;
     return 2;
   }
+  if (args[0] == "send" && args.size() == 4) {
+    // Bad numbers are a usage error, found before the node is contacted.
+    try {
+      parse_count(args[2], "N (number of messages)");
+      auto dash = args[3].find('-');
+      parse_count(args[3].substr(0, dash), "SIZE");
+      if (dash != std::string::npos) parse_count(args[3].substr(dash + 1), "MAX (size)");
+    } catch (const std::exception& e) {
+      std::cerr << "ssu2ctl: " << e.what() << "\n";
+      return 2;
+    }
+  }
   if (args[0] == "routerinfo") {
     if (args.size() != 2) {
       std::cerr << "ssu2ctl: routerinfo takes 1 argument\n";
@@ -384,8 +438,12 @@ int main(int argc, char** argv) {
     node = sys.middleman().remote_actor(host, port);
   }
   if (!node) {
+    const std::string why = tcp_probe(host, port);
     std::cerr << "ssu2ctl: cannot reach node at " << host << ":" << port << ": "
-              << render_node_error(node.error()) << "\n";
+              << (why.empty() ? render_node_error(node.error()) : why)
+              << " (is ssu2d running, with control.host/control.port = " << host << ":" << port
+              << "? --node HOST:PORT picks another"
+              << (tls ? "; with --tls check the certificates" : "") << ")\n";
     return 1;
   }
   try {

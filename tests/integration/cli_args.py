@@ -7,6 +7,7 @@ with a warning (and a stale router.keys.tmp removed); on a journal stream ($JOUR
 naming stderr) log lines carry sd-daemon priority prefixes."""
 import json
 import os
+import socket
 import stat
 import subprocess
 
@@ -50,6 +51,17 @@ def main(net):
           "peertest" in r.stderr, "an unknown command lists the valid ones")
     r = sh(ctl, "--node", "--json", "status")
     check(r.returncode == 2 and "--node needs a value" in r.stderr, "ssu2ctl --node --json refused")
+
+    r = sh(ctl, "send", "ab" * 32, "abc", "100")
+    check(r.returncode == 2 and 'N (number of messages) must be a whole number, got "abc"' in r.stderr,
+          f"a bad number names the argument ({r.stderr.strip()})")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    closed = s.getsockname()[1]
+    s.close()  # bound, never listening: nobody is there
+    r = sh(ctl, "--node", f"127.0.0.1:{closed}", "status")
+    check(r.returncode == 1 and "Connection refused" in r.stderr and "is ssu2d running" in r.stderr,
+          f"an unreachable node gives the errno and a hint ({r.stderr.strip()})")
 
     dup = os.path.join(net.base, "dup.json")
     with open(dup, "w") as f:
