@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Signals and data_dir safety on two real nodes (loopback, kernel-chosen ports).
 
-SIGHUP on node A, whose config now says log.level debug, after its log file was moved away
+SIGHUP on node A, whose config now says log.level debug and lists node C as a peer, after its log file was moved away
 (as logrotate does): A keeps running, reopens log.file under its name, logs at debug from then
-on, keeps its session with B (same session: its age keeps growing, B never sees it close) and
+on, connects to C, keeps its session with B (same session: its age keeps growing, B never sees it close) and
 both directions still deliver. A config with a duplicate key on the next SIGHUP is refused
 with the key's name and the node goes on. A second ssu2d (and --init) on A's data_dir exit
 with an error naming A's pid. Under a NOTIFY_SOCKET, A reports READY=1 once up, RELOADING=1 /
@@ -69,10 +69,12 @@ def main(net):
     host = "127.0.0.1"
     a = net.node("a", host, *node_ports(host))
     b = net.node("b", host, *node_ports(host))
+    c = net.node("c", host, *node_ports(host))
     log_file = os.path.join(a.dir, "node.log")
     a.config["log"] = {"level": "info", "file": log_file}
     a.init()
     b.init()
+    c.init()
     b.config["peers"]["router_infos"] = [a.router_info]
 
     notify = Notify(os.path.join(net.base, "notify.sock"))
@@ -85,7 +87,9 @@ def main(net):
     notify.wait_for("READY=1", 0, "READY=1 from node A")
     check(True, "node A sent READY=1 to NOTIFY_SOCKET once its control port answered")
     b.start()
+    c.start()
     ha, hb = a.ctl("status")["router_hash"], b.ctl("status")["router_hash"]
+    hc = c.ctl("status")["router_hash"]
     wait_until(lambda: hb in (a.session_peers() or set()) and ha in (b.session_peers() or set()),
                30, "session A <-> B")
     before = {s["peer"]: s for s in a.ctl("sessions")}[hb]
@@ -96,6 +100,8 @@ def main(net):
     # logrotate moves the file away, the config changes, then HUP.
     os.rename(log_file, log_file + ".1")
     a.config["log"]["level"] = "debug"
+    a.config["peers"]["router_infos"] = [c.router_info]  # a new peer: connected on reload
+    a.config["limits"] = {"max_sessions": 100}  # needs a restart: named in a warning
     a.write_config()
     n = len(notify.poll())
     a.proc.send_signal(signal.SIGHUP)
@@ -103,6 +109,8 @@ def main(net):
     check(a.proc.poll() is None, "A survives SIGHUP")
     new_log = read(log_file)
     check("reload: log.level info -> debug" in new_log, "the new level is logged")
+    check("reload: changed key(s) limits.max_sessions take effect after a restart" in new_log,
+          "a changed key that needs a restart is named")
     check(" debug [ssu2d] reload: debug logging is on" in new_log,
           "debug lines are written after the reload")
     check("SIGHUP received" in read(log_file + ".1") or "SIGHUP received" in new_log,
@@ -110,6 +118,8 @@ def main(net):
     notify.wait_for("READY=1", n, "READY=1 after the reload")
     check(any("RELOADING=1" in m for m in notify.got[n:]), "RELOADING=1 sent during the reload")
 
+    wait_until(lambda: hc in (a.session_peers() or set()), 30, "A connected to C after the reload")
+    check(True, "a peer added to peers.router_infos is connected on SIGHUP")
     time.sleep(1)
     after = {s["peer"]: s for s in a.ctl("sessions")}.get(hb)
     waited_ms = (time.monotonic() - t_before) * 1000
