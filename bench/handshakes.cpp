@@ -757,7 +757,7 @@ int main(int argc, char** argv) {
       o.per_socket > 64)
     die("--sessions 1..200000, --in-flight >= 1, --per-socket 1..64");
   if (kill(o.pid, 0) != 0) die("no process " + std::to_string(o.pid));
-  std::cout.setf(std::ios::fixed);
+  std::cout.setf(std::ios::fixed | std::ios::unitbuf);
   std::cout.precision(2);
   return Bench(o).run();
 }
