@@ -98,6 +98,13 @@ def main():
             s = json.loads(st.stdout)
             print(f"node status after the run: {s.get('sessions')} sessions, "
                   f"{s.get('pending_handshakes')} pending handshakes")
+        m = subprocess.run(ctl + ["metrics"], capture_output=True, text=True, timeout=30)
+        if m.returncode == 0:
+            text = json.loads(m.stdout).get("metrics", "")
+            for line in text.splitlines():
+                if ("drop" in line or "fail" in line or "refus" in line) and not line.startswith("#") \
+                        and not line.rstrip().endswith(" 0"):
+                    print(f"node metric: {line}")
         if node.poll() is not None:
             print(f"handshakes.py: the node exited with {node.returncode}")
             rc = 1
