@@ -28,6 +28,7 @@
 #include <sys/resource.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -529,6 +530,13 @@ uint64_t Bench::node_i2np_in() {
   return std::strtoull(out.c_str() + k + skip, nullptr, 10);
 }
 
+std::string hex(const crypto::Hash32& h) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (uint8_t b : h) s += d[b >> 4], s += d[b & 15];
+  return s;
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -658,6 +666,36 @@ int Bench::run() {
   if (!o_.ctl.empty()) std::cout << ", node counted " << node_in1 - node_in0 << " in";
   std::cout << "\n";
 
+  // The other direction: the node sends one message to each of up to 10 sampled sessions
+  // (ssu2ctl send, run as a child while this loop keeps answering); ssu2ctl exits 0 only
+  // when the node got the delivery report, i.e. our DataSession ACKed it.
+  size_t back_tried = 0, back_ok = 0;
+  uint64_t in_before = stats_.i2np_in;
+  if (!o_.ctl.empty())
+    for (size_t k = 0; k < picks.size() && back_tried < 10; k += std::max<size_t>(1, picks.size() / 10)) {
+      std::string cmd = o_.ctl + " --timeout 10 send " + hex(slots_[picks[k]].local->router_hash) +
+                        " 1 100 > /dev/null 2>&1";
+      pid_t child = fork();
+      if (child == 0) {
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+      }
+      if (child < 0) break;
+      back_tried++;
+      int status = 0;
+      double until = mono_s() + 20;
+      while (mono_s() < until && waitpid(child, &status, WNOHANG) == 0) loop_once(5);
+      if (mono_s() >= until) {
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+      } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        back_ok++;
+      }
+    }
+  if (back_tried)
+    std::cout << "node -> bench: " << back_ok << " of " << back_tried << " ssu2ctl send delivered, "
+              << stats_.i2np_in - in_before << " messages received by the bench\n";
+
   for (size_t k = 0; k < done_cps.size(); ++k) {
     auto& c = done_cps[k];
     double dt = c.at - (k ? done_cps[k - 1].at : ramp0.at);
@@ -685,7 +723,9 @@ int Bench::run() {
     << ",\"idle_pct\":" << idle_pct << ",\"idle_rss_kb\":" << idle1.rss_kb
     << ",\"rss_kb_per_session\":" << per_session_kb << ",\"idle_datagrams_from_node\":" << idle_rx
     << ",\"sampled\":" << picks.size() << ",\"sample_delivered\":" << delivered;
-  if (!o_.ctl.empty()) j << ",\"sample_node_counted\":" << node_in1 - node_in0;
+  if (!o_.ctl.empty())
+    j << ",\"sample_node_counted\":" << node_in1 - node_in0 << ",\"node_to_bench_tried\":" << back_tried
+      << ",\"node_to_bench_delivered\":" << back_ok;
   j << ",\"terminated\":" << stats_.terminated << ",\"checkpoints\":[";
   for (size_t k = 0; k < done_cps.size(); ++k)
     j << (k ? "," : "") << "{\"sessions\":" << done_cps[k].sessions << ",\"rss_kb\":" << done_cps[k].rss_kb
@@ -709,7 +749,7 @@ int Bench::run() {
     run_for(1.0);
   }
   std::cout << j.str() << "\n";
-  bool ok = stats_.established == o_.sessions && delivered == picks.size();
+  bool ok = stats_.established == o_.sessions && delivered == picks.size() && back_ok == back_tried;
   return ok ? 0 : 1;
 }
 
