@@ -144,9 +144,11 @@ Address from_sockaddr(const sockaddr_in& s) {
   return a;
 }
 
-// Socket j's source address: 127.a.b.c with a = 1 + j / 65536 (127.0.0.0/16 left alone).
+// Socket j's source address 127.a.b.c: consecutive sockets in different /24 prefixes (as
+// routers on the network are; the node rate-limits per /24), a = 1 + j % 200, b = j / 200 % 256,
+// c = 1 + j / 51200 (51,200 prefixes; 127.0.0.0/16 left alone).
 Address source_ip(size_t j) {
-  return Address::v4(127, uint8_t(1 + j / 65536), uint8_t(j / 256 % 256), uint8_t(j % 256), 0);
+  return Address::v4(127, uint8_t(1 + j % 200), uint8_t(j / 200 % 256), uint8_t(1 + j / 51200), 0);
 }
 
 // ---- one simulated router -------------------------------------------------------------
@@ -598,7 +600,12 @@ int Bench::run() {
     size_t done = stats_.established + stats_.failed;
     if (done != last_done) last_done = done, last_progress = mono_s();
     if (mono_s() - last_progress > 60) {
-      std::cout << "no handshake finished for 60 s: stopping the ramp\n";
+      std::map<int, size_t> states;
+      for (auto& sl : slots_)
+        if (sl.hs) states[int(sl.hs->state())]++;
+      std::cout << "no handshake finished for 60 s: stopping the ramp; in flight by state:";
+      for (auto& [st, n] : states) std::cout << " " << st << "=" << n;
+      std::cout << "\n";
       break;
     }
   }
