@@ -4,6 +4,7 @@
 #include "transport/crypto/crypto.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <array>
 #include <cstring>
 #include <memory>
 
@@ -253,6 +255,42 @@ Key32 hkdf1(ByteSpan salt, ByteSpan ikm, std::string_view info) {
 
 // ---- X25519 ---------------------------------------------------------------------------------
 
+namespace {
+// OpenSSL derives the public key whenever a raw private key is imported, so importing a key
+// for each agreement costs a second scalar multiplication. The thread keeps its last few
+// imported X25519 private keys (our static key, the ephemeral keys of handshakes in progress)
+// as ready EVP_PKEYs; a key is compared in constant time and the slot least recently used is
+// replaced (EVP_PKEY_free cleanses it).
+class X25519KeyCache {
+ public:
+  EVP_PKEY* get(const Key32& priv) {
+    ++tick_;
+    Slot* victim = &slots_[0];
+    for (auto& s : slots_) {
+      if (s.pkey && CRYPTO_memcmp(s.priv.data(), priv.data(), priv.size()) == 0) {
+        s.used = tick_;
+        return s.pkey.get();
+      }
+      if (!s.pkey || s.used < victim->used) victim = &s;
+    }
+    victim->pkey.reset(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, priv.data(), priv.size()));
+    victim->priv = priv;
+    victim->used = tick_;
+    return victim->pkey.get();
+  }
+
+ private:
+  struct Slot {
+    Key32 priv;
+    PkeyPtr pkey;
+    uint64_t used = 0;
+  };
+  std::array<Slot, 8> slots_;
+  uint64_t tick_ = 0;
+};
+thread_local X25519KeyCache x25519_keys;
+}  // namespace
+
 X25519Keys x25519_generate() {
   X25519Keys keys;
   for (;;) {  // public-key derivation from a random scalar cannot fail short of OOM
@@ -263,15 +301,17 @@ X25519Keys x25519_generate() {
 }
 
 Result<PublicKey32> x25519_public(const Key32& priv) {
-  return public_from_private(EVP_PKEY_X25519, priv);
+  EVP_PKEY* pkey = x25519_keys.get(priv);  // kept: the key's agreements follow
+  if (!pkey) return Error{Errc::crypto_error, "raw private key"};
+  return raw_public(pkey);
 }
 
 Result<Key32> x25519_dh(const Key32& priv, const PublicKey32& peer_pub) {
-  PkeyPtr mine(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, priv.data(), priv.size()));
+  EVP_PKEY* mine = x25519_keys.get(priv);
   PkeyPtr peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_pub.data(),
                                            peer_pub.size()));
   if (!mine || !peer) return Error{Errc::crypto_error, "x25519 key"};
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(mine.get(), nullptr));
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(mine, nullptr));
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
       EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1)
     return Error{Errc::crypto_error, "x25519 init"};
