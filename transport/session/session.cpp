@@ -355,8 +355,23 @@ void DataSession::enter_closing(TimePoint now, wire::TerminationReason reason, b
   pending_control_out_.clear();
   pending_control_to_.clear();
   control_queue_.clear();
+  // Two packets. The spec wants Termination as the last block except Padding and recommends
+  // an ACK block with it ("Data phase" termination: "should also include an ACK block").
+  // i2pd 2.45.1 reads the reason at payload offset 11 whatever comes first
+  // (SSU2Session::HandlePayload: `uint8_t rsn = buf[11]`), i.e. right only when Termination
+  // is the payload's first block, and logged "reason=0" (or garbage) for our Ack+Termination.
+  // So the ACK goes alone in the packet just before, and the Termination packet holds the
+  // Termination block alone (12 bytes, over header protection's 8-byte minimum, so no
+  // Padding either): valid per spec, read correctly by every i2pd, and the same layout
+  // i2pd itself sends (Termination + Padding, SSU2Session::SendTermination). The one
+  // deviation is the ACK in a separate packet instead of beside the Termination. Packets
+  // are sent in order in one batch, so the peer normally sees the ACK first.
+  if (ack_.has_received()) {
+    Bytes& ack_pkt = start_packet(peer_);
+    append_ack(ack_pkt, ctx_.max_payload);
+    if (finish(transmission_.next_packet_number(), false, ack_pkt)) ++metrics_.ack_only_packets_out;
+  }
   Bytes& pkt = start_packet(peer_);
-  append_ack(pkt, ctx_.max_payload - 64);
   append(pkt, wire::TerminationBlock{valid_packets_received_, reason, {}});
   if (finish(transmission_.next_packet_number(), false, pkt)) termination_packet_ = pkt;
 }
