@@ -69,6 +69,7 @@ const Metrics& DataSession::metrics() {
   metrics_.queued = queue_.size();
   metrics_.control_queued = control_queue_.size();
   metrics_.retransmissions = transmission_.retransmissions();
+  metrics_.spurious_retransmissions = transmission_.spurious_retransmissions();
   return metrics_;
 }
 
@@ -545,7 +546,7 @@ bool DataSession::send_new_data(TimePoint now) {
     metrics_.drop("expired before sending");
     queue_.pop_front();
   }
-  if (queue_.empty()) return false;
+  if (queue_.empty() || !transmission_.pace_new_packet(now)) return false;
 
   Bytes& pkt = start_packet(peer_);
   // The ACK goes first (the receiver learns of our progress before it parses data), in the
@@ -646,6 +647,7 @@ std::optional<TimePoint> DataSession::next_wakeup() const {
   }
   consider(ack_.deadline());
   consider(transmission_.next_deadline());
+  if (!queue_.empty() && transmission_.has_capacity()) consider(transmission_.pacing_deadline());
   consider(path_.next_deadline());
   consider(reassembler_.next_deadline());
   consider(last_received_ + ctx_.idle_timeout);
