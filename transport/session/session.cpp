@@ -526,15 +526,20 @@ void DataSession::resend_expired(TimePoint now) {
   }
   if (expired.dropped > 0) {
     // A packet went unacknowledged through every resend and was given up; its messages
-    // have failed (their senders are told). That alone does not prove the peer gone: some
-    // peers never acknowledge a control-only packet, and a live peer's packets keep
-    // messages resent (take_expired). The session ends with "timeout" only when the peer
-    // has been silent (no authenticated packet) for the given-up packet's whole life, or
-    // for kPeerSilence when that life was longer.
+    // have failed (their senders are told). That alone does not prove the peer gone: a
+    // live peer's packets keep messages resent (take_expired), and i2pd 2.45.1 never
+    // acknowledges a control-only packet by itself (only I2NP makes it ACK), however
+    // long it stays quiet meanwhile (between its tunnel-build bursts, 5 s), so a given-up
+    // control-only packet never ends the session. The session ends with "timeout" only
+    // when a packet carrying I2NP was given up and the peer has been silent (no
+    // authenticated packet) for that packet's whole life, or for kPeerSilence when that
+    // life was longer.
     metrics_.packets_given_up += expired.dropped;
-    Millis life = now - *expired.dropped_first_sent;
-    if (now - last_received_ >= std::min(life, kPeerSilence))
-      terminate(now, wire::TerminationReason::Timeout);
+    if (expired.dropped_first_sent) {
+      Millis life = now - *expired.dropped_first_sent;
+      if (now - last_received_ >= std::min(life, kPeerSilence))
+        terminate(now, wire::TerminationReason::Timeout);
+    }
   }
 }
 

@@ -191,7 +191,7 @@ TransmissionManager::Expired TransmissionManager::take_expired(TimePoint now, bo
       for (auto h : p.messages)
         deliveries_.fail(h, deliveries_.worth_sending(h, unix_s) ? DeliveryFailure::dropped
                                                                    : DeliveryFailure::expired);
-      if (!out.dropped_first_sent || p.first_sent < *out.dropped_first_sent)
+      if (!p.messages.empty() && (!out.dropped_first_sent || p.first_sent < *out.dropped_first_sent))
         out.dropped_first_sent = p.first_sent;
       ++out.dropped;
       release(ref);  // moves the last live record to position i: look at i again

@@ -269,8 +269,10 @@ class TransmissionManager {
   struct Expired {
     std::vector<PacketRef> resend;  // send packet(ref) under a new pn, then on_resent()
     size_t dropped = 0;             // packets that reached kMaxSends and were given up
-    // Of the dropped packets, the earliest first transmission: a peer that sent nothing
-    // since then has been silent through a whole resend cycle.
+    // Of the dropped packets that carried I2NP, the earliest first transmission: a peer
+    // that sent nothing since then has been silent through a whole resend cycle. Packets
+    // of control blocks only do not count: i2pd 2.45.1 never ACKs one by itself, so their
+    // loss says nothing about the peer.
     std::optional<TimePoint> dropped_first_sent;
   };
   // Finds every packet whose deadline (last_sent + RTO x times_sent) passed; they come back
