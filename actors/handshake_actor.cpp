@@ -7,34 +7,11 @@
 #include "actors/support/logging.hpp"
 #include "actors/support/udp.hpp"
 #include "transport/handshake/endpoint.hpp"
+#include "transport/handshake/router_check.hpp"
 
 namespace ssu2d {
 
 namespace hs = ssu2::handshake;
-
-std::string remote_router_from_bytes(const std::vector<uint8_t>& bytes, uint32_t net_id,
-                                     hs::RemoteRouter& out) {
-  auto ri = ssu2::i2p::RouterInfo::parse(ssu2::ByteSpan(bytes.data(), bytes.size()));
-  if (!ri) return "RouterInfo does not parse";
-  if (!ri->verify()) return "RouterInfo signature is invalid";
-  if (ri->net_id().value_or(2) != net_id) return "RouterInfo is for another network";
-  const auto* a = ri->ssu2_address();
-  if (!a) return "RouterInfo has no usable SSU2 address";
-  auto host = a->host();
-  auto port = a->port();
-  auto s = a->static_key();
-  auto i = a->intro_key();
-  if (!host || !port || !s || !i) return "SSU2 address has no host/port (firewalled peer)";
-  auto ep = udp::to_address(endpoint{*host, *port});
-  if (!ep) return "SSU2 host is not a numeric address: " + *host;
-  out.address = *ep;
-  out.static_key = *s;
-  std::copy(i->begin(), i->end(), out.intro_key.bytes.begin());
-  out.router_hash = ri->hash();
-  out.mtu = a->mtu().value_or(0);
-  out.router_info = std::make_shared<ssu2::i2p::RouterInfo>(std::move(*ri));
-  return {};
-}
 
 namespace {
 
@@ -211,7 +188,9 @@ void on_datagram(handshake_t* self, datagram& d) {
 caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& bytes) {
   auto& st = self->state;
   hs::RemoteRouter remote;
-  if (auto err = remote_router_from_bytes(bytes, st.opts.config.net_id, remote); !err.empty())
+  if (auto err = hs::remote_router_from_bytes(ssu2::ByteSpan(bytes.data(), bytes.size()),
+                                              st.opts.config.net_id, remote);
+      !err.empty())
     return make_error(node_errc::bad_request, err);
   router_hash h = to_router_hash(remote.router_hash);
   if (!st.socket) return make_error(node_errc::not_available, "no socket");

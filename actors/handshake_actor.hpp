@@ -66,9 +66,5 @@ struct HandshakeActorOptions {
 
 caf::actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts);
 
-// Checks a peer's RouterInfo (parses, verifies the signature and net id, finds a usable
-// SSU2 address with host, port, s and i) and fills `out`. Returns "" or a one-line reason.
-std::string remote_router_from_bytes(const std::vector<uint8_t>& bytes, uint32_t net_id,
-                                     ssu2::handshake::RemoteRouter& out);
 
 }  // namespace ssu2d

@@ -104,7 +104,7 @@ struct session_state {
 };
 using session_t = caf::stateful_actor<session_state>;
 
-std::string reason_text(const ss::Event& e) {
+std::string reason_text(const ss::Terminated& e) {
   std::string r = wire::to_string(e.reason);
   return e.by_peer ? "peer: " + r : r;
 }
@@ -221,24 +221,25 @@ void drain(session_t* self) {
     }
     if (n < kSendBatch) break;
   }
-  for (auto& m : st.ds->take_messages()) {
-    st.i2np_in++;
-    self->send(st.manager, i2np_atom::value, i2np_message{st.peer, short_i2np_bytes(m)});
-  }
-  for (auto& r : st.ds->take_feedback()) {
-    auto it = st.pending.find(r.feedback_id);
-    if (it == st.pending.end()) continue;
-    answer(it->second, r, st.peer);
-    st.pending.erase(it);
-  }
   std::vector<wire::Block> nat_blocks;
-  for (auto& b : st.ds->take_control_blocks())
-    if (on_control_block(self, b)) nat_blocks.push_back(std::move(b));
-  forward_to_nat(self, nat_blocks);
-  for (auto& e : st.ds->take_events()) {
-    if (e.kind == ss::EventKind::terminated) on_end(self, reason_text(e));
-    else if (e.kind == ss::EventKind::address_changed) st.remote = udp::to_endpoint(e.address);
+  while (auto e = st.ds->poll_event()) {
+    if (auto* m = std::get_if<ss::MessageReceived>(&*e)) {
+      st.i2np_in++;
+      self->send(st.manager, i2np_atom::value, i2np_message{st.peer, short_i2np_bytes(m->message)});
+    } else if (auto* r = std::get_if<ss::DeliveryResult>(&*e)) {
+      if (auto it = st.pending.find(r->feedback_id); it != st.pending.end()) {
+        answer(it->second, *r, st.peer);
+        st.pending.erase(it);
+      }
+    } else if (auto* c = std::get_if<ss::ControlReceived>(&*e)) {
+      if (on_control_block(self, c->block)) nat_blocks.push_back(std::move(c->block));
+    } else if (auto* t = std::get_if<ss::Terminated>(&*e)) {
+      on_end(self, reason_text(*t));
+    } else if (auto* a = std::get_if<ss::AddressChanged>(&*e)) {
+      st.remote = udp::to_endpoint(a->address);
+    }
   }
+  forward_to_nat(self, nat_blocks);
   if (st.ds->can_be_freed()) {
     on_end(self, "closed");
     fail_pending(st, "session_closed");

@@ -391,18 +391,19 @@ void Bench::flush(uint32_t i) {
     for (auto& d : tx_) send(s, d.bytes);
     if (n < 64) break;
   }
-  for (auto& m : sl.ds->take_messages()) {
-    (void)m;
-    stats_.i2np_in++;
-  }
-  for (auto& r : sl.ds->take_feedback()) (r.delivered ? stats_.delivered : stats_.not_delivered)++;
-  stats_.control_in += sl.ds->take_control_blocks().size();
-  for (auto& e : sl.ds->take_events())
-    if (e.kind == ss::EventKind::terminated && sl.state == SlotState::established) {
+  while (auto e = sl.ds->poll_event()) {
+    if (std::holds_alternative<ss::MessageReceived>(*e)) {
+      stats_.i2np_in++;
+    } else if (auto* r = std::get_if<ss::DeliveryResult>(&*e)) {
+      (r->delivered ? stats_.delivered : stats_.not_delivered)++;
+    } else if (std::holds_alternative<ss::ControlReceived>(*e)) {
+      stats_.control_in++;
+    } else if (auto* t = std::get_if<ss::Terminated>(&*e); t && sl.state == SlotState::established) {
       sl.state = SlotState::closed;
       stats_.terminated++;
-      stats_.terminations[std::string(e.by_peer ? "peer: " : "") + wire::to_string(e.reason)]++;
+      stats_.terminations[std::string(t->by_peer ? "peer: " : "") + wire::to_string(t->reason)]++;
     }
+  }
   if (sl.ds->can_be_freed()) {
     sl.ds.reset();
     return;

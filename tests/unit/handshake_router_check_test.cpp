@@ -115,3 +115,21 @@ BOOST_AUTO_TEST_CASE(damaged_router_info_is_bad) {
   BOOST_REQUIRE(std::holds_alternative<Failure>(r));
   BOOST_TEST(std::get<Failure>(r) == Failure::bad_router_info);
 }
+
+// Alice's side: the RouterInfo of a router to connect to (was in the handshake actor).
+BOOST_AUTO_TEST_CASE(remote_router_from_an_i2pd_router_info_file) {
+  Real real;
+  RemoteRouter r;
+  BOOST_TEST(remote_router_from_bytes(real.bytes, 2, r) == "");
+  BOOST_TEST((r.static_key == real.s));
+  BOOST_TEST((r.intro_key.bytes == real.i));
+  BOOST_TEST((r.router_hash == real.ri.hash()));
+  BOOST_TEST(r.address.port == *real.ri.ssu2_address()->port());
+  BOOST_TEST(r.router_info != nullptr);
+  RemoteRouter other;
+  BOOST_TEST(remote_router_from_bytes(real.bytes, 7, other) == "RouterInfo is for another network");
+  Bytes damaged = real.bytes;
+  damaged[damaged.size() - 5] ^= 0x40;  // inside the signature
+  BOOST_TEST(remote_router_from_bytes(damaged, 2, other) == "RouterInfo signature is invalid");
+  BOOST_TEST(remote_router_from_bytes(Bytes(10, 1), 2, other) == "RouterInfo does not parse");
+}

@@ -73,12 +73,12 @@ void exchange(const Run& r) {
                      << " b->a " << p.got_a.size());
   for (auto* ev : {&p.ev_a, &p.ev_b})
     for (auto& e : *ev)
-      if (e.kind == EventKind::terminated)
+      if (auto* t = std::get_if<Terminated>(&e))
         BOOST_TEST_MESSAGE("terminated on " << (ev == &p.ev_a ? "a" : "b") << " reason "
-                           << int(e.reason) << " by_peer " << e.by_peer);
+                           << int(t->reason) << " by_peer " << t->by_peer);
 
-  BOOST_TEST(count_events(p.ev_a, EventKind::terminated) == 0u);
-  BOOST_TEST(count_events(p.ev_b, EventKind::terminated) == 0u);
+  BOOST_TEST(count_events<Terminated>(p.ev_a) == 0u);
+  BOOST_TEST(count_events<Terminated>(p.ev_b) == 0u);
   BOOST_TEST((p.a.state() == DataSession::State::active));
   BOOST_TEST((p.b.state() == DataSession::State::active));
 

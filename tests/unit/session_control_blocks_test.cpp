@@ -8,7 +8,7 @@ using namespace harness;
 namespace {
 
 // Control blocks B received, in order.
-std::vector<wire::Block> control_at_b(Pair& p) { return p.b.take_control_blocks(); }
+std::vector<wire::Block> control_at_b(Pair& p) { return take_control_blocks(p.b); }
 
 bool carries_new_token(const Bytes& dgram) {
   auto o = open(dgram, DirectionKeys{key(1), key(3), key(4)});
@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(lost_control_packet_is_retransmitted) {
   BOOST_TEST(p.a.send_blocks(p.now, {wire::NewTokenBlock{1'700'000'100, 42}}).ok());
   p.collect();
   BOOST_TEST(dropped == 1);
-  BOOST_TEST(p.b.take_control_blocks().empty());
+  BOOST_TEST(take_control_blocks(p.b).empty());
   p.run_for(Millis(5000));
   auto got = control_at_b(p);
   BOOST_REQUIRE_EQUAL(got.size(), 1u);

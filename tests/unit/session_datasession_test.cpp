@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(duplicate_and_expired_messages_are_dropped) {
   p.b.on_datagram(p.now, seal(alice.send, 0xB, 6, {wire::I2npBlock{20, 77, fresh.expiration, fresh.body}}), kAddrA);
   p.b.on_datagram(p.now, seal(alice.send, 0xB, 7, {wire::I2npBlock{20, 78, old.expiration, old.body}}), kAddrA);
   p.b.on_datagram(p.now, seal(alice.send, 0xB, 8, {wire::I2npBlock{20, 79, future.expiration, future.body}}), kAddrA);
-  auto got = p.b.take_messages();
+  auto got = take_messages(p.b);
   BOOST_REQUIRE(got.size() == 1u);
   BOOST_TEST(got[0].id == 77u);
   auto& m = p.b.metrics();
@@ -112,11 +112,11 @@ BOOST_AUTO_TEST_CASE(termination_initiated_locally) {
   BOOST_TEST((p.a.queue_message(p.now, message(2, 10, p.now)) == QueueResult::closed));
   p.run_for(Millis{500});
   // B saw the reason, answered "termination received", A closed on that answer.
-  BOOST_REQUIRE(count_events(p.ev_b, EventKind::terminated) == 1u);
+  BOOST_REQUIRE(count_events<Terminated>(p.ev_b) == 1u);
   for (auto& e : p.ev_b)
-    if (e.kind == EventKind::terminated) {
-      BOOST_TEST((e.reason == wire::TerminationReason::RouterShutdown));
-      BOOST_TEST(e.by_peer);
+    if (auto* t = std::get_if<Terminated>(&e)) {
+      BOOST_TEST((t->reason == wire::TerminationReason::RouterShutdown));
+      BOOST_TEST(t->by_peer);
     }
   BOOST_TEST((p.a.state() == DataSession::State::closed));
   BOOST_TEST(p.a.can_be_freed());
@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(termination_initiated_by_peer_with_lost_termination) {
   p.b.queue_message(p.now, message(5, 10, p.now), 55);
   p.collect();
   p.run_for(Millis{1000});
-  BOOST_TEST(count_events(p.ev_b, EventKind::terminated) == 1u);
+  BOOST_TEST(count_events<Terminated>(p.ev_b) == 1u);
   BOOST_REQUIRE(p.fb_b.size() == 1u);
   BOOST_TEST(!p.fb_b[0].delivered);
   BOOST_TEST((p.fb_b[0].failure == DeliveryFailure::session_closed));
@@ -177,8 +177,8 @@ BOOST_AUTO_TEST_CASE(path_validation_success_switches_address) {
   BOOST_TEST((p.b.peer() == kAddrA));  // not switched before the response
   p.b.on_datagram(p.now + Millis{20}, seal(alice.send, 0xB, 2, {wire::PathResponseBlock{*challenge}}), moved);
   BOOST_TEST((p.b.peer() == moved));
-  auto ev = p.b.take_events();
-  BOOST_TEST(count_events(ev, EventKind::address_changed) == 1u);
+  auto ev = take_events(p.b);
+  BOOST_TEST(count_events<AddressChanged>(ev) == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(path_validation_failure_keeps_old_address) {
@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(path_validation_failure_keeps_old_address) {
   // wrong response
   p.b.on_datagram(p.now, seal(alice.send, 0xB, 2, {wire::PathResponseBlock{Bytes(8, 0)}}), spoofed);
   BOOST_TEST((p.b.peer() == kAddrA));
-  BOOST_TEST(count_events(p.b.take_events(), EventKind::path_validation_failed) == 1u);
+  BOOST_TEST(count_events<PathValidationFailed>(take_events(p.b)) == 1u);
   // timeout: challenge to an address that never answers
   TimePoint t = p.now;
   p.b.on_datagram(t, seal(alice.send, 0xB, 3, {wire::DateTimeBlock{1}, wire::PaddingBlock{4}}), spoofed);
@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(path_validation_failure_keeps_old_address) {
   }
   BOOST_TEST(challenges >= 2u);
   BOOST_TEST((p.b.peer() == kAddrA));
-  BOOST_TEST(count_events(p.b.take_events(), EventKind::path_validation_failed) == 1u);
+  BOOST_TEST(count_events<PathValidationFailed>(take_events(p.b)) == 1u);
   BOOST_TEST((p.b.state() == DataSession::State::active));
 }
 
@@ -227,7 +227,7 @@ BOOST_AUTO_TEST_CASE(replayed_packet_number_is_dropped) {
   auto pkt = seal(alice.send, 0xB, 4, {wire::I2npBlock{20, 1, uint32_t(kUnixStartMs / 1000 + 60), Bytes{1}}});
   p.b.on_datagram(p.now, pkt, kAddrA);
   p.b.on_datagram(p.now, pkt, kAddrA);
-  BOOST_TEST(p.b.take_messages().size() == 1u);
+  BOOST_TEST(take_messages(p.b).size() == 1u);
   BOOST_TEST(p.b.metrics().replayed_packets == 1u);
 }
 
@@ -239,16 +239,16 @@ BOOST_AUTO_TEST_CASE(bandwidth_event_every_second_with_traffic_and_none_when_idl
     p.collect();
     p.run_for(Millis{100});
   }
-  size_t reports = count_events(p.ev_a, EventKind::bandwidth);
+  size_t reports = count_events<BandwidthSample>(p.ev_a);
   BOOST_TEST(reports == 3u);
   for (auto& e : p.ev_a)
-    if (e.kind == EventKind::bandwidth) BOOST_TEST((e.bytes_out > 0 && e.bytes_in > 0));
+    if (auto* b = std::get_if<BandwidthSample>(&e)) BOOST_TEST((b->bytes_out > 0 && b->bytes_in > 0));
   // Idle: at most the report of the last partial second, then no wake-up for bandwidth.
   p.run_for(Millis{5000});
-  BOOST_TEST(count_events(p.ev_a, EventKind::bandwidth) <= reports + 1);
-  size_t after = count_events(p.ev_a, EventKind::bandwidth);
+  BOOST_TEST(count_events<BandwidthSample>(p.ev_a) <= reports + 1);
+  size_t after = count_events<BandwidthSample>(p.ev_a);
   p.run_for(Millis{10'000});
-  BOOST_TEST(count_events(p.ev_a, EventKind::bandwidth) == after);
+  BOOST_TEST(count_events<BandwidthSample>(p.ev_a) == after);
   // The next wake-up of an idle session is its idle timeout, not a periodic tick.
   BOOST_REQUIRE(p.a.next_wakeup());
   BOOST_TEST((*p.a.next_wakeup() - p.now).count() > 60'000);
@@ -289,7 +289,7 @@ BOOST_AUTO_TEST_CASE(unsent_messages_are_taken_out_before_termination) {
   BOOST_TEST(p.a.metrics().queued == 0u);
   p.a.terminate(p.now, wire::TerminationReason::ReplacedByNewSession);
   // The 16 sent ones fail with the session; the moved ones produce no result here.
-  auto fb = p.a.take_feedback();
+  auto fb = take_feedback(p.a);
   BOOST_TEST(fb.size() == 16u);
   for (auto& r : fb) {
     BOOST_TEST(!r.delivered);

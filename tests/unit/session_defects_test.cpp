@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(defect_3_router_info_alone_is_acked_and_kept_for_the_next_p
   p.b.on_datagram(p.now, seal(alice_send(), 0xB, 6, {wire::RelayTagRequestBlock{}, wire::PaddingBlock{5}}), kAddrA);
   auto out = b_output_after(p, Millis{150});
   BOOST_TEST(acks(out, bob_send(), 5));
-  auto blocks = p.b.take_control_blocks();
+  auto blocks = take_control_blocks(p.b);
   BOOST_REQUIRE(blocks.size() == 2u);
   BOOST_TEST(std::holds_alternative<wire::RouterInfoBlock>(blocks[0]));  // arrives first
   BOOST_TEST(std::holds_alternative<wire::RelayTagRequestBlock>(blocks[1]));
@@ -109,10 +109,12 @@ BOOST_AUTO_TEST_CASE(defect_4_termination_is_answered_with_termination_received)
         if (auto* t = std::get_if<wire::TerminationBlock>(&b)) replied = t->reason;
   BOOST_REQUIRE(replied);
   BOOST_TEST((*replied == wire::TerminationReason::TerminationReceived));
-  auto ev = p.b.take_events();
+  auto ev = take_events(p.b);
   BOOST_REQUIRE(!ev.empty());
-  BOOST_TEST((ev[0].reason == wire::TerminationReason::IdleTimeout));
-  BOOST_TEST(ev[0].by_peer);
+  auto* t = std::get_if<Terminated>(&ev[0]);
+  BOOST_REQUIRE(t);
+  BOOST_TEST((t->reason == wire::TerminationReason::IdleTimeout));
+  BOOST_TEST(t->by_peer);
 }
 
 BOOST_AUTO_TEST_CASE(defect_5_resends_are_not_postponed_and_happen_with_a_full_window) {
@@ -177,8 +179,8 @@ BOOST_AUTO_TEST_CASE(defect_7_idle_timeout_and_unresponsive_peer_terminate) {
     bool idle_local = false, idle_remote = false;
     for (auto* ev : {&p.ev_a, &p.ev_b})
       for (auto& e : *ev)
-        if (e.kind == EventKind::terminated && e.reason == wire::TerminationReason::IdleTimeout)
-          (e.by_peer ? idle_remote : idle_local) = true;
+        if (auto* t = std::get_if<Terminated>(&e); t && t->reason == wire::TerminationReason::IdleTimeout)
+          (t->by_peer ? idle_remote : idle_local) = true;
     BOOST_TEST(idle_local);
     BOOST_TEST(idle_remote);
     BOOST_TEST(p.now.count() >= 331'000);
@@ -190,7 +192,8 @@ BOOST_AUTO_TEST_CASE(defect_7_idle_timeout_and_unresponsive_peer_terminate) {
     p.collect();
     p.run_for(Millis{200'000});
     bool timeout = false;
-    for (auto& e : p.ev_a) timeout |= e.kind == EventKind::terminated && e.reason == wire::TerminationReason::Timeout;
+    for (auto& e : p.ev_a)
+      if (auto* t = std::get_if<Terminated>(&e)) timeout |= t->reason == wire::TerminationReason::Timeout;
     BOOST_TEST(timeout);
     BOOST_REQUIRE(p.fb_a.size() == 1u);
     BOOST_TEST(!p.fb_a[0].delivered);
@@ -215,13 +218,13 @@ BOOST_AUTO_TEST_CASE(defect_9_feedback_waits_for_the_ack) {
   p.a.queue_message(p.now, message(1, 3000, p.now), 9);  // three fragments
   auto out = p.a.take_datagrams();
   BOOST_TEST(out.size() == 3u);
-  BOOST_TEST(p.a.take_feedback().empty());
+  BOOST_TEST(take_feedback(p.a).empty());
   for (size_t i = 0; i < 2; ++i) p.b.on_datagram(p.now, out[i].bytes, kAddrA);
   for (auto& d : b_output_after(p, Millis{150})) p.a.on_datagram(p.now + Millis{150}, d.bytes, kAddrB);
-  BOOST_TEST(p.a.take_feedback().empty());  // one fragment still unacknowledged
+  BOOST_TEST(take_feedback(p.a).empty());  // one fragment still unacknowledged
   p.b.on_datagram(p.now + Millis{160}, out[2].bytes, kAddrA);
   for (auto& d : b_output_after(p, Millis{400})) p.a.on_datagram(p.now + Millis{400}, d.bytes, kAddrB);
-  auto fb = p.a.take_feedback();
+  auto fb = take_feedback(p.a);
   BOOST_REQUIRE(fb.size() == 1u);
   BOOST_TEST(fb[0].feedback_id == 9u);
   BOOST_TEST(fb[0].delivered);
@@ -232,7 +235,7 @@ BOOST_AUTO_TEST_CASE(defect_10_packet_number_replay_is_rejected) {
   auto pkt = seal(alice_send(), 0xB, 4, {wire::RelayTagRequestBlock{}, wire::PaddingBlock{5}});
   p.b.on_datagram(p.now, pkt, kAddrA);
   p.b.on_datagram(p.now, pkt, kAddrA);
-  BOOST_TEST(p.b.take_control_blocks().size() == 1u);
+  BOOST_TEST(take_control_blocks(p.b).size() == 1u);
   BOOST_TEST(p.b.metrics().replayed_packets == 1u);
 }
 
@@ -281,7 +284,7 @@ BOOST_AUTO_TEST_CASE(defect_13_closed_sessions_report_they_can_be_freed) {
   p.b.on_timer(p.now + Millis{60'000});
   BOOST_TEST(p.b.can_be_freed());
   BOOST_TEST(!p.b.next_wakeup());
-  BOOST_TEST(count_events(p.b.take_events(), EventKind::closed) == 1u);
+  BOOST_TEST(count_events<Closed>(take_events(p.b)) == 1u);
 }
 
 // Found by the impairment-proxy test: fragments refused by the reassembly memory bound AFTER

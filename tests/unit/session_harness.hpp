@@ -102,6 +102,37 @@ inline Bytes seal(const DirectionKeys& k, uint64_t conn, uint32_t pn, const std:
   return pkt;
 }
 
+// DataSession reports everything through poll_event(), in order. Tests often look at one
+// kind at a time: these pull every pending event of a session into a per-session stash and
+// hand out one kind, leaving the others for the next call (PollStash outlives the calls).
+struct Polled {
+  std::vector<I2npMessage> messages;
+  std::vector<DeliveryResult> feedback;
+  std::vector<wire::Block> control;
+  std::vector<Event> events;  // the state changes (Terminated, AddressChanged, ...)
+};
+inline std::map<const DataSession*, Polled>& poll_stash() {
+  static std::map<const DataSession*, Polled> m;
+  return m;
+}
+inline Polled& pull(DataSession& s) {
+  auto& p = poll_stash()[&s];
+  while (auto e = s.poll_event()) {
+    if (auto* m = std::get_if<MessageReceived>(&*e)) p.messages.push_back(std::move(m->message));
+    else if (auto* r = std::get_if<DeliveryResult>(&*e)) p.feedback.push_back(*r);
+    else if (auto* c = std::get_if<ControlReceived>(&*e)) p.control.push_back(std::move(c->block));
+    else p.events.push_back(std::move(*e));
+  }
+  return p;
+}
+inline std::vector<I2npMessage> take_messages(DataSession& s) { return std::exchange(pull(s).messages, {}); }
+inline std::vector<DeliveryResult> take_feedback(DataSession& s) { return std::exchange(pull(s).feedback, {}); }
+inline std::vector<wire::Block> take_control_blocks(DataSession& s) { return std::exchange(pull(s).control, {}); }
+inline std::vector<Event> take_events(DataSession& s) { return std::exchange(pull(s).events, {}); }
+// A session that goes away (or is replaced in place) must not hand its events to a later one
+// at the same address.
+inline void forget_events(const DataSession& s) { poll_stash().erase(&s); }
+
 struct LinkConfig {
   double drop = 0, duplicate = 0;
   int min_delay_ms = 10, max_delay_ms = 10;
@@ -127,7 +158,13 @@ struct Pair {
   // Optional tap: return false to drop the datagram.
   std::function<bool(const InFlight&)> filter;
 
+  ~Pair() {
+    forget_events(a);
+    forget_events(b);
+  }
   explicit Pair(LinkConfig cfg = {}, size_t max_payload = 1200) : link(cfg), rng(cfg.seed) {
+    forget_events(a);
+    forget_events(b);
     if (max_payload != 1200) {
       a = DataSession(context(true, now, max_payload));
       b = DataSession(context(false, now, max_payload));
@@ -152,12 +189,12 @@ struct Pair {
     };
     move_out(a, true, kAddrA);
     move_out(b, false, kAddrB);
-    for (auto& m : a.take_messages()) got_a.push_back(std::move(m));
-    for (auto& m : b.take_messages()) got_b.push_back(std::move(m));
-    for (auto& f : a.take_feedback()) fb_a.push_back(f);
-    for (auto& f : b.take_feedback()) fb_b.push_back(f);
-    for (auto& e : a.take_events()) ev_a.push_back(e);
-    for (auto& e : b.take_events()) ev_b.push_back(e);
+    for (auto& m : take_messages(a)) got_a.push_back(std::move(m));
+    for (auto& m : take_messages(b)) got_b.push_back(std::move(m));
+    for (auto& f : take_feedback(a)) fb_a.push_back(f);
+    for (auto& f : take_feedback(b)) fb_b.push_back(f);
+    for (auto& e : take_events(a)) ev_a.push_back(e);
+    for (auto& e : take_events(b)) ev_b.push_back(e);
   }
 
   // Advances virtual time to the next event (wire delivery or a session wake-up).
@@ -221,9 +258,10 @@ inline void check_exactly_once(const std::vector<I2npMessage>& got,
   BOOST_TEST(answered.size() == sent.size());
 }
 
-inline size_t count_events(const std::vector<Event>& ev, EventKind k) {
+template <class E>
+size_t count_events(const std::vector<Event>& ev) {
   size_t n = 0;
-  for (auto& e : ev) n += e.kind == k;
+  for (auto& e : ev) n += std::holds_alternative<E>(e);
   return n;
 }
 

@@ -43,8 +43,8 @@ BOOST_AUTO_TEST_CASE(idle_session_sleeps_until_its_idle_timeout) {
   while (steps < 100'000 && p.step(end)) ++steps;
   BOOST_TEST(steps == 0u);
   BOOST_TEST(p.datagrams == datagrams);
-  BOOST_TEST(count_events(p.ev_a, EventKind::terminated) == 0u);
-  BOOST_TEST(count_events(p.ev_b, EventKind::terminated) == 0u);
+  BOOST_TEST(count_events<Terminated>(p.ev_a) == 0u);
+  BOOST_TEST(count_events<Terminated>(p.ev_b) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(idle_timeout_is_still_honoured) {
@@ -54,10 +54,10 @@ BOOST_AUTO_TEST_CASE(idle_timeout_is_still_honoured) {
   const Millis idle = context(true, p.now).idle_timeout;
   p.run_for(idle + Millis{1000});
   for (auto* ev : {&p.ev_a, &p.ev_b}) {
-    BOOST_REQUIRE(count_events(*ev, EventKind::terminated) == 1u);
+    BOOST_REQUIRE(count_events<Terminated>(*ev) == 1u);
     for (auto& e : *ev)
-      if (e.kind == EventKind::terminated)
-        BOOST_TEST((e.reason == wire::TerminationReason::IdleTimeout));
+      if (auto* t = std::get_if<Terminated>(&e))
+        BOOST_TEST((t->reason == wire::TerminationReason::IdleTimeout));
   }
   // Not before the deadline: at most the 5 s of traffic earlier than `quiet_since`.
   BOOST_TEST((p.now - quiet_since).count() >= idle.count());

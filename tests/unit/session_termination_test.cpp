@@ -95,9 +95,10 @@ BOOST_AUTO_TEST_CASE(every_local_reason_is_read_at_i2pds_offset) {
     BOOST_TEST(check_layout(out, alice_send(), true) == uint8_t(reason));
     // The peer reads it and answers "termination received" with the same layout.
     for (auto& d : out) p.b.on_datagram(p.now, d.bytes, kAddrA);
-    auto ev = p.b.take_events();
+    auto ev = take_events(p.b);
     BOOST_REQUIRE(!ev.empty());
-    BOOST_TEST((ev[0].kind == EventKind::terminated && ev[0].reason == reason && ev[0].by_peer));
+    auto* t = std::get_if<Terminated>(&ev[0]);
+    BOOST_TEST((t && t->reason == reason && t->by_peer));
     auto answer = p.b.take_datagrams();
     BOOST_TEST(check_layout(answer, bob_send(), true) == uint8_t(wire::TerminationReason::TerminationReceived));
     for (auto& d : answer) p.a.on_datagram(p.now, d.bytes, kAddrB);

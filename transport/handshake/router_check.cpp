@@ -64,4 +64,27 @@ std::variant<CheckedRouter, Failure> check_router_info(const wire::RouterInfoBlo
   return out;
 }
 
+std::string remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRouter& out) {
+  auto ri = i2p::RouterInfo::parse(bytes);
+  if (!ri) return "RouterInfo does not parse";
+  if (!ri->verify()) return "RouterInfo signature is invalid";
+  if (ri->net_id().value_or(2) != net_id) return "RouterInfo is for another network";
+  const auto* a = ri->ssu2_address();
+  if (!a) return "RouterInfo has no usable SSU2 address";
+  auto host = a->host();
+  auto port = a->port();
+  auto s = a->static_key();
+  auto i = a->intro_key();
+  if (!host || !port || !s || !i) return "SSU2 address has no host/port (firewalled peer)";
+  auto ep = Address::parse(*host, *port);
+  if (!ep) return "SSU2 host is not a numeric address: " + *host;
+  out.address = *ep;
+  out.static_key = *s;
+  std::copy(i->begin(), i->end(), out.intro_key.bytes.begin());
+  out.router_hash = ri->hash();
+  out.mtu = a->mtu().value_or(0);
+  out.router_info = std::make_shared<i2p::RouterInfo>(std::move(*ri));
+  return {};
+}
+
 }  // namespace ssu2::handshake

@@ -4,6 +4,7 @@
 // publication date, and the caller's acceptance policy.
 #pragma once
 #include <memory>
+#include <string>
 #include <variant>
 
 #include "transport/crypto/crypto.hpp"
@@ -25,5 +26,10 @@ std::variant<CheckedRouter, Failure> check_router_info(const wire::RouterInfoBlo
                                                        const Config& cfg,
                                                        const LocalIdentity& local,
                                                        uint32_t wall_s);
+
+// Alice's check of a RouterInfo she wants to connect to (a file, the netDb): parses, verifies
+// the signature and net id, finds a usable SSU2 address with numeric host, port, s and i.
+// Fills `out` and returns "" or a one-line reason.
+std::string remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRouter& out);
 
 }  // namespace ssu2::handshake

@@ -240,7 +240,7 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
       // nothing to do; the packet was recorded for ACKs above
     } else {
       // RouterInfo, Relay*, PeerTest, RelayTag*, NewToken, Options, ...: for the caller.
-      control_.push_back(std::move(block));
+      events_.push_back(ControlReceived{std::move(block)});
     }
   }
 }
@@ -255,19 +255,19 @@ void DataSession::deliver(TimePoint now, I2npMessage msg) {
     return;
   }
   ++metrics_.messages_in;
-  received_.push_back(std::move(msg));
+  events_.push_back(MessageReceived{std::move(msg)});
 }
 
 void DataSession::on_peer_termination(TimePoint now, const wire::TerminationBlock& t) {
   if (t.reason == wire::TerminationReason::TerminationReceived) {
     // The peer answered a termination we never sent (or we lost the state): just close.
     transmission_.abandon(DeliveryFailure::session_closed);
-    events_.push_back({EventKind::terminated, t.reason, true, peer_, 0, 0});
+    events_.push_back(Terminated{t.reason, true});
     close_for_good();
     return;
   }
   // Spec: reply "termination received", never the peer's own reason.
-  events_.push_back({EventKind::terminated, t.reason, true, peer_, 0, 0});
+  events_.push_back(Terminated{t.reason, true});
   enter_closing(now, wire::TerminationReason::TerminationReceived, true);
 }
 
@@ -281,9 +281,9 @@ void DataSession::on_path_response(TimePoint now, ByteSpan data) {
     // Spec: a new IP means a new path: start RTT estimation again. A port-only change is
     // probably NAT rebinding and keeps the estimate.
     if (ip_changed) transmission_.rtt().reset();
-    events_.push_back({EventKind::address_changed, {}, true, peer_, 0, 0});
+    events_.push_back(AddressChanged{peer_});
   } else if (r.outcome == PathValidator::Outcome::failed) {
-    events_.push_back({EventKind::path_validation_failed, {}, true, r.address, 0, 0});
+    events_.push_back(PathValidationFailed{r.address});
   }
 }
 
@@ -300,6 +300,16 @@ std::vector<DataSession::Unsent> DataSession::take_unsent() {
     it = queue_.erase(it);
   }
   return out;
+}
+
+std::optional<Event> DataSession::poll_event() {
+  // Delivery results are collected by the tracker during ACK processing; they join the
+  // queue here, after what happened before this poll.
+  for (auto& r : transmission_.deliveries().take_results()) events_.push_back(r);
+  if (events_.empty()) return std::nullopt;
+  Event e = std::move(events_.front());
+  events_.pop_front();
+  return e;
 }
 
 QueueResult DataSession::queue_message(TimePoint now, I2npMessage msg,
@@ -355,7 +365,7 @@ Status DataSession::send_blocks(TimePoint now, std::vector<wire::Block> blocks) 
 void DataSession::terminate(TimePoint now, wire::TerminationReason reason) {
   now_ = now;
   if (state_ != State::active) return;
-  events_.push_back({EventKind::terminated, reason, false, peer_, 0, 0});
+  events_.push_back(Terminated{reason, false});
   enter_closing(now, reason, false);
 }
 
@@ -399,7 +409,7 @@ void DataSession::close_for_good() {
   }
   state_ = State::closed;
   termination_packet_.clear();
-  events_.push_back({EventKind::closed, {}, false, peer_, 0, 0});
+  events_.push_back(Closed{});
 }
 
 void DataSession::append_ack(Bytes& payload, size_t room) {
@@ -629,7 +639,7 @@ void DataSession::run_timers(TimePoint now) {
     // One report per second with traffic; an idle session reports nothing and does not
     // wake up for it (next_wakeup), so idle sessions cost no CPU.
     if (bw_bytes_in_ || bw_bytes_out_)
-      events_.push_back({EventKind::bandwidth, {}, false, peer_, bw_bytes_in_, bw_bytes_out_});
+      events_.push_back(BandwidthSample{bw_bytes_in_, bw_bytes_out_});
     bw_bytes_in_ = bw_bytes_out_ = 0;
     // Skip whole missed periods, keep the phase.
     if (now - next_bandwidth_tick_ >= kBandwidthPeriod)
@@ -647,7 +657,7 @@ void DataSession::run_timers(TimePoint now) {
   if (pv.retry) send_challenge(now, *pv.retry);
   if (pv.failed) {
     // The old address stays; the window may grow again.
-    events_.push_back({EventKind::path_validation_failed, {}, false, pv.failed_address, 0, 0});
+    events_.push_back(PathValidationFailed{pv.failed_address});
   }
   if (now - last_received_ >= ctx_.idle_timeout) terminate(now, wire::TerminationReason::IdleTimeout);
 }

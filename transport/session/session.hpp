@@ -20,6 +20,7 @@
 #include <deque>
 #include <optional>
 #include <span>
+#include <variant>
 #include <vector>
 
 #include "transport/common/bytes.hpp"
@@ -107,21 +108,30 @@ struct InDatagram {
   PeerAddress from;
 };
 
-enum class EventKind : uint8_t {
-  terminated,             // reason, by_peer
-  address_changed,        // address: the validated new peer address
-  path_validation_failed, // address: the candidate that did not validate
-  bandwidth,              // bytes_in/bytes_out during the last second
-  closed,                 // closing period over: the session can be freed
+// What a session reports, pulled with poll_event() in the order it happened.
+struct MessageReceived {  // a complete I2NP message from the peer
+  I2npMessage message;
 };
-
-struct Event {
-  EventKind kind = EventKind::terminated;
+struct ControlReceived {  // RouterInfo, Relay*, PeerTest, RelayTag*, NewToken, ... in arrival
+  wire::Block block;      // order (a RouterInfo before the PeerTest/Relay block that needs it)
+};
+// DeliveryResult (transmission.hpp): a message queued with a feedback id was delivered or not.
+struct Terminated {
   wire::TerminationReason reason = wire::TerminationReason::NormalClose;
   bool by_peer = false;
+};
+struct AddressChanged {  // the validated new peer address
   PeerAddress address;
+};
+struct PathValidationFailed {  // the candidate address that did not validate
+  PeerAddress address;
+};
+struct BandwidthSample {  // bytes during the last kBandwidthPeriod (only while there is traffic)
   uint64_t bytes_in = 0, bytes_out = 0;
 };
+struct Closed {};  // closing period over: the session can be freed
+using Event = std::variant<MessageReceived, ControlReceived, DeliveryResult, Terminated,
+                           AddressChanged, PathValidationFailed, BandwidthSample, Closed>;
 
 enum class QueueResult : uint8_t { queued, queue_full, too_large, closed };
 
@@ -177,12 +187,8 @@ class DataSession {
   size_t poll_transmit(TimePoint now, TransmitBatch& out, size_t max = 64);
   // Everything due at the time of the latest input, as owned datagrams (tests).
   std::vector<OutDatagram> take_datagrams();
-  std::vector<I2npMessage> take_messages() { return take(received_); }
-  std::vector<DeliveryResult> take_feedback() { return transmission_.deliveries().take_results(); }
-  std::vector<Event> take_events() { return take(events_); }
-  // RouterInfo, Relay*, PeerTest, RelayTag*, NewToken, ... in arrival order, so a handler
-  // sees a RouterInfo before the PeerTest/Relay block that needs it, even across packets.
-  std::vector<wire::Block> take_control_blocks() { return take(control_); }
+  // The next event (messages, control blocks, delivery results, state changes), oldest first.
+  std::optional<Event> poll_event();
   std::optional<TimePoint> next_wakeup() const;
 
   // ---- state ----
@@ -200,12 +206,6 @@ class DataSession {
     DeliveryTracker::Handle handle = 0;
   };
 
-  template <class T>
-  static std::vector<T> take(std::vector<T>& v) {
-    std::vector<T> out;
-    out.swap(v);
-    return out;
-  }
 
   // inbound
   void on_packet(TimePoint now, MutByteSpan datagram, const PeerAddress& from);
@@ -274,9 +274,7 @@ class DataSession {
   TimePoint next_bandwidth_tick_;
   uint64_t bw_bytes_in_ = 0, bw_bytes_out_ = 0;
 
-  std::vector<I2npMessage> received_;
-  std::vector<Event> events_;
-  std::vector<wire::Block> control_;
+  std::deque<Event> events_;
 };
 
 }  // namespace ssu2::session
