@@ -28,6 +28,15 @@ namespace fuzz {
 
 using namespace ssu2;
 
+// FUZZ_VERBOSE=1 in the environment: the harnesses say what an input reached (for checking
+// that a seed does what it is meant to; never set while fuzzing).
+inline bool verbose() {
+  static const bool v = std::getenv("FUZZ_VERBOSE") != nullptr;
+  return v;
+}
+#define FUZZ_LOG(...) \
+  do { if (::fuzz::verbose()) std::fprintf(stderr, __VA_ARGS__); } while (0)
+
 class FuzzInput {
  public:
   FuzzInput(const uint8_t* data, size_t size) : p_(data), n_(size) {}

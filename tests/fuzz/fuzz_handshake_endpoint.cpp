@@ -36,6 +36,24 @@ const Router& carol() {
   return r;
 }
 
+// Data packet 0 of a new inbound session: an ACK of Session Confirmed.
+Bytes first_data_packet(const SessionContext& ctx) {
+  wire::AckBlock ack;
+  auto body = wire::emit_blocks({ack});
+  FUZZ_CHECK(body.ok());
+  wire::ShortHeader h;
+  h.dest_conn_id = ctx.their_conn_id;
+  h.packet_number = ctx.next_send_packet_number;
+  h.type = uint8_t(wire::MessageType::Data);
+  auto clear = wire::encode(h);
+  auto ct = crypto::aead_encrypt(ctx.send.data, h.packet_number, ByteSpan{clear}, *body);
+  FUZZ_CHECK(ct.ok());
+  Bytes pkt(clear.begin(), clear.end());
+  pkt.insert(pkt.end(), ct->begin(), ct->end());
+  FUZZ_CHECK(wire::protect_short(MutByteSpan{pkt}, ctx.peer_intro_key, ctx.send.header2).ok());
+  return pkt;
+}
+
 struct InFlight {
   Endpoint from;
   Datagram d;
@@ -55,6 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint64_t> b_sessions, c_sessions;
 
   auto check_done = [&](const HandshakeDone& d, const Router& peer) {
+    FUZZ_LOG("done: outbound %d session %d reason '%s'\n", d.outbound, d.session.has_value(), d.reason.c_str());
     if (!d.session) return;
     FUZZ_CHECK(d.reason.empty());
     FUZZ_CHECK(d.session->our_conn_id == d.conn_id);
@@ -71,6 +90,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (auto* d = std::get_if<HandshakeDone>(&*ev)) {
         check_done(*d, peer);
         if (d->session && sessions.size() < 64) sessions.push_back(d->conn_id);
+        // Stand in for Bob's new session: its first Data packet ACKs Session Confirmed,
+        // which is what switches Alice to the data phase.
+        if (d->session && !d->outbound && d->peer == peer.ep && net.size() < 256)
+          net.push_back(InFlight{self.ep, Datagram{d->peer, first_data_packet(*d->session)}});
       }
     }
     while (auto t = e.poll_transmit()) {

@@ -54,7 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(s->peer_static_key == alice().keys.x25519_pub);
         FUZZ_CHECK(s->peer_hash == alice().ri.hash());
         FUZZ_CHECK(s->our_conn_id == h.our_conn_id());
+        FUZZ_LOG("bob: established\n");
       }
+      if (h.failed()) FUZZ_LOG("bob: handshake failed: %s\n", std::string(to_string(h.failed()->reason)).c_str());
       if (h.done()) it = pending.erase(it);
       else ++it;
     }

@@ -161,6 +161,7 @@ struct FuzzAlice {
   void on_reply(ByteSpan pkt) {
     if (auto r = packet::open_symmetric(pkt, bob.intro_key, MessageType::Retry)) {
       if (r->header.token != 0) token = r->header.token;
+      FUZZ_LOG("alice: retry token %llx\n", (unsigned long long)r->header.token);
       return;
     }
     if (!request_sent) return;
@@ -180,6 +181,7 @@ struct FuzzAlice {
     FUZZ_CHECK(payload::parse(*pt).ok());  // what Bob sends parses
     noise = st;
     bob_ephemeral = y;
+    FUZZ_LOG("alice: session created opened\n");
   }
 
   // Session Confirmed fragments (empty if no Session Created was opened yet).

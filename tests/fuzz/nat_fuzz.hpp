@@ -85,13 +85,13 @@ struct Harness {
 
   Harness() {
     const auto& us = parties()[0];
-    LocalIdentity local;
+    nat::LocalIdentity local;
     local.hash = us.hash();
     local.signing_priv = us.keys.ed25519_seed;
     local.intro_key = us.keys.intro_key.bytes;
     local.v4 = us.ep;
     local.router_info = us.ri.bytes();
-    engine = std::make_unique<NatEngine>(std::move(local), Config{}, seeded(5));
+    engine = std::make_unique<NatEngine>(std::move(local), nat::Config{}, seeded(5));
     for (int i = 1; i < 3; ++i) {
       engine->learn_peer(*peer_info_from(parties()[i].ri));
       engine->session_established(parties()[i].hash(), parties()[i].ep);
@@ -126,6 +126,7 @@ struct Harness {
 
   void learn(const std::vector<Action>& actions) {
     for (const auto& a : actions) {
+      FUZZ_LOG("nat action %zu\n", a.index());
       if (const auto* sb = std::get_if<SendBlocks>(&a)) {
         FUZZ_CHECK(wire::emit_blocks(sb->blocks).ok());
         for (const auto& b : sb->blocks) {
@@ -242,6 +243,7 @@ struct Harness {
   }
 
   void step(uint8_t op, FuzzInput& in) {
+    FUZZ_LOG("nat op %d\n", op % kOpCount);
     switch (op % kOpCount) {
       case kRawBlock: {
         uint8_t from = in.u8();
@@ -309,7 +311,20 @@ struct Harness {
     learn(engine->take_actions());
   }
 
+  void log_counters() {
+    const auto& c = engine->counters();
+    FUZZ_LOG("nat counters: malformed %llu sig %llu stale %llu replay %llu nonce %llu tag %llu peer %llu "
+             "sender %llu unexpected %llu rejected %llu limit %llu\n",
+             (unsigned long long)c.malformed, (unsigned long long)c.bad_signature,
+             (unsigned long long)c.stale_timestamp, (unsigned long long)c.replayed_nonce,
+             (unsigned long long)c.unknown_nonce, (unsigned long long)c.unknown_tag,
+             (unsigned long long)c.unknown_peer, (unsigned long long)c.wrong_sender,
+             (unsigned long long)c.unexpected, (unsigned long long)c.rejected_sent,
+             (unsigned long long)c.limit);
+  }
+
   void finish() {
+    log_counters();
     for (int i = 0; i < 1000; ++i) {
       auto d = engine->next_deadline();
       if (!d) break;
