@@ -86,6 +86,7 @@ caf::actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   so.handshake = caf::actor_cast<caf::actor>(self);
   so.nat = st.opts.nat;
   so.metrics = st.metrics;
+  so.reassembly_budget = st.opts.reassembly_budget;
   so.path.sender = st.opts.sender;
   so.path.inbox = make_session_inbox(st.metrics, st.opts.session_inbox);
   auto inbox = so.path.inbox;
@@ -105,13 +106,14 @@ void on_done(handshake_t* self, hs::HandshakeDone& d) {
   if (d.outbound) caf::anon_send(st.socket, unregister_ep_atom::value, udp::to_endpoint(d.peer));
   auto h = to_router_hash(d.router);
   if (d.session) {
+    log().info("handshake: {} {} {}", d.outbound ? "connected to" : "accepted", to_string(h),
+               d.peer.to_string());
+    auto session = spawn_session(self, std::move(*d.session));  // re-registers our conn id
+    // The replaced session hands its unsent messages to the new one, then terminates.
     if (d.replaces)
       if (auto old = st.actors.find(*d.replaces); old != st.actors.end())
         caf::anon_send(old->second, terminate_atom::value,
-                       uint8_t(ssu2::wire::TerminationReason::ReplacedByNewSession));
-    log().info("handshake: {} {} {}", d.outbound ? "connected to" : "accepted", to_string(h),
-               d.peer.to_string());
-    spawn_session(self, std::move(*d.session));  // re-registers our conn id to the session
+                       uint8_t(ssu2::wire::TerminationReason::ReplacedByNewSession), session);
   } else {
     if (d.outbound) caf::anon_send(st.socket, unregister_atom::value, d.conn_id);
     if (d.outbound) log().info("handshake: connect to {} failed: {}", to_string(h), d.reason);

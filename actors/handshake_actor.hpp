@@ -44,6 +44,7 @@
 #include "messages/messages.hpp"
 #include "transport/handshake/config.hpp"
 #include "transport/handshake/endpoint.hpp"
+#include "transport/session/budget.hpp"
 
 namespace ssu2d {
 
@@ -59,6 +60,8 @@ struct HandshakeActorOptions {
   // its own inbox of `session_inbox` datagrams, registered with (register_session_atom).
   std::shared_ptr<UdpSender> sender;
   size_t session_inbox = 1024;
+  // Node-wide reassembly memory shared by the sessions (limits.reassembly_memory_mb).
+  std::shared_ptr<ssu2::session::SharedBudget> reassembly_budget;
 };
 
 caf::actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts);

@@ -1,7 +1,14 @@
 #include "actors/node.hpp"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -16,6 +23,9 @@
 
 #ifdef SSU2D_HAVE_CAF_OPENSSL
 #include <caf/openssl/manager.hpp>
+#endif
+#ifdef SSU2D_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
 #endif
 
 namespace ssu2d {
@@ -67,8 +77,11 @@ std::string Node::open_sockets(std::vector<UdpSocket>& out) {
 }
 
 std::string Node::start() {
+  // One node per data_dir: a second one would share our identity and overwrite router.info.
+  if (auto err = lock_.acquire(cfg_.data_dir); !err.empty()) return err;
   // Keys and our RouterInfo.
   auto ks = load_or_create_router_keys(cfg_.data_dir);
+  for (auto& w : ks.warnings) log().warn("node: {}", w);
   if (!ks.ok()) return ks.error;
   keys_ = std::move(ks.keys);
   if (ks.created) log().info("node: created a new router identity in {}", cfg_.data_dir);
@@ -122,6 +135,16 @@ std::string Node::start() {
   adm.session_request_burst = 2.0 * cfg_.limits.session_requests_per_prefix;
   adm.max_pending_per_prefix = uint32_t(cfg_.limits.pending_handshakes_per_prefix);
   ho.sender = sender;
+  ho.reassembly_budget = std::make_shared<ssu2::session::SharedBudget>(
+      size_t(cfg_.limits.reassembly_memory_mb) * 1024 * 1024);
+  metrics_->gauge_fn("ssu2_reassembly_bytes",
+                     "Bytes of partial I2NP messages held by all sessions (node-wide budget)",
+                     [b = ho.reassembly_budget] { return int64_t(b->used()); });
+  metrics_->gauge_fn("ssu2_reassembly_budget_bytes", "Node-wide reassembly budget",
+                     [b = ho.reassembly_budget] { return int64_t(b->capacity()); });
+  metrics_->gauge_fn("ssu2_reassembly_refusals",
+                     "Fragments refused (packet left unacknowledged) for the node-wide budget",
+                     [b = ho.reassembly_budget] { return int64_t(b->refusals()); });
   handshake_ = spawn_handshake_actor(sys_, std::move(ho));
 
   SocketOptions so;
@@ -194,6 +217,53 @@ void Node::connect_configured_peers() {
                 });
     });
   }
+}
+
+void Node::reload(const ConfigResult& fresh) {
+  if (!fresh.ok()) {
+    if (auto err = reopen_log_file(); !err.empty()) log().error("reload: {}", err);
+    log().error("reload: {}; keeping the running configuration", fresh.error);
+    return;
+  }
+  const NodeConfig& n = *fresh.config;
+  if (n.log.file != cfg_.log.file) {
+    if (auto err = set_log_file(n.log.file); !err.empty()) {
+      log().error("reload: {}; logging stays on {}", err,
+                  cfg_.log.file.empty() ? "stderr" : cfg_.log.file);
+    } else {
+      cfg_.log.file = n.log.file;
+    }
+  } else if (auto err = reopen_log_file(); !err.empty()) {
+    log().error("reload: {}", err);
+  }
+  if (n.log.level != cfg_.log.level) {
+    set_log_level(n.log.level);
+    log().info("reload: log.level {} -> {}", cfg_.log.level, n.log.level);
+    cfg_.log.level = n.log.level;
+  }
+  if (!merged_.is_null()) {
+    auto later = changed_keys_needing_restart(merged_, fresh.merged);
+    if (!later.empty()) {
+      std::string list;
+      for (auto& k : later) list += (list.empty() ? "" : ", ") + k;
+      log().warn("reload: changed key(s) {} take effect after a restart", list);
+    }
+  }
+  const bool peers_changed = n.peers.router_infos != cfg_.peers.router_infos ||
+                             n.peers.netdb_dir != cfg_.peers.netdb_dir;
+  cfg_.peers = n.peers;
+  if (!merged_.is_null()) {
+    // Remember the applied parts only, so a later reload names the pending keys again.
+    merged_["log"] = fresh.merged["log"];
+    merged_["log"]["file"] = cfg_.log.file;
+    merged_["peers"] = fresh.merged["peers"];
+  }
+  log().info("reload: done (log level {}, log file {}, {} peer file(s){})", cfg_.log.level,
+             cfg_.log.file.empty() ? "-" : cfg_.log.file, cfg_.peers.router_infos.size(),
+             cfg_.peers.netdb_dir.empty() ? "" : " + netdb " + cfg_.peers.netdb_dir);
+  log().debug("reload: debug logging is on");
+  // Peers already connected answer at once; only new ones start a handshake.
+  if (peers_changed) connect_configured_peers();
 }
 
 void Node::stop() {
@@ -292,7 +362,10 @@ std::vector<std::vector<uint8_t>> configured_peer_router_infos(const NodeConfig&
 }
 
 std::string init_data_dir(const NodeConfig& cfg, std::string& hash_hex) {
+  DataDirLock lock;
+  if (auto err = lock.acquire(cfg.data_dir); !err.empty()) return err;
   auto ks = load_or_create_router_keys(cfg.data_dir);
+  for (auto& w : ks.warnings) log().warn("init: {}", w);
   if (!ks.ok()) return ks.error;
   std::string host = !cfg.ssu2.host.empty() ? cfg.ssu2.host : cfg.ssu2.ipv6_host;
   auto ri = make_published_router_info(cfg, *ks.keys, endpoint{host, cfg.ssu2.port});
@@ -302,29 +375,75 @@ std::string init_data_dir(const NodeConfig& cfg, std::string& hash_hex) {
   return {};
 }
 
-int run_node(const NodeConfig& cfg) {
-  // Block the shutdown signals before any thread exists so every CAF and reader thread
-  // inherits the mask and only sigwait below sees them.
+void notify_service_manager(const std::string& state) {
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  if (!path || !*path) return;
+#ifdef SSU2D_HAVE_SYSTEMD
+  if (int r = sd_notify(0, state.c_str()); r < 0)
+    log().warn("node: sd_notify({}) failed: {}", state, std::strerror(-r));
+#else
+  // The protocol is one datagram on a unix socket; '@' starts an abstract address.
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const size_t len = std::strlen(path);
+  if (len >= sizeof(addr.sun_path)) return;
+  std::memcpy(addr.sun_path, path, len);
+  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  const auto alen = socklen_t(offsetof(sockaddr_un, sun_path) + len);
+  if (::sendto(fd, state.data(), state.size(), 0, reinterpret_cast<sockaddr*>(&addr), alen) < 0)
+    log().warn("node: notify {} failed: {}", path, std::strerror(errno));
+  ::close(fd);
+#endif
+}
+
+int run_node(const ConfigResult& loaded, const std::function<ConfigResult()>& reload) {
+  const NodeConfig& cfg = *loaded.config;
+  // Block the signals before any thread exists so every CAF and reader thread inherits the
+  // mask and only sigwait below sees them (an unhandled SIGHUP would kill the process).
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   init_logging(cfg.log.level);
+  if (auto err = set_log_file(cfg.log.file); !err.empty()) {
+    log().error("{}", err);  // still on stderr
+    return 1;
+  }
   caf::actor_system_config ccfg;
   configure_actor_system(ccfg, cfg);
   caf::actor_system sys{ccfg};
   int rc = 0;
   {
     Node node(sys, cfg);
+    node.set_effective_json(loaded.merged);
     if (auto err = node.start(); !err.empty()) {
       log().error("{}", err);
+      // With a log file the operator starting us by hand would otherwise see nothing.
+      if (!cfg.log.file.empty()) std::fprintf(stderr, "ssu2d: %s\n", err.c_str());
       rc = 1;
     } else {
+      notify_service_manager("READY=1\nSTATUS=running, router hash " + to_string(node.hash()) +
+                             "\nMAINPID=" + std::to_string(::getpid()));
       int sig = 0;
-      sigwait(&set, &sig);
+      for (;;) {
+        if (sigwait(&set, &sig) != 0) continue;
+        if (sig != SIGHUP) break;
+        log().info("node: SIGHUP received, reloading");
+        notify_service_manager("RELOADING=1");
+        if (reload) {
+          node.reload(reload());
+        } else if (auto err = reopen_log_file(); !err.empty()) {
+          log().error("reload: {}", err);
+        }
+        notify_service_manager("READY=1");
+      }
       log().info("node: {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      notify_service_manager("STOPPING=1");
       node.stop();
     }
   }

@@ -2,6 +2,7 @@
 // subsystem manager, the handshake actor (new-inbound handler and session factory) and the
 // published introspection actor, and the NAT actor (peer test, relay tags). Configured peers are connected at start.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/support/config.hpp"
+#include "actors/support/key_store.hpp"
 #include "actors/support/metrics.hpp"
 #include "messages/messages.hpp"
 #include "transport/handshake/config.hpp"
@@ -28,13 +30,19 @@ class Node {
   Node(caf::actor_system& sys, NodeConfig cfg);
   ~Node();
 
-  // Loads or creates keys, opens the sockets, spawns and publishes the actors.
-  // Returns "" on success or a one-line error.
+  // Locks data_dir, loads or creates keys, opens the sockets, spawns and publishes the
+  // actors. Returns "" on success or a one-line error.
   std::string start();
+  // SIGHUP: reopens the log file, and with a valid new configuration applies log.level,
+  // log.file and peers.* (newly listed peers are connected; sessions are kept). Other
+  // changed keys are named in a warning (they need a restart). An invalid configuration is
+  // logged and the running one stays. `merged` is the effective JSON of `fresh`.
+  void reload(const ConfigResult& fresh);
   // Graceful: every session sends Termination(router shutdown) (bounded wait, ~3 s), then
   // every actor exits and the control actor is unpublished. Idempotent.
   void stop();
 
+  void set_effective_json(nlohmann::json j) { merged_ = std::move(j); }
   const router_hash& hash() const { return hash_; }
   uint16_t control_port() const { return control_port_; }
   uint16_t metrics_http_port() const { return http_.port(); }
@@ -54,6 +62,8 @@ class Node {
 
   caf::actor_system& sys_;
   NodeConfig cfg_;
+  nlohmann::json merged_;  // the effective JSON the node runs on (set by run_node)
+  DataDirLock lock_;
   std::shared_ptr<MetricsRegistry> metrics_ = std::make_shared<MetricsRegistry>();
   std::optional<ssu2::i2p::RouterKeys> keys_;
   std::shared_ptr<const ssu2::i2p::RouterInfo> router_info_;
@@ -66,9 +76,17 @@ class Node {
 };
 
 // Runs a node until SIGINT or SIGTERM; returns the process exit code (0 on a clean stop,
-// 1 when the node could not start). Blocks the two signals in every thread and waits for
-// them with sigwait, so shutdown runs in normal context, not in a signal handler.
-int run_node(const NodeConfig& cfg);
+// 1 when the node could not start). Blocks SIGINT, SIGTERM and SIGHUP in every thread and
+// waits for them with sigwait, so shutdown and reload run in normal context, not in a
+// signal handler. On SIGHUP it calls `reload` (re-reads the configuration; empty = reopen
+// the log file only) and hands the result to Node::reload. Under systemd (NOTIFY_SOCKET)
+// it reports READY=1 once the sockets and the control port are open, RELOADING=1 /
+// READY=1 around a reload and STOPPING=1 at shutdown.
+int run_node(const ConfigResult& loaded, const std::function<ConfigResult()>& reload = {});
+
+// sd_notify(3): sends `state` to $NOTIFY_SOCKET when it is set (no-op otherwise). With
+// libsystemd at build time it calls sd_notify, else it writes the datagram itself.
+void notify_service_manager(const std::string& state);
 
 // Our signed RouterInfo with ssu2.published_host/port when set, else the bound address.
 ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
@@ -81,7 +99,7 @@ ssu2::nat::LocalIdentity nat_local_identity(const ssu2::i2p::RouterKeys& keys,
 std::shared_ptr<const ssu2::handshake::LocalIdentity> local_identity(
     const ssu2::i2p::RouterKeys& keys, const ssu2::i2p::RouterInfo& ri);
 
-// ssu2d --init: creates (or loads) the keys in data_dir, writes router.info with the
+// ssu2d --init: locks data_dir (fails if a node runs on it), creates (or loads) the keys in data_dir, writes router.info with the
 // published address, and returns the router hash as hex in `hash_hex`. Returns "" or a
 // one-line error.
 std::string init_data_dir(const NodeConfig& cfg, std::string& hash_hex);

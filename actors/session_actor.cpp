@@ -303,7 +303,9 @@ void start(session_t* self, SessionActorOptions& o) {
   st.metrics = o.metrics;
   auto now = steady_now();
   st.started = now;
-  st.ds = std::make_unique<ss::DataSession>(to_session_context(h, now, unix_now_ms()));
+  auto ctx = to_session_context(h, now, unix_now_ms());
+  ctx.reassembly_budget = o.reassembly_budget;
+  st.ds = std::make_unique<ss::DataSession>(std::move(ctx));
   if (!h.outbound && h.token_to_send) {
     // Bob: the New Token for Alice's next connection, retransmitted until ACKed; it goes
     // out with the ACK of her Session Confirmed in the same packet.
@@ -402,6 +404,29 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
       if (st.ds->state() != ss::DataSession::State::active) return false;
       st.ds->terminate(steady_now(), wire::TerminationReason(reason));
       drain(self);  // the Termination is with the socket before we answer
+      return true;
+    },
+    // Replaced by `successor`: what nothing was sent of yet moves there (with its delivery
+    // promise), the rest fails with this session.
+    [self](terminate_atom, uint8_t reason, caf::actor& successor) {
+      auto& st = self->state;
+      if (st.ds->state() != ss::DataSession::State::active) return false;
+      for (auto& u : st.ds->take_unsent()) {
+        auto bytes = short_i2np_bytes(u.msg);
+        auto p = u.feedback_id ? st.pending.find(*u.feedback_id) : st.pending.end();
+        if (p == st.pending.end()) {
+          caf::anon_send(successor, deliver_atom::value, std::move(bytes));
+          continue;
+        }
+        auto rp = p->second.rp;
+        st.pending.erase(p);
+        self->request(successor, caf::infinite, deliver_atom::value, std::move(bytes),
+                      confirm_atom::value)
+            .then([rp](delivery_report& r) mutable { rp.deliver(std::move(r)); },
+                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      }
+      st.ds->terminate(steady_now(), wire::TerminationReason(reason));
+      drain(self);
       return true;
     },
     [self](disconnect_atom) {

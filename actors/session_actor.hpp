@@ -17,6 +17,9 @@
 //   (tick_atom, int64 deadline_ms)                 self-timer (one armed at a time)
 //   (terminate_atom, uint8 reason) -> bool         send Termination(reason), enter closing;
 //        answered once the Termination datagram went to the socket (false: already ending)
+//   (terminate_atom, uint8 reason, actor successor) -> bool   replaced by `successor`: the
+//        messages nothing was sent of yet move there first (their promises answered from
+//        there), then as above
 //   (disconnect_atom)                              from the manager: terminate(NormalClose)
 //   (session_atom) -> session_info                 introspection
 //   (send_blocks_atom, bytes blocks)               from the nat actor: SSU2 blocks (wire
@@ -75,6 +78,7 @@ struct SessionActorOptions {
   caf::actor nat;        // may be null (NAT blocks are then counted and dropped)
   DatagramPath path;     // inbox registered at the socket + direct sender; both may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
+  std::shared_ptr<ssu2::session::SharedBudget> reassembly_budget;  // node-wide; may be null
 };
 
 caf::actor spawn_session_actor(caf::actor_system& sys, SessionActorOptions opts);

@@ -3,6 +3,14 @@
 //   ssu2ctl [--node HOST:PORT] [--json] [--tls] status|sessions|session HASH|metrics|
 //           connect FILE|send [--sequential] HASH N SIZE[-MAX]|disconnect HASH
 //   ssu2ctl routerinfo FILE
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iomanip>
 #include <iostream>
 
@@ -18,6 +26,10 @@
 #include "actors/support/key_store.hpp"
 #include "actors/support/router_info_json.hpp"
 #include "messages/messages.hpp"
+
+#ifndef SSU2D_VERSION
+#define SSU2D_VERSION "unknown"
+#endif
 
 namespace po = boost::program_options;
 using nlohmann::json;
@@ -127,6 +139,38 @@ bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
   return !host.empty();
 }
 
+// A decimal count for `send`: the error names the argument instead of "stoul".
+uint32_t parse_count(const std::string& text, const std::string& what) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 9)
+    throw std::invalid_argument("send: " + what + " must be a whole number, got \"" + text + "\"");
+  return uint32_t(std::stoul(text));
+}
+
+// Why a TCP connection to host:port fails (the errno CAF does not report), "" if it works.
+std::string tcp_probe(const std::string& host, uint16_t port) {
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_socktype = SOCK_STREAM;
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res); rc != 0)
+    return std::string("cannot resolve ") + host + ": " + ::gai_strerror(rc);
+  std::string why = "no address";
+  for (auto* ai = res; ai; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    timeval tv{3, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    const int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    const int err = errno;
+    ::close(fd);
+    if (rc == 0) {
+      why.clear();
+      break;
+    }
+    why = std::strerror(err == EINPROGRESS ? ETIMEDOUT : err);
+  }
+  ::freeaddrinfo(res);
+  return why;
+}
+
 int fail(const caf::error& e) {
   std::cerr << "ssu2ctl: " << render_node_error(e) << "\n";
   return 1;
@@ -192,10 +236,13 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
   } else if (cmd == "send") {
     need(4);
     // SIZE is one number or a MIN-MAX range (each message's size drawn from it).
-    auto n = uint32_t(std::stoul(a[2]));
+    auto n = parse_count(a[2], "N (number of messages)");
     auto dash = a[3].find('-');
-    auto min_size = uint32_t(std::stoul(a[3].substr(0, dash)));
-    auto max_size = dash == std::string::npos ? min_size : uint32_t(std::stoul(a[3].substr(dash + 1)));
+    auto min_size = parse_count(a[3].substr(0, dash), "SIZE");
+    auto max_size = dash == std::string::npos ? min_size
+                                              : parse_count(a[3].substr(dash + 1), "MAX (size)");
+    if (max_size < min_size)
+      throw std::invalid_argument("send: SIZE-MAX needs SIZE <= MAX, got \"" + a[3] + "\"");
     // --sequential: one message at a time, the next after the previous delivery report.
     auto req = sequential ? self->request(node, std::chrono::seconds(timeout_s),
                                           send_sequential_atom::value, a[1], n, min_size, max_size)
@@ -253,15 +300,38 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
   return rc;
 }
 
+constexpr const char* kCommands =
+    "commands (HASH: a router hash as printed by status / sessions):\n"
+    "  status                    the node: router hash, addresses, uptime, sessions, counters\n"
+    "  sessions                  one line per session (peer, remote address, state, age)\n"
+    "  session HASH              one session in detail (RTT, window, bytes, drops)\n"
+    "  metrics                   all metrics in Prometheus text format\n"
+    "  connect FILE              open a session to the router whose RouterInfo is FILE\n"
+    "  send [--sequential] HASH N SIZE[-MAX]\n"
+    "                            send N test messages of SIZE bytes, report deliveries\n"
+    "  disconnect HASH           end the session with HASH (Termination)\n"
+    "  peertest HASH             run an SSU2 peer test with HASH as Bob (reachability)\n"
+    "  relaytag HASH             ask HASH for a relay tag (introducer)\n"
+    "  routerinfo FILE           decode and verify a RouterInfo file (offline, no node)\n";
+
+// "--node --json" would take "--json" as the address; refuse values that are options.
+std::string check_values(const po::parsed_options& parsed) {
+  for (auto& o : parsed.options) {
+    if (o.position_key >= 0) continue;
+    for (auto& v : o.value)
+      if (v.size() > 1 && v[0] == '-' && !(v[1] >= '0' && v[1] <= '9'))
+        return "--" + o.string_key + " needs a value, got the option \"" + v + "\"";
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  po::options_description desc(
-      "usage: ssu2ctl [options] status|sessions|session HASH|metrics|connect FILE|\n"
-      "               send [--sequential] HASH N SIZE[-MAX]|disconnect HASH|routerinfo FILE|\n"
-      "               peertest HASH|relaytag HASH\noptions");
+  po::options_description desc("usage: ssu2ctl [options] COMMAND [ARGS]\noptions");
   desc.add_options()
       ("help,h", "show this help")
+      ("version,V", "print the version and exit")
       ("node,n", po::value<std::string>()->default_value("127.0.0.1:12346"), "node control HOST:PORT")
       ("json,j", "print JSON instead of a table")
       ("tls", "connect with TLS (CAF OpenSSL module)")
@@ -271,20 +341,32 @@ int main(int argc, char** argv) {
       ("tls-key", po::value<std::string>(), "with --tls: our client private key (PEM)")
       ("timeout", po::value<unsigned>()->default_value(300), "seconds to wait for a reply to send")
       ("sequential", "with send: one message at a time (the next after the previous delivery "
-                     "report); prints the per-message latencies")
-      ("command", po::value<std::vector<std::string>>(), "command and arguments");
+                     "report); prints the per-message latencies");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value<std::vector<std::string>>(), "command and arguments");
+  po::options_description all;
+  all.add(desc).add(hidden);
   po::positional_options_description pos;
   pos.add("command", -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    auto parsed = po::command_line_parser(argc, argv).options(all).positional(pos).run();
+    if (auto err = check_values(parsed); !err.empty()) {
+      std::cerr << "ssu2ctl: " << err << "\n";
+      return 2;
+    }
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const std::exception& e) {
-    std::cerr << "ssu2ctl: " << e.what() << "\n";
+    std::cerr << "ssu2ctl: " << e.what() << " (see ssu2ctl --help)\n";
     return 2;
   }
+  if (vm.count("version")) {
+    std::cout << "ssu2ctl " << SSU2D_VERSION << "\n";
+    return 0;
+  }
   if (vm.count("help") || !vm.count("command")) {
-    std::cout << desc << "\n";
+    (vm.count("help") ? std::cout : std::cerr) << desc << "\n" << kCommands;
     return vm.count("help") ? 0 : 2;
   }
   auto args = vm["command"].as<std::vector<std::string>>();
@@ -292,6 +374,25 @@ int main(int argc, char** argv) {
   if (vm.count("sequential") && args[0] != "send") {
     std::cerr << "ssu2ctl: --sequential only applies to send\n";
     return 2;
+  }
+  static const std::vector<std::string> known = {"status", "sessions", "session", "metrics",
+                                                 "connect", "send", "disconnect", "peertest",
+                                                 "relaytag", "routerinfo"};
+  if (std::find(known.begin(), known.end(), args[0]) == known.end()) {
+    std::cerr << "ssu2ctl: unknown command \"" << args[0] << "\"\n" << kCommands;
+    return 2;
+  }
+  if (args[0] == "send" && args.size() == 4) {
+    // Bad numbers are a usage error, found before the node is contacted.
+    try {
+      parse_count(args[2], "N (number of messages)");
+      auto dash = args[3].find('-');
+      parse_count(args[3].substr(0, dash), "SIZE");
+      if (dash != std::string::npos) parse_count(args[3].substr(dash + 1), "MAX (size)");
+    } catch (const std::exception& e) {
+      std::cerr << "ssu2ctl: " << e.what() << "\n";
+      return 2;
+    }
   }
   if (args[0] == "routerinfo") {
     if (args.size() != 2) {
@@ -337,8 +438,12 @@ int main(int argc, char** argv) {
     node = sys.middleman().remote_actor(host, port);
   }
   if (!node) {
+    const std::string why = tcp_probe(host, port);
     std::cerr << "ssu2ctl: cannot reach node at " << host << ":" << port << ": "
-              << render_node_error(node.error()) << "\n";
+              << (why.empty() ? render_node_error(node.error()) : why)
+              << " (is ssu2d running, with control.host/control.port = " << host << ":" << port
+              << "? --node HOST:PORT picks another"
+              << (tls ? "; with --tls check the certificates" : "") << ")\n";
     return 1;
   }
   try {

@@ -1,6 +1,7 @@
 #include "actors/support/config.hpp"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "default_config.hpp"
@@ -122,8 +123,12 @@ ConfigResult build(json merged) {
   if (!(err = get_int(merged, "limits.pending_handshakes_per_prefix", 1, 100000, v)).empty())
     return fail(err);
   c.limits.pending_handshakes_per_prefix = int(v);
+  if (!(err = get_int(merged, "limits.reassembly_memory_mb", 1, 65536, v)).empty())
+    return fail(err);
+  c.limits.reassembly_memory_mb = int(v);
 
   c.log.level = merged["log"]["level"].get<std::string>();
+  c.log.file = merged["log"]["file"].get<std::string>();
   if (!valid_level(c.log.level))
     return fail("config: \"log.level\" must be one of trace, debug, info, warn, error, "
                 "critical, off");
@@ -148,11 +153,61 @@ ConfigResult build(json merged) {
   return r;
 }
 
+// Parses JSON (comments allowed) and finds the first key that appears twice in one object:
+// nlohmann::json keeps the last silently, which hides typos like two "port" lines.
 json parse_or_error(const std::string& text, const char* what, std::string& error) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
+  struct Frame {
+    bool object = false;
+    std::set<std::string> keys;
+    std::string key;  // the key being read in this object
+  };
+  std::vector<Frame> stack;
+  std::string duplicate;
+  json::parser_callback_t cb = [&](int, json::parse_event_t ev, json& parsed) {
+    switch (ev) {
+      case json::parse_event_t::object_start: stack.push_back({true, {}, {}}); break;
+      case json::parse_event_t::array_start: stack.push_back({false, {}, {}}); break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!stack.empty()) stack.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!stack.empty() && parsed.is_string()) {
+          auto& top = stack.back();
+          top.key = parsed.get<std::string>();
+          if (!top.keys.insert(top.key).second && duplicate.empty()) {
+            for (auto& f : stack)
+              if (f.object) duplicate = join(duplicate, f.key);
+          }
+        }
+        break;
+      case json::parse_event_t::value: break;
+    }
+    return true;
+  };
+  json j = json::parse(text, cb, /*allow_exceptions=*/false, /*ignore_comments=*/true);
   if (j.is_discarded()) error = std::string("config: ") + what + " is not valid JSON";
   else if (!j.is_object()) error = std::string("config: ") + what + " must be a JSON object";
+  else if (!duplicate.empty())
+    error = std::string("config: duplicate key ") + quote_key(duplicate) + " in " + what;
   return j;
+}
+
+void collect_changes(const json& a, const json& b, const std::string& prefix,
+                     std::vector<std::string>& out) {
+  if (a.is_object() && b.is_object()) {
+    std::set<std::string> keys;
+    for (auto it = a.begin(); it != a.end(); ++it) keys.insert(it.key());
+    for (auto it = b.begin(); it != b.end(); ++it) keys.insert(it.key());
+    for (auto& k : keys) {
+      auto x = a.find(k), y = b.find(k);
+      std::string path = join(prefix, k);
+      if (x == a.end() || y == b.end()) out.push_back(path);
+      else collect_changes(*x, *y, path, out);
+    }
+  } else if (a != b) {
+    out.push_back(prefix);
+  }
 }
 
 }  // namespace
@@ -169,6 +224,18 @@ void merge_json(json& base, const json& over) {
     if (b != base.end() && b->is_object() && it->is_object()) merge_json(*b, *it);
     else base[it.key()] = *it;
   }
+}
+
+bool reloadable_key(const std::string& path) {
+  return path == "log.level" || path == "log.file" || path == "peers" || path.rfind("peers.", 0) == 0;
+}
+
+std::vector<std::string> changed_keys_needing_restart(const json& before, const json& after) {
+  std::vector<std::string> all, out;
+  collect_changes(before, after, "", all);
+  for (auto& p : all)
+    if (!reloadable_key(p)) out.push_back(p);
+  return out;
 }
 
 ConfigResult load_default_config() { return load_config_text("{}"); }

@@ -40,9 +40,12 @@ struct NodeConfig {
     int token_requests_per_prefix = 50;
     int session_requests_per_prefix = 25;
     int pending_handshakes_per_prefix = 32;
+    // Bytes of partial I2NP messages all sessions together may hold for reassembly.
+    int reassembly_memory_mb = 64;
   } limits;
   struct Log {
     std::string level = "info";
+    std::string file;  // "" = stderr (the journal under systemd); reopened on SIGHUP
   } log;
   struct Control {
     std::string host;
@@ -68,10 +71,18 @@ struct ConfigResult {
 const char* default_config_text();
 // Parses and validates the embedded default alone.
 ConfigResult load_default_config();
-// Merges the user JSON text over the default, then validates.
+// Merges the user JSON text over the default, then validates. A key given twice in one
+// object is an error naming it (JSON parsers would silently keep the last one).
 ConfigResult load_config_text(const std::string& user_json);
 // Reads a file and calls load_config_text; a missing file is an error naming the path.
 ConfigResult load_config_file(const std::string& path);
+
+// The keys that SIGHUP applies without a restart: log.level, log.file and peers.*.
+bool reloadable_key(const std::string& path);
+// Dotted paths of the leaf values that differ between two merged documents and that a
+// reload cannot apply (everything but reloadable_key), sorted.
+std::vector<std::string> changed_keys_needing_restart(const nlohmann::json& before,
+                                                      const nlohmann::json& after);
 
 // Recursive merge: objects merge key by key, anything else in `over` replaces `base`.
 // Exposed for tests.

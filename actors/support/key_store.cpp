@@ -1,10 +1,12 @@
 #include "actors/support/key_store.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -88,6 +90,13 @@ KeyStoreResult load_or_create_router_keys(const fs::path& data_dir) {
   KeyStoreResult res;
   const fs::path file = data_dir / kRouterKeysFile;
   std::error_code ec;
+  // A write killed between create and rename leaves its temp file; nobody else writes here
+  // (the caller holds the data_dir lock), so it is stale.
+  for (const char* name : {kRouterKeysFile, kRouterInfoFile}) {
+    const fs::path tmp = data_dir / (std::string(name) + ".tmp");
+    if (::unlink(tmp.c_str()) == 0)
+      res.warnings.push_back(tmp.string() + ": removed a stale temporary file (an interrupted write)");
+  }
   const bool exists = fs::exists(file, ec);
   if (ec) {
     res.code = ssu2::Errc::io_error;
@@ -95,6 +104,18 @@ KeyStoreResult load_or_create_router_keys(const fs::path& data_dir) {
     return res;
   }
   if (exists) {
+    struct stat st{};
+    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      char old_mode[8];
+      std::snprintf(old_mode, sizeof(old_mode), "%04o", unsigned(st.st_mode & 07777));
+      if (::chmod(file.c_str(), 0600) == 0)
+        res.warnings.push_back(file.string() + ": was mode " + old_mode +
+                               " (readable by others); tightened to 0600");
+      else
+        res.warnings.push_back(file.string() + ": is mode " + old_mode +
+                               " (readable by others) and cannot be tightened: " +
+                               errno_text(errno));
+    }
     std::string err;
     // Read a little more than the format's size so an oversized file is reported as such.
     auto bytes = read_file(file, ssu2::i2p::kRouterKeysFileLen + 1, &err);
@@ -134,6 +155,55 @@ KeyStoreResult load_or_create_router_keys(const fs::path& data_dir) {
   res.keys = std::move(keys);
   res.created = true;
   return res;
+}
+
+DataDirLock& DataDirLock::operator=(DataDirLock&& o) noexcept {
+  if (this != &o) {
+    release();
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+void DataDirLock::release() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor drops the flock
+  fd_ = -1;
+}
+
+std::string DataDirLock::acquire(const fs::path& data_dir) {
+  release();
+  std::error_code ec;
+  const bool made_dir = fs::create_directories(data_dir, ec);
+  if (!ec && made_dir) fs::permissions(data_dir, fs::perms::owner_all, ec);
+  if (ec) return describe(data_dir, "cannot create directory: " + ec.message());
+  const fs::path file = data_dir / kLockFile;
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return describe(file, "cannot open lock file: " + errno_text(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    std::string who = "unknown pid";
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+    ::close(fd);
+    if (err != EWOULDBLOCK)
+      return describe(file, "cannot lock: " + errno_text(err));
+    if (n > 0) {
+      std::string pid(buf, size_t(n));
+      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos) who = "pid " + pid;
+    }
+    return "data_dir \"" + data_dir.string() + "\" is in use by another ssu2d (" + who +
+           ", lock " + file.string() + ")";
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != ssize_t(pid.size())) {
+    const int err = errno;
+    ::close(fd);
+    return describe(file, "cannot write our pid: " + errno_text(err));
+  }
+  fd_ = fd;
+  return {};
 }
 
 FileStatus write_router_info(const fs::path& data_dir, const ssu2::i2p::RouterInfo& ri) {

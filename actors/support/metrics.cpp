@@ -95,6 +95,14 @@ Gauge& MetricsRegistry::gauge(const std::string& name, const std::string& help,
   return *slot;
 }
 
+Gauge& MetricsRegistry::gauge_fn(const std::string& name, const std::string& help,
+                                 std::function<int64_t()> read) {
+  auto& g = gauge(name, help);
+  std::lock_guard<std::mutex> lock(mu_);  // render() reads the function under the lock
+  g.observe(std::move(read));
+  return g;
+}
+
 std::string MetricsRegistry::render() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;

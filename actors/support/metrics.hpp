@@ -5,6 +5,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,10 +30,14 @@ class Gauge {
  public:
   void set(int64_t v) { v_.store(v, std::memory_order_relaxed); }
   void add(int64_t d) { v_.fetch_add(d, std::memory_order_relaxed); }
-  int64_t value() const { return v_.load(std::memory_order_relaxed); }
+  int64_t value() const { return read_ ? read_() : v_.load(std::memory_order_relaxed); }
+  // The gauge reads its value from `read` when rendered (it must be thread-safe, e.g. an
+  // atomic load), for figures kept elsewhere.
+  void observe(std::function<int64_t()> read) { read_ = std::move(read); }
 
  private:
   std::atomic<int64_t> v_{0};
+  std::function<int64_t()> read_;
 };
 
 class MetricsRegistry {
@@ -44,6 +49,8 @@ class MetricsRegistry {
   // mixing types in one family.
   Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
   Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
+  // A gauge whose value is read from `read` at render time (see Gauge::observe).
+  Gauge& gauge_fn(const std::string& name, const std::string& help, std::function<int64_t()> read);
 
   // Families sorted by name, series sorted by label text; "# HELP" and "# TYPE" lines first.
   std::string render() const;

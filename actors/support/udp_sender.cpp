@@ -1,5 +1,7 @@
 #include "actors/support/udp_sender.hpp"
 
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,6 +23,8 @@ UdpSender::UdpSender(std::vector<UdpSocket> sockets, std::shared_ptr<MetricsRegi
                        {{"reason", "os_error"}});
   deferred_ = &m.counter("ssu2_send_deferred_total",
                          "Datagrams of a session's batch handed to the socket's retry queue");
+  gso_messages_ = &m.counter("ssu2_send_gso_messages_total",
+                             "UDP GSO messages sent (each several datagrams)");
 }
 
 UdpSender::~UdpSender() {
@@ -37,11 +41,30 @@ int UdpSender::fd_for(bool v6) const {
 namespace {
 // Per calling thread: sessions run on several scheduler threads at once.
 struct Scratch {
-  std::array<mmsghdr, kSendBatch> msgs;
-  std::array<iovec, kSendBatch> iov;
+  std::array<mmsghdr, kSendBatch> msgs;  // one per message (a GSO message holds several)
+  std::array<iovec, kSendBatch> iov;     // one per datagram
   std::array<sockaddr_storage, kSendBatch> addr;
+  std::array<std::array<char, CMSG_SPACE(sizeof(uint16_t))>, kSendBatch> ctrl;
+  std::array<size_t, kSendBatch> count;  // datagrams in each message
 };
 thread_local Scratch scratch;
+
+// How many datagrams from `first` can share one GSO message with it: same address, same
+// size, except that the last one may be shorter.
+size_t gso_run(std::span<const ssu2::session::OutDatagram> batch, size_t first, size_t room) {
+  const auto& d0 = batch[first];
+  size_t seg = d0.bytes.size(), total = seg, n = 1;
+  while (first + n < batch.size() && n < std::min(room, kMaxSegments)) {
+    const auto& d = batch[first + n];
+    if (!(d.to == d0.to) || d.bytes.size() > seg || d.bytes.empty() ||
+        total + d.bytes.size() > kMaxGsoBytes)
+      break;
+    total += d.bytes.size();
+    ++n;
+    if (d.bytes.size() < seg) break;  // a shorter datagram ends the message
+  }
+  return n;
+}
 }  // namespace
 
 SendBatchResult UdpSender::send(std::span<const ssu2::session::OutDatagram> batch) {
@@ -52,31 +75,48 @@ SendBatchResult UdpSender::send(std::span<const ssu2::session::OutDatagram> batc
   while (i < batch.size()) {
     bool v6 = batch[i].to.is_v6();
     int fd = fd_for(v6);
-    // Build one run: same family, valid addresses, at most kSendBatch.
-    size_t cnt = 0;
-    while (fd >= 0 && i + cnt < batch.size() && cnt < kSendBatch &&
-           batch[i + cnt].to.is_v6() == v6) {
-      const auto& d = batch[i + cnt];
+    bool gso = gso_.load(std::memory_order_relaxed);
+    // Build one run: same family, valid addresses, at most kSendBatch datagrams.
+    size_t nd = 0, nm = 0;
+    bool used_gso = false;
+    while (fd >= 0 && i + nd < batch.size() && nd < kSendBatch && batch[i + nd].to.is_v6() == v6) {
+      const auto& d = batch[i + nd];
       socklen_t len = 0;
-      if (!udp::to_sockaddr(d.to, s.addr[cnt], len)) break;
-      s.iov[cnt].iov_base = const_cast<uint8_t*>(d.bytes.data());
-      s.iov[cnt].iov_len = d.bytes.size();
-      auto& h = s.msgs[cnt].msg_hdr;
-      std::memset(&s.msgs[cnt], 0, sizeof s.msgs[cnt]);
-      h.msg_name = &s.addr[cnt];
+      if (!udp::to_sockaddr(d.to, s.addr[nm], len)) break;
+      size_t cnt = gso ? gso_run(batch, i + nd, kSendBatch - nd) : 1;
+      for (size_t k = 0; k < cnt; ++k) {
+        s.iov[nd + k].iov_base = const_cast<uint8_t*>(batch[i + nd + k].bytes.data());
+        s.iov[nd + k].iov_len = batch[i + nd + k].bytes.size();
+      }
+      auto& h = s.msgs[nm].msg_hdr;
+      std::memset(&s.msgs[nm], 0, sizeof s.msgs[nm]);
+      h.msg_name = &s.addr[nm];
       h.msg_namelen = len;
-      h.msg_iov = &s.iov[cnt];
-      h.msg_iovlen = 1;
-      cnt++;
+      h.msg_iov = &s.iov[nd];
+      h.msg_iovlen = cnt;
+      if (cnt > 1) {
+        h.msg_control = s.ctrl[nm].data();
+        h.msg_controllen = s.ctrl[nm].size();
+        cmsghdr* c = CMSG_FIRSTHDR(&h);
+        c->cmsg_level = SOL_UDP;
+        c->cmsg_type = UDP_SEGMENT;
+        c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t seg = uint16_t(d.bytes.size());
+        std::memcpy(CMSG_DATA(c), &seg, sizeof seg);
+        used_gso = true;
+      }
+      s.count[nm] = cnt;
+      nd += cnt;
+      nm++;
     }
-    if (cnt == 0) {  // no socket for the family, or an address that is neither v4 nor v6
+    if (nm == 0) {  // no socket for the family, or an address that is neither v4 nor v6
       errors_->inc();
       r.failed.push_back({i, EAFNOSUPPORT,
                           fd < 0 ? "no socket for this address family" : "invalid address"});
       i++;
       continue;
     }
-    int n = ::sendmmsg(fd, s.msgs.data(), unsigned(cnt), 0);
+    int n = ::sendmmsg(fd, s.msgs.data(), unsigned(nm), 0);
     if (n < 0) {
       int err = errno;
       if (err == EINTR) continue;
@@ -85,15 +125,25 @@ SendBatchResult UdpSender::send(std::span<const ssu2::session::OutDatagram> batc
         r.blocked_from = i;
         return r;
       }
+      if (used_gso && (err == EIO || err == EINVAL || err == EOPNOTSUPP)) {
+        // The kernel or the device cannot segment: one message per datagram from now on.
+        disable_gso();
+        continue;
+      }
       errors_->inc();
       r.failed.push_back({i, err, std::strerror(err)});
       i++;
       continue;
     }
-    // A short count means the next datagram hit an error: the next call reports it.
-    tx_->inc(uint64_t(n));
-    r.sent += size_t(n);
-    i += size_t(n);
+    // A short count means the next message hit an error: the next call reports it.
+    size_t sent = 0;
+    for (int k = 0; k < n; ++k) {
+      sent += s.count[size_t(k)];
+      if (s.count[size_t(k)] > 1) gso_messages_->inc();
+    }
+    tx_->inc(uint64_t(sent));
+    r.sent += sent;
+    i += sent;
   }
   return r;
 }

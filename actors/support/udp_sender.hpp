@@ -1,6 +1,10 @@
 // The direct send path: a thread-safe owner of the node's UDP sockets (one per address
 // family) that any actor may call with a batch of outbound datagrams; one sendmmsg(2) per
-// run of same-family datagrams (up to kSendBatch at a time), no actor hop.
+// run of same-family datagrams (up to kSendBatch at a time), no actor hop. Consecutive
+// datagrams to one address of one size (the last may be shorter) go out as one UDP GSO
+// message (UDP_SEGMENT: the kernel splits it, one pass through the stack for up to
+// kMaxSegments datagrams); when the kernel or the route refuses GSO, the sender falls back to
+// one message per datagram for good.
 //
 // A batch is not always sent whole. SendBatchResult says what happened to each datagram:
 // [0, blocked_from) were either sent or are listed in `failed` (hard errors, errno kept);
@@ -27,6 +31,8 @@ struct UdpSocket {
 };
 
 inline constexpr size_t kSendBatch = 64;
+inline constexpr size_t kMaxSegments = 64;          // datagrams per GSO message (kernel: 64)
+inline constexpr size_t kMaxGsoBytes = 65000;       // payload of one GSO message
 
 struct SendBatchResult {
   struct Failure {
@@ -52,6 +58,8 @@ class UdpSender {
 
   const std::vector<UdpSocket>& sockets() const { return sockets_; }
   int fd_for(bool v6) const;  // -1 when there is no socket of that family
+  bool gso() const { return gso_.load(std::memory_order_relaxed); }
+  void disable_gso() { gso_.store(false, std::memory_order_relaxed); }
   bool backlogged() const { return backlogged_.load(std::memory_order_acquire); }
   void set_backlogged(bool b) { backlogged_.store(b, std::memory_order_release); }
   MetricsRegistry& metrics() { return *metrics_; }
@@ -65,7 +73,9 @@ class UdpSender {
   Counter* eagain_;
   Counter* errors_;
   Counter* deferred_;
+  Counter* gso_messages_;
   std::atomic<bool> backlogged_{false};
+  std::atomic<bool> gso_{true};
 };
 
 }  // namespace ssu2d

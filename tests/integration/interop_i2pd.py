@@ -114,6 +114,11 @@ def main(net):
     check(r.get("delivered") == 10, f"10 messages to i2pd ACKed by i2pd ({r})")
     check(re.search(r"SSU2: (Ack|I2NP message|First fragment)", i2pd_log(d1)) is not None,
           "i2pd's log shows our data-phase blocks")
+    # i2pd's own count: it logs every I2NP message its router handles itself, our Data
+    # messages (type 20) included; an ACK-only packet would not produce these lines.
+    data_in = lambda: len(re.findall(r"I2NP: Msg received len=\d+, type=20, msgID=", i2pd_log(d1)))
+    wait_until(lambda: data_in() >= 10, 20, "i2pd to log our 10 Data messages")
+    check(data_in() == 10, f"i2pd logged exactly our 10 Data messages ({data_in()})")
 
     if SOAK:
         t_end = time.monotonic() + SOAK
@@ -123,9 +128,14 @@ def main(net):
         while time.monotonic() < t_end:
             time.sleep(5)
             check(session_with(node, i2pd_hash) is not None, "session still up while idle")
+        before = data_in()
         r = node.ctl("send", i2pd_hash, 5, 1000, timeout=60)
         check(r.get("delivered") == 5, f"session alive after {SOAK} s (traffic, then idle)")
+        wait_until(lambda: data_in() >= before + 5, 20, "i2pd to log the last 5 Data messages")
+        check(True, "i2pd received the last 5 messages over the same session")
         check("Termination reason" not in i2pd_log(d1), "i2pd never terminated the session")
+        # i2pd logs this when it ends any session itself (idle, resend limit, ...).
+        check("SSU2: Session terminated" not in i2pd_log(d1), "i2pd ended no session")
 
     stop_pid(pid1)
 

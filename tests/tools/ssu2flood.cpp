@@ -7,6 +7,8 @@
 //   MODE token-requests    valid Token Requests from N source addresses 127.77-88.x.y
 //   MODE session-requests  N handshakes that stop after Session Request (valid tokens):
 //                          each takes a pending slot until the node's inbound timeout
+//   MODE fragments         N routers (--slots) complete real handshakes, then send first
+//                          fragments of I2NP messages whose other fragments never come
 // Prints one JSON line of what it sent and received.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -31,6 +33,8 @@
 #include "transport/handshake/payload.hpp"
 #include "transport/i2p/router_info.hpp"
 #include "transport/i2p/router_keys.hpp"
+#include "transport/ssu2/blocks.hpp"
+#include "transport/ssu2/header.hpp"
 
 using namespace ssu2;
 namespace hs = ssu2::handshake;
@@ -197,12 +201,10 @@ void token_requests(const Target& t, double seconds, double rate, uint32_t sourc
               (unsigned long long)sent, sources, (unsigned long long)received);
 }
 
-// N handshakes from one /24 that answer Retries but ignore Session Created: each holds a
-// pending slot on the node until its inbound timeout; they keep retransmitting.
-void session_requests(const Target& t, double seconds, uint32_t slots) {
+std::shared_ptr<hs::LocalIdentity> make_identity(const std::string& host) {
   auto keys = i2p::RouterKeys::generate();
   i2p::OwnRouterInfoParams p;
-  p.host = "127.78.0.1";
+  p.host = host;
   p.port = 1;
   p.mtu = 1500;
   p.net_id = 2;
@@ -215,6 +217,90 @@ void session_requests(const Target& t, double seconds, uint32_t slots) {
   local->intro_key = keys.intro_key;
   local->router_hash = ri->hash();
   local->router_info = *ri->serialize();
+  return local;
+}
+
+// N routers (each its own identity and address) complete the handshake, then send, paced
+// over the run, Data packets each holding the first fragment of a new I2NP message (~1 KB)
+// whose follow-on fragments never come. The node must bound what it holds.
+void fragments(const Target& t, double seconds, uint32_t peers, double rate) {
+  struct Peer {
+    int fd;
+    std::unique_ptr<hs::OutboundHandshake> m;
+    std::optional<hs::SessionContext> ctx;
+    uint32_t pn = 0;
+  };
+  std::vector<Peer> ps;
+  for (uint32_t i = 0; i < peers; ++i) {
+    Address src = Address::v4(127, 79, uint8_t(i / 250), uint8_t(1 + i % 250), 0);
+    int fd = bound_socket(src);
+    auto local = make_identity(src.host());
+    ps.push_back({fd, std::make_unique<hs::OutboundHandshake>(hs::Config{}, local, t.remote, std::nullopt)});
+  }
+  auto flush = [&](Peer& p) {
+    for (auto& d : p.m->take_outgoing())
+      ::sendto(p.fd, d.bytes.data(), d.bytes.size(), 0, reinterpret_cast<const sockaddr*>(&t.sa), sizeof t.sa);
+  };
+  for (auto& p : ps) {
+    p.m->start(mono(), wall_s());
+    flush(p);
+  }
+  uint8_t buf[2048];
+  auto hs_end = Clock::now() + std::chrono::seconds(25);
+  size_t up = 0;
+  while (up < ps.size() && Clock::now() < hs_end) {
+    for (auto& p : ps) {
+      if (p.ctx) continue;
+      ssize_t n;
+      while ((n = ::recv(p.fd, buf, sizeof buf, 0)) > 0)
+        p.m->on_datagram(mono(), wall_s(), t.remote.address, ByteSpan{buf, size_t(n)});
+      if (auto d = p.m->next_deadline(); d && *d <= mono()) p.m->on_timer(mono(), wall_s());
+      flush(p);
+      if (auto c = p.m->take_session()) {
+        p.ctx = std::move(c);
+        p.pn = p.ctx->next_send_packet_number;
+        ++up;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::mt19937_64 gen(99);
+  Pacer pace{rate};
+  uint64_t sent = 0;
+  auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  for (uint64_t i = 0; Clock::now() < end && up > 0; ++i) {
+    Peer& p = ps[i % ps.size()];
+    if (!p.ctx) continue;
+    drain(p.fd);
+    wire::FirstFragmentBlock f;
+    f.type = 20;
+    f.msg_id = uint32_t(gen());
+    f.expiration = wall_s() + 60;
+    f.data.assign(1000, uint8_t(i));
+    auto body = wire::emit_blocks({f});
+    if (!body) die("emit");
+    wire::ShortHeader h;
+    h.dest_conn_id = p.ctx->their_conn_id;
+    h.packet_number = p.pn++;
+    h.type = uint8_t(wire::MessageType::Data);
+    auto clear = wire::encode(h);
+    auto ct = crypto::aead_encrypt(p.ctx->send.data, h.packet_number, ByteSpan{clear}, *body);
+    if (!ct) die("aead");
+    Bytes pkt(clear.begin(), clear.end());
+    pkt.insert(pkt.end(), ct->begin(), ct->end());
+    if (!wire::protect_short(MutByteSpan{pkt}, p.ctx->peer_intro_key, p.ctx->send.header2)) die("protect");
+    if (::sendto(p.fd, pkt.data(), pkt.size(), 0, reinterpret_cast<const sockaddr*>(&t.sa), sizeof t.sa) > 0) ++sent;
+    pace.tick();
+  }
+  for (auto& p : ps) ::close(p.fd);
+  std::printf("{\"mode\":\"fragments\",\"peers\":%u,\"established\":%zu,\"first_fragments_sent\":%llu}\n",
+              peers, up, (unsigned long long)sent);
+}
+
+// N handshakes from one /24 that answer Retries but ignore Session Created: each holds a
+// pending slot on the node until its inbound timeout; they keep retransmitting.
+void session_requests(const Target& t, double seconds, uint32_t slots) {
+  auto local = make_identity("127.78.0.1");
   struct Conn {
     int fd;
     std::unique_ptr<hs::OutboundHandshake> m;
@@ -286,6 +372,7 @@ int main(int argc, char** argv) {
   if (mode == "garbage") garbage(t, seconds, rate);
   else if (mode == "token-requests") token_requests(t, seconds, rate, std::max<uint32_t>(sources, 1));
   else if (mode == "session-requests") session_requests(t, seconds, slots);
+  else if (mode == "fragments") fragments(t, seconds, slots, rate > 0 ? rate : 2000);
   else die("unknown mode " + mode);
   return 0;
 }

@@ -369,3 +369,32 @@ BOOST_AUTO_TEST_CASE(aead_input_shorter_than_tag_is_clean_error) {
   }
   BOOST_TEST(!aead_decrypt(k, 0, {}, nullptr, 0).ok());
 }
+
+// The thread's cipher contexts are bound to their cipher once and only re-keyed per call: a
+// failed open, other keys, nonces and lengths in between must not leak state into the next
+// call (each result equals a fresh computation).
+BOOST_AUTO_TEST_CASE(aead_contexts_are_reused_without_carrying_state) {
+  Key32 k1, k2;
+  for (size_t i = 0; i < 32; ++i) {
+    k1.bytes[i] = uint8_t(i);
+    k2.bytes[i] = uint8_t(200 - i);
+  }
+  Bytes msg(300, 0x42), ad(13, 0x07);
+  auto c1 = aead_encrypt(k1, 5, ad, msg);
+  BOOST_REQUIRE(c1.ok());
+  Bytes bad = *c1;
+  bad[10] ^= 1;
+  BOOST_TEST(!aead_decrypt(k1, 5, ad, bad).ok());  // fails; the context is used again below
+  auto c2 = aead_encrypt(k2, 6, ByteSpan{}, Bytes(17, 0x01));
+  BOOST_REQUIRE(c2.ok());
+  auto p1 = aead_decrypt(k1, 5, ad, *c1);
+  BOOST_REQUIRE(p1.ok());
+  BOOST_TEST((*p1 == msg));
+  auto p2 = aead_decrypt(k2, 6, ByteSpan{}, *c2);
+  BOOST_REQUIRE(p2.ok());
+  BOOST_TEST((*p2 == Bytes(17, 0x01)));
+  auto again = aead_encrypt(k1, 5, ad, msg);  // same inputs, same output
+  BOOST_REQUIRE(again.ok());
+  BOOST_TEST((*again == *c1));
+  BOOST_TEST(!aead_decrypt(k2, 5, ad, *c1).ok());  // wrong key
+}

@@ -199,6 +199,37 @@ BOOST_AUTO_TEST_CASE(reconnect_same_direction_replaces_and_crossed_keeps_both) {
   BOOST_TEST(b.ep->stats().sessions == 1u);
 }
 
+// The peer restarted and dials us while our outbound session to it still looks alive: the new
+// inbound session replaces the old outbound one (it was established before this handshake
+// started), so traffic does not keep going into a session the peer has forgotten.
+BOOST_AUTO_TEST_CASE(reconnect_in_the_other_direction_replaces_the_older_session) {
+  Peer a = make_peer(kA, {}, 13), b = make_peer(kB, {}, 14);
+  Net net;
+  net.add(a);
+  net.add(b);
+  a.ep->connect(net.now, net.wall(), remote_of(b.node));
+  net.deliver_all();
+  for (int i = 0; i < 10 && a.done.empty(); ++i) net.step();
+  BOOST_REQUIRE(a.done.size() == 1u);
+  uint64_t old = a.done[0].conn_id;
+  // B restarts: same identity, no state.
+  net.now += Millis{5000};
+  Peer b2;
+  b2.node = std::move(b.node);
+  b2.ep = std::make_unique<HandshakeEndpoint>(Config{}, b2.node.local, EndpointLimits{}, seeded(15));
+  net.peers[kB] = &b2;
+  b2.ep->connect(net.now, net.wall(), remote_of(a.node));
+  net.deliver_all();
+  for (int i = 0; i < 10 && b2.done.empty(); ++i) net.step();
+  BOOST_REQUIRE(b2.done.size() == 1u);
+  BOOST_TEST(b2.done[0].session.has_value());
+  BOOST_REQUIRE(a.done.size() == 2u);
+  BOOST_TEST(!a.done[1].outbound);
+  BOOST_REQUIRE(a.done[1].replaces.has_value());
+  BOOST_TEST(*a.done[1].replaces == old);
+  BOOST_TEST(a.ep->stats().open_sessions == 1u);
+}
+
 // Both routers dial each other at once: each ends with an outbound and an inbound session,
 // and neither replaces the other (terminating "the old one" on both ends would kill both).
 BOOST_AUTO_TEST_CASE(crossed_connect_keeps_both_sessions) {

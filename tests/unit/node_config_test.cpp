@@ -105,3 +105,49 @@ BOOST_AUTO_TEST_CASE(merge_json_recurses_into_objects_only) {
   merge_json(base, nlohmann::json::parse(R"({"a":{"y":3},"l":[9],"n":true})"));
   BOOST_TEST(base == nlohmann::json::parse(R"({"a":{"x":1,"y":3},"l":[9],"s":"v","n":true})"));
 }
+
+BOOST_AUTO_TEST_CASE(duplicate_keys_are_rejected_with_their_path) {
+  BOOST_TEST(load_config_text(R"({"data_dir":"a","data_dir":"b"})").error ==
+             "config: duplicate key \"data_dir\" in file");
+  BOOST_TEST(load_config_text(R"({"ssu2":{"port":1000,"host":"127.0.0.1","port":2000}})").error ==
+             "config: duplicate key \"ssu2.port\" in file");
+  // Two objects at the same level are merged by nobody: the second "ssu2" is a duplicate.
+  BOOST_TEST(load_config_text(R"({"ssu2":{"port":1000},"log":{},"ssu2":{"mtu":1400}})").error ==
+             "config: duplicate key \"ssu2\" in file");
+  // The same name in different objects is fine.
+  auto ok = load_config_text(R"({"control":{"port":2001},"ssu2":{"port":2000}})");
+  BOOST_REQUIRE_MESSAGE(ok.ok(), ok.error);
+  BOOST_TEST(ok.config->ssu2.port == 2000);
+  BOOST_TEST(ok.config->control.port == 2001);
+  // Comments are still allowed (the packaged /etc file has them).
+  auto commented = load_config_text("// operator notes\n{\"log\": {\"level\": \"warn\"} /* x */}");
+  BOOST_REQUIRE_MESSAGE(commented.ok(), commented.error);
+  BOOST_TEST(commented.config->log.level == "warn");
+}
+
+BOOST_AUTO_TEST_CASE(log_file_key) {
+  auto def = load_default_config();
+  BOOST_REQUIRE(def.ok());
+  BOOST_TEST(def.config->log.file.empty());
+  auto r = load_config_text(R"({"log":{"file":"/var/log/ssu2d.log"}})");
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.error);
+  BOOST_TEST(r.config->log.file == "/var/log/ssu2d.log");
+  BOOST_TEST(load_config_text(R"({"log":{"file":1}})").error ==
+             "config: \"log.file\" must be a string, not a number");
+}
+
+BOOST_AUTO_TEST_CASE(reload_names_the_keys_that_need_a_restart) {
+  auto a = load_config_text(R"({"log":{"level":"info"},"ssu2":{"port":2000}})");
+  auto b = load_config_text(
+      R"({"log":{"level":"debug","file":"x.log"},"peers":{"router_infos":["p"]},)"
+      R"("ssu2":{"port":2001},"limits":{"max_sessions":7}})");
+  BOOST_REQUIRE(a.ok());
+  BOOST_REQUIRE(b.ok());
+  auto later = changed_keys_needing_restart(a.merged, b.merged);
+  BOOST_TEST((later == std::vector<std::string>{"limits.max_sessions", "ssu2.port"}));
+  BOOST_TEST(changed_keys_needing_restart(a.merged, a.merged).empty());
+  BOOST_TEST(reloadable_key("log.level"));
+  BOOST_TEST(reloadable_key("peers.netdb_dir"));
+  BOOST_TEST(!reloadable_key("ssu2.port"));
+  BOOST_TEST(!reloadable_key("peersx"));
+}

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -154,4 +155,77 @@ BOOST_AUTO_TEST_CASE(i2pd_fixture_to_json) {
   BOOST_TEST(j["router_hash"].get<std::string>() == "eRh3x9ldZaR7jbzRDJZplUPvA1Q0yoitgVDGV20KABg=");
   BOOST_TEST(j["caps"].get<std::string>() == "L");
   BOOST_TEST(j["addresses"][0]["options"]["host"].get<std::string>() == "127.0.0.1");
+}
+
+BOOST_AUTO_TEST_CASE(loose_permissions_are_tightened_with_a_warning) {
+  TempDir tmp;
+  auto created = ssu2d::load_or_create_router_keys(tmp.path);
+  BOOST_REQUIRE(created.ok());
+  BOOST_TEST(created.warnings.empty());
+  const fs::path file = tmp.path / "router.keys";
+  BOOST_REQUIRE(::chmod(file.c_str(), 0644) == 0);
+
+  auto res = ssu2d::load_or_create_router_keys(tmp.path);
+  BOOST_REQUIRE_MESSAGE(res.ok(), res.error);
+  BOOST_TEST((*res.keys == *created.keys));
+  struct stat st{};
+  BOOST_REQUIRE(::stat(file.c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  BOOST_REQUIRE(res.warnings.size() == 1u);
+  BOOST_TEST(res.warnings[0].find(file.string()) != std::string::npos, res.warnings[0]);
+  BOOST_TEST(res.warnings[0].find("0644") != std::string::npos, res.warnings[0]);
+  BOOST_TEST(res.warnings[0].find("0600") != std::string::npos, res.warnings[0]);
+
+  // Already tight: nothing to say.
+  BOOST_TEST(ssu2d::load_or_create_router_keys(tmp.path).warnings.empty());
+}
+
+BOOST_AUTO_TEST_CASE(stale_temporary_files_are_removed) {
+  TempDir tmp;
+  auto created = ssu2d::load_or_create_router_keys(tmp.path);
+  BOOST_REQUIRE(created.ok());
+  // What a kill between create and rename leaves behind.
+  write_all(tmp.path / "router.keys.tmp", Bytes(100, 0x42));
+  write_all(tmp.path / "router.info.tmp", Bytes(10, 0x43));
+
+  auto res = ssu2d::load_or_create_router_keys(tmp.path);
+  BOOST_REQUIRE_MESSAGE(res.ok(), res.error);
+  BOOST_TEST((*res.keys == *created.keys));  // the real file is untouched
+  BOOST_TEST(!fs::exists(tmp.path / "router.keys.tmp"));
+  BOOST_TEST(!fs::exists(tmp.path / "router.info.tmp"));
+  BOOST_REQUIRE(res.warnings.size() == 2u);
+  BOOST_TEST(res.warnings[0].find("router.keys.tmp") != std::string::npos, res.warnings[0]);
+
+  // A stale .tmp next to no router.keys at all: removed, then a new identity is made.
+  TempDir fresh;
+  write_all(fresh.path / "router.keys.tmp", Bytes(5, 1));
+  auto made = ssu2d::load_or_create_router_keys(fresh.path);
+  BOOST_REQUIRE_MESSAGE(made.ok(), made.error);
+  BOOST_TEST(made.created);
+  BOOST_TEST(!fs::exists(fresh.path / "router.keys.tmp"));
+}
+
+BOOST_AUTO_TEST_CASE(data_dir_lock_is_exclusive_and_names_the_holder) {
+  TempDir tmp;
+  const fs::path dir = tmp.path / "data";  // created by the lock
+  ssu2d::DataDirLock first;
+  BOOST_REQUIRE_EQUAL(first.acquire(dir), "");
+  BOOST_TEST(first.held());
+  BOOST_TEST(fs::is_directory(dir));
+  std::ifstream pidfile(dir / "lock");
+  long pid = 0;
+  pidfile >> pid;
+  BOOST_TEST(pid == long(::getpid()));
+
+  // flock is per open file: a second lock in the same process conflicts like another one.
+  ssu2d::DataDirLock second;
+  auto err = second.acquire(dir);
+  BOOST_TEST(!second.held());
+  BOOST_TEST(err.find("in use by another ssu2d") != std::string::npos, err);
+  BOOST_TEST(err.find("pid " + std::to_string(::getpid())) != std::string::npos, err);
+  BOOST_TEST(err.find(dir.string()) != std::string::npos, err);
+
+  first.release();
+  BOOST_TEST(second.acquire(dir) == "");
+  BOOST_TEST(second.held());
 }

@@ -218,6 +218,35 @@ BOOST_AUTO_TEST_CASE(control_only_packets_are_given_up_without_ending_a_live_ses
   for (auto& e : p.ev_a) BOOST_TEST((e.kind != EventKind::terminated));
 }
 
+BOOST_AUTO_TEST_CASE(control_only_packets_are_given_up_without_ending_a_quiet_session) {
+  // As with i2pd 2.45.1 between its tunnel-build bursts: B sends nothing at all during the
+  // control packet's whole resend cycle (it received every copy but never ACKs one), then
+  // talks again. The session must stay, and carry I2NP afterwards both ways.
+  Settled p;
+  p.filter = [&](const Pair::InFlight& f) {
+    if (!f.to_b) return true;
+    auto o = open(f.bytes, context(true, TimePoint{0}).send);
+    if (!o) return true;
+    for (auto& b : o->blocks)
+      if (std::holds_alternative<wire::RelayTagRequestBlock>(b)) return false;
+    return true;
+  };
+  BOOST_REQUIRE(p.a.send_blocks(p.now, {wire::RelayTagRequestBlock{}}));
+  p.collect();
+  p.run_for(Millis{30'000});  // B is silent: nothing but A's resends happen
+  BOOST_TEST(p.a.metrics().packets_given_up == 1u);
+  BOOST_TEST((p.a.state() == DataSession::State::active));
+  for (auto& e : p.ev_a) BOOST_TEST((e.kind != EventKind::terminated));
+  (void)p.a.queue_message(p.now, message(3000, 2000, p.now), 3000);
+  (void)p.b.queue_message(p.now, message(3001, 2000, p.now), 3001);
+  p.collect();
+  p.run_for(Millis{2000});
+  BOOST_REQUIRE(p.fb_a.size() == 1u);
+  BOOST_TEST(p.fb_a[0].delivered);
+  BOOST_REQUIRE(p.fb_b.size() == 1u);
+  BOOST_TEST(p.fb_b[0].delivered);
+}
+
 BOOST_AUTO_TEST_CASE(ack_runs_are_bounded_and_raise_the_replay_floor) {
   RemoteAckManager m;
   for (uint32_t pn = 0; pn < 2 * RemoteAckManager::kMaxRuns * 2; pn += 2)

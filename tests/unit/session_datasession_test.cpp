@@ -270,3 +270,29 @@ BOOST_AUTO_TEST_CASE(bob_acks_session_confirmed_packet_zero_first) {
     if (auto* a = std::get_if<wire::AckBlock>(&b)) acked0 = a->acks(0);
   BOOST_TEST(acked0);
 }
+
+// A replaced session hands its never-sent messages to its successor (issue "firewalled
+// routers": queued messages of a replaced session were lost with it). What was sent, even
+// partly, stays and fails with the session: resending it elsewhere could deliver it twice.
+BOOST_AUTO_TEST_CASE(unsent_messages_are_taken_out_before_termination) {
+  Pair p;
+  for (uint32_t i = 0; i < 40; ++i) BOOST_TEST((p.a.queue_message(p.now, message(i, 1100, p.now), i) == QueueResult::queued));
+  p.collect();  // one window (16 packets, 16 messages) goes out
+  BOOST_TEST(p.a.metrics().in_flight == 16u);
+  auto moved = p.a.take_unsent();
+  BOOST_TEST(moved.size() == 24u);
+  for (size_t k = 0; k < moved.size(); ++k) {
+    BOOST_TEST(moved[k].msg.id == 16u + k);  // in order, the never-sent ones
+    BOOST_REQUIRE(moved[k].feedback_id.has_value());
+    BOOST_TEST(*moved[k].feedback_id == 16u + k);
+  }
+  BOOST_TEST(p.a.metrics().queued == 0u);
+  p.a.terminate(p.now, wire::TerminationReason::ReplacedByNewSession);
+  // The 16 sent ones fail with the session; the moved ones produce no result here.
+  auto fb = p.a.take_feedback();
+  BOOST_TEST(fb.size() == 16u);
+  for (auto& r : fb) {
+    BOOST_TEST(!r.delivered);
+    BOOST_TEST(r.feedback_id < 16u);
+  }
+}

@@ -137,3 +137,36 @@ BOOST_AUTO_TEST_CASE(started_messages_complete_when_the_buffer_is_full) {
   BOOST_TEST(r.buffered_bytes() == 9'000u);
   BOOST_TEST(r.has_room(200, 1000));
 }
+
+// Issue "hostile load", point 3: a node-wide reassembly budget shared by the sessions. Peers
+// that start many messages and never finish them fill the budget's soft share; then no
+// session starts a new message, but a message already started can complete, and a session
+// that ends gives back what it held.
+BOOST_AUTO_TEST_CASE(node_budget_is_shared_by_sessions_and_given_back) {
+  auto budget = std::make_shared<SharedBudget>(40'000);  // soft share 30,000
+  Bytes piece(1'000, 0xab);
+  auto a = std::make_unique<Reassembler>(1'000'000, budget);
+  Reassembler b(1'000'000, budget);
+  // B starts one message (fragment 0 of 2) while there is room.
+  BOOST_TEST(!b.on_follow_on(TimePoint{0}, 7, 1, true, piece).dropped);
+  // A peer opens 29 unfinished messages on session A: the node is at its soft share.
+  for (uint32_t id = 0; id < 29; ++id) BOOST_TEST(!a->on_first(TimePoint{0}, 20, id, 0, piece).dropped);
+  BOOST_TEST(budget->used() == 30'000u);
+  // New messages are refused on every session, although each is far below its own bound.
+  BOOST_TEST(a->on_first(TimePoint{0}, 20, 100, 0, piece).dropped != nullptr);
+  BOOST_TEST(b.on_first(TimePoint{0}, 20, 200, 0, piece).dropped != nullptr);
+  BOOST_TEST(!b.admits({Reassembler::Piece{201, 0, 1'000}}));
+  // B's started message still completes (progress may use the rest of the budget).
+  BOOST_TEST(b.admits({Reassembler::Piece{7, 0, 1'000}}));
+  auto done = b.on_first(TimePoint{0}, 20, 7, 0, piece, true);
+  BOOST_TEST(done.complete.has_value());
+  BOOST_TEST(budget->used() == 29'000u);
+  BOOST_TEST(budget->refusals() >= 3u);
+  // Session A ends: its partial messages go back to the node.
+  a.reset();
+  BOOST_TEST(budget->used() == 0u);
+  BOOST_TEST(!b.on_first(TimePoint{0}, 20, 300, 0, piece).dropped);
+  // Expiry gives back too.
+  b.expire(TimePoint{Reassembler::kTimeout});
+  BOOST_TEST(budget->used() == 0u);
+}

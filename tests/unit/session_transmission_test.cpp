@@ -40,8 +40,8 @@ BOOST_AUTO_TEST_CASE(window_grows_per_ack_and_halves_on_loss) {
   BOOST_TEST(out.newly_acked == 16u);
   BOOST_TEST(t.window() == 32u);
   BOOST_TEST(t.in_flight() == 0u);
-  // grows to at most 256
-  for (int i = 0; i < 300; ++i) t.congestion().on_acked(1);
+  // grows to at most 256 (slow start to 64, then one packet per window of ACKs)
+  for (int i = 0; i < 40000; ++i) t.congestion().on_acked(1);
   BOOST_TEST(t.window() == 256u);
   // loss halves, not below 16
   t.on_sent(TimePoint{1000}, t.next_packet_number(), Bytes{1}, {});
@@ -72,7 +72,9 @@ BOOST_AUTO_TEST_CASE(resend_uses_new_number_and_late_ack_of_old_number_counts) {
   // the old packet's ACK arrives late: content is freed, message delivered
   auto out = t.on_ack(TimePoint{600}, ack_of(pn));
   BOOST_TEST(out.newly_acked == 1u);
-  BOOST_TEST(!out.rtt_sample);  // Karn: ambiguous sample is not used
+  // No Karn ambiguity in SSU2: the ACK names the first transmission (sent at 0).
+  BOOST_REQUIRE(out.rtt_sample);
+  BOOST_TEST(out.rtt_sample->count() == 600);
   BOOST_TEST(t.in_flight() == 0u);
   auto res = t.deliveries().take_results();
   BOOST_REQUIRE(res.size() == 1u);

@@ -4,6 +4,7 @@
 #include "transport/crypto/crypto.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <array>
 #include <cstring>
 #include <memory>
 
@@ -46,9 +48,26 @@ const EVP_CIPHER* chacha20() {
   static std::unique_ptr<EVP_CIPHER, CipherFree> c(EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr));
   return c.get();
 }
-EVP_CIPHER_CTX* thread_ctx(bool aead) {
-  thread_local CipherCtxPtr a(EVP_CIPHER_CTX_new()), c(EVP_CIPHER_CTX_new());
-  return aead ? a.get() : c.get();
+// One context per thread and use (seal, open, header-mask stream), bound to its cipher and
+// direction once; each call then only sets key and nonce (cipher NULL), which keeps the
+// provider's state instead of freeing and allocating it for every packet.
+enum class Use : uint8_t { seal, open, stream };
+EVP_CIPHER_CTX* thread_ctx(Use use) {
+  struct Ctx {
+    CipherCtxPtr p{EVP_CIPHER_CTX_new()};
+    bool bound = false;
+  };
+  thread_local Ctx ctxs[3];
+  Ctx& c = ctxs[size_t(use)];
+  if (!c.p) return nullptr;
+  if (!c.bound) {
+    const EVP_CIPHER* cipher = use == Use::stream ? chacha20() : chacha20_poly1305();
+    if (!cipher || EVP_CipherInit_ex2(c.p.get(), cipher, nullptr, nullptr,
+                                      use == Use::open ? 0 : 1, nullptr) != 1)
+      return nullptr;
+    c.bound = true;
+  }
+  return c.p.get();
 }
 
 // OpenSSL takes int lengths; anything that does not fit is refused instead of truncated.
@@ -91,11 +110,10 @@ Result<PublicKey32> public_from_private(int type, const Key32& priv) {
 Status aead_seal(const Key32& key, const uint8_t* nonce, ByteSpan ad, uint8_t* buf, size_t len) {
   if (buf == nullptr) return Error{Errc::malformed, "aead null buffer"};
   if (!fits_int(len) || !fits_int(ad.size())) return Error{Errc::oversized, "aead input"};
-  EVP_CIPHER_CTX* ctx = thread_ctx(true);
-  const EVP_CIPHER* cipher = chacha20_poly1305();
-  if (!ctx || !cipher) return Error{Errc::crypto_error, "cipher ctx"};
+  EVP_CIPHER_CTX* ctx = thread_ctx(Use::seal);
+  if (!ctx) return Error{Errc::crypto_error, "cipher ctx"};
   int outl = 0;
-  if (EVP_EncryptInit_ex2(ctx, cipher, key.data(), nonce, nullptr) != 1)
+  if (EVP_EncryptInit_ex2(ctx, nullptr, key.data(), nonce, nullptr) != 1)
     return Error{Errc::crypto_error, "aead init"};
   if (!ad.empty() &&
       EVP_EncryptUpdate(ctx, nullptr, &outl, ad.data(), int(ad.size())) != 1)
@@ -118,11 +136,10 @@ Status aead_open(const Key32& key, const uint8_t* nonce, ByteSpan ad, uint8_t* b
   const size_t ct_len = len - kTagLen;
   uint8_t tag[kTagLen];
   std::memcpy(tag, buf + ct_len, kTagLen);
-  EVP_CIPHER_CTX* ctx = thread_ctx(true);
-  const EVP_CIPHER* cipher = chacha20_poly1305();
-  if (!ctx || !cipher) return Error{Errc::crypto_error, "cipher ctx"};
+  EVP_CIPHER_CTX* ctx = thread_ctx(Use::open);
+  if (!ctx) return Error{Errc::crypto_error, "cipher ctx"};
   int outl = 0;
-  if (EVP_DecryptInit_ex2(ctx, cipher, key.data(), nonce, nullptr) != 1)
+  if (EVP_DecryptInit_ex2(ctx, nullptr, key.data(), nonce, nullptr) != 1)
     return Error{Errc::crypto_error, "aead init"};
   if (!ad.empty() &&
       EVP_DecryptUpdate(ctx, nullptr, &outl, ad.data(), int(ad.size())) != 1)
@@ -238,6 +255,42 @@ Key32 hkdf1(ByteSpan salt, ByteSpan ikm, std::string_view info) {
 
 // ---- X25519 ---------------------------------------------------------------------------------
 
+namespace {
+// OpenSSL derives the public key whenever a raw private key is imported, so importing a key
+// for each agreement costs a second scalar multiplication. The thread keeps its last few
+// imported X25519 private keys (our static key, the ephemeral keys of handshakes in progress)
+// as ready EVP_PKEYs; a key is compared in constant time and the slot least recently used is
+// replaced (EVP_PKEY_free cleanses it).
+class X25519KeyCache {
+ public:
+  EVP_PKEY* get(const Key32& priv) {
+    ++tick_;
+    Slot* victim = &slots_[0];
+    for (auto& s : slots_) {
+      if (s.pkey && CRYPTO_memcmp(s.priv.data(), priv.data(), priv.size()) == 0) {
+        s.used = tick_;
+        return s.pkey.get();
+      }
+      if (!s.pkey || s.used < victim->used) victim = &s;
+    }
+    victim->pkey.reset(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, priv.data(), priv.size()));
+    victim->priv = priv;
+    victim->used = tick_;
+    return victim->pkey.get();
+  }
+
+ private:
+  struct Slot {
+    Key32 priv;
+    PkeyPtr pkey;
+    uint64_t used = 0;
+  };
+  std::array<Slot, 8> slots_;
+  uint64_t tick_ = 0;
+};
+thread_local X25519KeyCache x25519_keys;
+}  // namespace
+
 X25519Keys x25519_generate() {
   X25519Keys keys;
   for (;;) {  // public-key derivation from a random scalar cannot fail short of OOM
@@ -248,15 +301,17 @@ X25519Keys x25519_generate() {
 }
 
 Result<PublicKey32> x25519_public(const Key32& priv) {
-  return public_from_private(EVP_PKEY_X25519, priv);
+  EVP_PKEY* pkey = x25519_keys.get(priv);  // kept: the key's agreements follow
+  if (!pkey) return Error{Errc::crypto_error, "raw private key"};
+  return raw_public(pkey);
 }
 
 Result<Key32> x25519_dh(const Key32& priv, const PublicKey32& peer_pub) {
-  PkeyPtr mine(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, priv.data(), priv.size()));
+  EVP_PKEY* mine = x25519_keys.get(priv);
   PkeyPtr peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_pub.data(),
                                            peer_pub.size()));
   if (!mine || !peer) return Error{Errc::crypto_error, "x25519 key"};
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(mine.get(), nullptr));
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(mine, nullptr));
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
       EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1)
     return Error{Errc::crypto_error, "x25519 init"};
@@ -366,10 +421,9 @@ Status chacha20_xor(const Key32& key, const ByteArray<12>& nonce, uint8_t* buf, 
   iv[2] = uint8_t(initial_counter >> 16);
   iv[3] = uint8_t(initial_counter >> 24);
   std::memcpy(iv + 4, nonce.data(), nonce.size());
-  EVP_CIPHER_CTX* ctx = thread_ctx(false);
-  const EVP_CIPHER* cipher = chacha20();
+  EVP_CIPHER_CTX* ctx = thread_ctx(Use::stream);
   int outl = 0;
-  if (!ctx || !cipher || EVP_EncryptInit_ex2(ctx, cipher, key.data(), iv, nullptr) != 1 ||
+  if (!ctx || EVP_EncryptInit_ex2(ctx, nullptr, key.data(), iv, nullptr) != 1 ||
       EVP_EncryptUpdate(ctx, buf, &outl, buf, int(len)) != 1 || size_t(outl) != len)
     return Error{Errc::crypto_error, "chacha20"};
   return {};

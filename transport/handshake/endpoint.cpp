@@ -33,7 +33,7 @@ Routed HandshakeEndpoint::on_datagram(TimePoint now, uint32_t wall_s, const Endp
       it->second.in->on_datagram(now, wall_s, from, datagram);
     else
       it->second.out->on_datagram(now, wall_s, from, datagram);
-    settle(conn_id);
+    settle(now, conn_id);
     return {};
   }
   if (sessions_.count(conn_id)) return {Disposition::to_session, conn_id};
@@ -45,7 +45,7 @@ Routed HandshakeEndpoint::on_datagram(TimePoint now, uint32_t wall_s, const Endp
     uint64_t id = o->second;
     route = route_from_pending_peer(*pending_.at(id).out, now, wall_s, from, datagram, key,
                                     cfg_.net_id);
-    settle(id);
+    settle(now, id);
   } else {
     route = classify_unsolicited(datagram, key, cfg_.net_id);
   }
@@ -74,7 +74,7 @@ void HandshakeEndpoint::listen(TimePoint now, uint32_t wall_s, const Endpoint& f
   p.since = now;
   ++pending_inbound_;
   listener_.admission().pending_started(from);
-  settle(id);
+  settle(now, id);
 }
 
 Room HandshakeEndpoint::room_for(const Endpoint& from) {
@@ -133,6 +133,7 @@ ConnectResult HandshakeEndpoint::connect(TimePoint now, uint32_t wall_s, RemoteR
   if (pending_.count(id) || sessions_.count(id))
     return refuse(ConnectResult::Code::limit, "connection ID collision, try again");
   auto& p = pending_[id];
+  p.since = now;
   p.out = std::move(m);
   p.peer = peer;
   p.router = router;
@@ -140,7 +141,7 @@ ConnectResult HandshakeEndpoint::connect(TimePoint now, uint32_t wall_s, RemoteR
   outbound_by_router_[router] = id;
   events_.push_back(OutboundStarted{id, peer});  // before the first datagram is polled
   p.out->start(now, wall_s);
-  settle(id);
+  settle(now, id);
   r.kind = ConnectResult::Kind::started;
   r.conn_id = id;
   return r;
@@ -159,7 +160,7 @@ void HandshakeEndpoint::on_timeout(TimePoint now, uint32_t wall_s) {
       it->second.in->on_timer(now, wall_s);
     else
       it->second.out->on_timer(now, wall_s);
-    settle(id);
+    settle(now, id);
   }
 }
 
@@ -186,7 +187,7 @@ void HandshakeEndpoint::emit(std::vector<Datagram> out) {
   for (auto& d : out) transmits_.push_back(std::move(d));
 }
 
-void HandshakeEndpoint::settle(uint64_t id) {
+void HandshakeEndpoint::settle(TimePoint now, uint64_t id) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   auto& p = it->second;
@@ -212,7 +213,7 @@ void HandshakeEndpoint::settle(uint64_t id) {
   ev.router = p.router;
   std::optional<SessionContext> ctx = p.in ? p.in->take_session() : p.out->take_session();
   if (ctx) {
-    established(id, p, std::move(*ctx), ev);
+    established(now, id, p, std::move(*ctx), ev);
   } else {
     const auto& f = p.in ? p.in->failed() : p.out->failed();
     ev.failure = f;
@@ -223,7 +224,8 @@ void HandshakeEndpoint::settle(uint64_t id) {
   events_.push_back(std::move(ev));
 }
 
-void HandshakeEndpoint::established(uint64_t id, Pending& p, SessionContext ctx, HandshakeDone& ev) {
+void HandshakeEndpoint::established(TimePoint now, uint64_t id, Pending& p, SessionContext ctx,
+                                    HandshakeDone& ev) {
   if (p.out) {
     counters_.retries_received += p.out->stats().retries;
     ++counters_.established_outbound;
@@ -232,21 +234,23 @@ void HandshakeEndpoint::established(uint64_t id, Pending& p, SessionContext ctx,
     ++counters_.established_inbound;
   }
   ev.router = ctx.peer_hash;
-  // A live session for the same router in the same direction belongs to a previous
-  // connection (the peer restarted or lost it): the new one replaces it. In the other
-  // direction it is a crossed connect (both sides dialled at once): both sessions stay valid,
-  // since terminating "the old one" on both ends would kill both; the newest carries new
-  // traffic and the other one idles out.
+  // A live session for the same router belongs to a previous connection (the peer restarted
+  // or lost it) when it is in the same direction, or when it was established before this
+  // handshake started: the new one replaces it. Otherwise it is a crossed connect (both sides
+  // dialled at once, each handshake started before the other finished): both sessions stay
+  // valid, since terminating "the old one" on both ends would kill both; the newest carries
+  // new traffic and the other one idles out. (Both ends cannot see the other's session as
+  // older: a handshake takes a round trip and more after its request reached the peer.)
   if (auto n = newest_.find(ctx.peer_hash); n != newest_.end()) {
     auto& old = sessions_.at(n->second);
-    if (old.outbound == ctx.outbound) {
+    if (old.outbound == ctx.outbound || old.established < p.since) {
       ev.replaces = n->second;
       old.closing = true;
       --open_sessions_;
     }
   }
   newest_[ctx.peer_hash] = id;
-  sessions_[id] = Live{ctx.peer_hash, ctx.outbound, false};
+  sessions_[id] = Live{ctx.peer_hash, ctx.outbound, false, now};
   ++open_sessions_;
   ev.session = std::move(ctx);
 }

@@ -152,20 +152,21 @@ class HandshakeEndpoint final : private RoomPolicy {
     Endpoint peer;
     crypto::Hash32 router{};  // outbound
     std::optional<TimePoint> deadline;
-    TimePoint since{0};
+    TimePoint since{0};  // started (outbound) / Session Request accepted (inbound)
   };
   struct Live {
     crypto::Hash32 router{};
     bool outbound = false;
     bool closing = false;
+    TimePoint established{0};
   };
 
   Room room_for(const Endpoint& from) override;
   void listen(TimePoint now, uint32_t wall_s, const Endpoint& from, uint64_t conn_id,
               ByteSpan datagram);
   // After any input to pending handshake `id`: its datagrams, its deadline, its end.
-  void settle(uint64_t id);
-  void established(uint64_t id, Pending& p, SessionContext ctx, HandshakeDone& done);
+  void settle(TimePoint now, uint64_t id);
+  void established(TimePoint now, uint64_t id, Pending& p, SessionContext ctx, HandshakeDone& done);
   void drop_pending(std::map<uint64_t, Pending>::iterator it);
   void emit(std::vector<Datagram> out);
 

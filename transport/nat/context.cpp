@@ -24,18 +24,16 @@ void Context::learn_peer(PeerInfo p) {
     return;
   }
   if (peers_.size() >= cfg.max_known_peers) {
-    // Forget a router we have no session with; if all have sessions, refuse the newcomer.
-    for (auto i = peers_.begin(); i != peers_.end(); ++i) {
-      if (!sessions_.count(i->first)) {
-        peers_.erase(i);
-        break;
-      }
-    }
-    if (peers_.size() >= cfg.max_known_peers) {
+    // Forget a router we have no session with (the lowest hash); if all have sessions,
+    // refuse the newcomer.
+    if (sessionless_.empty()) {
       ++counters.limit;
       return;
     }
+    peers_.erase(*sessionless_.begin());
+    sessionless_.erase(sessionless_.begin());
   }
+  if (!sessions_.count(p.hash)) sessionless_.insert(p.hash);
   peers_.emplace(p.hash, std::move(p));
 }
 

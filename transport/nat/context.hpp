@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "transport/nat/nonce_filter.hpp"
 #include "transport/nat/types.hpp"
@@ -41,8 +42,15 @@ class Context {
   // ---- directory of routers and sessions ----
   void learn_peer(PeerInfo p);
   const PeerInfo* peer(const RouterHash& h) const;
-  void session_up(const RouterHash& h, const Endpoint& remote) { sessions_[h] = remote; }
-  void session_down(const RouterHash& h) { sessions_.erase(h); }
+  void session_up(const RouterHash& h, const Endpoint& remote) {
+    sessions_[h] = remote;
+    sessionless_.erase(h);
+  }
+  void session_down(const RouterHash& h) {
+    sessions_.erase(h);
+    if (peers_.count(h)) sessionless_.insert(h);
+  }
+  size_t known_peers() const { return peers_.size(); }
   const Endpoint* session(const RouterHash& h) const;
   const std::map<RouterHash, Endpoint>& sessions() const { return sessions_; }
 
@@ -60,6 +68,10 @@ class Context {
   RandomSource rng_;
   std::map<RouterHash, PeerInfo> peers_;
   std::map<RouterHash, Endpoint> sessions_;
+  // Keys of peers_ without a session: the eviction candidates, so that learning a router
+  // with a full directory is O(log n) (it walked the whole directory when every known
+  // router had a session, i.e. on every session start beyond max_known_peers sessions).
+  std::set<RouterHash> sessionless_;
   std::deque<Action> actions_;
 };
 

@@ -28,8 +28,9 @@ Result<std::vector<FragmentPlan>> plan_fragments(size_t body_len, size_t max_blo
 }
 
 bool Reassembler::has_room(uint32_t id, size_t size) const {
-  if (partial_.count(id)) return buffered_ + size <= hard_cap();
-  return partial_.size() < kMaxPartialMessages && buffered_ + size <= limit_;
+  if (partial_.count(id)) return buffered_ + size <= hard_cap() && share_.fits(size, true);
+  return partial_.size() < kMaxPartialMessages && buffered_ + size <= limit_ &&
+         share_.fits(size, false);
 }
 
 // The rule and why it cannot deadlock: see the header.
@@ -51,9 +52,9 @@ bool Reassembler::admits(const std::vector<Piece>& pieces) const {
     bytes += p.size;
   }
   if (buffered_ + bytes > hard_cap()) return false;
-  if (starts.empty()) return true;
+  if (starts.empty()) return share_.fits(bytes, true);
   if (partial_.size() + starts.size() > kMaxPartialMessages) return false;
-  return progress || buffered_ + bytes <= limit_;
+  return (progress || buffered_ + bytes <= limit_) && share_.fits(bytes, progress);
 }
 
 Reassembler::Outcome Reassembler::add(TimePoint now, uint32_t id, uint8_t number, ByteSpan data,
@@ -62,6 +63,7 @@ Reassembler::Outcome Reassembler::add(TimePoint now, uint32_t id, uint8_t number
   if (number >= kMaxFragments) return {std::nullopt, "fragment number too high"};
   auto it = partial_.find(id);
   if (it != partial_.end() && it->second.pieces.count(number)) return {std::nullopt, "duplicate fragment"};
+  // Admitted packets passed the node-wide check in admits() already.
   bool room = admitted ? buffered_ + data.size() <= hard_cap() &&
                              (it != partial_.end() || partial_.size() < kMaxPartialMessages)
                        : has_room(id, data.size());
@@ -75,6 +77,7 @@ Reassembler::Outcome Reassembler::add(TimePoint now, uint32_t id, uint8_t number
   p.pieces.emplace(number, Bytes(data.begin(), data.end()));
   p.bytes += data.size();
   buffered_ += data.size();
+  share_.add(data.size());
   *out = &p;
   return {};
 }
@@ -132,6 +135,7 @@ void Reassembler::erase(uint32_t id) {
   auto it = partial_.find(id);
   if (it == partial_.end()) return;
   buffered_ -= it->second.bytes;
+  share_.sub(it->second.bytes);
   partial_.erase(it);
 }
 
@@ -140,6 +144,7 @@ size_t Reassembler::expire(TimePoint now) {
   for (auto it = partial_.begin(); it != partial_.end();) {
     if (now - it->second.started >= kTimeout) {
       buffered_ -= it->second.bytes;
+      share_.sub(it->second.bytes);
       it = partial_.erase(it);
       ++n;
     } else {

@@ -19,6 +19,7 @@
 #include "transport/common/bytes.hpp"
 #include "transport/common/result.hpp"
 #include "transport/common/time.hpp"
+#include "transport/session/budget.hpp"
 
 namespace ssu2::session {
 
@@ -64,7 +65,9 @@ class Reassembler {
   static constexpr size_t kDefaultMemoryLimit = 2 * 1024 * 1024;
   static constexpr size_t kMaxPartialMessages = 1024;
 
-  explicit Reassembler(size_t memory_limit = kDefaultMemoryLimit) : limit_(memory_limit) {}
+  explicit Reassembler(size_t memory_limit = kDefaultMemoryLimit,
+                       std::shared_ptr<SharedBudget> node_budget = nullptr)
+      : limit_(memory_limit), share_(std::move(node_budget)) {}
 
   // Whether a fragment of `size` bytes for message `id` would be taken on its own, without
   // taking it: a new message up to the soft limit, a started one up to the hard cap.
@@ -141,6 +144,7 @@ class Reassembler {
 
   size_t limit_;
   size_t buffered_ = 0;
+  BudgetShare share_;  // the node-wide bound (budget.hpp), same rule one level up
   std::unordered_map<uint32_t, Partial> partial_;
 };
 

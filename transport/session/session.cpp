@@ -46,7 +46,7 @@ DataSession::DataSession(SessionContext ctx)
       start_(ctx_.now),
       last_received_(ctx_.now),
       transmission_(ctx_.first_packet_number),
-      reassembler_(ctx_.reassembly_limit),
+      reassembler_(ctx_.reassembly_limit, ctx_.reassembly_budget),
       seen_messages_(ctx_.now),
       path_(ctx_.random),
       next_bandwidth_tick_(ctx_.now + kBandwidthPeriod) {
@@ -69,6 +69,7 @@ const Metrics& DataSession::metrics() {
   metrics_.queued = queue_.size();
   metrics_.control_queued = control_queue_.size();
   metrics_.retransmissions = transmission_.retransmissions();
+  metrics_.spurious_retransmissions = transmission_.spurious_retransmissions();
   return metrics_;
 }
 
@@ -288,6 +289,19 @@ void DataSession::on_path_response(TimePoint now, ByteSpan data) {
 
 // ---------------------------------------------------------------- outbound
 
+std::vector<DataSession::Unsent> DataSession::take_unsent() {
+  std::vector<Unsent> out;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->next_piece != 0) {
+      ++it;
+      continue;
+    }
+    out.push_back(Unsent{std::move(it->msg), transmission_.deliveries().forget(it->handle)});
+    it = queue_.erase(it);
+  }
+  return out;
+}
+
 QueueResult DataSession::queue_message(TimePoint now, I2npMessage msg,
                                        std::optional<uint64_t> feedback_id) {
   if (state_ != State::active) return QueueResult::closed;
@@ -355,8 +369,23 @@ void DataSession::enter_closing(TimePoint now, wire::TerminationReason reason, b
   pending_control_out_.clear();
   pending_control_to_.clear();
   control_queue_.clear();
+  // Two packets. The spec wants Termination as the last block except Padding and recommends
+  // an ACK block with it ("Data phase" termination: "should also include an ACK block").
+  // i2pd 2.45.1 reads the reason at payload offset 11 whatever comes first
+  // (SSU2Session::HandlePayload: `uint8_t rsn = buf[11]`), i.e. right only when Termination
+  // is the payload's first block, and logged "reason=0" (or garbage) for our Ack+Termination.
+  // So the ACK goes alone in the packet just before, and the Termination packet holds the
+  // Termination block alone (12 bytes, over header protection's 8-byte minimum, so no
+  // Padding either): valid per spec, read correctly by every i2pd, and the same layout
+  // i2pd itself sends (Termination + Padding, SSU2Session::SendTermination). The one
+  // deviation is the ACK in a separate packet instead of beside the Termination. Packets
+  // are sent in order in one batch, so the peer normally sees the ACK first.
+  if (ack_.has_received()) {
+    Bytes& ack_pkt = start_packet(peer_);
+    append_ack(ack_pkt, ctx_.max_payload);
+    if (finish(transmission_.next_packet_number(), false, ack_pkt)) ++metrics_.ack_only_packets_out;
+  }
   Bytes& pkt = start_packet(peer_);
-  append_ack(pkt, ctx_.max_payload - 64);
   append(pkt, wire::TerminationBlock{valid_packets_received_, reason, {}});
   if (finish(transmission_.next_packet_number(), false, pkt)) termination_packet_ = pkt;
 }
@@ -510,15 +539,20 @@ void DataSession::resend_expired(TimePoint now) {
   }
   if (expired.dropped > 0) {
     // A packet went unacknowledged through every resend and was given up; its messages
-    // have failed (their senders are told). That alone does not prove the peer gone: some
-    // peers never acknowledge a control-only packet, and a live peer's packets keep
-    // messages resent (take_expired). The session ends with "timeout" only when the peer
-    // has been silent (no authenticated packet) for the given-up packet's whole life, or
-    // for kPeerSilence when that life was longer.
+    // have failed (their senders are told). That alone does not prove the peer gone: a
+    // live peer's packets keep messages resent (take_expired), and i2pd 2.45.1 never
+    // acknowledges a control-only packet by itself (only I2NP makes it ACK), however
+    // long it stays quiet meanwhile (between its tunnel-build bursts, 5 s), so a given-up
+    // control-only packet never ends the session. The session ends with "timeout" only
+    // when a packet carrying I2NP was given up and the peer has been silent (no
+    // authenticated packet) for that packet's whole life, or for kPeerSilence when that
+    // life was longer.
     metrics_.packets_given_up += expired.dropped;
-    Millis life = now - *expired.dropped_first_sent;
-    if (now - last_received_ >= std::min(life, kPeerSilence))
-      terminate(now, wire::TerminationReason::Timeout);
+    if (expired.dropped_first_sent) {
+      Millis life = now - *expired.dropped_first_sent;
+      if (now - last_received_ >= std::min(life, kPeerSilence))
+        terminate(now, wire::TerminationReason::Timeout);
+    }
   }
 }
 
@@ -530,7 +564,7 @@ bool DataSession::send_new_data(TimePoint now) {
     metrics_.drop("expired before sending");
     queue_.pop_front();
   }
-  if (queue_.empty()) return false;
+  if (queue_.empty() || !transmission_.pace_new_packet(now)) return false;
 
   Bytes& pkt = start_packet(peer_);
   // The ACK goes first (the receiver learns of our progress before it parses data), in the
@@ -631,6 +665,7 @@ std::optional<TimePoint> DataSession::next_wakeup() const {
   }
   consider(ack_.deadline());
   consider(transmission_.next_deadline());
+  if (!queue_.empty() && transmission_.has_capacity()) consider(transmission_.pacing_deadline());
   consider(path_.next_deadline());
   consider(reassembler_.next_deadline());
   consider(last_received_ + ctx_.idle_timeout);

@@ -62,6 +62,8 @@ struct SessionContext {
   size_t max_payload = 1200;
   // Soft bound on the bytes of partial I2NP messages held for reassembly (see Reassembler).
   size_t reassembly_limit = Reassembler::kDefaultMemoryLimit;
+  // The node-wide reassembly bound shared by all sessions (budget.hpp); null: none.
+  std::shared_ptr<SharedBudget> reassembly_budget;
   ByteArray<32> peer_router_hash{};
   TimePoint now{};
   uint64_t unix_ms_at_now = 0;  // wall clock at `now`, for I2NP expirations
@@ -159,6 +161,15 @@ class DataSession {
   Status send_blocks(TimePoint now, std::vector<wire::Block> blocks);
   // Local close (router shutdown, replaced session, ...).
   void terminate(TimePoint now, wire::TerminationReason reason);
+  // Before terminate(): removes the queued messages of which nothing was sent yet, so that
+  // the caller hands them to the session replacing this one (they produce no delivery
+  // result here; their feedback ids come with them). Messages already partly or wholly sent
+  // stay and fail with the session: resending them elsewhere could deliver them twice.
+  struct Unsent {
+    I2npMessage msg;
+    std::optional<uint64_t> feedback_id;
+  };
+  std::vector<Unsent> take_unsent();
 
   // ---- outputs ----
   // Appends at most `max` datagrams that are due at `now` to `out`; returns how many. Call

@@ -8,6 +8,7 @@ namespace ssu2::session {
 // ---- RttEstimator ----
 void RttEstimator::sample(Millis rtt) {
   double r = double(std::max<int64_t>(rtt.count(), 0));
+  min_rtt_ = has_sample_ ? std::min(min_rtt_, Millis(int64_t(r))) : Millis(int64_t(r));
   if (!has_sample_) {
     srtt_ = r;
     rttvar_ = r / 2;
@@ -61,6 +62,14 @@ void DeliveryTracker::fail(Handle h, DeliveryFailure why) {
   pending_.erase(it);
 }
 
+std::optional<uint64_t> DeliveryTracker::forget(Handle h) {
+  auto it = pending_.find(h);
+  if (it == pending_.end()) return std::nullopt;
+  auto id = it->second.feedback_id;
+  pending_.erase(it);
+  return id;
+}
+
 void DeliveryTracker::fail_all(DeliveryFailure why) {
   for (auto& [h, e] : pending_)
     if (e.feedback_id) results_.push_back({*e.feedback_id, false, why});
@@ -74,12 +83,12 @@ std::vector<DeliveryResult> DeliveryTracker::take_results() {
 }
 
 // ---- TransmissionManager ----
-void TransmissionManager::put_slot(uint32_t pn, PacketRef ref, uint64_t serial) {
+void TransmissionManager::put_slot(uint32_t pn, PacketRef ref, uint64_t serial, TimePoint sent) {
   if (slots_.empty()) base_ = pn;
   if (pn < base_) return;  // cannot happen: numbers only grow
   size_t i = pn - base_;
   if (i >= slots_.size()) slots_.resize(i + 1);
-  slots_[i] = Slot{ref, serial};
+  slots_[i] = Slot{ref, serial, sent};
 }
 
 SentPacket& TransmissionManager::on_sent(TimePoint now, uint32_t pn) {
@@ -100,7 +109,7 @@ SentPacket& TransmissionManager::on_sent(TimePoint now, uint32_t pn) {
   r.p.times_sent = 1;
   r.p.blocks.clear();
   r.p.messages.clear();
-  put_slot(pn, ref, r.serial);
+  put_slot(pn, ref, r.serial, now);
   return r.p;
 }
 
@@ -155,18 +164,18 @@ TransmissionManager::AckOutcome TransmissionManager::on_ack(TimePoint now, const
       Record* r = resolve(s);
       s.serial = 0;
       if (!r) continue;
-      if (r->p.times_sent == 1) {
-        // Karn: a packet sent once gives an unambiguous sample; take the newest one.
-        Millis sample = now - r->p.last_sent;
-        if (!out.rtt_sample || sample < *out.rtt_sample) out.rtt_sample = sample;
-      }
+      // The sample is that of the newest transmission the ACK covers (the smallest), as
+      // RFC 9002 takes the largest acknowledged number's.
+      Millis sample = now - s.sent;
+      if (r->p.pn != pn) ++spurious_;  // an older number of a resent packet: it had arrived
+      if (!out.rtt_sample || sample < *out.rtt_sample) out.rtt_sample = sample;
       for (auto h : r->p.messages) deliveries_.fragment_acked(h);
       release(s.ref);
       ++out.newly_acked;
     }
   });
   if (out.rtt_sample) rtt_.sample(*out.rtt_sample);
-  window_.on_acked(out.newly_acked);
+  if (out.newly_acked) window_.on_acked(out.newly_acked, rtt_.rtt(), rtt_.min_rtt());
   trim();
   return out;
 }
@@ -174,6 +183,7 @@ TransmissionManager::AckOutcome TransmissionManager::on_ack(TimePoint now, const
 TransmissionManager::Expired TransmissionManager::take_expired(TimePoint now, bool peer_alive,
                                                               uint64_t unix_s) {
   Expired out;
+  bool new_loss_event = false;
   for (size_t i = 0; i < live_.size();) {
     PacketRef ref = live_[i];
     SentPacket& p = pool_[ref].p;
@@ -181,6 +191,7 @@ TransmissionManager::Expired TransmissionManager::take_expired(TimePoint now, bo
       ++i;
       continue;
     }
+    if (!recovery_start_ || p.last_sent > *recovery_start_) new_loss_event = true;
     bool keep = peer_alive && std::any_of(p.messages.begin(), p.messages.end(), [&](auto h) {
       return deliveries_.worth_sending(h, unix_s);
     });
@@ -188,7 +199,7 @@ TransmissionManager::Expired TransmissionManager::take_expired(TimePoint now, bo
       for (auto h : p.messages)
         deliveries_.fail(h, deliveries_.worth_sending(h, unix_s) ? DeliveryFailure::dropped
                                                                    : DeliveryFailure::expired);
-      if (!out.dropped_first_sent || p.first_sent < *out.dropped_first_sent)
+      if (!p.messages.empty() && (!out.dropped_first_sent || p.first_sent < *out.dropped_first_sent))
         out.dropped_first_sent = p.first_sent;
       ++out.dropped;
       release(ref);  // moves the last live record to position i: look at i again
@@ -197,7 +208,10 @@ TransmissionManager::Expired TransmissionManager::take_expired(TimePoint now, bo
     out.resend.push_back(ref);
     ++i;
   }
-  if (!out.resend.empty() || out.dropped) window_.on_loss();
+  if (new_loss_event) {
+    window_.on_loss();
+    recovery_start_ = now;
+  }
   if (out.dropped) trim();
   return out;
 }
@@ -208,7 +222,7 @@ void TransmissionManager::on_resent(TimePoint now, PacketRef ref, uint32_t new_p
   r.p.last_sent = now;
   if (r.p.times_sent < 255) ++r.p.times_sent;
   ++retransmissions_;
-  put_slot(new_pn, ref, r.serial);  // the old slot stays: a late ACK of it still counts
+  put_slot(new_pn, ref, r.serial, now);  // the old slot stays: a late ACK of it still counts
 }
 
 std::optional<TimePoint> TransmissionManager::next_deadline() const {

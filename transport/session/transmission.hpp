@@ -7,6 +7,7 @@
 // NEW packet number, a fresh ACK block and the immediate-ACK flag. The fragment bytes are
 // kept unchanged so that fragment lengths (and so implicit offsets) stay the same.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -32,8 +33,11 @@ class RttEstimator {
   Millis rtt() const { return Millis(int64_t(srtt_ + 0.5)); }
   Millis rto() const { return rto_; }
   bool has_sample() const { return has_sample_; }
+  // Smallest sample so far (the path's RTT without queues); kInitial before any.
+  Millis min_rtt() const { return has_sample_ ? min_rtt_ : kInitial; }
 
  private:
+  Millis min_rtt_{0};
   double srtt_ = double(kInitial.count());
   double rttvar_ = double(kInitial.count()) / 2;
   Millis rto_ = kInitial;
@@ -41,17 +45,122 @@ class RttEstimator {
 };
 
 // ---- congestion window, in packets ----
+// NewReno (RFC 9002 section 7, RFC 5681) with a delay check (TCP Vegas style):
+// - slow start (one packet more per packet ACKed) up to kInitialSsthresh, the first loss,
+//   or the first sign of a queue;
+// - then once per window's worth of ACKs (about one round trip): one packet more while the
+//   estimated queue is below kQueueLow packets, one less above kQueueHigh;
+// - a loss halves the window (once per loss event, see TransmissionManager).
+// The queue estimate is window x (srtt - min RTT - kRttSlack) / srtt: the packets that wait
+// somewhere (a slow receiver's socket buffer, a router queue) rather than travel.
+// Why: i2pd 2.45.1 reads its socket slowly, behind a 128 KiB receive buffer (about 110
+// datagrams of 1280 bytes); whatever is in flight beyond what it has read waits there, so
+// a window grown until loss overflowed it (the kernel's RcvbufErrors equalled our
+// retransmissions), and every datagram lost there leaves i2pd 2.45.1 a permanent gap in
+// its received packet numbers that makes each of its ACKs slower (its out-of-sequence set
+// grows until its 30 s cleanup), then stalls it into our RTO. The delay check keeps the
+// window below that buffer without a loss; on a long path with short queues it grows as
+// NewReno does.
 class CongestionWindow {
  public:
   static constexpr size_t kMin = 16;
   static constexpr size_t kMax = 256;
+  // Slow start ends here at the latest. 64 packets (77 KB at MTU 1280) stay below i2pd
+  // 2.45.1's receive buffer even if it reads nothing for a round trip.
+  static constexpr size_t kInitialSsthresh = 64;
+  // The window's ceiling: kReceiverBuffer packets plus one per millisecond of the path's
+  // minimum RTT, at most kMax. On a short path the packets in flight are not travelling but
+  // waiting in the receiver's socket buffer, which a receiver that stalls (CPU) for a round
+  // trip overflows once the window exceeds it; on a long path they are mostly on the wire.
+  static constexpr size_t kReceiverBuffer = 96;
+  static size_t ceiling(Millis min_rtt) {
+    return std::min<size_t>(kMax, kReceiverBuffer + size_t(std::max<int64_t>(0, min_rtt.count())));
+  }
+  static constexpr double kQueueLow = 8, kQueueHigh = 24;  // packets
+  static constexpr Millis kRttSlack{2};  // millisecond clocks: ignore 1-2 ms of jitter
+
   size_t size() const { return size_; }
-  void on_acked(size_t packets) { size_ = std::min(kMax, size_ + packets); }
-  void on_loss() { size_ = std::max(kMin, size_ / 2); }
-  void reset_to_min() { size_ = kMin; }
+  bool in_slow_start() const { return size_ < ssthresh_; }
+  // `srtt`/`min_rtt` from the RTT estimator after this ACK's sample (if it had one).
+  void on_acked(size_t packets, Millis srtt = Millis{0}, Millis min_rtt = Millis{0}) {
+    double queued = queue_estimate(srtt, min_rtt);
+    const size_t top = min_rtt.count() > 0 || srtt.count() > 0 ? ceiling(min_rtt) : kMax;
+    if (in_slow_start()) {
+      size_ = std::min({top, ssthresh_, size_ + packets});
+      if (queued > kQueueLow || size_ == top) ssthresh_ = size_;  // slow start is over
+      return;
+    }
+    acked_ += packets;
+    while (acked_ >= size_) {
+      acked_ -= size_;
+      if (queued < kQueueLow && size_ < top) ++size_;
+      else if ((queued > kQueueHigh || size_ > top) && size_ > kMin) ssthresh_ = --size_;
+    }
+  }
+  void on_loss() {
+    size_ = std::max(kMin, size_ / 2);
+    ssthresh_ = size_;
+    acked_ = 0;
+  }
+  void reset_to_min() {
+    size_ = kMin;
+    acked_ = 0;
+  }
+  double queue_estimate(Millis srtt, Millis min_rtt) const {
+    int64_t extra = srtt.count() - min_rtt.count() - kRttSlack.count();
+    if (extra <= 0 || srtt.count() <= 0) return 0;
+    return double(size_) * double(extra) / double(srtt.count());
+  }
 
  private:
   size_t size_ = kMin;
+  size_t ssthresh_ = kInitialSsthresh;
+  size_t acked_ = 0;  // congestion avoidance: packets ACKed toward the next adjustment
+};
+
+// ---- pacing of new data packets (RFC 9002 section 7.7) ----
+// Spreads a window over a round trip instead of sending it in one burst: a token bucket
+// filled at 1.25 x window / smoothed RTT packets per ms, holding at most kBurst packets or
+// 2 ms worth, whichever is more. Not used before the first RTT sample (the initial window
+// goes out at once) nor for resends and control packets. Why: a window released in one
+// burst by a single ACK lands in the receiver's socket buffer at once (i2pd 2.45.1's is
+// 128 KiB, see CongestionWindow).
+class Pacer {
+ public:
+  static constexpr double kBurst = 16;
+  static constexpr double kGain = 1.25;
+
+  // Tokens for `now` at the window and RTT given; true if one new packet may go out.
+  bool ready(TimePoint now, size_t window, Millis srtt, bool have_rtt) {
+    if (!have_rtt) return true;
+    refill(now, window, srtt);
+    return tokens_ >= 1;
+  }
+  void on_sent(bool have_rtt) {
+    if (have_rtt && tokens_ >= 1) tokens_ -= 1;
+  }
+  // When the next token is due (only meaningful after ready() returned false).
+  TimePoint next_token(TimePoint now) const {
+    double need = (1 - tokens_) / rate_;
+    return now + Millis(std::max<int64_t>(1, int64_t(need + 0.999)));
+  }
+
+ private:
+  void refill(TimePoint now, size_t window, Millis srtt) {
+    rate_ = kGain * double(window) / double(std::max<int64_t>(1, srtt.count()));
+    double cap = std::max(kBurst, 2 * rate_);
+    if (!started_) {
+      tokens_ = cap;
+      started_ = true;
+    } else if (now > last_) {
+      tokens_ = std::min(cap, tokens_ + rate_ * double((now - last_).count()));
+    }
+    last_ = std::max(last_, now);
+  }
+  bool started_ = false;
+  double tokens_ = 0;
+  double rate_ = 1;  // packets per ms
+  TimePoint last_{};
 };
 
 // ---- delivery of whole I2NP messages ----
@@ -79,6 +188,9 @@ class DeliveryTracker {
   void fragment_acked(Handle h);
   void fail(Handle h, DeliveryFailure why);
   void fail_all(DeliveryFailure why);
+  // Stops tracking a message that was never sent (it moves to another session): no result;
+  // returns its feedback id.
+  std::optional<uint64_t> forget(Handle h);
   std::vector<DeliveryResult> take_results();
   size_t pending() const { return pending_.size(); }
 
@@ -124,6 +236,19 @@ class TransmissionManager {
 
   // Room for one more new ack-eliciting packet. Resends and control blocks ignore this.
   bool has_capacity() const { return live_.size() < window_.size(); }
+  // Asks the pacer (see Pacer) for one new data packet, about to be sent now: true takes
+  // a token; false holds the packet back until pacing_deadline().
+  bool pace_new_packet(TimePoint now) {
+    if (pacer_.ready(now, window_.size(), rtt_.rtt(), rtt_.has_sample())) {
+      pacer_.on_sent(rtt_.has_sample());
+      paced_until_.reset();
+      return true;
+    }
+    paced_until_ = pacer_.next_token(now);
+    return false;
+  }
+  // When the packet the pacer held back may go (nullopt: none held back).
+  std::optional<TimePoint> pacing_deadline() const { return paced_until_; }
 
   // Tracks an ack-eliciting packet that was just sent for the first time. The record's
   // buffers are the caller's to fill: `blocks` and `messages` come back empty but with
@@ -137,15 +262,20 @@ class TransmissionManager {
     std::optional<Millis> rtt_sample;
   };
   // Processes a received ACK block: frees acknowledged packets, grows the window, feeds the
-  // RTT estimator (Karn: only packets sent once give samples), credits message fragments.
+  // RTT estimator, credits message fragments. Every send has its own packet number, so an
+  // ACK names the very transmission that arrived and each gives an unambiguous sample (no
+  // Karn rule, RFC 9002 section 5.1): the late ACK of a packet we resent because the peer
+  // stalled is the sample that teaches the RTO about such stalls.
   // Work is bounded by the packets in flight, not by the numbers the block covers.
   AckOutcome on_ack(TimePoint now, const AckInfo& ack);
 
   struct Expired {
     std::vector<PacketRef> resend;  // send packet(ref) under a new pn, then on_resent()
     size_t dropped = 0;             // packets that reached kMaxSends and were given up
-    // Of the dropped packets, the earliest first transmission: a peer that sent nothing
-    // since then has been silent through a whole resend cycle.
+    // Of the dropped packets that carried I2NP, the earliest first transmission: a peer
+    // that sent nothing since then has been silent through a whole resend cycle. Packets
+    // of control blocks only do not count: i2pd 2.45.1 never ACKs one by itself, so their
+    // loss says nothing about the peer.
     std::optional<TimePoint> dropped_first_sent;
   };
   // Finds every packet whose deadline (last_sent + RTO x times_sent) passed; they come back
@@ -154,8 +284,8 @@ class TransmissionManager {
   // the packet still carries a message that is not past its expiration at `unix_s`: then it
   // keeps being resent every RTO x kMaxSends until ACKed or expired. A packet that only
   // carries control blocks is given up after kMaxSends whatever the peer does (i2pd 2.45.1
-  // never acknowledges a control-only packet on its own). Halves the window once if
-  // anything expired.
+  // never acknowledges a control-only packet on its own). Halves the window once per loss
+  // event: when an expired packet was last sent after the previous halving.
   Expired take_expired(TimePoint now, bool peer_alive = false, uint64_t unix_s = 0);
   const SentPacket& packet(PacketRef ref) const { return pool_[ref].p; }
   // A packet from take_expired() went out again under `new_pn`.
@@ -176,6 +306,8 @@ class TransmissionManager {
   const RttEstimator& rtt() const { return rtt_; }
   DeliveryTracker& deliveries() { return deliveries_; }
   uint64_t retransmissions() const { return retransmissions_; }
+  // Resends made needless by the ACK of an earlier number of the same packet.
+  uint64_t spurious_retransmissions() const { return spurious_; }
 
  private:
   struct Record {
@@ -186,6 +318,7 @@ class TransmissionManager {
   struct Slot {
     PacketRef ref = 0;
     uint64_t serial = 0;  // 0 = empty
+    TimePoint sent{};     // when this number went out (RTT samples)
   };
   TimePoint deadline_of(const SentPacket& p) const {
     return p.last_sent + rtt_.rto() * int(std::min(p.times_sent, kMaxSends));
@@ -195,7 +328,7 @@ class TransmissionManager {
     Record& r = pool_[s.ref];
     return r.serial == s.serial ? &r : nullptr;
   }
-  void put_slot(uint32_t pn, PacketRef ref, uint64_t serial);
+  void put_slot(uint32_t pn, PacketRef ref, uint64_t serial, TimePoint sent);
   void release(PacketRef ref);
   void trim();
 
@@ -210,6 +343,12 @@ class TransmissionManager {
   RttEstimator rtt_;
   DeliveryTracker deliveries_;
   uint64_t retransmissions_ = 0;
+  uint64_t spurious_ = 0;
+  // Start of the current recovery period (RFC 9002 7.3.2): losses of packets sent before
+  // it belong to the loss event that already halved the window and do not halve it again.
+  std::optional<TimePoint> recovery_start_;
+  Pacer pacer_;
+  std::optional<TimePoint> paced_until_;
 };
 
 }  // namespace ssu2::session

@@ -1,0 +1,41 @@
+# CPACK_POST_BUILD_SCRIPTS: repairs the -dbgsym .ddeb that CPack 3.25 writes.
+# - its DEBIAN/md5sums names the files by their staging path (lintian: md5sums-lists-
+#   nonexistent-file), so it is written again from the files themselves;
+# - it has no /usr/share/doc: like dh_strip's dbgsym packages, /usr/share/doc/ssu2d-dbgsym
+#   becomes a symlink to ssu2d (allowed since ssu2d-dbgsym depends on ssu2d of the same
+#   version), which gives it the copyright and changelog.
+find_program(DPKG_DEB dpkg-deb REQUIRED)
+set(dirs)
+foreach(f IN LISTS CPACK_PACKAGE_FILES)
+  get_filename_component(d "${f}" DIRECTORY)
+  list(APPEND dirs "${d}")
+endforeach()
+list(REMOVE_DUPLICATES dirs)
+foreach(d IN LISTS dirs)
+  file(GLOB ddebs "${d}/*-dbgsym_*.ddeb")
+  foreach(ddeb IN LISTS ddebs)
+    set(tree "${d}/_fix_dbgsym")
+    file(REMOVE_RECURSE "${tree}")
+    execute_process(COMMAND ${DPKG_DEB} -R "${ddeb}" "${tree}" RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "fix_dbgsym: dpkg-deb -R ${ddeb} failed")
+    endif()
+    file(GLOB_RECURSE files LIST_DIRECTORIES false RELATIVE "${tree}" "${tree}/usr/*")
+    list(SORT files)
+    set(sums "")
+    foreach(rel IN LISTS files)
+      file(MD5 "${tree}/${rel}" h)
+      string(APPEND sums "${h}  ${rel}\n")
+    endforeach()
+    file(WRITE "${tree}/DEBIAN/md5sums" "${sums}")
+    file(MAKE_DIRECTORY "${tree}/usr/share/doc")
+    file(CREATE_LINK ssu2d "${tree}/usr/share/doc/ssu2d-dbgsym" SYMBOLIC)
+    execute_process(COMMAND ${DPKG_DEB} --root-owner-group --build "${tree}" "${ddeb}"
+                    RESULT_VARIABLE rc OUTPUT_QUIET)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "fix_dbgsym: dpkg-deb --build ${ddeb} failed")
+    endif()
+    file(REMOVE_RECURSE "${tree}")
+    message(STATUS "fix_dbgsym: ${ddeb} repaired (md5sums, doc symlink)")
+  endforeach()
+endforeach()
