@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(g++ cmake make pkg-config libcaf-dev libssl-dev libboost-test-dev
       libboost-program-options-dev nlohmann-json3-dev zlib1g-dev libspdlog-dev
-      libsystemd-dev i2pd python3 iproute2 procps lintian)
+      libsystemd-dev i2pd python3 iproute2 procps lintian
+      clang-14 libclang-rt-14-dev llvm-14)  # fuzz build: libFuzzer + ASan/UBSan runtimes, symbolizer
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

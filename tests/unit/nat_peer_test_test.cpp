@@ -337,3 +337,26 @@ BOOST_AUTO_TEST_CASE(deadline_is_reported) {
   BOOST_REQUIRE(d);
   BOOST_CHECK_EQUAL(d->count(), 5'000 + Config{}.peer_test_timeout.count());
 }
+
+// Found by fuzz_nat_packet: a Bob that hands Alice's own message 1 back to her as message 2
+// (with her own RouterInfo first, so that she "knows" Alice) made her act as Charlie for
+// herself: message 5, sealed with her own intro key, to the address she had asked about.
+// Our own RouterInfo is not learned as a peer; the test is refused as from an unknown Alice.
+BOOST_AUTO_TEST_CASE(own_message1_relayed_back_as_message2_is_refused) {
+  Three t;
+  auto& a = t.alice();
+  auto& b = t.bob();
+  const uint32_t ts = at(0).unix_s;
+  inject(b, a, 0, wire::RouterInfoBlock{0, 0x01, a.ri.bytes()});
+  BOOST_TEST(a.engine->counters().unexpected == 1u);
+  wire::PeerTestBlock m2 = signed_msg1(a, b, 4711, ts);  // signed by Alice over bhash = Bob
+  m2.msg = 2;
+  m2.hash = a.hash();
+  inject(b, a, 0, m2);
+  auto acts = a.engine->take_actions();
+  for (auto& act : acts) BOOST_TEST(!std::holds_alternative<SendPacket>(act));
+  const wire::PeerTestBlock* m3 = find_pt(acts, 3);
+  BOOST_REQUIRE(m3 != nullptr);
+  BOOST_TEST(m3->code != 0);  // refused
+  BOOST_TEST(a.engine->counters().unknown_peer == 1u);
+}

@@ -11,6 +11,13 @@ Context::Context(LocalIdentity l, Config c, RandomSource rng)
       rng_(rng ? std::move(rng) : RandomSource([](MutByteSpan s) { crypto::random_bytes(s); })) {}
 
 void Context::learn_peer(PeerInfo p) {
+  // Our own RouterInfo (any peer can send it, it is public) is not another router: knowing it
+  // would let a peer make us Charlie or relay for ourselves with a signature we made, e.g. a
+  // Bob that hands our own message 1 back to us as message 2 (we would probe our own address).
+  if (p.hash == local.hash) {
+    ++counters.unexpected;
+    return;
+  }
   auto it = peers_.find(p.hash);
   if (it != peers_.end()) {
     it->second = std::move(p);

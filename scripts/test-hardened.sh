@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The hardened part of the test run (scripts/test.sh calls it after the main build's CTest):
+#   build-fuzz: the sans-IO core and the libFuzzer targets of tests/fuzz, clang-14 with
+#               ASan + UBSan; `ctest -L fuzz` fuzzes each target for SSU2_FUZZ_SECONDS (20)
+#               from its committed seed corpus and fails on any crash / sanitizer report.
+#   build-asan: built with ASan + UBSan (gcc), `ctest -L unit` runs the unit tests once under
+#               the sanitizers. SSU2_ASAN_SCOPE=core (default) builds the sans-IO core and its
+#               unit tests (-DSSU2_CORE_ONLY=ON: crypto_ i2p_ wire_ handshake_ session_ nat_),
+#               SSU2_ASAN_SCOPE=all also the actors and the node_* tests (CAF; much longer).
+# Usage: scripts/test-hardened.sh [fuzz] [asan]   (default: both). Exit status: non-zero if
+# either part failed (both parts run regardless).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+parts=("$@")
+[ ${#parts[@]} -eq 0 ] && parts=(fuzz asan)
+jobs=$(nproc)
+rc=0
+for part in "${parts[@]}"; do
+  start=$(date +%s)
+  case "$part" in
+    fuzz)
+      dir=${BUILD_FUZZ_DIR:-build-fuzz}
+      if cmake -S . -B "$dir" -DSSU2_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-14 \
+             -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DSSU2_FUZZ_SECONDS="${SSU2_FUZZ_SECONDS:-20}" >/dev/null &&
+         cmake --build "$dir" -j"$jobs" &&
+         (cd "$dir" && ctest -L fuzz --output-on-failure -j"$jobs"); then :; else rc=1; fi
+      ;;
+    asan)
+      dir=${BUILD_ASAN_DIR:-build-asan}
+      # -O1 -g1: the usual sanitizer build (faster to compile than -O2 -g, line tables are
+      # enough for symbolized reports); NDEBUG as in the main build.
+      scope=${SSU2_ASAN_SCOPE:-core}
+      core_only=ON
+      [ "$scope" = all ] && core_only=OFF
+      if cmake -S . -B "$dir" -DSSU2_SANITIZE=ON -DSSU2_CORE_ONLY=$core_only \
+             -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+             -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" >/dev/null &&
+         cmake --build "$dir" -j"$jobs" &&
+         (cd "$dir" && ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+            UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+            ctest -L unit --output-on-failure --timeout 900); then :; else rc=1; fi
+      ;;
+    *) echo "test-hardened: unknown part '$part' (fuzz, asan)"; exit 2 ;;
+  esac
+  echo "test-hardened: $part took $(( $(date +%s) - start )) s"
+done
+exit $rc
