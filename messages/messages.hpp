@@ -117,6 +117,7 @@ struct router_hash {
   bool operator==(const router_hash& o) const { return bytes == o.bytes; }
   bool operator<(const router_hash& o) const { return bytes < o.bytes; }
 };
+inline router_hash to_router_hash(const std::array<uint8_t, 32>& h) { return router_hash{h}; }
 std::string to_string(const router_hash& h);              // lowercase hex, 64 chars
 bool parse_router_hash(const std::string& text, router_hash& out);  // hex (64) or I2P base64 (44)
 inline std::ostream& operator<<(std::ostream& os, const router_hash& h) { return os << to_string(h); }
