@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "actors/session_actor.hpp"
+#include "actors/support/handshake_metrics.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/udp.hpp"
 #include "transport/handshake/endpoint.hpp"
@@ -27,26 +28,9 @@ struct handshake_state {
   std::map<caf::actor_addr, uint64_t> conn_of;
   std::optional<ssu2::TimePoint> armed;
   std::shared_ptr<MetricsRegistry> metrics;
-  Gauge* pending_gauge = nullptr;
-  Gauge *retry_tokens = nullptr, *new_tokens = nullptr, *replay = nullptr, *prefixes = nullptr;
-  std::map<std::string, uint64_t> failures;  // reason -> count, both directions
-  hs::ListenerStats exported;                // listener counters already in metrics
+  std::unique_ptr<HandshakeMetrics> counts;
 };
 using handshake_t = caf::stateful_actor<handshake_state>;
-
-void count_done(handshake_t* self, const hs::HandshakeDone& d) {
-  auto& m = *self->state.metrics;
-  const char* direction = d.outbound ? "outbound" : "inbound";
-  if (d.session) {
-    m.counter("ssu2_handshakes_established_total", "Handshakes completed",
-              {{"direction", direction}}).inc();
-  } else if (d.failure) {
-    self->state.failures[std::string(hs::to_string(d.failure->reason))]++;
-    m.counter("ssu2_handshake_failures_total", "Handshakes that did not complete",
-              {{"direction", direction}, {"reason", std::string(hs::to_string(d.failure->reason))}})
-        .inc();
-  }
-}
 
 caf::actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   auto& st = self->state;
@@ -72,7 +56,7 @@ caf::actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
 
 void on_done(handshake_t* self, hs::HandshakeDone& d) {
   auto& st = self->state;
-  count_done(self, d);
+  st.counts->on_done(d);
   if (d.outbound) caf::anon_send(st.socket, unregister_ep_atom::value, udp::to_endpoint(d.peer));
   auto h = to_router_hash(d.router);
   if (d.session) {
@@ -99,44 +83,6 @@ void on_done(handshake_t* self, hs::HandshakeDone& d) {
   st.waiting.erase(w);
 }
 
-// The listener's counters and the endpoint's table sizes as metrics (O(1): deltas of a few
-// counters after each input).
-void export_metrics(handshake_state& st) {
-  auto& m = *st.metrics;
-  const auto& now = st.ep->listener().stats();
-  static constexpr std::pair<const char*, uint64_t hs::ListenerStats::*> kDrops[] = {
-      {"malformed", &hs::ListenerStats::dropped_malformed},
-      {"wrong_net", &hs::ListenerStats::dropped_wrong_net},
-      {"unexpected_type", &hs::ListenerStats::dropped_unexpected},
-      {"auth", &hs::ListenerStats::dropped_auth},
-      {"replay", &hs::ListenerStats::dropped_replay},
-      {"clock_skew", &hs::ListenerStats::clock_skew},
-      {"bad_token", &hs::ListenerStats::bad_tokens},
-      {"rate_limited_token_request", &hs::ListenerStats::rate_limited_token},
-      {"rate_limited_session_request", &hs::ListenerStats::rate_limited_session},
-      {"pending_full", &hs::ListenerStats::refused_pending},
-      {"sessions_full", &hs::ListenerStats::refused_sessions},
-  };
-  for (auto [reason, field] : kDrops)
-    if (uint64_t d = now.*field - st.exported.*field)
-      m.counter("ssu2_listener_refused_total",
-                "Unsolicited handshake datagrams the listener refused, by reason",
-                {{"reason", reason}}).inc(d);
-  if (uint64_t d = now.token_requests - st.exported.token_requests)
-    m.counter("ssu2_listener_token_requests_total", "Token Requests received").inc(d);
-  if (uint64_t d = now.retries_sent - st.exported.retries_sent)
-    m.counter("ssu2_listener_retries_sent_total", "Retry messages sent").inc(d);
-  if (uint64_t d = now.accepted - st.exported.accepted)
-    m.counter("ssu2_listener_accepted_total", "Session Requests accepted (DH done)").inc(d);
-  st.exported = now;
-  const auto& l = st.ep->listener();
-  st.retry_tokens->set(int64_t(l.tokens().retry_tokens().size()));
-  st.new_tokens->set(int64_t(l.tokens().new_tokens().size()));
-  st.replay->set(int64_t(l.replay_cache().size()));
-  st.prefixes->set(int64_t(l.admission().prefixes()));
-  st.pending_gauge->set(int64_t(st.ep->pending()));
-}
-
 // Drains the endpoint: events first (routes registered before the first datagram leaves),
 // then datagrams, then the timer.
 void drain(handshake_t* self) {
@@ -155,7 +101,7 @@ void drain(handshake_t* self) {
       self->send(st.socket, send_atom::value,
                  send_request{udp::to_endpoint(d->to),
                               std::vector<uint8_t>(d->bytes.begin(), d->bytes.end())});
-  export_metrics(st);
+  st.counts->export_from(*st.ep);
   auto next = st.ep->poll_timeout();
   if (!next || (st.armed && *st.armed <= *next)) return;
   st.armed = *next;
@@ -194,9 +140,7 @@ caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& 
     drain(self);
     if (r.code == hs::ConnectResult::Code::bad_request)
       return make_error(node_errc::bad_request, r.reason);
-    st.failures["limit"]++;
-    st.metrics->counter("ssu2_handshake_failures_total", "Handshakes that did not complete",
-                        {{"direction", "outbound"}, {"reason", "limit"}}).inc();
+    st.counts->on_failure("outbound", "limit");
     return make_error(node_errc::limit, r.reason);
   }
   auto rp = self->make_response_promise<router_hash>();
@@ -219,7 +163,7 @@ handshake_stats stats_of(handshake_state& st) {
   s.new_tokens_received = e.new_tokens_received;
   s.sessions = e.sessions;
   s.connected = e.connected;
-  s.failures = st.failures;
+  s.failures = st.counts->failures();
   return s;
 }
 
@@ -249,12 +193,7 @@ caf::result<uint64_t> shutdown(handshake_t* self) {
 caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
   auto& st = self->state;
   st.metrics = opts.metrics ? opts.metrics : std::make_shared<MetricsRegistry>();
-  auto& m = *st.metrics;
-  st.pending_gauge = &m.gauge("ssu2_pending_handshakes", "Handshakes in progress");
-  st.retry_tokens = &m.gauge("ssu2_retry_tokens", "Retry tokens held");
-  st.new_tokens = &m.gauge("ssu2_new_tokens", "New Tokens held for peers");
-  st.replay = &m.gauge("ssu2_replay_cache_entries", "Ephemeral keys remembered against replays");
-  st.prefixes = &m.gauge("ssu2_admission_prefixes", "Source prefixes with a rate bucket");
+  st.counts = std::make_unique<HandshakeMetrics>(*st.metrics);
   auto local_hash = opts.local->router_hash;
   if (!opts.config.accept_router)
     opts.config.accept_router = [local_hash](const ssu2::i2p::RouterInfo& ri) {

@@ -143,6 +143,7 @@ class HandshakeEndpoint final : private RoomPolicy {
   std::vector<uint64_t> session_ids() const;
   EndpointStats stats() const;
   InboundListener& listener() { return listener_; }
+  const InboundListener& listener() const { return listener_; }
   TokenCache& token_cache() { return cache_; }
 
  private:
