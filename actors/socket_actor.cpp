@@ -25,6 +25,8 @@ bool is_v6(const endpoint& ep) { return ep.host.find(':') != std::string::npos; 
 struct SocketMetrics {
   Counter* rx;
   Counter* tx;
+  Counter* rx_bytes;
+  Counter* tx_bytes;
   Counter* drop_short;
   Counter* drop_truncated;
   Counter* drop_unknown;
@@ -39,6 +41,8 @@ struct SocketMetrics {
   explicit SocketMetrics(MetricsRegistry& m) {
     rx = &m.counter("ssu2_datagrams_received_total", "UDP datagrams received");
     tx = &m.counter("ssu2_datagrams_sent_total", "UDP datagrams sent");
+    rx_bytes = &m.counter("ssu2_bytes_received_total", "UDP payload bytes received");
+    tx_bytes = &m.counter("ssu2_bytes_sent_total", "UDP payload bytes sent");
     const char* drop = "ssu2_datagrams_dropped_total";
     const char* drop_help = "Inbound datagrams dropped before reaching a session";
     drop_short = &m.counter(drop, drop_help, {{"reason", "too_short"}});
@@ -118,6 +122,7 @@ SendOutcome try_send(socket_actor_t* self, const PendingSend& p) {
                          reinterpret_cast<sockaddr*>(&ss), sl);
     if (n >= 0) {
       st.m->tx->inc();
+      st.m->tx_bytes->inc(uint64_t(n));
       return SendOutcome::sent;
     }
     if (errno == EINTR) continue;
@@ -319,6 +324,8 @@ caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
       s.send_eagain = st.m->eagain->value();
       s.send_errors = st.m->send_errors->value() + st.m->queue_full->value();
       s.queued = st.queue.size();
+      s.bytes_in = st.m->rx_bytes->value();
+      s.bytes_out = st.m->tx_bytes->value();
       return s;
     },
   };
