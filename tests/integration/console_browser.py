@@ -8,7 +8,10 @@ listed), /metrics has the byte totals, and a client that connects and sends noth
 hold up a scrape. Then chromium loads http://A/ (its DevTools protocol over
 --remote-debugging-pipe, python's standard library only) while B sends A data: the rendered
 sessions table must have B's row and the bandwidth graph must have drawn samples with a
-non-zero rate in. A screenshot of the page is left in the test's directory (console.png).
+non-zero rate in (pixels of the "in" colour on the canvas). A screenshot of the page is left
+in the test's directory (console.png). Node C (127.0.30.3) has basic auth: 401 without or
+with a wrong password, 200 with the right one, and its console polls once the browser was
+given the credentials (http://user:password@host/).
 Runs as root in CI (chromium --no-sandbox)."""
 import base64
 import fcntl
@@ -19,24 +22,19 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
-from netlib import Failure, check, run, wait_until
+from netlib import Failure, check, free_port, node_ports, run, wait_until
 
-A_HOST, B_HOST = "127.0.30.1", "127.0.30.2"
-
-
-def free_port(host, kind):
-    s = socket.socket(socket.AF_INET, kind)
-    try:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+A_HOST, B_HOST, C_HOST = "127.0.30.1", "127.0.30.2", "127.0.30.3"
 
 
-def http_get(url, timeout=10):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
+def http_get(url, timeout=10, auth=None):
+    req = urllib.request.Request(url)
+    if auth:
+        req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    with urllib.request.urlopen(req, timeout=timeout) as r:
         return r.status, r.headers.get("Content-Type", ""), r.read().decode()
 
 
@@ -152,19 +150,22 @@ PAGE_STATE = """!document.getElementById('graph') ? 'null' : JSON.stringify({
   peak: Number(document.getElementById('graph').dataset.peak),
   state: document.getElementById('state').textContent,
   status: [...document.querySelectorAll('#status tr')].map(r => r.textContent),
-  inked: (() => {  // canvas pixels that are not background: the graph really drew
+  inked: (() => {  // canvas pixels in the colour of the "in" line: the graph really drew
     const c = document.getElementById('graph');
+    const want = getComputedStyle(document.documentElement).getPropertyValue('--in').trim();
+    const rgb = [1, 3, 5].map(i => parseInt(want.substr(i, 2), 16));
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    for (let i = 0; i < d.length; i += 4)
+      if (d[i + 3] > 200 && rgb.every((v, k) => Math.abs(d[i + k] - v) < 40)) n++;
     return n;
   })(),
 })"""
 
 
 def main(net):
-    a = net.node("a", A_HOST, free_port(A_HOST, socket.SOCK_DGRAM), free_port(A_HOST, socket.SOCK_STREAM))
-    b = net.node("b", B_HOST, free_port(B_HOST, socket.SOCK_DGRAM), free_port(B_HOST, socket.SOCK_STREAM))
+    a = net.node("a", A_HOST, *node_ports(A_HOST))
+    b = net.node("b", B_HOST, *node_ports(B_HOST))
     http_port = free_port(A_HOST, socket.SOCK_STREAM)
     a.config["metrics"] = {"host": A_HOST, "port": http_port}
     a.config["log"] = {"level": "info"}
@@ -248,6 +249,43 @@ def main(net):
     check(state["updates"] >= 3 and state["state"].startswith("updated"),
           f"the page polled {state['updates']} times without an error")
     check(any(ha in r for r in state["status"]), "the status table shows A's router hash")
+
+    # ---- basic auth (node C): 401 without, and the console works once the browser has it ----
+    c = net.node("c", C_HOST, *node_ports(C_HOST))
+    password_file = os.path.join(net.base, "http.password")
+    with open(password_file, "w") as f:
+        f.write("s3cret\n")
+    os.chmod(password_file, 0o600)
+    c_http = free_port(C_HOST, socket.SOCK_STREAM)
+    c.config["metrics"] = {"host": C_HOST, "port": c_http, "auth_user": "ops",
+                           "auth_password_file": password_file}
+    c.config["log"] = {"level": "info"}
+    hc = c.init()
+    c.start()
+    c_base = f"http://{C_HOST}:{c_http}"
+    for path in ("/", "/metrics", "/api/status"):
+        try:
+            http_get(c_base + path)
+            got = (200, "")
+        except urllib.error.HTTPError as e:
+            got = (e.code, e.headers.get("WWW-Authenticate", ""))
+        check(got[0] == 401 and got[1].startswith("Basic realm="), f"C: {path} without credentials -> {got}")
+    try:
+        http_get(c_base + "/api/status", auth="ops:wrong")
+        got = 200
+    except urllib.error.HTTPError as e:
+        got = e.code
+    check(got == 401, "C: a wrong password -> 401")
+    code, _, body = http_get(c_base + "/api/status", auth="ops:s3cret")
+    check(code == 200 and json.loads(body)["router_hash"] == hc, "C: the right one -> 200")
+    browser.open(f"http://ops:s3cret@{C_HOST}:{c_http}/")
+
+    def authed_page():
+        s = json.loads(browser.evaluate(PAGE_STATE))
+        return s if s and s["updates"] >= 2 and any(hc in r for r in s["status"]) else None
+
+    s = wait_until(authed_page, 20, "C's console to poll with the browser's credentials", 0.5)
+    check(s["state"].startswith("updated"), f"C's console polls behind basic auth ({s['updates']} polls)")
 
 
 if __name__ == "__main__":
