@@ -96,6 +96,8 @@ caf::result<node_status> status(introspection_t* self) {
             s.datagrams_in = st.datagrams_in;
             s.datagrams_out = st.datagrams_out;
             s.datagrams_unknown = st.unknown;
+            s.bytes_in = st.bytes_in;
+            s.bytes_out = st.bytes_out;
             handshake_status(self, rp, std::move(s));
           },
           [self, rp, s](caf::error&) mutable { handshake_status(self, rp, std::move(s)); });

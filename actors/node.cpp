@@ -184,14 +184,17 @@ std::string Node::start() {
   log().info("node: router hash {}", to_string(hash_));
   log().info("node: control on {}:{}{}", cfg_.control.host, control_port_,
              cfg_.control.tls ? " (tls)" : "");
-  if (cfg_.metrics.http_port != 0) {
-    // Served on the control host: metrics are as private as the control port.
+  if (cfg_.metrics.port != 0) {
+    const auto& mc = cfg_.metrics;
     std::string err;
-    if (!http_.start(cfg_.control.host, cfg_.metrics.http_port, metrics_, err)) {
+    if (!http_.start({.host = mc.host, .port = mc.port, .auth_user = mc.auth_user,
+                      .auth_password_file = mc.auth_password_file, .metrics = metrics_,
+                      .system = &sys_, .introspection = introspection_}, err)) {
       stop();
       return err;
     }
-    log().info("node: metrics on http://{}:{}/metrics", cfg_.control.host, http_.port());
+    log().info("node: console and metrics on http://{}/{}", to_string(endpoint{mc.host, http_.port()}),
+               mc.auth_user.empty() ? "" : " (basic auth)");
   }
   connect_configured_peers();
   return {};

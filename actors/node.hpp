@@ -11,6 +11,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/support/config.hpp"
+#include "actors/support/http_server.hpp"
 #include "actors/support/key_store.hpp"
 #include "actors/support/metrics.hpp"
 #include "messages/messages.hpp"
@@ -70,7 +71,7 @@ class Node {
   router_hash hash_;
   std::vector<endpoint> endpoints_;
   uint16_t control_port_ = 0;
-  MetricsHttpServer http_;
+  HttpServer http_;  // metrics.port: /metrics, /api/*, the console
   caf::actor socket_, manager_, handshake_, introspection_, nat_;
   bool stopped_ = false;
 };

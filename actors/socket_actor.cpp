@@ -196,6 +196,8 @@ caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
       socket_stats s;
       s.datagrams_in = st.m->rx->value();
       s.datagrams_out = st.m->tx->value();  // also what sessions sent directly
+      s.bytes_in = st.m->rx_bytes->value();
+      s.bytes_out = st.m->tx_bytes->value();
       s.unknown = st.unknown + st.m->drop_short->value() + st.m->drop_truncated->value();
       s.registered = st.by_conn.size() + st.sessions->size();
       s.send_eagain = st.m->eagain->value();

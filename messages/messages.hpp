@@ -243,13 +243,15 @@ struct node_status {
   uint64_t datagrams_in = 0;
   uint64_t datagrams_out = 0;
   uint64_t datagrams_unknown = 0;  // dropped: too short / undecryptable / no handler
+  uint64_t bytes_in = 0;           // UDP payload bytes received / sent, all sockets
+  uint64_t bytes_out = 0;
   std::string version;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.hash, x.addresses, x.control, x.uptime_ms,
            x.sessions, x.pending_handshakes, x.datagrams_in, x.datagrams_out,
-           x.datagrams_unknown, x.version);
+           x.datagrams_unknown, x.bytes_in, x.bytes_out, x.version);
 }
 
 // Counters the socket actor reports (also exported as metrics).
@@ -261,11 +263,13 @@ struct socket_stats {
   uint64_t send_eagain = 0;
   uint64_t send_errors = 0;
   uint64_t queued = 0;      // sends waiting for the socket to drain
+  uint64_t bytes_in = 0;    // UDP payload bytes received / sent
+  uint64_t bytes_out = 0;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, socket_stats& x) {
   return f(caf::meta::type_name("socket_stats"), x.datagrams_in, x.datagrams_out, x.unknown,
-           x.registered, x.send_eagain, x.send_errors, x.queued);
+           x.registered, x.send_eagain, x.send_errors, x.queued, x.bytes_in, x.bytes_out);
 }
 
 // ---- errors -------------------------------------------------------------------------

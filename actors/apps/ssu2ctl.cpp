@@ -25,6 +25,7 @@
 
 #include "actors/support/key_store.hpp"
 #include "actors/support/router_info_json.hpp"
+#include "actors/support/status_json.hpp"
 #include "messages/messages.hpp"
 
 #ifndef SSU2D_VERSION
@@ -38,26 +39,6 @@ using namespace ssu2d;
 namespace {
 
 constexpr auto kTimeout = std::chrono::seconds(10);
-
-json to_json(const session_info& s) {
-  return {{"peer", to_string(s.peer)},       {"remote", s.remote},
-          {"state", s.state},                {"established_ms_ago", s.established_ms_ago},
-          {"i2np_in", s.i2np_in},            {"i2np_out", s.i2np_out},
-          {"outbound", s.outbound},          {"rtt_ms", s.rtt_ms},
-          {"rto_ms", s.rto_ms},              {"window", s.window},
-          {"in_flight", s.in_flight},        {"queued", s.queued},
-          {"bytes_in", s.bytes_in},          {"bytes_out", s.bytes_out},
-          {"packets_in", s.packets_in},      {"packets_out", s.packets_out},
-          {"retransmissions", s.retransmissions}, {"drops", s.drops}};
-}
-
-json to_json(const node_status& s) {
-  return {{"router_hash", to_string(s.hash)},   {"addresses", s.addresses},
-          {"control", s.control},               {"uptime_ms", s.uptime_ms},
-          {"sessions", s.sessions},             {"pending_handshakes", s.pending_handshakes},
-          {"datagrams_in", s.datagrams_in},     {"datagrams_out", s.datagrams_out},
-          {"datagrams_unknown", s.datagrams_unknown}, {"version", s.version}};
-}
 
 void print_status(const node_status& s) {
   auto row = [](const std::string& k, const std::string& v) {
@@ -190,22 +171,21 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const std::vecto
   if (cmd == "status") {
     need(1);
     self->request(node, kTimeout, status_atom::value).receive(
-        [&](node_status& s) { as_json ? void(std::cout << to_json(s).dump() << "\n") : print_status(s); },
+        [&](node_status& s) { as_json ? void(std::cout << status_json(s).dump() << "\n") : print_status(s); },
         on_error);
   } else if (cmd == "sessions") {
     need(1);
     self->request(node, kTimeout, sessions_atom::value).receive(
         [&](session_list& l) {
           if (!as_json) return print_sessions(l.sessions);
-          json out = json::array();
-          for (auto& s : l.sessions) out.push_back(to_json(s));
+          json out = sessions_json(l.sessions);
           std::cout << out.dump() << "\n";
         },
         on_error);
   } else if (cmd == "session") {
     need(2);
     self->request(node, kTimeout, session_atom::value, a[1]).receive(
-        [&](session_info& s) { as_json ? void(std::cout << to_json(s).dump() << "\n") : print_session_detail(s); },
+        [&](session_info& s) { as_json ? void(std::cout << session_json(s).dump() << "\n") : print_session_detail(s); },
         on_error);
   } else if (cmd == "metrics") {
     need(1);

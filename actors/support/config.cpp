@@ -1,5 +1,8 @@
 #include "actors/support/config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -70,6 +73,12 @@ std::string get_int(const json& doc, const std::string& path, long lo, long hi, 
   if (x < lo || x > hi) return msg;
   out = x;
   return {};
+}
+
+bool numeric_ip(const std::string& host) {
+  in6_addr a6;
+  in_addr a4;
+  return inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
 }
 
 bool valid_level(const std::string& l) {
@@ -145,8 +154,20 @@ ConfigResult build(json merged) {
   if (c.control.tls && c.control.key.empty())
     return fail("config: \"control.key\" is required when \"control.tls\" is true");
 
-  if (!(err = get_int(merged, "metrics.http_port", 0, 65535, v)).empty()) return fail(err);
-  c.metrics.http_port = uint16_t(v);
+  c.metrics.host = merged["metrics"]["host"].get<std::string>();
+  if (!numeric_ip(c.metrics.host))
+    return fail("config: \"metrics.host\" must be a numeric IPv4 or IPv6 address, not \"" +
+                c.metrics.host + "\"");
+  if (!(err = get_int(merged, "metrics.port", 0, 65535, v)).empty()) return fail(err);
+  c.metrics.port = uint16_t(v);
+  c.metrics.auth_user = merged["metrics"]["auth_user"].get<std::string>();
+  c.metrics.auth_password_file = merged["metrics"]["auth_password_file"].get<std::string>();
+  if (c.metrics.auth_user.find(':') != std::string::npos)
+    return fail("config: \"metrics.auth_user\" cannot contain ':'");
+  if (!c.metrics.auth_user.empty() && c.metrics.auth_password_file.empty())
+    return fail("config: \"metrics.auth_password_file\" is required when \"metrics.auth_user\" is set");
+  if (c.metrics.auth_user.empty() && !c.metrics.auth_password_file.empty())
+    return fail("config: \"metrics.auth_user\" is required when \"metrics.auth_password_file\" is set");
 
   r.config = std::move(c);
   r.merged = std::move(merged);

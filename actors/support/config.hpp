@@ -56,7 +56,13 @@ struct NodeConfig {
                             // OpenSSL module authenticates both ends when a cert is set)
   } control;
   struct Metrics {
-    uint16_t http_port = 0;  // 0 = no HTTP endpoint (metrics still via ssu2ctl)
+    // The HTTP server: /metrics, /api/status, /api/sessions and the console at /.
+    std::string host = "127.0.0.1";  // numeric IPv4 or IPv6 address
+    uint16_t port = 0;               // 0 = no HTTP server (metrics still via ssu2ctl)
+    // HTTP basic authentication on every path when auth_user is set: the password is the
+    // first line of auth_password_file (read at start; both keys or neither).
+    std::string auth_user;
+    std::string auth_password_file;
   } metrics;
 };
 

@@ -68,29 +68,6 @@ class MetricsRegistry {
   std::map<std::string, Family> families_;
 };
 
-// A minimal HTTP endpoint for Prometheus scrapers: GET /metrics answers 200 with the
-// registry's text, anything else 404. One request per connection, handled in order on one
-// thread (scrapes are rare and small); a slow client is cut off after two seconds.
-class MetricsHttpServer {
- public:
-  MetricsHttpServer() = default;
-  MetricsHttpServer(const MetricsHttpServer&) = delete;
-  MetricsHttpServer& operator=(const MetricsHttpServer&) = delete;
-  ~MetricsHttpServer();
-  // Binds host:port (numeric IPv4/IPv6; port 0 = ephemeral) and starts serving. Returns
-  // false and a one-line error on failure.
-  bool start(const std::string& host, uint16_t port, std::shared_ptr<MetricsRegistry> registry,
-             std::string& error);
-  void stop();
-  uint16_t port() const { return port_; }
-
-  struct Impl;  // socket, wake pipe and thread; shared with the serving thread
-
- private:
-  std::shared_ptr<Impl> impl_;
-  uint16_t port_ = 0;
-};
-
 // Helpers exposed for tests.
 std::string sanitize_metric_name(const std::string& name, bool label);
 std::string escape_label_value(const std::string& v);  // \\ \" \n

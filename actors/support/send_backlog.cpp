@@ -14,6 +14,8 @@ namespace ssu2d {
 SocketMetrics::SocketMetrics(MetricsRegistry& m) {
   rx = &m.counter("ssu2_datagrams_received_total", "UDP datagrams received");
   tx = &m.counter("ssu2_datagrams_sent_total", "UDP datagrams sent");
+  rx_bytes = &m.counter("ssu2_bytes_received_total", "UDP payload bytes received");
+  tx_bytes = &m.counter("ssu2_bytes_sent_total", "UDP payload bytes sent");
   const char* drop = "ssu2_datagrams_dropped_total";
   const char* drop_help = "Inbound datagrams dropped before reaching a session";
   drop_short = &m.counter(drop, drop_help, {{"reason", "too_short"}});
@@ -60,6 +62,7 @@ SendBacklog::Outcome SendBacklog::try_send(const Pending& p) {
                          reinterpret_cast<sockaddr*>(&ss), sl);
     if (n >= 0) {
       m_.tx->inc();
+      m_.tx_bytes->inc(uint64_t(n));
       return Outcome::sent;
     }
     if (errno == EINTR) continue;

@@ -21,6 +21,8 @@ namespace ssu2d {
 struct SocketMetrics {
   Counter* rx;
   Counter* tx;
+  Counter* rx_bytes;
+  Counter* tx_bytes;
   Counter* drop_short;
   Counter* drop_truncated;
   Counter* drop_unknown;

@@ -71,6 +71,7 @@ struct UdpReader::Shared {
   int wake[2] = {-1, -1};
   std::atomic<bool> stop{false};
   Counter* rx = nullptr;
+  Counter* rx_bytes = nullptr;
   Counter* drop_short = nullptr;
   Counter* drop_truncated = nullptr;
   Counter* drop_address = nullptr;
@@ -168,6 +169,7 @@ void drain(Shared& sh, int fd, RecvBatch& b, std::vector<caf::actor>& wakes) {
     for (int k = 0; k < n; ++k) {
       auto& h = b.msgs[k].msg_hdr;
       size_t len = b.msgs[k].msg_len;
+      sh.rx_bytes->inc(len);
       size_t seg = len;  // one datagram, or GRO segments of this size (the last may be shorter)
       for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c))
         if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
@@ -225,6 +227,7 @@ std::unique_ptr<UdpReader> UdpReader::start(ReaderConfig cfg, std::string& error
   const char* drop = "ssu2_datagrams_dropped_total";
   const char* drop_help = "Inbound datagrams dropped before reaching a session";
   sh->rx = &m.counter("ssu2_datagrams_received_total", "UDP datagrams received");
+  sh->rx_bytes = &m.counter("ssu2_bytes_received_total", "UDP payload bytes received");
   sh->drop_short = &m.counter(drop, drop_help, {{"reason", "too_short"}});
   sh->drop_truncated = &m.counter(drop, drop_help, {{"reason", "truncated"}});
   sh->drop_address = &m.counter(drop, drop_help, {{"reason", "bad_address"}});

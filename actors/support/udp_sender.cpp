@@ -18,6 +18,7 @@ UdpSender::UdpSender(std::vector<UdpSocket> sockets, std::shared_ptr<MetricsRegi
       metrics_(metrics ? std::move(metrics) : std::make_shared<MetricsRegistry>()) {
   auto& m = *metrics_;
   tx_ = &m.counter("ssu2_datagrams_sent_total", "UDP datagrams sent");
+  tx_bytes_ = &m.counter("ssu2_bytes_sent_total", "UDP payload bytes sent");
   eagain_ = &m.counter("ssu2_send_eagain_total", "sendto() calls that hit a full socket buffer");
   errors_ = &m.counter("ssu2_send_errors_total", "Datagrams that could not be sent",
                        {{"reason", "os_error"}});
@@ -142,6 +143,9 @@ SendBatchResult UdpSender::send(std::span<const ssu2::session::OutDatagram> batc
       if (s.count[size_t(k)] > 1) gso_messages_->inc();
     }
     tx_->inc(uint64_t(sent));
+    uint64_t bytes = 0;
+    for (size_t k = i; k < i + sent; ++k) bytes += batch[k].bytes.size();
+    tx_bytes_->inc(bytes);
     r.sent += sent;
     i += sent;
   }

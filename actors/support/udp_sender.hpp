@@ -70,6 +70,7 @@ class UdpSender {
   std::vector<UdpSocket> sockets_;
   std::shared_ptr<MetricsRegistry> metrics_;
   Counter* tx_;
+  Counter* tx_bytes_;
   Counter* eagain_;
   Counter* errors_;
   Counter* deferred_;

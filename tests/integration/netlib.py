@@ -4,6 +4,7 @@ Every wait is bounded; every node started is stopped by `Net.close()` (also on f
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,21 @@ def wait_until(pred, timeout, what, interval=0.2):
             return last
         time.sleep(interval)
     raise Failure(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+
+
+def free_port(host, kind):
+    """A port the kernel just handed out on host (socket.SOCK_DGRAM or SOCK_STREAM)."""
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def node_ports(host):
+    """Free (UDP SSU2 port, TCP control port) on host."""
+    return free_port(host, socket.SOCK_DGRAM), free_port(host, socket.SOCK_STREAM)
 
 
 class Node:

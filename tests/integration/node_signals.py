@@ -15,20 +15,7 @@ import socket
 import subprocess
 import time
 
-from netlib import Failure, check, run, wait_until
-
-
-def free_port(host, kind):
-    s = socket.socket(socket.AF_INET, kind)
-    try:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
-def node_ports(host):
-    return free_port(host, socket.SOCK_DGRAM), free_port(host, socket.SOCK_STREAM)
+from netlib import Failure, check, node_ports, run, wait_until
 
 
 def read(path):

@@ -19,10 +19,10 @@ import socket
 import subprocess
 import sys
 
-from netlib import Failure, check, run, wait_until
+from netlib import Failure, check, free_port, run, wait_until
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from node_signals import Notify, free_port  # noqa: E402
+from node_signals import Notify  # noqa: E402
 
 
 def sh(*args, timeout=600, **kw):

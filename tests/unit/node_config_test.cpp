@@ -22,7 +22,10 @@ BOOST_AUTO_TEST_CASE(default_parses_with_documented_values) {
   BOOST_TEST(c.log.level == "info");
   BOOST_TEST(c.control.port == 12346);
   BOOST_TEST(!c.control.tls);
-  BOOST_TEST(c.metrics.http_port == 0);
+  BOOST_TEST(c.metrics.host == "127.0.0.1");
+  BOOST_TEST(c.metrics.port == 0);
+  BOOST_TEST(c.metrics.auth_user.empty());
+  BOOST_TEST(c.metrics.auth_password_file.empty());
 }
 
 BOOST_AUTO_TEST_CASE(unknown_keys_are_rejected_with_their_path) {
@@ -63,6 +66,29 @@ BOOST_AUTO_TEST_CASE(published_address_keys) {
              "config: \"ssu2.published_port\" must be an integer 0..65535");
   BOOST_TEST(load_config_text(R"({"ssu2":{"published_host":1}})").error ==
              "config: \"ssu2.published_host\" must be a string, not a number");
+}
+
+BOOST_AUTO_TEST_CASE(metrics_http_keys) {
+  auto r = load_config_text(
+      R"({"metrics":{"host":"::1","port":9100,"auth_user":"ops","auth_password_file":"/p"}})");
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.error);
+  BOOST_TEST(r.config->metrics.host == "::1");
+  BOOST_TEST(r.config->metrics.port == 9100);
+  BOOST_TEST(r.config->metrics.auth_user == "ops");
+  BOOST_TEST(r.config->metrics.auth_password_file == "/p");
+  BOOST_TEST(load_config_text(R"({"metrics":{"port":70000}})").error ==
+             "config: \"metrics.port\" must be an integer 0..65535");
+  BOOST_TEST(load_config_text(R"({"metrics":{"host":"localhost"}})").error ==
+             "config: \"metrics.host\" must be a numeric IPv4 or IPv6 address, not \"localhost\"");
+  BOOST_TEST(load_config_text(R"({"metrics":{"auth_user":"ops"}})").error ==
+             "config: \"metrics.auth_password_file\" is required when \"metrics.auth_user\" is set");
+  BOOST_TEST(load_config_text(R"({"metrics":{"auth_password_file":"/p"}})").error ==
+             "config: \"metrics.auth_user\" is required when \"metrics.auth_password_file\" is set");
+  BOOST_TEST(load_config_text(R"({"metrics":{"auth_user":"a:b","auth_password_file":"/p"}})")
+                 .error == "config: \"metrics.auth_user\" cannot contain ':'");
+  // The key of earlier versions is gone, and says so by name.
+  BOOST_TEST(load_config_text(R"({"metrics":{"http_port":9100}})").error ==
+             "config: unknown key \"metrics.http_port\"");
 }
 
 BOOST_AUTO_TEST_CASE(errors_are_one_line) {

@@ -1,0 +1,35 @@
+#include "actors/support/status_json.hpp"
+
+namespace ssu2d {
+
+using nlohmann::json;
+
+json session_json(const session_info& s) {
+  return {{"peer", to_string(s.peer)},       {"remote", s.remote},
+          {"state", s.state},                {"established_ms_ago", s.established_ms_ago},
+          {"i2np_in", s.i2np_in},            {"i2np_out", s.i2np_out},
+          {"outbound", s.outbound},          {"rtt_ms", s.rtt_ms},
+          {"rto_ms", s.rto_ms},              {"window", s.window},
+          {"in_flight", s.in_flight},        {"queued", s.queued},
+          {"bytes_in", s.bytes_in},          {"bytes_out", s.bytes_out},
+          {"packets_in", s.packets_in},      {"packets_out", s.packets_out},
+          {"retransmissions", s.retransmissions}, {"drops", s.drops}};
+}
+
+json sessions_json(const std::vector<session_info>& sessions) {
+  json out = json::array();
+  for (auto& s : sessions) out.push_back(session_json(s));
+  return out;
+}
+
+json status_json(const node_status& s) {
+  return {{"router_hash", to_string(s.hash)},   {"addresses", s.addresses},
+          {"control", s.control},               {"uptime_ms", s.uptime_ms},
+          {"sessions", s.sessions},             {"pending_handshakes", s.pending_handshakes},
+          {"datagrams_in", s.datagrams_in},     {"datagrams_out", s.datagrams_out},
+          {"datagrams_unknown", s.datagrams_unknown},
+          {"bytes_in", s.bytes_in},             {"bytes_out", s.bytes_out},
+          {"version", s.version}};
+}
+
+}  // namespace ssu2d
