@@ -223,10 +223,31 @@ caf::behavior manager(manager_t* self, SubsystemOptions opts) {
       return self->delegate(self->state.handshake, connect_atom::value, std::move(bytes));
     },
     [self](listen_atom, caf::actor who) { self->state.listeners.push_back(std::move(who)); },
-    [self](sessions_atom) {
-      session_list out;
-      for (auto& [h, e] : self->state.table) out.sessions.push_back(info_of(h, e));
-      return out;
+    // Every session actor reports its own transport state (RTT, window, bytes, direction);
+    // one that does not answer within a second is listed with the table's view.
+    [self](sessions_atom) -> caf::result<session_list> {
+      auto rp = self->make_response_promise<session_list>();
+      auto& table = self->state.table;
+      if (table.empty()) {
+        rp.deliver(session_list{});
+        return rp;
+      }
+      auto out = std::make_shared<session_list>();
+      auto left = std::make_shared<size_t>(table.size());
+      for (auto& [h, e] : table) {
+        auto fallback = info_of(h, e);
+        auto done = [rp, out, left](session_info s) mutable {
+          out->sessions.push_back(std::move(s));
+          if (--*left == 0) rp.deliver(std::move(*out));
+        };
+        self->request(e.session, std::chrono::seconds(1), session_atom::value)
+            .then([done, fallback](session_info& s) mutable {
+                    if (s.remote.empty()) s.remote = fallback.remote;
+                    done(std::move(s));
+                  },
+                  [done, fallback](caf::error&) mutable { done(fallback); });
+      }
+      return rp;
     },
     [self](session_atom, router_hash& h) -> caf::result<caf::message> {
       auto it = self->state.table.find(h);

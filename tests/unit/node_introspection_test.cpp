@@ -117,6 +117,7 @@ BOOST_FIXTURE_TEST_CASE(sessions_follow_the_manager_table, Fixture) {
   BOOST_TEST(list.sessions[0].peer == peer);
   BOOST_TEST(list.sessions[0].remote == "10.0.0.2:9000");
   BOOST_TEST(list.sessions[0].state == "established");
+  BOOST_TEST(list.sessions[0].rtt_ms == 42u);  // the list carries each session's own state
 
   // The detail comes from the session actor itself.
   auto [one, e2] = ask<session_info>(session_atom::value, to_string(peer));
