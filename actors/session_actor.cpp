@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "actors/support/logging.hpp"
+#include "actors/support/session_summary.hpp"
 #include "actors/support/udp.hpp"
 #include "transport/i2p/gzip.hpp"
 #include "transport/ssu2/header.hpp"
@@ -120,11 +121,13 @@ void fail_pending(session_state& st, const std::string& why) {
   st.pending.clear();
 }
 
+session_info info_of(session_t* self);
+
 void on_end(session_t* self, const std::string& reason) {
   auto& st = self->state;
   if (st.ended) return;
   st.ended = true;
-  log().info("session {}: ended ({})", to_string(st.peer), reason);
+  log().info("{}", session_end_summary(info_of(self), reason));
   // A request (not anon) so the manager can tell us from a newer session for the peer.
   self->request(st.manager, caf::infinite, closed_atom::value, st.peer, reason)
       .then([](bool) {}, [](caf::error&) {});

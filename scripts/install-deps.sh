@@ -2,7 +2,7 @@
 # Idempotent: installs the Debian packages ssu2d needs that are not installed yet.
 set -euo pipefail
 pkgs=(g++ cmake make pkg-config libcaf-dev libssl-dev libboost-test-dev
-      libboost-program-options-dev nlohmann-json3-dev zlib1g-dev libspdlog-dev
+      libboost-program-options-dev nlohmann-json3-dev zlib1g-dev libspdlog-dev libcli11-dev
       libsystemd-dev i2pd python3 iproute2 procps lintian
       clang-14 libclang-rt-14-dev llvm-14)  # fuzz build: libFuzzer + ASan/UBSan runtimes, symbolizer
 missing=()
