@@ -19,7 +19,7 @@ constexpr auto kConnectTimeout = std::chrono::seconds(30);
 
 std::string seconds(double s) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  std::snprintf(buf, sizeof buf, s < 1 ? "%.3f s" : "%.1f s", s);
   return buf;
 }
 
