@@ -1,6 +1,8 @@
 #include "actors/apps/ctl_commands.hpp"
 
 #include <iostream>
+#include <optional>
+#include <utility>
 
 #include "actors/apps/ctl_output.hpp"
 #include "actors/support/key_store.hpp"
@@ -23,22 +25,38 @@ std::string seconds(double s) {
   return buf;
 }
 
-int connect(caf::scoped_actor& self, const caf::actor& node, const Command& c) {
+// Reads and decodes FILE; on failure reports it (rc 1) and returns nothing.
+std::optional<std::pair<ssu2::Bytes, ssu2::i2p::RouterInfo>> load_router_info(const Command& c) {
   std::string err;
   auto bytes = read_file(c.file, 64 * 1024, &err);
-  if (!bytes) return report(c.json, "bad_file", err, 1);
-  // Decoded here too, so that the progress lines name the peer before the node answers.
+  if (!bytes) {
+    report(c.json, "bad_file", err, 1);
+    return std::nullopt;
+  }
   auto ri = ssu2::i2p::RouterInfo::parse(ssu2::ByteSpan(bytes->data(), bytes->size()));
-  if (!ri)
-    return report(c.json, "bad_file",
-                  c.file + ": not a RouterInfo (" + std::string(ssu2::to_string(ri.error().code)) + ")", 1);
+  if (!ri) {
+    report(c.json, "bad_file",
+           c.file + ": not a RouterInfo (" + std::string(ssu2::to_string(ri.error().code)) +
+               ": " + ri.error().what + ")",
+           1);
+    return std::nullopt;
+  }
+  return std::pair{std::move(*bytes), std::move(*ri)};
+}
+
+int connect(caf::scoped_actor& self, const caf::actor& node, const Command& c) {
+  // Decoded here too, so that the progress lines name the peer before the node answers.
+  auto loaded = load_router_info(c);
+  if (!loaded) return 1;
+  auto& [bytes, ri_value] = *loaded;
+  auto* ri = &ri_value;
   const auto h = ri->hash();
   const std::string peer = ssu2::i2p::base64_encode(ssu2::ByteSpan(h.data(), h.size()));
   progress(c.quiet, "connect: handshake with " + peer + " started (gives up after 20 s)");
   Ticker ticker("connect: handshake with " + peer.substr(0, 8), c.quiet);
   int rc = 0;
   self->request(node, kConnectTimeout, connect_atom::value,
-                std::vector<uint8_t>(bytes->begin(), bytes->end()))
+                std::vector<uint8_t>(bytes.begin(), bytes.end()))
       .receive(
           [&](const router_hash& got) {
             progress(c.quiet, "connect: handshake completed in " + seconds(ticker.elapsed_s()));
@@ -80,15 +98,9 @@ int send(caf::scoped_actor& self, const caf::actor& node, const Command& c) {
 }  // namespace
 
 int routerinfo_offline(const Command& c) {
-  std::string err;
-  auto bytes = read_file(c.file, 64 * 1024, &err);
-  if (!bytes) return report(c.json, "bad_file", err, 1);
-  auto ri = ssu2::i2p::RouterInfo::parse(ssu2::ByteSpan(bytes->data(), bytes->size()));
-  if (!ri)
-    return report(c.json, "bad_file",
-                  c.file + ": not a RouterInfo (" + std::string(ssu2::to_string(ri.error().code)) + ": " +
-                      ri.error().what + ")",
-                  1);
+  auto loaded = load_router_info(c);
+  if (!loaded) return 1;
+  auto* ri = &loaded->second;
   // The readable form is the same JSON, indented: RouterInfos are nested structures.
   std::cout << router_info_to_json(*ri).dump(c.json ? -1 : 2) << "\n";
   return 0;
