@@ -15,13 +15,6 @@ namespace hs = ssu2::handshake;
 
 namespace {
 
-using Clock = std::chrono::system_clock;
-
-uint32_t wall_s() {
-  return uint32_t(std::chrono::duration_cast<std::chrono::seconds>(
-                      Clock::now().time_since_epoch()).count());
-}
-
 // The shell over hs::HandshakeEndpoint: it maps datagrams, connects and timers onto the
 // endpoint and the endpoint's events onto actors (session spawn, socket routes, promises).
 struct handshake_state {
@@ -175,7 +168,7 @@ void on_datagram(handshake_t* self, datagram& d) {
   auto& st = self->state;
   auto from = udp::to_address(d.from);
   if (!from) return;
-  auto r = st.ep->on_datagram(steady_now(), wall_s(), *from, d.conn_id, d.bytes);
+  auto r = st.ep->on_datagram(steady_now(), unix_now_s(), *from, d.conn_id, d.bytes);
   if (r.what == hs::Disposition::to_nat && st.opts.nat) {
     self->send(st.opts.nat, nat_packet_atom::value, std::move(d));
   } else if (r.what == hs::Disposition::to_session) {
@@ -194,7 +187,7 @@ caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& 
     return make_error(node_errc::bad_request, err);
   router_hash h = to_router_hash(remote.router_hash);
   if (!st.socket) return make_error(node_errc::not_available, "no socket");
-  auto r = st.ep->connect(steady_now(), wall_s(), std::move(remote));
+  auto r = st.ep->connect(steady_now(), unix_now_s(), std::move(remote));
   using K = hs::ConnectResult::Kind;
   if (r.kind == K::connected) return h;
   if (r.kind == K::refused) {
@@ -306,7 +299,7 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
       if (!addr) return;
       ssu2::crypto::Hash32 key;
       std::copy(h.bytes.begin(), h.bytes.end(), key.begin());
-      self->state.ep->on_new_token(key, *addr, hs::Token{value, expires}, wall_s());
+      self->state.ep->on_new_token(key, *addr, hs::Token{value, expires}, unix_now_s());
     },
     [self](closed_atom, router_hash&, std::string&) {
       auto& st = self->state;
@@ -316,7 +309,7 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
     [self](tick_atom, int64_t deadline) {
       auto& st = self->state;
       if (st.armed && st.armed->count() == deadline) st.armed.reset();
-      st.ep->on_timeout(steady_now(), wall_s());
+      st.ep->on_timeout(steady_now(), unix_now_s());
       drain(self);
     },
     [self](handshake_stats_atom) { return stats_of(self->state); },

@@ -1,13 +1,13 @@
 #include "actors/session_actor.hpp"
 
-#include <chrono>
-#include <cstring>
-#include <unordered_map>
 
+#include "actors/support/delivery_promises.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/session_summary.hpp"
+#include "actors/support/session_view.hpp"
 #include "actors/support/udp.hpp"
-#include "transport/i2p/gzip.hpp"
+#include "transport/handshake/data_phase.hpp"
+#include "transport/nat/engine.hpp"
 #include "transport/ssu2/header.hpp"
 
 namespace ssu2d {
@@ -16,71 +16,7 @@ namespace ss = ssu2::session;
 namespace hs = ssu2::handshake;
 namespace wire = ssu2::wire;
 
-// ---- conversions ------------------------------------------------------------------------
-
-router_hash to_router_hash(const ssu2::crypto::Hash32& h) {
-  router_hash r;
-  std::copy(h.begin(), h.end(), r.bytes.begin());
-  return r;
-}
-
-std::optional<ss::I2npMessage> parse_short_i2np(const std::vector<uint8_t>& bytes) {
-  if (bytes.size() < 9) return std::nullopt;
-  ss::I2npMessage m;
-  m.type = bytes[0];
-  m.id = uint32_t(bytes[1]) << 24 | uint32_t(bytes[2]) << 16 | uint32_t(bytes[3]) << 8 | bytes[4];
-  m.expiration =
-      uint32_t(bytes[5]) << 24 | uint32_t(bytes[6]) << 16 | uint32_t(bytes[7]) << 8 | bytes[8];
-  m.body.assign(bytes.begin() + 9, bytes.end());
-  return m;
-}
-
-std::vector<uint8_t> short_i2np_bytes(const ss::I2npMessage& m) {
-  std::vector<uint8_t> out;
-  out.reserve(9 + m.body.size());
-  out.push_back(m.type);
-  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(m.id >> s));
-  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(m.expiration >> s));
-  out.insert(out.end(), m.body.begin(), m.body.end());
-  return out;
-}
-
-ss::SessionContext to_session_context(const hs::SessionContext& h, ssu2::TimePoint now,
-                                      uint64_t unix_ms) {
-  ss::SessionContext c;
-  c.peer = h.peer;
-  c.our_conn_id = h.our_conn_id;
-  c.their_conn_id = h.their_conn_id;
-  // Header key 1 is always the receiver's intro key (session_context.hpp).
-  c.send = ss::DirectionKeys{h.send.data, h.peer_intro_key, h.send.header2};
-  c.receive = ss::DirectionKeys{h.receive.data, h.our_intro_key, h.receive.header2};
-  c.session_confirmed_header_key = h.session_confirmed_header_key;
-  c.ack_session_confirmed = !h.outbound;
-  c.first_packet_number = h.next_send_packet_number;
-  c.max_payload = h.max_payload;
-  std::copy(h.peer_hash.begin(), h.peer_hash.end(), c.peer_router_hash.begin());
-  c.now = now;
-  c.unix_ms_at_now = unix_ms;
-  return c;
-}
-
-ssu2::TimePoint steady_now() {
-  return std::chrono::duration_cast<ssu2::Millis>(
-      std::chrono::steady_clock::now().time_since_epoch());
-}
-
-uint64_t unix_now_ms() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count());
-}
-
 namespace {
-
-struct Pending {
-  caf::response_promise rp;
-  uint32_t msg_id = 0;
-};
 
 struct session_state {
   static inline const char* name = "ssu2d.session";
@@ -95,8 +31,7 @@ struct session_state {
   std::vector<ss::InDatagram> in;      // views of `batch` for the core
   ss::TransmitBatch tx;                // reused by every poll
   ssu2::TimePoint started{};
-  std::unordered_map<uint64_t, Pending> pending;  // feedback id -> promise
-  uint64_t next_feedback = 1;
+  DeliveryPromises pending;  // confirm requests by feedback id
   std::optional<ssu2::TimePoint> armed;
   bool ended = false;  // closed reported
   uint64_t i2np_in = 0, i2np_out = 0, send_failures = 0, ignored_blocks = 0;
@@ -108,17 +43,6 @@ using session_t = caf::stateful_actor<session_state>;
 std::string reason_text(const ss::Terminated& e) {
   std::string r = wire::to_string(e.reason);
   return e.by_peer ? "peer: " + r : r;
-}
-
-void answer(Pending& p, const ss::DeliveryResult& r, const router_hash& peer) {
-  if (r.delivered) p.rp.deliver(delivery_report{peer, p.msg_id});
-  else p.rp.deliver(make_error(node_errc::not_delivered, ss::to_string(r.failure)));
-}
-
-// Every promise is answered: called when the actor goes away for any reason.
-void fail_pending(session_state& st, const std::string& why) {
-  for (auto& [id, p] : st.pending) p.rp.deliver(make_error(node_errc::not_delivered, why));
-  st.pending.clear();
 }
 
 session_info info_of(session_t* self);
@@ -139,39 +63,6 @@ void on_end(session_t* self, const std::string& reason) {
 }
 
 void drain(session_t* self);
-
-// NewToken goes to the handshake actor; RouterInfo to the manager (netDb) and, with the
-// PeerTest / Relay* / RelayTag* blocks, to the nat actor. Returns true for a NAT block.
-bool on_control_block(session_t* self, wire::Block& b) {
-  auto& st = self->state;
-  if (auto* t = std::get_if<wire::NewTokenBlock>(&b)) {
-    if (st.handshake)
-      self->send(st.handshake, new_token_atom::value, st.peer, st.remote, t->token, t->expires);
-    return false;
-  }
-  if (auto* ri = std::get_if<wire::RouterInfoBlock>(&b)) {
-    ssu2::Bytes data = ri->data;
-    if (ri->gzip()) {
-      auto un = ssu2::i2p::gzip_decompress(data);
-      if (!un) {
-        st.ignored_blocks++;
-        return false;
-      }
-      data = std::move(*un);
-    }
-    caf::anon_send(st.manager, router_info_atom::value,
-                   std::vector<uint8_t>(data.begin(), data.end()));
-    return true;
-  }
-  bool for_nat = std::holds_alternative<wire::PeerTestBlock>(b) ||
-                 std::holds_alternative<wire::RelayRequestBlock>(b) ||
-                 std::holds_alternative<wire::RelayResponseBlock>(b) ||
-                 std::holds_alternative<wire::RelayIntroBlock>(b) ||
-                 std::holds_alternative<wire::RelayTagRequestBlock>(b) ||
-                 std::holds_alternative<wire::RelayTagBlock>(b);
-  if (!for_nat || !st.nat) st.ignored_blocks++;
-  return for_nat;
-}
 
 // Hands the NAT blocks of one drain to the nat actor in arrival order (a RouterInfo first
 // when it came first, so Charlie knows Alice before the PeerTest that names her).
@@ -228,14 +119,20 @@ void drain(session_t* self) {
   while (auto e = st.ds->poll_event()) {
     if (auto* m = std::get_if<ss::MessageReceived>(&*e)) {
       st.i2np_in++;
-      self->send(st.manager, i2np_atom::value, i2np_message{st.peer, short_i2np_bytes(m->message)});
+      self->send(st.manager, i2np_atom::value, i2np_message{st.peer, ss::short_i2np_bytes(m->message)});
     } else if (auto* r = std::get_if<ss::DeliveryResult>(&*e)) {
-      if (auto it = st.pending.find(r->feedback_id); it != st.pending.end()) {
-        answer(it->second, *r, st.peer);
-        st.pending.erase(it);
-      }
+      st.pending.answer(*r, st.peer);
+    } else if (auto* t = std::get_if<ss::NewTokenReceived>(&*e)) {
+      if (st.handshake)
+        self->send(st.handshake, new_token_atom::value, st.peer, st.remote, t->token, t->expires);
+    } else if (auto* ri = std::get_if<ss::RouterInfoReceived>(&*e)) {
+      // To the netDb, and to the nat actor in arrival order (Charlie learns Alice from it
+      // before the PeerTest that names her).
+      if (st.nat) nat_blocks.push_back(wire::RouterInfoBlock{0, 0x01, ri->router_info});
+      caf::anon_send(st.manager, router_info_atom::value, std::move(ri->router_info));
     } else if (auto* c = std::get_if<ss::ControlReceived>(&*e)) {
-      if (on_control_block(self, c->block)) nat_blocks.push_back(std::move(c->block));
+      if (st.nat && ssu2::nat::NatEngine::takes(c->block)) nat_blocks.push_back(std::move(c->block));
+      else st.ignored_blocks++;
     } else if (auto* t = std::get_if<ss::Terminated>(&*e)) {
       on_end(self, reason_text(*t));
     } else if (auto* a = std::get_if<ss::AddressChanged>(&*e)) {
@@ -245,7 +142,7 @@ void drain(session_t* self) {
   forward_to_nat(self, nat_blocks);
   if (st.ds->can_be_freed()) {
     on_end(self, "closed");
-    fail_pending(st, "session_closed");
+    st.pending.fail_all("session_closed");
     self->send(st.socket, unregister_atom::value, st.our_conn_id);
     self->quit();
     return;
@@ -255,41 +152,17 @@ void drain(session_t* self) {
 
 session_info info_of(session_t* self) {
   auto& st = self->state;
-  const auto& m = st.ds->metrics();
   session_info s;
   s.peer = st.peer;
   s.remote = to_string(st.remote);
-  switch (st.ds->state()) {
-    case ss::DataSession::State::active: s.state = "established"; break;
-    case ss::DataSession::State::closing: s.state = "terminating"; break;
-    case ss::DataSession::State::closed: s.state = "closed"; break;
-  }
   s.established_ms_ago = uint64_t((steady_now() - st.started).count());
   s.i2np_in = st.i2np_in;
   s.i2np_out = st.i2np_out;
   s.outbound = st.outbound;
-  s.rtt_ms = uint64_t(m.rtt.count());
-  s.rto_ms = uint64_t(m.rto.count());
-  s.window = m.window;
-  s.in_flight = m.in_flight;
-  s.queued = m.queued;
-  s.bytes_in = m.bytes_in;
-  s.bytes_out = m.bytes_out;
-  s.packets_in = m.packets_in;
-  s.packets_out = m.packets_out;
-  s.retransmissions = m.retransmissions;
-  s.drops = m.drops;
+  fill_transport_state(s, *st.ds);
   if (st.send_failures) s.drops["socket send failure"] += st.send_failures;
   if (st.ignored_blocks) s.drops["unhandled control block"] += st.ignored_blocks;
   return s;
-}
-
-caf::error queue_error(ss::QueueResult r) {
-  switch (r) {
-    case ss::QueueResult::queue_full: return make_error(node_errc::queue_full, "session queue full");
-    case ss::QueueResult::too_large: return make_error(node_errc::too_large, "message too large");
-    default: return make_error(node_errc::not_delivered, "session_closed");
-  }
 }
 
 void start(session_t* self, SessionActorOptions& o) {
@@ -307,16 +180,9 @@ void start(session_t* self, SessionActorOptions& o) {
   st.metrics = o.metrics;
   auto now = steady_now();
   st.started = now;
-  auto ctx = to_session_context(h, now, unix_now_ms());
+  auto ctx = hs::to_session_context(h, now, unix_now_ms());
   ctx.reassembly_budget = o.reassembly_budget;
   st.ds = std::make_unique<ss::DataSession>(std::move(ctx));
-  if (!h.outbound && h.token_to_send) {
-    // Bob: the New Token for Alice's next connection, retransmitted until ACKed; it goes
-    // out with the ACK of her Session Confirmed in the same packet.
-    auto st_tok = st.ds->send_blocks(
-        now, {wire::NewTokenBlock{h.token_to_send->expires, h.token_to_send->value}});
-    if (!st_tok) log().debug("session {}: NewToken not sent", to_string(st.peer));
-  }
   if (st.metrics) {
     st.live = &st.metrics->gauge("ssu2_session_actors", "Session actors alive (incl. closing)");
     st.live->add(1);
@@ -350,7 +216,7 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
   });
   // Killed from outside (node stop): answer every promise before going.
   self->set_exit_handler([self](caf::exit_msg& m) {
-    fail_pending(self->state, "session_closed");
+    self->state.pending.fail_all("session_closed");
     self->quit(m.reason);
   });
   return {
@@ -370,7 +236,7 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
       drain(self);
     },
     [self](deliver_atom, std::vector<uint8_t>& bytes) -> caf::result<bool> {
-      auto m = parse_short_i2np(bytes);
+      auto m = ss::parse_short_i2np(bytes);
       if (!m) return make_error(node_errc::bad_request, "I2NP message shorter than 9 bytes");
       auto r = self->state.ds->queue_message(steady_now(), std::move(*m));
       drain(self);
@@ -381,15 +247,13 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
     [self](deliver_atom, std::vector<uint8_t>& bytes,
            confirm_atom) -> caf::result<delivery_report> {
       auto& st = self->state;
-      auto m = parse_short_i2np(bytes);
+      auto m = ss::parse_short_i2np(bytes);
       if (!m) return make_error(node_errc::bad_request, "I2NP message shorter than 9 bytes");
-      uint64_t id = st.next_feedback++;
-      uint32_t msg_id = m->id;
       auto rp = self->make_response_promise<delivery_report>();
-      st.pending.emplace(id, Pending{rp, msg_id});
+      uint64_t id = st.pending.add(rp, m->id);
       auto r = st.ds->queue_message(steady_now(), std::move(*m), id);
       if (r != ss::QueueResult::queued) {
-        st.pending.erase(id);
+        (void)st.pending.take(id);  // answered by the error returned here
         drain(self);
         return queue_error(r);
       }
@@ -416,18 +280,16 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
       auto& st = self->state;
       if (st.ds->state() != ss::DataSession::State::active) return false;
       for (auto& u : st.ds->take_unsent()) {
-        auto bytes = short_i2np_bytes(u.msg);
-        auto p = u.feedback_id ? st.pending.find(*u.feedback_id) : st.pending.end();
-        if (p == st.pending.end()) {
+        auto bytes = ss::short_i2np_bytes(u.msg);
+        auto rp = u.feedback_id ? st.pending.take(*u.feedback_id) : std::nullopt;
+        if (!rp) {
           caf::anon_send(successor, deliver_atom::value, std::move(bytes));
           continue;
         }
-        auto rp = p->second.rp;
-        st.pending.erase(p);
         self->request(successor, caf::infinite, deliver_atom::value, std::move(bytes),
                       confirm_atom::value)
-            .then([rp](delivery_report& r) mutable { rp.deliver(std::move(r)); },
-                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+            .then([rp = *rp](delivery_report& r) mutable { rp.deliver(std::move(r)); },
+                  [rp = *rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
       }
       st.ds->terminate(steady_now(), wire::TerminationReason(reason));
       drain(self);

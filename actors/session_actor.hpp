@@ -7,6 +7,9 @@
 //        DatagramInbox went non-empty; the whole batch is taken and fed to the DataSession
 //   (inbound_atom, datagram)                       from the socket / handshake actor (our conn
 //        id before the inbox was registered, or no inbox)
+// I2NP bytes <-> the core's message: ssu2::session::parse_short_i2np / short_i2np_bytes;
+// the handshake's outcome -> the data phase: ssu2::handshake::to_session_context.
+//
 //   (deliver_atom, std::vector<uint8_t> i2np)      -> bool, or error queue_full / too_large /
 //        bad_request / not_delivered("session closed"); fire and forget is fine: the reply
 //        only matters to requesters (a full queue is refused, never grown)
@@ -49,6 +52,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/support/clock.hpp"
 #include "actors/support/datagram_path.hpp"
 #include "actors/support/metrics.hpp"
 #include "messages/messages.hpp"
@@ -57,18 +61,6 @@
 #include "transport/session/session.hpp"
 
 namespace ssu2d {
-
-// ---- conversions (addresses: actors/support/udp.hpp) ------------------------------------
-router_hash to_router_hash(const ssu2::crypto::Hash32& h);
-
-// I2NP short-header bytes <-> the session core's message. nullopt when shorter than 9 bytes.
-std::optional<ssu2::session::I2npMessage> parse_short_i2np(const std::vector<uint8_t>& bytes);
-std::vector<uint8_t> short_i2np_bytes(const ssu2::session::I2npMessage& m);
-
-// The one conversion from the handshake's outcome to the data phase's input. `now` is the
-// steady-clock time the session starts at, `unix_ms` the wall clock at that moment.
-ssu2::session::SessionContext to_session_context(const ssu2::handshake::SessionContext& hs,
-                                                 ssu2::TimePoint now, uint64_t unix_ms);
 
 struct SessionActorOptions {
   ssu2::handshake::SessionContext context;  // moved in; first_packets are processed at start
@@ -82,9 +74,5 @@ struct SessionActorOptions {
 };
 
 caf::actor spawn_session_actor(caf::actor_system& sys, SessionActorOptions opts);
-
-// Steady and wall clocks as the core wants them (milliseconds).
-ssu2::TimePoint steady_now();
-uint64_t unix_now_ms();
 
 }  // namespace ssu2d

@@ -46,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "transport/handshake/data_phase.hpp"
 #include "transport/handshake/outbound.hpp"
 #include "transport/i2p/router_info.hpp"
 #include "transport/i2p/router_keys.hpp"
@@ -172,24 +173,6 @@ std::shared_ptr<const hs::LocalIdentity> make_router(const Address& ep, uint8_t 
   l->router_hash = ri->hash();
   l->router_info = std::move(*bytes);
   return l;
-}
-
-// The handshake's result as the data phase takes it (what the node's session actor does).
-ss::SessionContext to_session_context(const hs::SessionContext& h, TimePoint now) {
-  ss::SessionContext c;
-  c.peer = h.peer;
-  c.our_conn_id = h.our_conn_id;
-  c.their_conn_id = h.their_conn_id;
-  c.send = ss::DirectionKeys{h.send.data, h.peer_intro_key, h.send.header2};
-  c.receive = ss::DirectionKeys{h.receive.data, h.our_intro_key, h.receive.header2};
-  c.session_confirmed_header_key = h.session_confirmed_header_key;
-  c.ack_session_confirmed = !h.outbound;
-  c.first_packet_number = h.next_send_packet_number;
-  c.max_payload = h.max_payload;
-  std::copy(h.peer_hash.begin(), h.peer_hash.end(), c.peer_router_hash.begin());
-  c.now = now;
-  c.unix_ms_at_now = unix_ms();
-  return c;
 }
 
 enum class SlotState : uint8_t { waiting, handshaking, established, failed, closed };
@@ -371,7 +354,7 @@ void Bench::flush(uint32_t i) {
       stats_.established++;
       stats_.hs_ms.push_back(double((now - sl.started).count()));
       sl.state = SlotState::established;
-      sl.ds = std::make_unique<ss::DataSession>(to_session_context(*ctx, now));
+      sl.ds = std::make_unique<ss::DataSession>(hs::to_session_context(*ctx, now, unix_ms()));
       for (auto& p : ctx->first_packets) sl.ds->on_datagram(now, p, ctx->peer);
       sl.ds->on_timer(now);
       sl.next_keepalive = now + Millis(int64_t(o_.keepalive_s * 1000) + int64_t(i % 1000));
@@ -396,7 +379,9 @@ void Bench::flush(uint32_t i) {
       stats_.i2np_in++;
     } else if (auto* r = std::get_if<ss::DeliveryResult>(&*e)) {
       (r->delivered ? stats_.delivered : stats_.not_delivered)++;
-    } else if (std::holds_alternative<ss::ControlReceived>(*e)) {
+    } else if (std::holds_alternative<ss::ControlReceived>(*e) ||
+               std::holds_alternative<ss::NewTokenReceived>(*e) ||
+               std::holds_alternative<ss::RouterInfoReceived>(*e)) {
       stats_.control_in++;
     } else if (auto* t = std::get_if<ss::Terminated>(&*e); t && sl.state == SlotState::established) {
       sl.state = SlotState::closed;

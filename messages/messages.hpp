@@ -118,6 +118,7 @@ struct router_hash {
   bool operator==(const router_hash& o) const { return bytes == o.bytes; }
   bool operator<(const router_hash& o) const { return bytes < o.bytes; }
 };
+inline router_hash to_router_hash(const std::array<uint8_t, 32>& h) { return router_hash{h}; }
 std::string to_string(const router_hash& h);   // I2P base64, 44 chars (as I2P tools show it)
 std::string short_hash(const router_hash& h);  // its first 8 characters, for log lines
 std::string to_hex(const router_hash& h);      // lowercase hex, 64 chars

@@ -2,13 +2,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/unit/session_harness.hpp"
+#include "transport/i2p/gzip.hpp"
 
 using namespace harness;
 
 namespace {
 
-// Control blocks B received, in order.
-std::vector<wire::Block> control_at_b(Pair& p) { return take_control_blocks(p.b); }
+// Control events B reported, in order.
+std::vector<Event> control_at_b(Pair& p) { return take_control(p.b); }
 
 bool carries_new_token(const Bytes& dgram) {
   auto o = open(dgram, DirectionKeys{key(1), key(3), key(4)});
@@ -29,11 +30,13 @@ BOOST_AUTO_TEST_CASE(blocks_reach_the_peer_in_order) {
   p.run_for(Millis(500));
   auto got = control_at_b(p);
   BOOST_REQUIRE_EQUAL(got.size(), 2u);
-  auto* t = std::get_if<wire::NewTokenBlock>(&got[0]);
+  auto* t = std::get_if<NewTokenReceived>(&got[0]);
   BOOST_REQUIRE(t);
   BOOST_TEST(t->token == 0x1122334455667788ull);
   BOOST_TEST(t->expires == 1'700'000'100u);
-  auto* r = std::get_if<wire::RelayTagBlock>(&got[1]);
+  auto* c = std::get_if<ControlReceived>(&got[1]);
+  BOOST_REQUIRE(c);
+  auto* r = std::get_if<wire::RelayTagBlock>(&c->block);
   BOOST_REQUIRE(r);
   BOOST_TEST(r->relay_tag == 77u);
   const auto& m = p.a.metrics();
@@ -55,11 +58,12 @@ BOOST_AUTO_TEST_CASE(lost_control_packet_is_retransmitted) {
   BOOST_TEST(p.a.send_blocks(p.now, {wire::NewTokenBlock{1'700'000'100, 42}}).ok());
   p.collect();
   BOOST_TEST(dropped == 1);
-  BOOST_TEST(take_control_blocks(p.b).empty());
+  BOOST_TEST(take_control(p.b).empty());
   p.run_for(Millis(5000));
   auto got = control_at_b(p);
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
-  BOOST_TEST(std::get<wire::NewTokenBlock>(got[0]).token == 42u);
+  BOOST_REQUIRE(std::holds_alternative<NewTokenReceived>(got[0]));
+  BOOST_TEST(std::get<NewTokenReceived>(got[0]).token == 42u);
   BOOST_TEST(p.a.metrics().retransmissions >= 1u);
   BOOST_TEST(p.a.metrics().in_flight == 0u);
 }
@@ -103,4 +107,27 @@ BOOST_AUTO_TEST_CASE(refused_after_termination) {
   auto st = p.a.send_blocks(p.now, {wire::RelayTagBlock{1}});
   BOOST_TEST(!st.ok());
   BOOST_TEST(st.error().code == Errc::wrong_state);
+}
+
+// The core hands RouterInfo blocks over gunzipped (one place inflates them, bounded by
+// i2p::kMaxRouterInfoSize); a block that does not inflate is dropped and counted.
+BOOST_AUTO_TEST_CASE(router_info_arrives_gunzipped_and_a_bad_one_is_counted) {
+  Pair p;
+  Bytes ri(900);
+  for (size_t i = 0; i < ri.size(); ++i) ri[i] = uint8_t(i % 7);
+  auto gz = i2p::gzip_compress(ri);
+  BOOST_REQUIRE(gz.ok());
+  uint8_t gzip_flood = wire::kRouterInfoFlagGzip | wire::kRouterInfoFlagFlood;
+  BOOST_TEST(p.a.send_blocks(p.now, {wire::RouterInfoBlock{gzip_flood, 0x01, *gz}}).ok());
+  BOOST_TEST(p.a.send_blocks(p.now, {wire::RouterInfoBlock{wire::kRouterInfoFlagGzip, 0x01,
+                                                           Bytes(40, 0x55)}}).ok());
+  p.collect();
+  p.run_for(Millis(500));
+  auto got = take_control(p.b);
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  auto* in = std::get_if<RouterInfoReceived>(&got[0]);
+  BOOST_REQUIRE(in);
+  BOOST_TEST((in->router_info == ri));
+  BOOST_TEST(in->flood);
+  BOOST_TEST(p.b.metrics().dropped("bad RouterInfo block") == 1u);
 }

@@ -92,10 +92,14 @@ BOOST_AUTO_TEST_CASE(defect_3_router_info_alone_is_acked_and_kept_for_the_next_p
   p.b.on_datagram(p.now, seal(alice_send(), 0xB, 6, {wire::RelayTagRequestBlock{}, wire::PaddingBlock{5}}), kAddrA);
   auto out = b_output_after(p, Millis{150});
   BOOST_TEST(acks(out, bob_send(), 5));
-  auto blocks = take_control_blocks(p.b);
-  BOOST_REQUIRE(blocks.size() == 2u);
-  BOOST_TEST(std::holds_alternative<wire::RouterInfoBlock>(blocks[0]));  // arrives first
-  BOOST_TEST(std::holds_alternative<wire::RelayTagRequestBlock>(blocks[1]));
+  auto got = take_control(p.b);
+  BOOST_REQUIRE(got.size() == 2u);
+  auto* ri_in = std::get_if<RouterInfoReceived>(&got[0]);  // arrives first
+  BOOST_REQUIRE(ri_in);
+  BOOST_TEST((ri_in->router_info == Bytes(50, 0x42)));
+  auto* c = std::get_if<ControlReceived>(&got[1]);
+  BOOST_REQUIRE(c);
+  BOOST_TEST(std::holds_alternative<wire::RelayTagRequestBlock>(c->block));
 }
 
 BOOST_AUTO_TEST_CASE(defect_4_termination_is_answered_with_termination_received) {

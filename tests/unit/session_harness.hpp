@@ -108,8 +108,8 @@ inline Bytes seal(const DirectionKeys& k, uint64_t conn, uint32_t pn, const std:
 struct Polled {
   std::vector<I2npMessage> messages;
   std::vector<DeliveryResult> feedback;
-  std::vector<wire::Block> control;
-  std::vector<Event> events;  // the state changes (Terminated, AddressChanged, ...)
+  std::vector<Event> control;  // NewTokenReceived, RouterInfoReceived, ControlReceived in order
+  std::vector<Event> events;   // the state changes (Terminated, AddressChanged, ...)
 };
 inline std::map<const DataSession*, Polled>& poll_stash() {
   static std::map<const DataSession*, Polled> m;
@@ -120,14 +120,23 @@ inline Polled& pull(DataSession& s) {
   while (auto e = s.poll_event()) {
     if (auto* m = std::get_if<MessageReceived>(&*e)) p.messages.push_back(std::move(m->message));
     else if (auto* r = std::get_if<DeliveryResult>(&*e)) p.feedback.push_back(*r);
-    else if (auto* c = std::get_if<ControlReceived>(&*e)) p.control.push_back(std::move(c->block));
+    else if (std::holds_alternative<ControlReceived>(*e) || std::holds_alternative<NewTokenReceived>(*e) ||
+             std::holds_alternative<RouterInfoReceived>(*e))
+      p.control.push_back(std::move(*e));
     else p.events.push_back(std::move(*e));
   }
   return p;
 }
 inline std::vector<I2npMessage> take_messages(DataSession& s) { return std::exchange(pull(s).messages, {}); }
 inline std::vector<DeliveryResult> take_feedback(DataSession& s) { return std::exchange(pull(s).feedback, {}); }
-inline std::vector<wire::Block> take_control_blocks(DataSession& s) { return std::exchange(pull(s).control, {}); }
+inline std::vector<Event> take_control(DataSession& s) { return std::exchange(pull(s).control, {}); }
+// Only the ControlReceived blocks (NAT and other blocks for the caller), in order.
+inline std::vector<wire::Block> take_control_blocks(DataSession& s) {
+  std::vector<wire::Block> out;
+  for (auto& e : take_control(s))
+    if (auto* c = std::get_if<ControlReceived>(&e)) out.push_back(std::move(c->block));
+  return out;
+}
 inline std::vector<Event> take_events(DataSession& s) { return std::exchange(pull(s).events, {}); }
 // A session that goes away (or is replaced in place) must not hand its events to a later one
 // at the same address.

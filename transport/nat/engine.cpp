@@ -36,6 +36,15 @@ void NatEngine::session_closed(const RouterHash& peer) {
   relay_.on_session_closed(peer);
 }
 
+bool NatEngine::takes(const wire::Block& b) {
+  return std::holds_alternative<wire::PeerTestBlock>(b) ||
+         std::holds_alternative<wire::RelayRequestBlock>(b) ||
+         std::holds_alternative<wire::RelayResponseBlock>(b) ||
+         std::holds_alternative<wire::RelayIntroBlock>(b) ||
+         std::holds_alternative<wire::RelayTagRequestBlock>(b) ||
+         std::holds_alternative<wire::RelayTagBlock>(b);
+}
+
 void NatEngine::on_block(const Now& now, const RouterHash& from, const wire::Block& block) {
   std::visit(
       [&](const auto& b) {

@@ -27,6 +27,9 @@ class NatEngine {
   void session_closed(const RouterHash& peer);
 
   // ---- input ----
+  // The data-phase blocks this engine acts on (PeerTest, Relay*, RelayTag*); a RouterInfo
+  // block is learnt too, but a session hands those over as such.
+  static bool takes(const wire::Block& b);
   void on_block(const Now& now, const RouterHash& from, const wire::Block& b);
   void on_blocks(const Now& now, const RouterHash& from, const std::vector<wire::Block>& bs) {
     for (const auto& b : bs) on_block(now, from, b);

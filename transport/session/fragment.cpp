@@ -4,6 +4,29 @@
 
 namespace ssu2::session {
 
+std::optional<I2npMessage> parse_short_i2np(ByteSpan b) {
+  if (b.size() < kI2npHeader) return std::nullopt;
+  auto be32 = [&](size_t i) {
+    return uint32_t(b[i]) << 24 | uint32_t(b[i + 1]) << 16 | uint32_t(b[i + 2]) << 8 | b[i + 3];
+  };
+  I2npMessage m;
+  m.type = b[0];
+  m.id = be32(1);
+  m.expiration = be32(5);
+  m.body.assign(b.begin() + kI2npHeader, b.end());
+  return m;
+}
+
+Bytes short_i2np_bytes(const I2npMessage& m) {
+  Bytes out;
+  out.reserve(kI2npHeader + m.body.size());
+  out.push_back(m.type);
+  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(m.id >> s));
+  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(m.expiration >> s));
+  out.insert(out.end(), m.body.begin(), m.body.end());
+  return out;
+}
+
 Result<std::vector<FragmentPlan>> plan_fragments(size_t body_len, size_t max_block) {
   std::vector<FragmentPlan> out;
   if (kBlockHeader + kI2npHeader + body_len <= max_block) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "transport/i2p/gzip.hpp"
 #include "transport/ssu2/header.hpp"
 
 namespace ssu2::session {
@@ -54,6 +55,8 @@ DataSession::DataSession(SessionContext ctx)
     // Bob: ACK packet 0 (the Session Confirmed) as soon as possible.
     (void)ack_.record(ctx_.now, 0, true, true, transmission_.rtt().rtt());
   }
+  if (ctx_.new_token && !send_blocks(ctx_.now, {*ctx_.new_token}))
+    metrics_.drop("new token not queued");
 }
 
 uint64_t DataSession::unix_seconds(TimePoint now) const {
@@ -238,8 +241,18 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
                std::holds_alternative<wire::CongestionBlock>(block) ||
                std::holds_alternative<wire::UnknownBlock>(block)) {
       // nothing to do; the packet was recorded for ACKs above
+    } else if (auto* t = std::get_if<wire::NewTokenBlock>(&block)) {
+      events_.push_back(NewTokenReceived{t->token, t->expires});
+    } else if (auto* ri = std::get_if<wire::RouterInfoBlock>(&block)) {
+      if (!ri->gzip()) {
+        events_.push_back(RouterInfoReceived{std::move(ri->data), ri->flood()});
+      } else if (auto un = i2p::gzip_decompress(ri->data)) {
+        events_.push_back(RouterInfoReceived{std::move(*un), ri->flood()});
+      } else {
+        metrics_.drop("bad RouterInfo block");
+      }
     } else {
-      // RouterInfo, Relay*, PeerTest, RelayTag*, NewToken, Options, ...: for the caller.
+      // Relay*, PeerTest, RelayTag*, Options, ...: for the caller.
       events_.push_back(ControlReceived{std::move(block)});
     }
   }

@@ -56,6 +56,9 @@ struct SessionContext {
   std::optional<crypto::Key32> session_confirmed_header_key;
   // Bob only: the peer's packet 0 was its Session Confirmed and must be ACKed at once.
   bool ack_session_confirmed = false;
+  // Bob only: a New Token block for the peer's next connection, queued at start so that it
+  // rides with the ACK of the Session Confirmed and is retransmitted until ACKed.
+  std::optional<wire::NewTokenBlock> new_token;
   // Our first data packet number: Alice used 0 for Session Confirmed and starts at 1.
   uint32_t first_packet_number = 0;
   // Plaintext payload bytes per packet (spec: MTU - 60 for IPv4, MTU - 80 for IPv6,
@@ -112,8 +115,16 @@ struct InDatagram {
 struct MessageReceived {  // a complete I2NP message from the peer
   I2npMessage message;
 };
-struct ControlReceived {  // RouterInfo, Relay*, PeerTest, RelayTag*, NewToken, ... in arrival
-  wire::Block block;      // order (a RouterInfo before the PeerTest/Relay block that needs it)
+struct NewTokenReceived {  // the peer's token for our next connection to it
+  uint64_t token = 0;
+  uint32_t expires = 0;  // Unix seconds
+};
+struct RouterInfoReceived {  // a RouterInfo block, gunzipped (not parsed or verified)
+  Bytes router_info;
+  bool flood = false;
+};
+struct ControlReceived {  // Relay*, PeerTest, RelayTag*, Options, ... in arrival order, after
+  wire::Block block;      // the RouterInfoReceived of a RouterInfo that came before them
 };
 // DeliveryResult (transmission.hpp): a message queued with a feedback id was delivered or not.
 struct Terminated {
@@ -130,8 +141,9 @@ struct BandwidthSample {  // bytes during the last kBandwidthPeriod (only while 
   uint64_t bytes_in = 0, bytes_out = 0;
 };
 struct Closed {};  // closing period over: the session can be freed
-using Event = std::variant<MessageReceived, ControlReceived, DeliveryResult, Terminated,
-                           AddressChanged, PathValidationFailed, BandwidthSample, Closed>;
+using Event = std::variant<MessageReceived, NewTokenReceived, RouterInfoReceived, ControlReceived,
+                           DeliveryResult, Terminated, AddressChanged, PathValidationFailed,
+                           BandwidthSample, Closed>;
 
 enum class QueueResult : uint8_t { queued, queue_full, too_large, closed };
 
