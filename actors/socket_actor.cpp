@@ -6,12 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <map>
 #include <unordered_map>
 
 #include "actors/support/bind_error.hpp"
 #include "actors/support/logging.hpp"
+#include "actors/support/send_backlog.hpp"
 #include "actors/support/udp.hpp"
 #include "actors/support/udp_reader.hpp"
 
@@ -19,51 +19,7 @@ namespace ssu2d {
 
 namespace {
 
-bool is_v6(const endpoint& ep) { return ep.host.find(':') != std::string::npos; }
-
-// ---- metrics handles ----------------------------------------------------------------
-// The same series as the reader thread and the UdpSender use (the registry dedups).
-struct SocketMetrics {
-  Counter* rx;
-  Counter* tx;
-  Counter* drop_short;
-  Counter* drop_truncated;
-  Counter* drop_unknown;
-  Counter* drop_inbox;
-  Counter* eagain;
-  Counter* send_errors;
-  Counter* queue_full;
-  Gauge* queued;
-  Gauge* inbox;
-  Gauge* entries;
-
-  explicit SocketMetrics(MetricsRegistry& m) {
-    rx = &m.counter("ssu2_datagrams_received_total", "UDP datagrams received");
-    tx = &m.counter("ssu2_datagrams_sent_total", "UDP datagrams sent");
-    const char* drop = "ssu2_datagrams_dropped_total";
-    const char* drop_help = "Inbound datagrams dropped before reaching a session";
-    drop_short = &m.counter(drop, drop_help, {{"reason", "too_short"}});
-    drop_truncated = &m.counter(drop, drop_help, {{"reason", "truncated"}});
-    drop_unknown = &m.counter(drop, drop_help, {{"reason", "unknown_conn_id"}});
-    drop_inbox = &m.counter(drop, drop_help, {{"reason", "socket_inbox_full"}});
-    eagain = &m.counter("ssu2_send_eagain_total", "sendto() calls that hit a full socket buffer");
-    send_errors = &m.counter("ssu2_send_errors_total", "Datagrams that could not be sent",
-                             {{"reason", "os_error"}});
-    queue_full = &m.counter("ssu2_send_errors_total", "Datagrams that could not be sent",
-                            {{"reason", "queue_full"}});
-    queued = &m.gauge("ssu2_send_queue_datagrams", "Datagrams waiting for the socket to drain");
-    inbox = &m.gauge("ssu2_socket_inbox_datagrams",
-                     "Received datagrams waiting for the socket actor (handshakes, unknown)");
-    entries = &m.gauge("ssu2_demux_entries", "Connection IDs and addresses in the socket demux");
-  }
-};
-
 // ---- the actor ------------------------------------------------------------------------
-struct PendingSend {
-  send_request req;
-  caf::strong_actor_ptr sender;
-};
-
 struct socket_state {
   static inline const char* name = "ssu2d.socket";
   std::shared_ptr<UdpSender> sender;  // owns the fds
@@ -76,8 +32,7 @@ struct socket_state {
   std::unordered_map<uint64_t, caf::actor> by_conn;
   std::map<endpoint, caf::actor> by_ep;
   caf::actor new_inbound;
-  std::deque<PendingSend> queue;
-  size_t queue_limit = 4096;
+  std::unique_ptr<SendBacklog> backlog;  // the slow send path
   bool retry_armed = false;
   uint64_t unknown = 0;
   size_t batches_in_flight = 0;  // handed to actors, not yet answered
@@ -92,83 +47,10 @@ struct socket_state {
 
 using socket_actor_t = caf::stateful_actor<socket_state>;
 
-void report_failure(socket_actor_t* self, const caf::strong_actor_ptr& to, const endpoint& ep,
-                    int err, std::string reason) {
-  log().debug("socket: send to {} failed: {}", to_string(ep), reason);
-  if (!to) return;  // anonymous senders still get the failure counted in metrics
-  caf::anon_send(caf::actor_cast<caf::actor>(to), send_failed_atom::value,
-                 send_failure{ep, err, std::move(reason)});
-}
-
-enum class SendOutcome { sent, would_block, failed };
-
-// One sendto attempt; a hard failure is reported to the requester here.
-SendOutcome try_send(socket_actor_t* self, const PendingSend& p) {
-  auto& st = self->state;
-  int fd = st.sender->fd_for(is_v6(p.req.to));
-  sockaddr_storage ss;
-  socklen_t sl = 0;
-  if (fd < 0 || !udp::to_sockaddr(p.req.to, ss, sl)) {
-    st.m->send_errors->inc();
-    report_failure(self, p.sender, p.req.to, EAFNOSUPPORT,
-                   fd < 0 ? "no socket for this address family" : "invalid address");
-    return SendOutcome::failed;
-  }
-  for (;;) {
-    ssize_t n = ::sendto(fd, p.req.bytes.data(), p.req.bytes.size(), 0,
-                         reinterpret_cast<sockaddr*>(&ss), sl);
-    if (n >= 0) {
-      st.m->tx->inc();
-      return SendOutcome::sent;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-      st.m->eagain->inc();
-      return SendOutcome::would_block;
-    }
-    int err = errno;
-    st.m->send_errors->inc();
-    report_failure(self, p.sender, p.req.to, err, std::strerror(err));
-    return SendOutcome::failed;
-  }
-}
-
 void arm_retry(socket_actor_t* self) {
   if (self->state.retry_armed) return;
   self->state.retry_armed = true;
   self->delayed_send(self, std::chrono::milliseconds(2), retry_atom::value);
-}
-
-// The queue's size is published to the metric and to the direct send path (which queues
-// behind a non-empty queue instead of overtaking it).
-void queue_changed(socket_state& st) {
-  st.m->queued->set(int64_t(st.queue.size()));
-  st.sender->set_backlogged(!st.queue.empty());
-}
-
-// Sends queued datagrams in order until the socket pushes back again.
-void flush_queue(socket_actor_t* self) {
-  auto& st = self->state;
-  while (!st.queue.empty()) {
-    if (try_send(self, st.queue.front()) == SendOutcome::would_block) break;
-    st.queue.pop_front();
-  }
-  queue_changed(st);
-  if (!st.queue.empty()) arm_retry(self);
-}
-
-void enqueue_or_send(socket_actor_t* self, PendingSend p) {
-  auto& st = self->state;
-  // Keep order: while something is queued, new datagrams queue behind it.
-  if (st.queue.empty() && try_send(self, p) != SendOutcome::would_block) return;
-  if (st.queue.size() >= st.queue_limit) {
-    st.m->queue_full->inc();
-    report_failure(self, p.sender, p.req.to, EAGAIN, "send queue full");
-    return;
-  }
-  st.queue.push_back(std::move(p));
-  queue_changed(st);
-  arm_retry(self);
 }
 
 // A datagram the reader did not route to a session: a session registered since (its inbox
@@ -237,7 +119,7 @@ caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
   st.sender = opts.sender ? opts.sender
                           : std::make_shared<UdpSender>(std::move(opts.sockets), st.metrics);
   st.new_inbound = opts.new_inbound;
-  st.queue_limit = opts.send_queue_limit ? opts.send_queue_limit : 1;
+  st.backlog = std::make_unique<SendBacklog>(st.sender, *st.m, opts.send_queue_limit);
   st.inbox = std::make_shared<DatagramInbox>(opts.inbox_limit, st.m->drop_inbox, st.m->inbox,
                                              st.metrics);
   st.sessions = std::make_shared<SessionDemux>();
@@ -299,11 +181,11 @@ caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
       return existed;
     },
     [self](send_atom, send_request& req) {
-      enqueue_or_send(self, PendingSend{std::move(req), self->current_sender()});
+      if (self->state.backlog->send(std::move(req), self->current_sender())) arm_retry(self);
     },
     [self](retry_atom) {
       self->state.retry_armed = false;
-      flush_queue(self);
+      if (self->state.backlog->flush()) arm_retry(self);
     },
     [self](local_endpoints_atom) {
       std::vector<endpoint> out;
@@ -319,7 +201,7 @@ caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
       s.registered = st.by_conn.size() + st.sessions->size();
       s.send_eagain = st.m->eagain->value();
       s.send_errors = st.m->send_errors->value() + st.m->queue_full->value();
-      s.queued = st.queue.size();
+      s.queued = st.backlog->size();
       return s;
     },
   };

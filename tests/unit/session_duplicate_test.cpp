@@ -45,3 +45,41 @@ BOOST_AUTO_TEST_CASE(defect_10_nonces_and_message_ids_are_separate_filters) {
   BOOST_TEST(ids.insert(TimePoint{0}, 1234));
   BOOST_TEST(!nonces.insert(TimePoint{0}, 1234));
 }
+
+BOOST_AUTO_TEST_CASE(flat_set_keeps_every_value_including_the_extremes) {
+  for (uint64_t seed : {uint64_t{0}, uint64_t{0x1234'5678'9abc'def0}}) {
+    detail::FlatSet<uint32_t> s(seed);
+    BOOST_TEST(!s.contains(0));
+    BOOST_TEST(s.insert(0));
+    BOOST_TEST(s.insert(0xffff'ffffu));  // the table's empty marker, kept aside
+    BOOST_TEST(!s.insert(0xffff'ffffu));
+    // Values that are equal modulo every power-of-two table size, and a long run.
+    for (uint32_t i = 1; i <= 5000; ++i) BOOST_TEST_REQUIRE(s.insert(i << 16));
+    for (uint32_t i = 1; i <= 5000; ++i) BOOST_TEST_REQUIRE(s.insert(i));
+    BOOST_TEST(s.size() == 10'002u);
+    for (uint32_t i = 1; i <= 5000; ++i) {
+      BOOST_TEST_REQUIRE(s.contains(i << 16));
+      BOOST_TEST_REQUIRE(s.contains(i));
+      BOOST_TEST_REQUIRE(!s.insert(i));
+    }
+    BOOST_TEST(!s.contains(5001));
+    BOOST_TEST(s.contains(0));
+    BOOST_TEST(s.contains(0xffff'ffffu));
+    s.clear();
+    BOOST_TEST(s.size() == 0u);
+    BOOST_TEST(!s.contains(0));
+    BOOST_TEST(!s.contains(0xffff'ffffu));
+    BOOST_TEST(!s.contains(77));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(rotation_keeps_the_previous_set_searchable) {
+  MessageIdFilter f(TimePoint{0}, Millis{1000}, 50'000, 99);
+  for (uint32_t i = 0; i < 3000; ++i) BOOST_TEST_REQUIRE(f.insert(TimePoint{0}, i * 7919u));
+  f.on_timer(TimePoint{1000});
+  for (uint32_t i = 0; i < 3000; ++i) BOOST_TEST_REQUIRE(!f.insert(TimePoint{1000}, i * 7919u));
+  BOOST_TEST(f.insert(TimePoint{1000}, 1u));
+  f.on_timer(TimePoint{2000});
+  BOOST_TEST(!f.contains(7919u));  // two rotations: forgotten
+  BOOST_TEST(f.contains(1u));      // inserted after the first one: still there
+}

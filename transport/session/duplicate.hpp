@@ -9,22 +9,94 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <unordered_set>
+#include <limits>
+#include <vector>
 
 #include "transport/common/time.hpp"
 
 namespace ssu2::session {
 
 namespace detail {
+
+// Open-addressing set of integers (linear probing, load <= 1/2, grows by doubling from 16
+// slots): one probe of a flat array per lookup instead of a node walk, 2-4 x sizeof(T) per
+// entry. The slots are mixed with `seed` (a keyed, invertible mix), so a peer that picks the
+// values cannot aim them at one probe chain without knowing the seed.
+template <class T>
+class FlatSet {
+ public:
+  explicit FlatSet(uint64_t seed = 0) : seed_(seed) {}
+  bool contains(T v) const {
+    if (v == kEmpty) return has_empty_value_;
+    if (slots_.empty()) return false;
+    for (size_t i = index(v);; i = (i + 1) & mask()) {
+      if (slots_[i] == v) return true;
+      if (slots_[i] == kEmpty) return false;
+    }
+  }
+  // False if already present.
+  bool insert(T v) {
+    if (v == kEmpty) {
+      if (has_empty_value_) return false;
+      has_empty_value_ = true;
+      ++size_;
+      return true;
+    }
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    for (size_t i = index(v);; i = (i + 1) & mask()) {
+      if (slots_[i] == v) return false;
+      if (slots_[i] == kEmpty) {
+        slots_[i] = v;
+        ++size_;
+        return true;
+      }
+    }
+  }
+  size_t size() const { return size_; }
+  void clear() {
+    slots_.clear();
+    slots_.shrink_to_fit();
+    size_ = 0;
+    has_empty_value_ = false;
+  }
+
+ private:
+  static constexpr T kEmpty = std::numeric_limits<T>::max();
+  size_t mask() const { return slots_.size() - 1; }
+  size_t index(T v) const {
+    uint64_t x = uint64_t(v) ^ seed_;  // splitmix64 finalizer
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return size_t(x ^ (x >> 31)) & mask();
+  }
+  void grow() {
+    std::vector<T> old = std::move(slots_);
+    slots_.assign(old.empty() ? 16 : old.size() * 2, kEmpty);
+    for (T v : old)
+      if (v != kEmpty)
+        for (size_t i = index(v);; i = (i + 1) & mask())
+          if (slots_[i] == kEmpty) {
+            slots_[i] = v;
+            break;
+          }
+  }
+  uint64_t seed_;
+  std::vector<T> slots_;
+  size_t size_ = 0;
+  bool has_empty_value_ = false;
+};
+
 template <class T>
 class RotatingSet {
  public:
   static constexpr Millis kDefaultPeriod{60'000};
   static constexpr size_t kDefaultMaxPerSet = 50'000;
 
+  // `seed` keys the sets' hashing (a random value from the owner; 0 in tests).
   explicit RotatingSet(TimePoint now, Millis period = kDefaultPeriod,
-                       size_t max_per_set = kDefaultMaxPerSet)
-      : period_(period), max_per_set_(max_per_set), rotated_at_(now) {}
+                       size_t max_per_set = kDefaultMaxPerSet, uint64_t seed = 0)
+      : period_(period), max_per_set_(max_per_set), rotated_at_(now), current_(seed),
+        previous_(seed) {}
 
   // Returns true if `v` was not seen recently (and remembers it), false for a duplicate.
   bool insert(TimePoint now, T v) {
@@ -34,7 +106,7 @@ class RotatingSet {
     current_.insert(v);
     return true;
   }
-  bool contains(T v) const { return current_.count(v) || previous_.count(v); }
+  bool contains(T v) const { return current_.contains(v) || previous_.contains(v); }
   // Drops stale entries; call from the owner's timer (insert also rotates lazily).
   void on_timer(TimePoint now) { maybe_rotate(now); }
   TimePoint next_deadline() const { return rotated_at_ + period_; }
@@ -59,7 +131,7 @@ class RotatingSet {
   Millis period_;
   size_t max_per_set_;
   TimePoint rotated_at_;
-  std::unordered_set<T> current_, previous_;
+  FlatSet<T> current_, previous_;
 };
 }  // namespace detail
 

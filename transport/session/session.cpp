@@ -39,6 +39,16 @@ void append(Bytes& out, const wire::Block& b) {
   (void)wire::append_block(out, b);
 }
 
+// A key for the message-ID filter's hashing, from the session's random source.
+uint64_t hash_seed(const PathValidator::RandomFn& random) {
+  uint8_t b[8];
+  if (random) random(MutByteSpan(b, sizeof b));
+  else crypto::random_bytes(MutByteSpan(b, sizeof b));
+  uint64_t seed = 0;
+  for (uint8_t x : b) seed = seed << 8 | x;
+  return seed;
+}
+
 }  // namespace
 
 DataSession::DataSession(SessionContext ctx)
@@ -48,7 +58,8 @@ DataSession::DataSession(SessionContext ctx)
       last_received_(ctx_.now),
       transmission_(ctx_.first_packet_number),
       reassembler_(ctx_.reassembly_limit, ctx_.reassembly_budget),
-      seen_messages_(ctx_.now),
+      seen_messages_(ctx_.now, MessageIdFilter::kDefaultPeriod, MessageIdFilter::kDefaultMaxPerSet,
+                     hash_seed(ctx_.random)),
       path_(ctx_.random),
       next_bandwidth_tick_(ctx_.now + kBandwidthPeriod) {
   if (ctx_.ack_session_confirmed) {
