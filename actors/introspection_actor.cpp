@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actors/support/logging.hpp"
 #include "transport/crypto/crypto.hpp"
 
 #ifdef SSU2D_HAVE_CAF_OPENSSL
@@ -43,6 +44,7 @@ node_status base_status(const IntrospectionOptions& o) {
   s.addresses = o.addresses;
   s.control = o.control;
   s.version = o.version;
+  s.log_level = log_level_name();
   s.uptime_ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - o.started)
                              .count());
@@ -157,6 +159,7 @@ void pump_send_test(introspection_t* self, std::shared_ptr<SendTest> run) {
       size += ssu2::crypto::random_u32() % (run->max_size - run->min_size + 1);
     auto bytes = make_test_data_message(size);
     auto issued_at = clock::now();
+    const uint32_t index = run->issued;
     self->request(self->state.opts.manager, std::chrono::seconds(120), route_atom::value,
                   i2np_message{run->peer, std::move(bytes)}, confirm_atom::value)
         .then(
@@ -170,10 +173,13 @@ void pump_send_test(introspection_t* self, std::shared_ptr<SendTest> run) {
               run->result.delivered++;
               pump_send_test(self, run);
             },
-            [self, run](caf::error& e) {
+            [self, run, index](caf::error& e) {
               run->outstanding--;
               run->answered++;
               run->result.failed++;
+              if (run->result.failures.size() < kMaxSendFailureLines)
+                run->result.failures.push_back("message " + std::to_string(index) + ": " +
+                                               render_node_error(e));
               // Only refusals before queueing mean "not sent".
               if (e.category() != caf::atom("ssu2d") ||
                   e.code() == uint8_t(node_errc::not_delivered))
@@ -257,6 +263,15 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
         return make_error(node_errc::bad_request, "not a router hash: " + text);
       if (!self->state.opts.nat) return make_error(node_errc::not_available, "no nat actor");
       return self->delegate(self->state.opts.nat, peer_test_atom::value, h);
+    },
+    // "" asks for the level; a name sets it (the reply is the level now).
+    [](log_level_atom, const std::string& level) -> caf::result<std::string> {
+      if (!level.empty() && !set_log_level(level))
+        return make_error(node_errc::bad_request,
+                          "unknown log level \"" + level +
+                              "\" (trace, debug, info, warn, error, critical, off)");
+      if (!level.empty()) log().info("control: log level set to {}", log_level_name());
+      return log_level_name();
     },
     [self](relay_atom, const std::string& text) -> caf::result<caf::message> {
       router_hash h;

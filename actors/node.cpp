@@ -18,6 +18,7 @@
 #include "actors/session_actor.hpp"
 #include "actors/socket_actor.hpp"
 #include "actors/subsystem_manager.hpp"
+#include "actors/support/bind_error.hpp"
 #include "actors/support/key_store.hpp"
 #include "actors/support/logging.hpp"
 
@@ -69,7 +70,7 @@ std::string Node::open_sockets(std::vector<UdpSocket>& out) {
     if (host.empty()) continue;
     UdpSocket s;
     std::string err;
-    if (!open_udp(host, cfg_.ssu2.port, s, err)) return err;
+    if (!open_udp(host, cfg_.ssu2.port, s, err)) return "ssu2.port: " + err;
     out.push_back(s);
     endpoints_.push_back(s.local);
   }
@@ -170,8 +171,11 @@ std::string Node::start() {
   auto port = publish_introspection(sys_, introspection_, cfg_.control.host, cfg_.control.port,
                                     cfg_.control.tls);
   if (!port) {
-    std::string err = "control: cannot publish on " + cfg_.control.host + ":" +
-                      std::to_string(cfg_.control.port) + ": " + render_node_error(port.error());
+    const std::string why = tcp_listen_probe(cfg_.control.host, cfg_.control.port);
+    std::string err = "control.port: cannot listen on " + cfg_.control.host + ":" +
+                      std::to_string(cfg_.control.port) + ": " +
+                      (why.empty() ? "" : why + " (") + render_node_error(port.error()) +
+                      (why.empty() ? "" : ")");
     stop();
     return err;
   }

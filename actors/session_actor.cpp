@@ -3,6 +3,7 @@
 
 #include "actors/support/delivery_promises.hpp"
 #include "actors/support/logging.hpp"
+#include "actors/support/session_summary.hpp"
 #include "actors/support/session_view.hpp"
 #include "actors/support/udp.hpp"
 #include "transport/handshake/data_phase.hpp"
@@ -44,11 +45,13 @@ std::string reason_text(const ss::Terminated& e) {
   return e.by_peer ? "peer: " + r : r;
 }
 
+session_info info_of(session_t* self);
+
 void on_end(session_t* self, const std::string& reason) {
   auto& st = self->state;
   if (st.ended) return;
   st.ended = true;
-  log().info("session {}: ended ({})", to_string(st.peer), reason);
+  log().info("{}", session_end_summary(info_of(self), reason));
   // A request (not anon) so the manager can tell us from a newer session for the peer.
   self->request(st.manager, caf::infinite, closed_atom::value, st.peer, reason)
       .then([](bool) {}, [](caf::error&) {});

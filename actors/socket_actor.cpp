@@ -9,6 +9,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "actors/support/bind_error.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/send_backlog.hpp"
 #include "actors/support/udp.hpp"
@@ -240,7 +241,7 @@ bool open_udp(const std::string& host, uint16_t port, UdpSocket& out, std::strin
   ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), sl) != 0) {
-    error = "socket: cannot bind " + to_string(ep) + ": " + std::strerror(errno);
+    error = "socket: cannot bind udp " + to_string(ep) + ": " + bind_error_text(errno);
     ::close(fd);
     return false;
   }

@@ -1,6 +1,9 @@
 #include "messages/messages.hpp"
 
+#include <algorithm>
 #include <cstdio>
+
+#include "transport/i2p/base64.hpp"
 
 namespace ssu2d {
 
@@ -31,16 +34,6 @@ int hex_value(char c) {
   return -1;
 }
 
-// I2P's base64 alphabet uses '-' and '~' instead of '+' and '/'.
-int i2p_b64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '~') return 63;
-  return -1;
-}
-
 bool parse_hex_hash(const std::string& text, router_hash& out) {
   for (size_t i = 0; i < 32; ++i) {
     int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
@@ -48,26 +41,6 @@ bool parse_hex_hash(const std::string& text, router_hash& out) {
     out.bytes[i] = uint8_t(hi << 4 | lo);
   }
   return true;
-}
-
-// 44 characters: 43 significant + one '=' pad; 32 bytes = 256 bits in 43 sextets (258 bits).
-bool parse_b64_hash(const std::string& text, router_hash& out) {
-  if (text[43] != '=') return false;
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t n = 0;
-  for (size_t i = 0; i < 43; ++i) {
-    int v = i2p_b64_value(text[i]);
-    if (v < 0) return false;
-    acc = acc << 6 | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      if (n < 32) out.bytes[n++] = uint8_t(acc >> bits);
-      acc &= (1u << bits) - 1;
-    }
-  }
-  return n == 32 && acc == 0;  // leftover bits must be zero for a canonical encoding
 }
 
 }  // namespace
@@ -79,6 +52,12 @@ std::string to_string(const endpoint& ep) {
 }
 
 std::string to_string(const router_hash& h) {
+  return ssu2::i2p::base64_encode(ssu2::ByteSpan(h.bytes.data(), h.bytes.size()));
+}
+
+std::string short_hash(const router_hash& h) { return to_string(h).substr(0, 8); }
+
+std::string to_hex(const router_hash& h) {
   static const char digits[] = "0123456789abcdef";
   std::string s;
   s.reserve(64);
@@ -92,8 +71,13 @@ std::string to_string(const router_hash& h) {
 bool parse_router_hash(const std::string& text, router_hash& out) {
   router_hash tmp;
   bool ok = false;
-  if (text.size() == 64) ok = parse_hex_hash(text, tmp);
-  else if (text.size() == 44) ok = parse_b64_hash(text, tmp);
+  if (text.size() == 64) {
+    ok = parse_hex_hash(text, tmp);
+  } else if (text.size() == 44 || text.size() == 43) {  // padded or not
+    auto bytes = ssu2::i2p::base64_decode(text);
+    ok = bytes && bytes->size() == tmp.bytes.size();
+    if (ok) std::copy(bytes->begin(), bytes->end(), tmp.bytes.begin());
+  }
   if (ok) out = tmp;
   return ok;
 }

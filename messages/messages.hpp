@@ -54,6 +54,7 @@ using handshake_stats_atom = caf::atom_constant<caf::atom("hsstats")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using peer_test_atom = caf::atom_constant<caf::atom("peertest")>;
 using relay_atom = caf::atom_constant<caf::atom("relay")>;             // relay tag request
+using log_level_atom = caf::atom_constant<caf::atom("loglevel")>;     // ssu2ctl loglevel [LEVEL]
 // NAT actor (peer test / relay); blocks cross actors in their SSU2 wire encoding
 using nat_blocks_atom = caf::atom_constant<caf::atom("natblocks")>;  // session -> nat (in)
 using send_blocks_atom = caf::atom_constant<caf::atom("sendblocks")>;  // nat -> session (out)
@@ -118,8 +119,10 @@ struct router_hash {
   bool operator<(const router_hash& o) const { return bytes < o.bytes; }
 };
 inline router_hash to_router_hash(const std::array<uint8_t, 32>& h) { return router_hash{h}; }
-std::string to_string(const router_hash& h);              // lowercase hex, 64 chars
-bool parse_router_hash(const std::string& text, router_hash& out);  // hex (64) or I2P base64 (44)
+std::string to_string(const router_hash& h);   // I2P base64, 44 chars (as I2P tools show it)
+std::string short_hash(const router_hash& h);  // its first 8 characters, for log lines
+std::string to_hex(const router_hash& h);      // lowercase hex, 64 chars
+bool parse_router_hash(const std::string& text, router_hash& out);  // hex (64) or I2P base64 (44, or 43 unpadded)
 inline std::ostream& operator<<(std::ostream& os, const router_hash& h) { return os << to_string(h); }
 inline std::ostream& operator<<(std::ostream& os, const endpoint& e) { return os << to_string(e); }
 template <class Inspector>
@@ -181,12 +184,16 @@ struct send_test_result {
   uint64_t elapsed_ms = 0;
   uint64_t latency_min_us = 0, latency_p50_us = 0, latency_p99_us = 0, latency_max_us = 0;
   uint64_t latency_mean_us = 0;
+  // One line per failed message, "message K: <error>" (K from 1, in issue order), at most
+  // kMaxSendFailureLines of them; `failed` counts them all.
+  std::vector<std::string> failures;
 };
+constexpr size_t kMaxSendFailureLines = 100;
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, send_test_result& x) {
   return f(caf::meta::type_name("send_test_result"), x.sent, x.delivered, x.failed,
            x.elapsed_ms, x.latency_min_us, x.latency_p50_us, x.latency_p99_us,
-           x.latency_max_us, x.latency_mean_us);
+           x.latency_max_us, x.latency_mean_us, x.failures);
 }
 
 // Handshake actor counters (also exported as metrics).
@@ -246,12 +253,13 @@ struct node_status {
   uint64_t bytes_in = 0;           // UDP payload bytes received / sent, all sockets
   uint64_t bytes_out = 0;
   std::string version;
+  std::string log_level;           // the node logger's level now ("info", ...)
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.hash, x.addresses, x.control, x.uptime_ms,
            x.sessions, x.pending_handshakes, x.datagrams_in, x.datagrams_out,
-           x.datagrams_unknown, x.bytes_in, x.bytes_out, x.version);
+           x.datagrams_unknown, x.bytes_in, x.bytes_out, x.version, x.log_level);
 }
 
 // Counters the socket actor reports (also exported as metrics).

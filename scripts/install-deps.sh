@@ -2,7 +2,7 @@
 # Idempotent: installs the Debian packages ssu2d needs that are not installed yet.
 set -euo pipefail
 pkgs=(g++ cmake make pkg-config libcaf-dev libssl-dev libboost-test-dev
-      libboost-program-options-dev nlohmann-json3-dev zlib1g-dev libspdlog-dev
+      libboost-program-options-dev nlohmann-json3-dev zlib1g-dev libspdlog-dev libcli11-dev
       libsystemd-dev i2pd python3 iproute2 procps lintian
       libcpp-httplib-dev  # the node's HTTP server (/metrics, /api, the console)
       chromium            # tests/integration/console_browser.py: the console in a real browser

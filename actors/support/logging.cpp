@@ -145,16 +145,18 @@ bool stderr_is_journal() {
 
 bool init_logging(const std::string& level) {
   make_logger();
-  return set_log_level(level);
+  if (set_log_level(level)) return true;
+  set_log_level("info");
+  return false;
 }
 
 bool set_log_level(const std::string& level) {
   auto& logger = log();
   spdlog::level::level_enum lvl = spdlog::level::info;
-  bool ok = parse_level(level, lvl);
+  if (!parse_level(level, lvl)) return false;  // an unknown name changes nothing
   logger.set_level(lvl);
   logger.flush_on(spdlog::level::warn);
-  return ok;
+  return true;
 }
 
 std::string log_level_name() {

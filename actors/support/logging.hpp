@@ -14,7 +14,7 @@ namespace ssu2d {
 // Creates (or reconfigures) the "ssu2d" logger. Unknown level names fall back to info and
 // return false.
 bool init_logging(const std::string& level);
-// Changes the level of the node logger; false for an unknown name.
+// Changes the level of the node logger; false (and no change) for an unknown name.
 bool set_log_level(const std::string& level);
 // The current level's name ("info", ...).
 std::string log_level_name();

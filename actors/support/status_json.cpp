@@ -29,7 +29,7 @@ json status_json(const node_status& s) {
           {"datagrams_in", s.datagrams_in},     {"datagrams_out", s.datagrams_out},
           {"datagrams_unknown", s.datagrams_unknown},
           {"bytes_in", s.bytes_in},             {"bytes_out", s.bytes_out},
-          {"version", s.version}};
+          {"version", s.version},               {"log_level", s.log_level}};
 }
 
 }  // namespace ssu2d

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Command-line edges of ssu2d and ssu2ctl (no network): stray positional arguments and
 options taken as values are refused with a hint, --version works in both programs,
-ssu2ctl --help lists the commands without internal options, a duplicate key in a config
+ssu2ctl --help lists the commands without internal options (and `COMMAND --help` describes
+one), bad arguments are refused naming them, an unreachable node is an errno and a hint
+(JSON under --json), a duplicate key in a config
 file is refused with its name, and a router.keys readable by others is tightened to 0600
 with a warning (and a stale router.keys.tmp removed); on a journal stream ($JOURNAL_STREAM
 naming stderr) log lines carry sd-daemon priority prefixes."""
@@ -51,6 +53,16 @@ def main(net):
           "peertest" in r.stderr, "an unknown command lists the valid ones")
     r = sh(ctl, "--node", "--json", "status")
     check(r.returncode == 2 and "--node needs a value" in r.stderr, "ssu2ctl --node --json refused")
+    check("loglevel [LEVEL]" in sh(ctl, "--help").stdout, "ssu2ctl --help lists loglevel")
+    r = sh(ctl, "send", "--help")
+    check(r.returncode == 0 and all(w in r.stdout for w in ("HASH", "N ", "SIZE", "--sequential")),
+          "ssu2ctl send --help describes its arguments and option")
+    r = sh(ctl, "session", "nothex")
+    check(r.returncode == 2 and 'HASH: must be a router hash' in r.stderr and '"nothex"' in r.stderr,
+          f"a bad hash is refused before the node is asked, naming HASH ({r.stderr.strip()})")
+    r = sh(ctl, "send", "ab" * 32, "10", "100-50")
+    check(r.returncode == 2 and 'SIZE-MAX needs SIZE <= MAX, got "100-50"' in r.stderr,
+          f"a reversed size range is refused ({r.stderr.strip()})")
 
     r = sh(ctl, "send", "ab" * 32, "abc", "100")
     check(r.returncode == 2 and 'N (number of messages) must be a whole number, got "abc"' in r.stderr,
@@ -62,6 +74,11 @@ def main(net):
     r = sh(ctl, "--node", f"127.0.0.1:{closed}", "status")
     check(r.returncode == 1 and "Connection refused" in r.stderr and "is ssu2d running" in r.stderr,
           f"an unreachable node gives the errno and a hint ({r.stderr.strip()})")
+    r = sh(ctl, "--json", "--node", f"127.0.0.1:{closed}", "status")
+    err = json.loads(r.stdout) if r.returncode == 1 else {}
+    check(err.get("error") == "cannot_reach_node" and "Connection refused" in err.get("reason", "")
+          and "control.host/control.port" in err["reason"],
+          f"with --json the same error is {{error, reason}} on stdout ({r.stdout.strip()})")
 
     dup = os.path.join(net.base, "dup.json")
     with open(dup, "w") as f:

@@ -164,6 +164,7 @@ urls = http://{ns.peer}:1/
             raise Failure("i2pd wrote no router.info / console did not answer")
         self.digest = ri_identity_hash(ri)
         self.hash_hex = self.digest.hex()
+        self.hash_b64 = b64_hash(self.digest)  # as ssu2ctl prints it
         return self
 
     @property
@@ -226,5 +227,5 @@ urls = http://{ns.peer}:1/
             return {}
         return {a: ep for a, ep in re.findall(r"([A-Za-z0-9~-]{4}): ([\d.]+:\d+)", m.group(2))}
 
-    def lists_session_with(self, node_hash_hex):
-        return b64_hash(bytes.fromhex(node_hash_hex))[:4] in self.console_sessions()
+    def lists_session_with(self, node_hash_b64):
+        return node_hash_b64[:4] in self.console_sessions()

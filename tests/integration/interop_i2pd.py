@@ -9,6 +9,7 @@ i2pd runs in a network namespace of the test's own (scripts/i2pd-netns.sh explai
     session to ssu2d by itself and ssu2d receives I2NP messages over it.
  3. (with --soak S) the session of check 1 stays up for S seconds with traffic and then idle,
     without i2pd terminating it."""
+import base64
 import hashlib
 import os
 import re
@@ -32,12 +33,12 @@ def free_port():
     return p
 
 
-def router_hash_hex(path):
-    """SHA-256 of the RouterIdentity at the start of a RouterInfo file, in hex (as ssu2ctl
-    lists session peers). The identity is 384 key bytes and a certificate."""
+def router_hash_b64(path):
+    """SHA-256 of the RouterIdentity at the start of a RouterInfo file, in I2P base64 (as
+    ssu2ctl lists session peers). The identity is 384 key bytes and a certificate."""
     data = open(path, "rb").read()
     cert_len = int.from_bytes(data[385:387], "big")
-    return hashlib.sha256(data[:387 + cert_len]).hexdigest()
+    return base64.b64encode(hashlib.sha256(data[:387 + cert_len]).digest(), altchars=b"-~").decode()
 
 
 def i2pd_log(datadir):
@@ -99,7 +100,7 @@ def main(net):
     d1 = os.path.join(net.base, "i2pd1")
     pid1 = start_i2pd(n, d1, i2pd_port)
     net.cleanups.append(lambda: stop_pid(pid1))
-    i2pd_hash = router_hash_hex(os.path.join(d1, "router.info"))
+    i2pd_hash = router_hash_b64(os.path.join(d1, "router.info"))
     r = node.ctl("connect", os.path.join(d1, "router.info"), timeout=60)
     print(f"connect -> {r}")
     s = wait_until(lambda: session_with(node, i2pd_hash), 30, "session with i2pd")
@@ -143,7 +144,7 @@ def main(net):
     d2 = os.path.join(net.base, "i2pd2")
     pid2 = start_i2pd(n, d2, i2pd_port + 1, [node.router_info])
     net.cleanups.append(lambda: stop_pid(pid2))
-    i2pd2_hash = router_hash_hex(os.path.join(d2, "router.info"))
+    i2pd2_hash = router_hash_b64(os.path.join(d2, "router.info"))
     s = wait_until(lambda: session_with(node, i2pd2_hash), 90, "i2pd to connect to ssu2d")
     check(True, "i2pd opened an SSU2 session to ssu2d by itself")
     wait_until(lambda: (session_with(node, i2pd2_hash) or {}).get("i2np_in", 0) >= 1, 30,

@@ -48,10 +48,10 @@ def free_udp_port(host):
     return p
 
 
-def session_with(node, peer_hex):
+def session_with(node, peer_b64):
     got = node.ctl_ok("sessions")
     for s in (got or []):
-        if s["peer"] == peer_hex and s.get("state") == "established":
+        if s["peer"] == peer_b64 and s.get("state") == "established":
             return s
     return None
 
@@ -72,7 +72,7 @@ def make_node(net, name, ns):
 
 def connect(node, peer):
     node.ctl("connect", peer.router_info, timeout=60)
-    return wait_until(lambda: session_with(node, peer.hash_hex), 30, "session with i2pd")
+    return wait_until(lambda: session_with(node, peer.hash_b64), 30, "session with i2pd")
 
 
 def control_only(node, cmd, peer, seconds):
@@ -106,11 +106,11 @@ def idle_check(net, ns, result):
         t0 = time.monotonic()
         # Bounded: the session must be gone within the idle timeout plus our slack.
         while time.monotonic() - t0 < IDLE_TIMEOUT_S + 30:
-            if session_with(node, i2pd.hash_hex) is None:
+            if session_with(node, i2pd.hash_b64) is None:
                 break
             time.sleep(2)
         idle = time.monotonic() - t0
-        check(session_with(node, i2pd.hash_hex) is None, f"[idle] ssu2d ended the idle session after {idle:.0f} s")
+        check(session_with(node, i2pd.hash_b64) is None, f"[idle] ssu2d ended the idle session after {idle:.0f} s")
         check(IDLE_TIMEOUT_S - 5 <= idle, f"[idle] not before the idle timeout ({idle:.0f} s)")
         check("ended (idle timeout)" in open(os.path.join(node.dir, "log")).read(),
               "[idle] ssu2d logged the session's end as idle timeout")
@@ -120,7 +120,7 @@ def idle_check(net, ns, result):
               f"[idle] i2pd logged our Termination reason 2 (idle timeout): {i2pd.termination_reasons()}")
         # Continued, i2pd's overdue tunnel builds make it open a new session to us at once,
         # so its console lists a session again: the new one. I2NP flows over it.
-        wait_until(lambda: session_with(node, i2pd.hash_hex), 30, "[idle] a new session with i2pd")
+        wait_until(lambda: session_with(node, i2pd.hash_b64), 30, "[idle] a new session with i2pd")
         wait_until(lambda: i2pd.lists_session_with(node.hash), 20, "[idle] i2pd's console to list it")
         before = i2pd.messages_received(DATA)
         r = node.ctl("send", i2pd.hash_hex, 3, 1000, timeout=60)
@@ -142,7 +142,7 @@ def main(net):
 
     i2pd = I2pd(net, busy_ns, "i2pd-busy", 23460).start()
     node = make_node(net, "ssu2d-busy", busy_ns)
-    our_abbrev = b64_hash(bytes.fromhex(node.hash))[:4]
+    our_abbrev = node.hash[:4]
 
     # ---- 1. handshake, console, I2NP both ways ----
     s = connect(node, i2pd)
@@ -155,7 +155,7 @@ def main(net):
     check(r.get("delivered") == 20, f"20 messages (half fragmented) ACKed by i2pd ({r})")
     wait_until(lambda: i2pd.messages_received(DATA) >= 20, 20, "i2pd to log 20 Data messages")
     check(i2pd.messages_received(DATA) == 20, "i2pd logged exactly 20 Data messages (type=20)")
-    wait_until(lambda: (session_with(node, i2pd.hash_hex) or {}).get("i2np_in", 0) >= 1, 60,
+    wait_until(lambda: (session_with(node, i2pd.hash_b64) or {}).get("i2np_in", 0) >= 1, 60,
                "an I2NP message from i2pd (its tunnel builds)")
     check(True, "ssu2d received I2NP from i2pd")
 
@@ -166,7 +166,7 @@ def main(net):
         print(f"{cmd}: {out or '(no answer in 6 s)'}")
         block = "SSU2: RelayTagRequest" if cmd == "relaytag" else "SSU2: PeerTest msg=1"
         check(block in i2pd.since(mark), f"i2pd's log shows our {cmd} block")
-        check(session_with(node, i2pd.hash_hex) is not None, f"session up after an unACKed {cmd}")
+        check(session_with(node, i2pd.hash_b64) is not None, f"session up after an unACKed {cmd}")
         check(i2pd.termination_reasons(i2pd.since(mark)) == [], f"i2pd got no Termination after {cmd}")
         before = i2pd.messages_received(DATA)
         r = node.ctl("send", i2pd.hash_hex, 10, 1500, timeout=60)
@@ -178,7 +178,7 @@ def main(net):
     s0 = session_detail(node, i2pd.hash_hex)
     before = i2pd.messages_received(DATA)
     r = node.ctl("send", i2pd.hash_hex, BULK_MESSAGES, BULK_SIZE, timeout=240)
-    check(session_with(node, i2pd.hash_hex) is not None, "session up after the bulk transfer")
+    check(session_with(node, i2pd.hash_b64) is not None, "session up after the bulk transfer")
     s1 = session_detail(node, i2pd.hash_hex)
     resends = s1["retransmissions"] - s0["retransmissions"]
     mib = BULK_MESSAGES * BULK_SIZE / 2**20

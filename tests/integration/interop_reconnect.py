@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from interop_i2pd import NETNS, free_port, router_hash_hex, session_with, start_i2pd, stop_pid
+from interop_i2pd import NETNS, free_port, router_hash_b64, session_with, start_i2pd, stop_pid
 from netlib import check, run, wait_until
 
 CYCLES = int(os.environ.get("SSU2_RECONNECT_CYCLES", "50"))
@@ -32,7 +32,7 @@ def main(net):
     pid = start_i2pd(n, d1, i2pd_port)
     net.cleanups.append(lambda: stop_pid(pid))
     ri = os.path.join(d1, "router.info")
-    i2pd_hash = router_hash_hex(ri)
+    i2pd_hash = router_hash_b64(ri)
     node.ctl("connect", ri, timeout=60)
     wait_until(lambda: session_with(node, i2pd_hash), 30, "first session with i2pd")
     times, slow = [], []

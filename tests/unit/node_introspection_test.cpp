@@ -3,6 +3,7 @@
 
 #include "actors/introspection_actor.hpp"
 #include "actors/subsystem_manager.hpp"
+#include "actors/support/logging.hpp"
 
 using namespace ssu2d;
 using namespace std::chrono_literals;
@@ -79,7 +80,9 @@ struct Fixture {
 BOOST_FIXTURE_TEST_CASE(status_through_remote_actor, Fixture) {
   auto [s, err] = ask<node_status>(status_atom::value);
   BOOST_REQUIRE(!err);
-  BOOST_TEST(to_string(s.hash) == std::string(64, '1'));
+  BOOST_TEST(to_hex(s.hash) == std::string(64, '1'));
+  BOOST_TEST(to_string(s.hash) == "ERERERERERERERERERERERERERERERERERERERERERE=");  // I2P base64
+  BOOST_TEST(s.log_level == log_level_name());
   BOOST_TEST((s.addresses == std::vector<std::string>{"127.0.0.1:4567"}));
   BOOST_TEST(s.sessions == 0u);
   BOOST_TEST(s.version.find("ssu2d") == 0u);
@@ -172,6 +175,11 @@ BOOST_FIXTURE_TEST_CASE(errors_cross_the_network_with_their_codes, Fixture) {
   BOOST_TEST(r4.sent == 0u);
   BOOST_TEST(r4.delivered == 0u);
   BOOST_TEST(r4.failed == 3u);
+  // Each failed message says why (issue 12: send failures gave no reason).
+  BOOST_REQUIRE(r4.failures.size() == 3u);
+  for (uint32_t i = 0; i < 3; ++i)
+    BOOST_TEST(r4.failures[i].rfind("message " + std::to_string(i + 1) + ": no_session", 0) == 0u,
+               r4.failures[i]);
   auto [r5, bad5] = ask<send_test_result>(send_test_atom::value, std::string("nothex"),
                                           uint32_t(1), uint32_t(1), uint32_t(1));
   BOOST_TEST(bad5.code() == uint8_t(node_errc::bad_request));
@@ -281,4 +289,24 @@ BOOST_FIXTURE_TEST_CASE(sequential_send_keeps_one_message_outstanding, Fixture) 
   BOOST_TEST(r4.sent == 0u);
   BOOST_TEST(r4.failed == 3u);
   BOOST_TEST(r4.latency_max_us == 0u);
+}
+
+// ssu2ctl loglevel: "" asks, a name sets the node logger's level, which status reports.
+BOOST_FIXTURE_TEST_CASE(log_level_is_changed_at_run_time, Fixture) {
+  const std::string before = log_level_name();
+  auto [now, e1] = ask<std::string>(log_level_atom::value, std::string());
+  BOOST_REQUIRE(!e1);
+  BOOST_TEST(now == before);
+  auto [set, e2] = ask<std::string>(log_level_atom::value, std::string("debug"));
+  BOOST_REQUIRE(!e2);
+  BOOST_TEST(set == "debug");
+  BOOST_TEST(log_level_name() == "debug");
+  auto [s, e3] = ask<node_status>(status_atom::value);
+  BOOST_REQUIRE(!e3);
+  BOOST_TEST(s.log_level == "debug");
+  auto [bad, e4] = ask<std::string>(log_level_atom::value, std::string("loud"));
+  BOOST_TEST(e4.code() == uint8_t(node_errc::bad_request));
+  BOOST_TEST(render_node_error(e4).find("unknown log level \"loud\"") != std::string::npos);
+  BOOST_TEST(log_level_name() == "debug");  // unchanged by the refused request
+  set_log_level(before);
 }
