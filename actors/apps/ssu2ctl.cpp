@@ -56,7 +56,11 @@ json to_json(const node_status& s) {
           {"control", s.control},               {"uptime_ms", s.uptime_ms},
           {"sessions", s.sessions},             {"pending_handshakes", s.pending_handshakes},
           {"datagrams_in", s.datagrams_in},     {"datagrams_out", s.datagrams_out},
-          {"datagrams_unknown", s.datagrams_unknown}, {"version", s.version}};
+          {"datagrams_unknown", s.datagrams_unknown}, {"version", s.version},
+          {"reachability", s.nat.reachability}, {"external_address", s.nat.external},
+          {"router_caps", s.nat.router_caps}, {"address_caps", s.nat.address_caps},
+          {"published_addresses", s.nat.published}, {"peer_tests", s.nat.peer_tests},
+          {"republished", s.nat.republished}};
 }
 
 void print_status(const node_status& s) {
@@ -74,6 +78,11 @@ void print_status(const node_status& s) {
   row("datagrams in/out", std::to_string(s.datagrams_in) + " / " + std::to_string(s.datagrams_out));
   row("datagrams unknown", std::to_string(s.datagrams_unknown));
   row("version", s.version);
+  row("reachability", s.nat.reachability + (s.nat.external.empty() ? "" : " (external " + s.nat.external + ")"));
+  std::string pub;
+  for (auto& a : s.nat.published) pub += (pub.empty() ? "" : ", ") + a;
+  row("published", (pub.empty() ? "no host" : pub) + ", caps " + s.nat.router_caps + " / " + s.nat.address_caps);
+  for (auto& t : s.nat.peer_tests) row("peer test", t);
 }
 
 void print_sessions(const std::vector<session_info>& l) {

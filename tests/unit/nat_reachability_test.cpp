@@ -19,6 +19,7 @@ ReachabilityConfig cfg() {
   c.retest_soon = 20 * kSec;
   c.confirmations = 2;
   c.address_quorum = 2;
+  c.test_timeout = 10 * kSec;
   return c;
 }
 
@@ -123,6 +124,10 @@ BOOST_AUTO_TEST_CASE(symmetric_nat_from_ports_that_differ_per_peer) {
   BOOST_REQUIRE(m.test_address());
   BOOST_TEST((m.test_address()->host() == "198.18.160.1"));
   BOOST_TEST(m.test_due(TimePoint{1000}));
+  // Each Bob is asked to test the address he sees.
+  BOOST_TEST((*m.test_address_for(peer(1)) == ep(1, 40001)));
+  BOOST_TEST((*m.test_address_for(peer(2)) == ep(1, 40002)));
+  BOOST_TEST((*m.test_address_for(peer(3)) == *m.test_address()));
   // A test that only says "firewalled" counts as symmetric NAT with that evidence, and the
   // peer test's own symmetric verdict agrees.
   m.on_peer_test(TimePoint{2000}, done(Reachability::Firewalled, ep(1, 40002), ep(1, 40002)));
@@ -185,4 +190,52 @@ BOOST_AUTO_TEST_CASE(reports_are_bounded_expire_and_other_family_is_ignored) {
   BOOST_TEST(m.state() == Reachability::Unknown);
   ReachabilityMachine m6(c, 16, TimePoint{0});
   BOOST_TEST(combined_router_cap(&m, &m6) == 0);
+}
+
+#include "transport/nat/publish.hpp"
+
+BOOST_AUTO_TEST_CASE(published_params_follow_reachability) {
+  i2p::OwnRouterInfoParams base;
+  base.host = "198.18.160.10";
+  base.port = 9000;
+  base.address_caps = "BC";
+  ReachabilityMachine m(cfg(), 4, TimePoint{0}, ep(10, 9000));
+  auto p = published_params(base, false, m.published(), combined_router_cap(&m, nullptr));
+  BOOST_TEST(p.host == "198.18.160.10");
+  BOOST_TEST(p.router_caps == "L");
+  m.on_address_report(TimePoint{1}, peer(1), ep(1, 9100));
+  m.on_address_report(TimePoint{1}, peer(2), ep(1, 9100));
+  m.on_peer_test(TimePoint{2}, done(Reachability::Reachable, ep(1, 9100)));
+  m.on_peer_test(TimePoint{3}, done(Reachability::Reachable, ep(1, 9100)));
+  p = published_params(base, false, m.published(), combined_router_cap(&m, nullptr));
+  BOOST_TEST(p.host == "198.18.160.1");  // the learned external address
+  BOOST_TEST(p.port == 9100);
+  BOOST_TEST(p.router_caps == "LR");
+  p = published_params(base, true, m.published(), 'R');
+  BOOST_TEST(p.host == "198.18.160.10");  // an operator's published_host wins
+  m.on_peer_test(TimePoint{4}, done(Reachability::Firewalled, ep(1, 9100)));
+  m.on_peer_test(TimePoint{5}, done(Reachability::Firewalled, ep(1, 9100)));
+  p = published_params(base, false, m.published(), combined_router_cap(&m, nullptr));
+  BOOST_TEST(p.host.empty());
+  BOOST_TEST(p.port == 0);
+  BOOST_TEST(p.address_caps == "4");
+  BOOST_TEST(p.router_caps == "LU");
+}
+
+BOOST_AUTO_TEST_CASE(one_test_at_a_time_and_address_change_during_a_test) {
+  ReachabilityMachine m(cfg(), 4, TimePoint{0}, ep(10, 9000));
+  m.on_test_started(TimePoint{5000});
+  // A new address while the test runs: not due until the test ends ...
+  m.on_address_report(TimePoint{6000}, peer(1), ep(1, 9000));
+  m.on_address_report(TimePoint{6000}, peer(2), ep(1, 9000));
+  BOOST_TEST(!m.test_due(TimePoint{6000}));
+  BOOST_TEST(!m.test_due(TimePoint{14999}));
+  // ... then at once after its result.
+  m.on_peer_test(TimePoint{8000}, done(Reachability::Firewalled, ep(10, 9000)));
+  BOOST_TEST(m.test_due(TimePoint{8000}));
+  // A test that never reports ends after test_timeout.
+  m.on_test_started(TimePoint{8000});
+  BOOST_TEST(!m.test_due(TimePoint{17999}));
+  BOOST_TEST(m.poll_timeout()->count() == 28000);  // retest_soon (20 s) is later than 10 s
+  BOOST_TEST(m.test_due(TimePoint{28000}));
 }

@@ -13,10 +13,26 @@ ReachabilityMachine::ReachabilityMachine(ReachabilityConfig cfg, uint8_t ip_len,
   if (cfg_.max_reports < 1) cfg_.max_reports = 1;
 }
 
+std::optional<TimePoint> ReachabilityMachine::poll_timeout() const {
+  if (!next_test_) return std::nullopt;
+  if (in_flight_until_ && *in_flight_until_ > *next_test_) return in_flight_until_;
+  return next_test_;
+}
+
+bool ReachabilityMachine::test_due(TimePoint now) const {
+  if (in_flight_until_ && now < *in_flight_until_) return false;
+  return next_test_ && *next_test_ <= now;
+}
+
 std::optional<Endpoint> ReachabilityMachine::test_address() const {
   if (external_) return external_;
   if (external_ip_) return external_ip_;
   return local_;
+}
+
+std::optional<Endpoint> ReachabilityMachine::test_address_for(const RouterHash& bob) const {
+  if (auto it = reports_.find(bob); it != reports_.end()) return it->second.seen;
+  return test_address();
 }
 
 PublishedAddress ReachabilityMachine::published() const {
@@ -66,6 +82,9 @@ void ReachabilityMachine::vote(TimePoint, Reachability r) {
 
 void ReachabilityMachine::on_peer_test(TimePoint now, const PeerTestDone& d) {
   if (d.tested.ip_len != ip_len_) return;
+  in_flight_until_.reset();
+  const bool retest_now = retest_after_flight_;
+  retest_after_flight_ = false;
   Reachability r = d.result;
   // Peers seeing us at different ports is the symmetric NAT's mark even when a single test
   // happened to see the port it asked for.
@@ -73,15 +92,23 @@ void ReachabilityMachine::on_peer_test(TimePoint now, const PeerTestDone& d) {
   history_.push_back(TestRecord{now, r, d.observed, d.reject_code});
   while (history_.size() > cfg_.history) history_.pop_front();
   if (r == Reachability::Unknown) {
-    next_test_ = now + cfg_.retest_soon;
+    next_test_ = retest_now ? now : now + cfg_.retest_soon;
     return;
   }
   vote(now, r);
   const bool settling = state_ == Reachability::Unknown || candidate_votes_ > 0;
-  next_test_ = now + (settling ? cfg_.retest_soon : cfg_.test_interval);
+  next_test_ = retest_now ? now : now + (settling ? cfg_.retest_soon : cfg_.test_interval);
 }
 
-void ReachabilityMachine::on_test_started(TimePoint now) { next_test_ = now + cfg_.retest_soon; }
+void ReachabilityMachine::on_test_started(TimePoint now) {
+  next_test_ = now + cfg_.retest_soon;
+  in_flight_until_ = now + cfg_.test_timeout;
+}
+
+void ReachabilityMachine::test_now(TimePoint now) {
+  next_test_ = next_test_ ? std::min(*next_test_, now) : now;
+  if (in_flight_until_ && now < *in_flight_until_) retest_after_flight_ = true;
+}
 
 void ReachabilityMachine::on_address_report(TimePoint now, const RouterHash& peer,
                                             const Endpoint& seen) {
@@ -99,12 +126,10 @@ void ReachabilityMachine::on_address_report(TimePoint now, const RouterHash& pee
   const auto old_external = external_;
   const bool old_symmetric = symmetric_evidence_;
   recompute_external(now);
-  if (external_ != old_external && external_) {
-    // A new external address (first learned or changed): test it now.
-    next_test_ = next_test_ ? std::min(*next_test_, now) : now;
-  }
-  if (symmetric_evidence_ && !old_symmetric && state_ != Reachability::SymmetricNat)
-    next_test_ = next_test_ ? std::min(*next_test_, now) : now;
+  // A new external address (first learned or changed), or new evidence of a symmetric NAT:
+  // test now (after the running test, if one runs).
+  if (external_ != old_external && external_) test_now(now);
+  if (symmetric_evidence_ && !old_symmetric && state_ != Reachability::SymmetricNat) test_now(now);
   changed(before);
 }
 

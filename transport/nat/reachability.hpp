@@ -27,6 +27,9 @@ struct ReachabilityConfig {
   Millis first_test{Millis{10'000}};     // after start: time for the first sessions
   Millis test_interval{Millis{20 * 60'000}};
   Millis retest_soon{Millis{60'000}};    // unknown state, uninformative result, new address
+  // One automatic test at a time: a second one through the same Charlie would find the
+  // hole the first one's message 6 opened. A test without a result ends after this.
+  Millis test_timeout{Millis{25'000}};
   int confirmations = 2;                 // consecutive agreeing results to change state
   size_t address_quorum = 2;             // distinct peers agreeing on our external address
   Millis report_ttl{Millis{30 * 60'000}};  // address reports older than this are forgotten
@@ -65,8 +68,8 @@ class ReachabilityMachine {
   // due after retest_soon unless a result comes first.
   void on_test_started(TimePoint now);
 
-  std::optional<TimePoint> poll_timeout() const { return next_test_; }
-  bool test_due(TimePoint now) const { return next_test_ && *next_test_ <= now; }
+  std::optional<TimePoint> poll_timeout() const;
+  bool test_due(TimePoint now) const;
 
   Reachability state() const { return state_; }
   uint8_t ip_len() const { return ip_len_; }
@@ -76,6 +79,9 @@ class ReachabilityMachine {
   // The address to put in message 1: the external one when known, else the bound one with
   // the external IP when only that is known.
   std::optional<Endpoint> test_address() const;
+  // The address to test through `bob`: the one he reported (his session's view of us, which
+  // is what he checks message 1 against), else test_address().
+  std::optional<Endpoint> test_address_for(const RouterHash& bob) const;
   PublishedAddress published() const;
   bool republish() const { return republish_; }
   bool take_republish() { bool r = republish_; republish_ = false; return r; }
@@ -88,6 +94,7 @@ class ReachabilityMachine {
     TimePoint at{0};
   };
   void vote(TimePoint now, Reachability r);
+  void test_now(TimePoint now);
   void recompute_external(TimePoint now);
   void changed(const PublishedAddress& before);
 
@@ -102,6 +109,8 @@ class ReachabilityMachine {
   std::optional<Endpoint> external_ip_;  // IP agreed, port from the latest report
   bool symmetric_evidence_ = false;
   std::optional<TimePoint> next_test_;
+  std::optional<TimePoint> in_flight_until_;  // an automatic test is running
+  bool retest_after_flight_ = false;          // the address changed while it ran
   bool republish_ = false;
   std::deque<TestRecord> history_;
 };
