@@ -4,6 +4,7 @@ set -euo pipefail
 pkgs=(g++ cmake make pkg-config libcaf-dev libssl-dev libboost-test-dev
       libboost-program-options-dev nlohmann-json3-dev zlib1g-dev libspdlog-dev
       libsystemd-dev i2pd python3 iproute2 procps lintian
+      nftables  # tests/nat: the NAT router namespace (masquerade, stateful filter)
       clang-14 libclang-rt-14-dev llvm-14)  # fuzz build: libFuzzer + ASan/UBSan runtimes, symbolizer
 missing=()
 for p in "${pkgs[@]}"; do
