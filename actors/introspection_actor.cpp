@@ -70,18 +70,33 @@ void handshake_status(introspection_t* self, caf::response_promise rp, node_stat
           [self, rp, s](caf::error&) mutable { finish_status(self, rp, std::move(s)); });
 }
 
-void finish_status(introspection_t* self, caf::response_promise rp, node_status s) {
-  auto& mgr = self->state.opts.manager;
-  if (!mgr) {
+// Fills reachability from the nat actor, then delivers.
+void nat_status_part(introspection_t* self, caf::response_promise rp, node_status s) {
+  auto& nat = self->state.opts.nat;
+  if (!nat) {
     rp.deliver(std::move(s));
     return;
   }
-  self->request(mgr, kTimeout, sessions_atom::value)
-      .then([rp, s](const session_list& l) mutable {
-              s.sessions = l.sessions.size();
+  self->request(nat, kTimeout, nat_status_atom::value)
+      .then([rp, s](const nat_status& n) mutable {
+              s.nat = n;
               rp.deliver(std::move(s));
             },
             [rp, s](caf::error&) mutable { rp.deliver(std::move(s)); });
+}
+
+void finish_status(introspection_t* self, caf::response_promise rp, node_status s) {
+  auto& mgr = self->state.opts.manager;
+  if (!mgr) {
+    nat_status_part(self, rp, std::move(s));
+    return;
+  }
+  self->request(mgr, kTimeout, sessions_atom::value)
+      .then([self, rp, s](const session_list& l) mutable {
+              s.sessions = l.sessions.size();
+              nat_status_part(self, rp, std::move(s));
+            },
+            [self, rp, s](caf::error&) mutable { nat_status_part(self, rp, std::move(s)); });
 }
 
 caf::result<node_status> status(introspection_t* self) {

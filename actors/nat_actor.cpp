@@ -5,6 +5,7 @@
 
 #include "actors/session_actor.hpp"
 #include "actors/support/logging.hpp"
+#include "actors/support/reachability_status.hpp"
 #include "actors/support/udp.hpp"
 #include "transport/nat/engine.hpp"
 
@@ -33,15 +34,7 @@ nat::RouterHash to_core_hash(const router_hash& h) {
   return out;
 }
 
-std::string result_name(nat::Reachability r) {
-  switch (r) {
-    case nat::Reachability::Reachable: return "reachable";
-    case nat::Reachability::Firewalled: return "firewalled";
-    case nat::Reachability::SymmetricNat: return "symmetric_nat";
-    case nat::Reachability::Unknown: break;
-  }
-  return "unknown";
-}
+std::string result_name(nat::Reachability r) { return reachability_name(r); }
 
 // A control request waiting for the engine: a peer test (by nonce) or a relay tag (by
 // introducer). `id` names its timeout message.
@@ -55,6 +48,10 @@ struct nat_state {
   std::unique_ptr<nat::NatEngine> engine;
   NatActorOptions opts;
   std::map<router_hash, caf::actor> sessions;
+  std::map<router_hash, uint8_t> session_family;      // 4 or 16: the session's IP version
+  std::optional<nat::ReachabilityMachine> v4, v6;     // one per family we listen on
+  std::optional<ssu2::TimePoint> reach_armed;
+  size_t next_bob = 0;                                // round robin over the sessions
   std::map<uint32_t, Waiting> tests;                  // nonce -> requester
   std::map<router_hash, std::vector<Waiting>> tags;   // introducer -> requesters
   uint32_t next_request = 1;
@@ -90,6 +87,8 @@ void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d) {
   log().info("nat: peer test {} via {}: {}", d.nonce, to_string(to_router_hash(d.bob)),
              result_name(d.result));
   count(self, "ssu2_peer_tests_total", "Peer tests we ran as Alice");
+  for (auto* m : {&st.v4, &st.v6})
+    if (*m) (*m)->on_peer_test(steady_now(), d);
   auto it = st.tests.find(d.nonce);
   if (it == st.tests.end()) return;
   peer_test_result r;
@@ -122,6 +121,71 @@ void arm_timer(nat_t* self) {
   self->delayed_send(self, delay, nat_timeout_atom::value, int64_t(next->count()));
 }
 
+void arm_reach_timer(nat_t* self) {
+  auto& st = self->state;
+  if (!st.opts.auto_peer_test) return;
+  std::optional<ssu2::TimePoint> next;
+  for (auto* m : {&st.v4, &st.v6})
+    if (*m && (*m)->poll_timeout() && (!next || *(*m)->poll_timeout() < *next))
+      next = (*m)->poll_timeout();
+  if (!next || (st.reach_armed && *st.reach_armed <= *next)) return;
+  st.reach_armed = *next;
+  auto delay = std::max(*next - steady_now(), ssu2::Millis{1});
+  self->delayed_send(self, delay, tick_atom::value, int64_t(next->count()));
+}
+
+// Republishes our RouterInfo when the machines changed what it says, and keeps the engine's
+// view of our address and RouterInfo in step.
+void after_reachability(nat_t* self) {
+  auto& st = self->state;
+  auto& primary = st.v4 ? st.v4 : st.v6;
+  bool republish = false;
+  for (auto* m : {&st.v4, &st.v6}) {
+    if (!*m) continue;
+    if ((*m)->take_republish()) republish = true;
+    if (auto e = (*m)->external(); e && (*m)->state() == nat::Reachability::Reachable)
+      st.engine->set_local_endpoint(*e);
+    if (st.opts.metrics) export_reachability(*st.opts.metrics, **m);
+  }
+  if (republish && primary && st.opts.publisher) {
+    auto err = st.opts.publisher->publish(primary->published(),
+                                          nat::combined_router_cap(st.v4 ? &*st.v4 : nullptr,
+                                                                   st.v6 ? &*st.v6 : nullptr));
+    if (!err.empty()) log().warn("nat: {}", err);
+    auto ri = st.opts.publisher->current();
+    if (ri) st.engine->set_local_router_info(ri->bytes());
+    count(self, "ssu2_router_info_published_total", "RouterInfo rebuilds after reachability changes");
+    auto s = make_nat_status(st.v4, st.v6, ri.get(), steady_now(), 0);
+    log().info("nat: reachability {}, RouterInfo republished (caps {}, address caps {}, host {})",
+               s.reachability, s.router_caps, s.address_caps,
+               s.published.empty() ? "none" : s.published.front());
+  }
+  arm_reach_timer(self);
+}
+
+// The machines' automatic tests: one per due family, through the next established session
+// of that family as Bob.
+void run_due_tests(nat_t* self) {
+  auto& st = self->state;
+  const auto now = steady_now();
+  for (auto* m : {&st.v4, &st.v6}) {
+    if (!*m || !(*m)->test_due(now)) continue;
+    (*m)->on_test_started(now);  // re-armed by the result, or retried soon
+    std::vector<router_hash> bobs;
+    for (const auto& [h, fam] : st.session_family)
+      if (fam == (*m)->ip_len()) bobs.push_back(h);
+    if (bobs.empty()) continue;
+    const auto& bob = bobs[st.next_bob++ % bobs.size()];
+    auto tested = (*m)->test_address_for(to_core_hash(bob));
+    if (!tested) continue;
+    auto nonce = st.engine->start_peer_test(now_pair(), to_core_hash(bob), *tested);
+    if (nonce)
+      log().debug("nat: automatic peer test {} of {} via {}", *nonce,
+                  to_string(from_nat_endpoint(*tested)), to_string(bob));
+  }
+  arm_reach_timer(self);
+}
+
 // Carries out every action the engine produced, then re-arms its timer.
 void drain(nat_t* self) {
   auto& st = self->state;
@@ -135,6 +199,7 @@ void drain(nat_t* self) {
                                 std::vector<uint8_t>(sp->bytes.begin(), sp->bytes.end())});
     } else if (auto* d = std::get_if<nat::PeerTestDone>(&a)) {
       on_peer_test_done(self, *d);
+      after_reachability(self);
     } else if (auto* g = std::get_if<nat::RelayTagGranted>(&a)) {
       on_tag_granted(self, *g);
     } else {
@@ -206,6 +271,7 @@ void on_established(nat_t* self, const router_hash& peer, const caf::actor& sess
                     const endpoint& remote, const std::vector<uint8_t>& ri) {
   auto& st = self->state;
   st.sessions[peer] = session;
+  if (auto ep = to_nat_endpoint(remote)) st.session_family[peer] = ep->ip_len;
   if (!ri.empty()) {
     // These are the exact bytes the handshake parsed and verified (check_router_info):
     // parse only, no second Ed25519 verify (it was ~11% of the node's CPU per handshake).
@@ -226,6 +292,7 @@ void on_closed(nat_t* self, const router_hash& peer) {
   if (it == st.sessions.end() || it->second != caf::actor_cast<caf::actor>(self->current_sender()))
     return;
   st.sessions.erase(it);
+  st.session_family.erase(peer);
   st.engine->session_closed(to_core_hash(peer));
   drain(self);
 }
@@ -234,6 +301,10 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
   auto& st = self->state;
   st.engine = std::make_unique<nat::NatEngine>(opts.local);
   st.opts = std::move(opts);
+  const auto start = steady_now();
+  if (st.opts.local.v4) st.v4.emplace(st.opts.reachability, 4, start, st.opts.local.v4);
+  if (st.opts.local.v6) st.v6.emplace(st.opts.reachability, 16, start, st.opts.local.v6);
+  arm_reach_timer(self);
   // Killed from outside (node stop): nobody is left waiting.
   self->set_exit_handler([self](caf::exit_msg& m) {
     auto& s = self->state;
@@ -275,6 +346,26 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
       drain(self);
     },
     [self](nat_timeout_atom, uint32_t id) { expire_request(self, id); },
+    [self](tick_atom, int64_t deadline) {
+      auto& s = self->state;
+      if (s.reach_armed && s.reach_armed->count() == deadline) s.reach_armed.reset();
+      run_due_tests(self);
+      drain(self);
+    },
+    [self](observed_atom, const router_hash& peer, const endpoint& seen) {
+      auto& s = self->state;
+      auto ep = to_nat_endpoint(seen);
+      if (!ep) return;
+      for (auto* m : {&s.v4, &s.v6})
+        if (*m) (*m)->on_address_report(steady_now(), to_core_hash(peer), *ep);
+      after_reachability(self);
+    },
+    [self](nat_status_atom) {
+      auto& s = self->state;
+      auto ri = s.opts.publisher ? s.opts.publisher->current() : nullptr;
+      return make_nat_status(s.v4, s.v6, ri.get(), steady_now(),
+                             s.opts.publisher ? s.opts.publisher->published_count() : 0);
+    },
   };
 }
 

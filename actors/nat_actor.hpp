@@ -19,6 +19,13 @@
 //        unknown_session, timeout
 //   (nat_timeout_atom, int64 deadline_ms)                   engine timer (one armed at a time)
 //   (nat_timeout_atom, uint32 request_id)                   bound on a waiting request
+//   (observed_atom, router_hash peer, endpoint seen)        a peer's Address block: how it
+//        sees us (feeds the reachability machine)
+//   (nat_status_atom) -> nat_status                         reachability for ssu2ctl status
+//   (tick_atom, int64 deadline_ms)                          reachability timer: automatic
+//        peer tests with an established peer as Bob when the machine says one is due
+// Reachability (transport/nat/reachability) decides the published host/caps; on a change the
+// RouterPublisher rebuilds, signs and writes our RouterInfo.
 // Outputs: session: (send_blocks_atom, bytes blocks); socket: (send_atom, send_request).
 #pragma once
 #include <memory>
@@ -26,7 +33,9 @@
 #include <caf/all.hpp>
 
 #include "actors/support/metrics.hpp"
+#include "actors/support/router_publisher.hpp"
 #include "messages/messages.hpp"
+#include "transport/nat/reachability.hpp"
 #include "transport/nat/types.hpp"
 
 namespace ssu2d {
@@ -37,6 +46,9 @@ struct NatActorOptions {
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   std::chrono::milliseconds peer_test_wait{30'000};  // bound on a peertest request
   std::chrono::milliseconds relay_tag_wait{10'000};  // bound on a relaytag request
+  bool auto_peer_test = true;                // run the machine's automatic peer tests
+  ssu2::nat::ReachabilityConfig reachability;
+  std::shared_ptr<RouterPublisher> publisher;  // may be null: nothing is republished
 };
 
 caf::actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts);

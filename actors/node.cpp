@@ -31,15 +31,6 @@
 
 namespace ssu2d {
 
-namespace {
-
-uint64_t unix_ms() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count());
-}
-
-}  // namespace
 
 void configure_actor_system(caf::actor_system_config& cfg, const NodeConfig& nc) {
   register_messages(cfg);
@@ -101,6 +92,9 @@ std::string Node::start() {
     return "node: cannot build our RouterInfo: " + std::string(ssu2::to_string(ri.error().code));
   }
   router_info_ = std::make_shared<ssu2::i2p::RouterInfo>(std::move(*ri));
+  publisher_ = std::make_shared<RouterPublisher>(*keys_, base_router_info_params(cfg_, endpoints_.front()),
+                                                 !cfg_.ssu2.published_host.empty(), cfg_.data_dir,
+                                                 router_info_);
   // From here on the sender owns the fds (they close with its last holder).
   auto sender = std::make_shared<UdpSender>(std::move(sockets), metrics_);
   if (auto st = write_router_info(cfg_.data_dir, *router_info_); !st.ok())
@@ -118,6 +112,13 @@ std::string Node::start() {
   NatActorOptions no;
   no.local = nat_local_identity(*keys_, *router_info_, uint8_t(cfg_.net_id));
   no.metrics = metrics_;
+  no.publisher = publisher_;
+  no.auto_peer_test = cfg_.nat.auto_peer_test;
+  no.reachability.first_test = std::chrono::seconds(cfg_.nat.first_test_s);
+  no.reachability.test_interval = std::chrono::seconds(cfg_.nat.test_interval_s);
+  no.reachability.retest_soon = std::chrono::seconds(cfg_.nat.retest_s);
+  no.reachability.confirmations = cfg_.nat.confirmations;
+  no.reachability.address_quorum = size_t(cfg_.nat.address_quorum);
   nat_ = spawn_nat_actor(sys_, std::move(no));
 
   HandshakeActorOptions ho;
@@ -205,8 +206,9 @@ std::string Node::start() {
 }
 
 std::vector<uint8_t> Node::router_info_bytes() const {
-  if (!router_info_) return {};
-  return std::vector<uint8_t>(router_info_->bytes().begin(), router_info_->bytes().end());
+  auto ri = publisher_ ? publisher_->current() : router_info_;
+  if (!ri) return {};
+  return std::vector<uint8_t>(ri->bytes().begin(), ri->bytes().end());
 }
 
 void Node::connect_configured_peers() {
@@ -294,20 +296,6 @@ void Node::stop() {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     *a = nullptr;
   }
-}
-
-ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
-                                                               const ssu2::i2p::RouterKeys& keys,
-                                                               const endpoint& bound) {
-  ssu2::i2p::OwnRouterInfoParams p;
-  p.host = cfg.ssu2.published_host.empty() ? bound.host : cfg.ssu2.published_host;
-  p.port = cfg.ssu2.published_port ? cfg.ssu2.published_port : bound.port;
-  p.mtu = uint16_t(cfg.ssu2.mtu);
-  p.net_id = uint32_t(cfg.net_id);
-  p.published_ms = unix_ms();
-  // B: we take part in peer tests as Bob and Charlie; C: we hand out relay tags (nat actor).
-  p.address_caps = "BC";
-  return ssu2::i2p::make_own_router_info(keys, p);
 }
 
 ssu2::nat::LocalIdentity nat_local_identity(const ssu2::i2p::RouterKeys& keys,

@@ -14,6 +14,7 @@
 #include "actors/support/http_server.hpp"
 #include "actors/support/key_store.hpp"
 #include "actors/support/metrics.hpp"
+#include "actors/support/router_publisher.hpp"
 #include "messages/messages.hpp"
 #include "transport/handshake/config.hpp"
 #include "transport/i2p/router_info.hpp"
@@ -54,7 +55,7 @@ class Node {
   caf::actor introspection() const { return introspection_; }
   caf::actor handshake() const { return handshake_; }
   caf::actor nat() const { return nat_; }
-  // Our signed RouterInfo as published (what a peer needs to connect to us).
+  // Our signed RouterInfo as now published (what a peer needs to connect to us).
   std::vector<uint8_t> router_info_bytes() const;
 
  private:
@@ -67,7 +68,8 @@ class Node {
   DataDirLock lock_;
   std::shared_ptr<MetricsRegistry> metrics_ = std::make_shared<MetricsRegistry>();
   std::optional<ssu2::i2p::RouterKeys> keys_;
-  std::shared_ptr<const ssu2::i2p::RouterInfo> router_info_;
+  std::shared_ptr<const ssu2::i2p::RouterInfo> router_info_;  // as built at start
+  std::shared_ptr<RouterPublisher> publisher_;                 // current, after republishing
   router_hash hash_;
   std::vector<endpoint> endpoints_;
   uint16_t control_port_ = 0;
@@ -89,10 +91,6 @@ int run_node(const ConfigResult& loaded, const std::function<ConfigResult()>& re
 // libsystemd at build time it calls sd_notify, else it writes the datagram itself.
 void notify_service_manager(const std::string& state);
 
-// Our signed RouterInfo with ssu2.published_host/port when set, else the bound address.
-ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
-                                                               const ssu2::i2p::RouterKeys& keys,
-                                                               const endpoint& bound);
 // The NAT engine's view of our router (signing key, intro key, published address).
 ssu2::nat::LocalIdentity nat_local_identity(const ssu2::i2p::RouterKeys& keys,
                                             const ssu2::i2p::RouterInfo& ri, uint8_t net_id);

@@ -2,6 +2,7 @@
 
 
 #include "actors/support/delivery_promises.hpp"
+#include "actors/nat_actor.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/session_summary.hpp"
 #include "actors/support/session_view.hpp"
@@ -192,6 +193,9 @@ void start(session_t* self, SessionActorOptions& o) {
     if (h.peer_router_info) ri.assign(h.peer_router_info->bytes().begin(), h.peer_router_info->bytes().end());
     self->send(st.nat, established_atom::value, st.peer, caf::actor_cast<caf::actor>(self),
                st.remote, std::move(ri));
+    // Bob's Address block in Session Created: how he sees us (reachability).
+    if (h.our_observed_address)
+      self->send(st.nat, observed_atom::value, st.peer, from_nat_endpoint(*h.our_observed_address));
   }
   const auto& peer = h.peer;
   for (auto& p : h.first_packets) st.ds->on_datagram(now, p, peer);

@@ -114,6 +114,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<i2np_message>("ssu2d::i2np_message");
   cfg.add_message_type<session_info>("ssu2d::session_info");
   cfg.add_message_type<session_list>("ssu2d::session_list");
+  cfg.add_message_type<nat_status>("ssu2d::nat_status");
   cfg.add_message_type<node_status>("ssu2d::node_status");
   cfg.add_message_type<socket_stats>("ssu2d::socket_stats");
   // RouterInfo bytes travel from ssu2ctl to the node (connect FILE).

@@ -61,6 +61,8 @@ using send_blocks_atom = caf::atom_constant<caf::atom("sendblocks")>;  // nat ->
 using nat_packet_atom = caf::atom_constant<caf::atom("natpacket")>;  // handshake -> nat
 using nat_timeout_atom = caf::atom_constant<caf::atom("nattimeout")>;  // nat self-timer
 using set_socket_atom = caf::atom_constant<caf::atom("setsock")>;    // late socket link
+using observed_atom = caf::atom_constant<caf::atom("observed")>;     // session -> nat: how a peer sees us
+using nat_status_atom = caf::atom_constant<caf::atom("natstatus")>;  // introspection -> nat
 
 // ---- plain data ---------------------------------------------------------------
 // A UDP peer address. host is a numeric IPv4 or IPv6 address (no names, no brackets).
@@ -240,6 +242,22 @@ typename Inspector::result_type inspect(Inspector& f, session_list& x) {
   return f(caf::meta::type_name("session_list"), x.sessions);
 }
 
+// Reachability as the nat actor sees it (ssu2ctl status; see transport/nat/reachability).
+struct nat_status {
+  std::string reachability = "unknown";  // unknown, reachable, firewalled, symmetric_nat
+  std::string external;                  // our address as a quorum of peers sees it ("")
+  std::string router_caps;               // published router caps, e.g. "LR"
+  std::string address_caps;              // published SSU2 address caps, e.g. "BC" or "4"
+  std::vector<std::string> published;    // published SSU2 host:port ("" entries omitted)
+  std::vector<std::string> peer_tests;   // last results, oldest first: "result observed age_s"
+  uint64_t republished = 0;              // RouterInfo rebuilds since start
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, nat_status& x) {
+  return f(caf::meta::type_name("nat_status"), x.reachability, x.external, x.router_caps,
+           x.address_caps, x.published, x.peer_tests, x.republished);
+}
+
 struct node_status {
   router_hash hash;
   std::vector<std::string> addresses;  // SSU2 UDP endpoints we listen on
@@ -254,12 +272,13 @@ struct node_status {
   uint64_t bytes_out = 0;
   std::string version;
   std::string log_level;           // the node logger's level now ("info", ...)
+  nat_status nat;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.hash, x.addresses, x.control, x.uptime_ms,
            x.sessions, x.pending_handshakes, x.datagrams_in, x.datagrams_out,
-           x.datagrams_unknown, x.bytes_in, x.bytes_out, x.version, x.log_level);
+           x.datagrams_unknown, x.bytes_in, x.bytes_out, x.version, x.log_level, x.nat);
 }
 
 // Counters the socket actor reports (also exported as metrics).

@@ -6,6 +6,7 @@ pkgs=(g++ cmake make pkg-config libcaf-dev libssl-dev libboost-test-dev
       libsystemd-dev i2pd python3 iproute2 procps lintian
       libcpp-httplib-dev  # the node's HTTP server (/metrics, /api, the console)
       chromium            # tests/integration/console_browser.py: the console in a real browser
+      nftables  # tests/nat: the NAT router namespace (masquerade, stateful filter)
       clang-14 libclang-rt-14-dev llvm-14)  # fuzz build: libFuzzer + ASan/UBSan runtimes, symbolizer
 missing=()
 for p in "${pkgs[@]}"; do

@@ -33,8 +33,14 @@ void print_status(const node_status& s) {
   row("pending handshakes", std::to_string(s.pending_handshakes));
   row("datagrams in/out", std::to_string(s.datagrams_in) + " / " + std::to_string(s.datagrams_out));
   row("datagrams unknown", std::to_string(s.datagrams_unknown));
+  row("bytes in/out", std::to_string(s.bytes_in) + " / " + std::to_string(s.bytes_out));
   row("log level", s.log_level);
   row("version", s.version);
+  row("reachability", s.nat.reachability + (s.nat.external.empty() ? "" : " (external " + s.nat.external + ")"));
+  std::string pub;
+  for (auto& a : s.nat.published) pub += (pub.empty() ? "" : ", ") + a;
+  row("published", (pub.empty() ? "no host" : pub) + ", caps " + s.nat.router_caps + " / " + s.nat.address_caps);
+  for (auto& t : s.nat.peer_tests) row("peer test", t);
 }
 
 void print_sessions(const std::vector<session_info>& l) {

@@ -116,6 +116,20 @@ ConfigResult build(json merged) {
   c.peers.router_infos = merged["peers"]["router_infos"].get<std::vector<std::string>>();
   c.peers.netdb_dir = merged["peers"]["netdb_dir"].get<std::string>();
 
+  if (!merged["nat"]["auto_peer_test"].is_boolean())
+    return fail("config: \"nat.auto_peer_test\" must be true or false");
+  c.nat.auto_peer_test = merged["nat"]["auto_peer_test"].get<bool>();
+  if (!(err = get_int(merged, "nat.first_test_s", 1, 86400, v)).empty()) return fail(err);
+  c.nat.first_test_s = int(v);
+  if (!(err = get_int(merged, "nat.test_interval_s", 5, 86400, v)).empty()) return fail(err);
+  c.nat.test_interval_s = int(v);
+  if (!(err = get_int(merged, "nat.retest_s", 1, 86400, v)).empty()) return fail(err);
+  c.nat.retest_s = int(v);
+  if (!(err = get_int(merged, "nat.confirmations", 1, 10, v)).empty()) return fail(err);
+  c.nat.confirmations = int(v);
+  if (!(err = get_int(merged, "nat.address_quorum", 1, 16, v)).empty()) return fail(err);
+  c.nat.address_quorum = int(v);
+
   if (!(err = get_int(merged, "limits.max_sessions", 1, 100000, v)).empty()) return fail(err);
   c.limits.max_sessions = int(v);
   if (!(err = get_int(merged, "limits.max_pending_handshakes", 1, 100000, v)).empty())

@@ -43,6 +43,17 @@ struct NodeConfig {
     // Bytes of partial I2NP messages all sessions together may hold for reassembly.
     int reassembly_memory_mb = 64;
   } limits;
+  struct Nat {
+    // Automatic peer tests (transport/nat/reachability): the first one first_test_s after
+    // start, then every test_interval_s, every retest_s while the state is unknown or a
+    // change awaits confirmation; `confirmations` agreeing results change the state.
+    bool auto_peer_test = true;
+    int first_test_s = 10;
+    int test_interval_s = 1200;
+    int retest_s = 60;
+    int confirmations = 2;
+    int address_quorum = 2;  // distinct peers that must report the same external address
+  } nat;
   struct Log {
     std::string level = "info";
     std::string file;  // "" = stderr (the journal under systemd); reopened on SIGHUP

@@ -29,7 +29,11 @@ json status_json(const node_status& s) {
           {"datagrams_in", s.datagrams_in},     {"datagrams_out", s.datagrams_out},
           {"datagrams_unknown", s.datagrams_unknown},
           {"bytes_in", s.bytes_in},             {"bytes_out", s.bytes_out},
-          {"version", s.version},               {"log_level", s.log_level}};
+          {"version", s.version},               {"log_level", s.log_level},
+          {"reachability", s.nat.reachability}, {"external_address", s.nat.external},
+          {"router_caps", s.nat.router_caps},   {"address_caps", s.nat.address_caps},
+          {"published_addresses", s.nat.published}, {"peer_tests", s.nat.peer_tests},
+          {"republished", s.nat.republished}};
 }
 
 }  // namespace ssu2d

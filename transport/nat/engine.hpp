@@ -62,6 +62,8 @@ class NatEngine {
   const LocalIdentity& local() const { return ctx_.local; }
   // Our addresses may change (e.g. after a peer test); Charlie uses them in his answers.
   void set_local_endpoint(const Endpoint& e) { (e.ip_len == 16 ? ctx_.local.v6 : ctx_.local.v4) = e; }
+  // Our RouterInfo was republished: Bob forwards the new one to Charlie.
+  void set_local_router_info(Bytes ri) { ctx_.local.router_info = std::move(ri); }
 
  private:
   Context ctx_;

@@ -98,6 +98,9 @@ void PeerTest::alice_msg5(const Now& now, const Endpoint& src, const OosPacket& 
   if (it == alice_.end()) { ++ctx_.counters.unknown_nonce; return; }
   AliceTest& t = it->second;
   if (t.got5) return;  // Charlie may retransmit; nothing new
+  // After our message 6 went to Charlie, his message 5 may come through the hole it opened
+  // in our NAT: it proves nothing about unsolicited reachability.
+  if (t.msg6_sent > 0) { ++ctx_.counters.unexpected; return; }
   // If message 4 is in, Charlie is known and an included signature must be his.
   if (t.got4 && !p.peer_test->signature.empty()) {
     const PeerInfo* charlie = ctx_.peer(t.charlie);

@@ -1,0 +1,59 @@
+#include "actors/support/reachability_status.hpp"
+
+#include "actors/nat_actor.hpp"
+
+namespace ssu2d {
+
+namespace nat = ssu2::nat;
+
+std::string reachability_name(nat::Reachability r) {
+  switch (r) {
+    case nat::Reachability::Reachable: return "reachable";
+    case nat::Reachability::Firewalled: return "firewalled";
+    case nat::Reachability::SymmetricNat: return "symmetric_nat";
+    case nat::Reachability::Unknown: break;
+  }
+  return "unknown";
+}
+
+nat_status make_nat_status(const std::optional<nat::ReachabilityMachine>& v4,
+                           const std::optional<nat::ReachabilityMachine>& v6,
+                           const ssu2::i2p::RouterInfo* published, ssu2::TimePoint now,
+                           uint64_t republished) {
+  nat_status s;
+  const auto& primary = v4 ? v4 : v6;
+  if (primary) {
+    s.reachability = reachability_name(primary->state());
+    if (auto e = primary->external()) s.external = to_string(from_nat_endpoint(*e));
+    for (const auto* m : {v4 ? &*v4 : nullptr, v6 ? &*v6 : nullptr}) {
+      if (!m) continue;
+      for (const auto& t : m->history()) {
+        std::string line = reachability_name(t.result);
+        line += " observed=" + (t.observed ? to_string(from_nat_endpoint(*t.observed)) : "-");
+        if (t.reject_code) line += " reject=" + std::to_string(t.reject_code);
+        line += " age_s=" + std::to_string((now - t.at).count() / 1000);
+        s.peer_tests.push_back(std::move(line));
+      }
+    }
+  }
+  if (published) {
+    if (auto* c = published->options.get("caps")) s.router_caps = *c;
+    for (const auto& a : published->addresses) {
+      if (auto* c = a.options.get("caps"); c && s.address_caps.empty()) s.address_caps = *c;
+      auto* h = a.options.get("host");
+      auto* p = a.options.get("port");
+      if (h && p) s.published.push_back(*h + ":" + *p);
+    }
+  }
+  s.republished = republished;
+  return s;
+}
+
+void export_reachability(MetricsRegistry& m, const nat::ReachabilityMachine& machine) {
+  m.gauge("ssu2_reachability_state",
+          "Reachability per family: 0 unknown, 1 reachable, 2 firewalled, 3 symmetric NAT",
+          {{"family", machine.ip_len() == 16 ? "ipv6" : "ipv4"}})
+      .set(int64_t(machine.state()));
+}
+
+}  // namespace ssu2d

@@ -1,0 +1,23 @@
+// The nat actor's reachability state as ssu2ctl status and metrics show it.
+#pragma once
+#include <optional>
+
+#include "actors/support/metrics.hpp"
+#include "messages/messages.hpp"
+#include "transport/i2p/router_info.hpp"
+#include "transport/nat/reachability.hpp"
+
+namespace ssu2d {
+
+std::string reachability_name(ssu2::nat::Reachability r);
+
+// Status from the family machines (either may be empty) and the RouterInfo now published.
+nat_status make_nat_status(const std::optional<ssu2::nat::ReachabilityMachine>& v4,
+                           const std::optional<ssu2::nat::ReachabilityMachine>& v6,
+                           const ssu2::i2p::RouterInfo* published, ssu2::TimePoint now,
+                           uint64_t republished);
+
+// ssu2_reachability_state{family} (0 unknown, 1 reachable, 2 firewalled, 3 symmetric NAT).
+void export_reachability(MetricsRegistry& m, const ssu2::nat::ReachabilityMachine& machine);
+
+}  // namespace ssu2d

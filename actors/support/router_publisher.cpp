@@ -1,0 +1,79 @@
+#include "actors/support/router_publisher.hpp"
+
+#include <chrono>
+
+#include "actors/support/key_store.hpp"
+#include "transport/nat/publish.hpp"
+
+namespace ssu2d {
+
+namespace {
+
+uint64_t wall_ms() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+}
+
+}  // namespace
+
+ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg, const endpoint& bound) {
+  ssu2::i2p::OwnRouterInfoParams p;
+  p.host = cfg.ssu2.published_host.empty() ? bound.host : cfg.ssu2.published_host;
+  p.port = cfg.ssu2.published_port ? cfg.ssu2.published_port : bound.port;
+  p.mtu = uint16_t(cfg.ssu2.mtu);
+  p.net_id = uint32_t(cfg.net_id);
+  // B: we take part in peer tests as Bob and Charlie; C: we hand out relay tags (nat actor).
+  // Reachability replaces them when we are not reachable (transport/nat/publish).
+  p.address_caps = "BC";
+  return p;
+}
+
+ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
+                                                               const ssu2::i2p::RouterKeys& keys,
+                                                               const endpoint& bound) {
+  auto p = base_router_info_params(cfg, bound);
+  p.published_ms = wall_ms();
+  return ssu2::i2p::make_own_router_info(keys, p);
+}
+
+RouterPublisher::RouterPublisher(ssu2::i2p::RouterKeys keys, ssu2::i2p::OwnRouterInfoParams base,
+                                 bool host_configured, std::string data_dir,
+                                 std::shared_ptr<const ssu2::i2p::RouterInfo> initial)
+    : keys_(std::move(keys)),
+      base_(std::move(base)),
+      host_configured_(host_configured),
+      data_dir_(std::move(data_dir)),
+      current_(std::move(initial)) {}
+
+std::string RouterPublisher::publish(const ssu2::nat::PublishedAddress& a, char router_cap) {
+  auto p = ssu2::nat::published_params(base_, host_configured_, a, router_cap);
+  uint64_t ms = wall_ms();
+  {
+    // RouterInfo dates are compared by peers: never publish an older or equal time.
+    std::lock_guard<std::mutex> lk(mu_);
+    if (current_ && ms <= current_->published) ms = current_->published + 1;
+  }
+  p.published_ms = ms;
+  auto ri = ssu2::i2p::make_own_router_info(keys_, p);
+  if (!ri) return "cannot build our RouterInfo: " + std::string(ssu2::to_string(ri.error().code));
+  auto shared = std::make_shared<const ssu2::i2p::RouterInfo>(std::move(*ri));
+  std::string err;
+  if (auto st = write_router_info(data_dir_, *shared); !st.ok()) err = st.error;
+  std::lock_guard<std::mutex> lk(mu_);
+  current_ = std::move(shared);
+  ++published_;
+  return err;
+}
+
+std::shared_ptr<const ssu2::i2p::RouterInfo> RouterPublisher::current() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return current_;
+}
+
+uint64_t RouterPublisher::published_count() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return published_;
+}
+
+}  // namespace ssu2d

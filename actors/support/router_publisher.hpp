@@ -1,0 +1,46 @@
+// Our RouterInfo, built at start and rebuilt (new published time, signed, written to
+// DATA_DIR/router.info) when reachability changes what it must say. Thread-safe: the nat
+// actor republishes, the node and others read current().
+#pragma once
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "actors/support/config.hpp"
+#include "messages/messages.hpp"
+#include "transport/i2p/router_info.hpp"
+#include "transport/i2p/router_keys.hpp"
+#include "transport/nat/reachability.hpp"
+
+namespace ssu2d {
+
+// The configured parameters: ssu2.published_host/port when set, else the bound address;
+// caps "BC" (we take part in peer tests as Bob and Charlie and hand out relay tags).
+ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg, const endpoint& bound);
+// Our signed RouterInfo with those parameters and the current time.
+ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
+                                                               const ssu2::i2p::RouterKeys& keys,
+                                                               const endpoint& bound);
+
+class RouterPublisher {
+ public:
+  RouterPublisher(ssu2::i2p::RouterKeys keys, ssu2::i2p::OwnRouterInfoParams base,
+                  bool host_configured, std::string data_dir,
+                  std::shared_ptr<const ssu2::i2p::RouterInfo> initial);
+  // Rebuilds, signs and writes the RouterInfo for this reachability; "" or a one-line error
+  // (the previous RouterInfo stays current on error).
+  std::string publish(const ssu2::nat::PublishedAddress& a, char router_cap);
+  std::shared_ptr<const ssu2::i2p::RouterInfo> current() const;
+  uint64_t published_count() const;
+
+ private:
+  ssu2::i2p::RouterKeys keys_;
+  ssu2::i2p::OwnRouterInfoParams base_;
+  bool host_configured_;
+  std::string data_dir_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const ssu2::i2p::RouterInfo> current_;
+  uint64_t published_ = 0;
+};
+
+}  // namespace ssu2d
