@@ -5,6 +5,7 @@
 
 #include "actors/session_actor.hpp"
 #include "actors/support/logging.hpp"
+#include "actors/support/nat_requests.hpp"
 #include "actors/support/reachability_status.hpp"
 #include "actors/support/udp.hpp"
 #include "transport/nat/engine.hpp"
@@ -36,25 +37,15 @@ nat::RouterHash to_core_hash(const router_hash& h) {
 
 std::string result_name(nat::Reachability r) { return reachability_name(r); }
 
-// A control request waiting for the engine: a peer test (by nonce) or a relay tag (by
-// introducer). `id` names its timeout message.
-struct Waiting {
-  uint32_t id = 0;
-  caf::response_promise rp;
-};
-
 struct nat_state {
   static inline const char* name = "ssu2d.nat";
   std::unique_ptr<nat::NatEngine> engine;
   NatActorOptions opts;
   std::map<router_hash, caf::actor> sessions;
   std::map<router_hash, uint8_t> session_family;      // 4 or 16: the session's IP version
-  std::optional<nat::ReachabilityMachine> v4, v6;     // one per family we listen on
+  std::optional<nat::ReachabilitySet> reach;          // one machine per family we listen on
   std::optional<ssu2::TimePoint> reach_armed;
-  size_t next_bob = 0;                                // round robin over the sessions
-  std::map<uint32_t, Waiting> tests;                  // nonce -> requester
-  std::map<router_hash, std::vector<Waiting>> tags;   // introducer -> requesters
-  uint32_t next_request = 1;
+  NatRequests requests;                               // peer tests, relay tags waiting
   std::optional<ssu2::TimePoint> armed;
   uint64_t blocks_in = 0, packets_in = 0, unroutable = 0;
 };
@@ -87,10 +78,7 @@ void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d) {
   log().info("nat: peer test {} via {}: {}", d.nonce, to_string(to_router_hash(d.bob)),
              result_name(d.result));
   count(self, "ssu2_peer_tests_total", "Peer tests we ran as Alice");
-  for (auto* m : {&st.v4, &st.v6})
-    if (*m) (*m)->on_peer_test(steady_now(), d);
-  auto it = st.tests.find(d.nonce);
-  if (it == st.tests.end()) return;
+  st.reach->on_peer_test(steady_now(), d);
   peer_test_result r;
   r.bob = to_router_hash(d.bob);
   r.result = result_name(d.result);
@@ -98,18 +86,14 @@ void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d) {
   r.tested = to_string(from_nat_endpoint(d.tested));
   r.nonce = d.nonce;
   r.reject_code = d.reject_code;
-  it->second.rp.deliver(r);
-  st.tests.erase(it);
+  st.requests.answer_test(d.nonce, std::move(r));
 }
 
 void on_tag_granted(nat_t* self, const nat::RelayTagGranted& g) {
   auto& st = self->state;
   auto h = to_router_hash(g.introducer);
   log().info("nat: relay tag {} from {}", g.tag, to_string(h));
-  auto it = st.tags.find(h);
-  if (it == st.tags.end()) return;
-  for (auto& w : it->second) w.rp.deliver(g.tag);
-  st.tags.erase(it);
+  st.requests.answer_tags(h, g.tag);
 }
 
 void arm_timer(nat_t* self) {
@@ -124,10 +108,7 @@ void arm_timer(nat_t* self) {
 void arm_reach_timer(nat_t* self) {
   auto& st = self->state;
   if (!st.opts.auto_peer_test) return;
-  std::optional<ssu2::TimePoint> next;
-  for (auto* m : {&st.v4, &st.v6})
-    if (*m && (*m)->poll_timeout() && (!next || *(*m)->poll_timeout() < *next))
-      next = (*m)->poll_timeout();
+  auto next = st.reach->poll_timeout();
   if (!next || (st.reach_armed && *st.reach_armed <= *next)) return;
   st.reach_armed = *next;
   auto delay = std::max(*next - steady_now(), ssu2::Millis{1});
@@ -138,24 +119,19 @@ void arm_reach_timer(nat_t* self) {
 // view of our address and RouterInfo in step.
 void after_reachability(nat_t* self) {
   auto& st = self->state;
-  auto& primary = st.v4 ? st.v4 : st.v6;
-  bool republish = false;
-  for (auto* m : {&st.v4, &st.v6}) {
-    if (!*m) continue;
-    if ((*m)->take_republish()) republish = true;
-    if (auto e = (*m)->external(); e && (*m)->state() == nat::Reachability::Reachable)
-      st.engine->set_local_endpoint(*e);
-    if (st.opts.metrics) export_reachability(*st.opts.metrics, **m);
-  }
+  for (const auto& e : st.reach->reachable_externals()) st.engine->set_local_endpoint(e);
+  if (st.opts.metrics)
+    for (const auto* m : {st.reach->v4(), st.reach->v6()})
+      if (m) export_reachability(*st.opts.metrics, *m);
+  const auto* primary = st.reach->primary();
+  bool republish = st.reach->take_republish();
   if (republish && primary && st.opts.publisher) {
-    auto err = st.opts.publisher->publish(primary->published(),
-                                          nat::combined_router_cap(st.v4 ? &*st.v4 : nullptr,
-                                                                   st.v6 ? &*st.v6 : nullptr));
+    auto err = st.opts.publisher->publish(primary->published(), st.reach->router_cap());
     if (!err.empty()) log().warn("nat: {}", err);
     auto ri = st.opts.publisher->current();
     if (ri) st.engine->set_local_router_info(ri->bytes());
     count(self, "ssu2_router_info_published_total", "RouterInfo rebuilds after reachability changes");
-    auto s = make_nat_status(st.v4, st.v6, ri.get(), steady_now(), 0);
+    auto s = make_nat_status(*st.reach, ri.get(), steady_now(), 0);
     log().info("nat: reachability {}, RouterInfo republished (caps {}, address caps {}, host {})",
                s.reachability, s.router_caps, s.address_caps,
                s.published.empty() ? "none" : s.published.front());
@@ -168,20 +144,13 @@ void after_reachability(nat_t* self) {
 void run_due_tests(nat_t* self) {
   auto& st = self->state;
   const auto now = steady_now();
-  for (auto* m : {&st.v4, &st.v6}) {
-    if (!*m || !(*m)->test_due(now)) continue;
-    (*m)->on_test_started(now);  // re-armed by the result, or retried soon
-    std::vector<router_hash> bobs;
-    for (const auto& [h, fam] : st.session_family)
-      if (fam == (*m)->ip_len()) bobs.push_back(h);
-    if (bobs.empty()) continue;
-    const auto& bob = bobs[st.next_bob++ % bobs.size()];
-    auto tested = (*m)->test_address_for(to_core_hash(bob));
-    if (!tested) continue;
-    auto nonce = st.engine->start_peer_test(now_pair(), to_core_hash(bob), *tested);
+  std::vector<nat::ReachabilitySet::Candidate> bobs;
+  for (const auto& [h, fam] : st.session_family) bobs.push_back({to_core_hash(h), fam});
+  for (const auto& t : st.reach->take_due_tests(now, bobs)) {
+    auto nonce = st.engine->start_peer_test(now_pair(), t.bob, t.tested);
     if (nonce)
       log().debug("nat: automatic peer test {} of {} via {}", *nonce,
-                  to_string(from_nat_endpoint(*tested)), to_string(bob));
+                  to_string(from_nat_endpoint(t.tested)), to_string(to_router_hash(t.bob)));
   }
   arm_reach_timer(self);
 }
@@ -211,26 +180,6 @@ void drain(nat_t* self) {
   arm_timer(self);
 }
 
-// Bounds a waiting request: answers it with `timeout` unless it was answered already.
-void expire_request(nat_t* self, uint32_t id) {
-  auto& st = self->state;
-  for (auto it = st.tests.begin(); it != st.tests.end(); ++it)
-    if (it->second.id == id) {
-      it->second.rp.deliver(make_error(node_errc::timeout, "peer test got no result"));
-      st.tests.erase(it);
-      return;
-    }
-  for (auto it = st.tags.begin(); it != st.tags.end(); ++it) {
-    auto& v = it->second;
-    auto w = std::find_if(v.begin(), v.end(), [&](const Waiting& x) { return x.id == id; });
-    if (w == v.end()) continue;
-    w->rp.deliver(make_error(node_errc::timeout, "no relay tag from " + to_string(it->first)));
-    v.erase(w);
-    if (v.empty()) st.tags.erase(it);
-    return;
-  }
-}
-
 caf::result<peer_test_result> start_peer_test(nat_t* self, const router_hash& bob) {
   auto& st = self->state;
   if (!st.sessions.count(bob)) return make_error(node_errc::unknown_session, to_string(bob));
@@ -244,8 +193,7 @@ caf::result<peer_test_result> start_peer_test(nat_t* self, const router_hash& bo
     return make_error(node_errc::limit, std::string("peer test not started: ") + nonce.error().what);
   }
   auto rp = self->make_response_promise<peer_test_result>();
-  uint32_t id = st.next_request++;
-  st.tests[*nonce] = Waiting{id, rp};
+  uint32_t id = st.requests.add_test(*nonce, rp);
   self->delayed_send(self, st.opts.peer_test_wait, nat_timeout_atom::value, id);
   drain(self);
   return rp;
@@ -260,8 +208,7 @@ caf::result<uint32_t> request_tag(nat_t* self, const router_hash& introducer) {
     return make_error(node_errc::unknown_session, to_string(introducer));
   }
   auto rp = self->make_response_promise<uint32_t>();
-  uint32_t id = st.next_request++;
-  st.tags[introducer].push_back(Waiting{id, rp});
+  uint32_t id = st.requests.add_tag(introducer, rp);
   self->delayed_send(self, st.opts.relay_tag_wait, nat_timeout_atom::value, id);
   drain(self);
   return rp;
@@ -302,17 +249,11 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
   st.engine = std::make_unique<nat::NatEngine>(opts.local);
   st.opts = std::move(opts);
   const auto start = steady_now();
-  if (st.opts.local.v4) st.v4.emplace(st.opts.reachability, 4, start, st.opts.local.v4);
-  if (st.opts.local.v6) st.v6.emplace(st.opts.reachability, 16, start, st.opts.local.v6);
+  st.reach.emplace(st.opts.reachability, start, st.opts.local.v4, st.opts.local.v6);
   arm_reach_timer(self);
   // Killed from outside (node stop): nobody is left waiting.
   self->set_exit_handler([self](caf::exit_msg& m) {
-    auto& s = self->state;
-    for (auto& [n, w] : s.tests) w.rp.deliver(make_error(node_errc::timeout, "node stopping"));
-    for (auto& [h, v] : s.tags)
-      for (auto& w : v) w.rp.deliver(make_error(node_errc::timeout, "node stopping"));
-    s.tests.clear();
-    s.tags.clear();
+    self->state.requests.fail_all("node stopping");
     self->quit(m.reason);
   });
   return {
@@ -345,7 +286,7 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
       s.engine->on_timer(now_pair());
       drain(self);
     },
-    [self](nat_timeout_atom, uint32_t id) { expire_request(self, id); },
+    [self](nat_timeout_atom, uint32_t id) { self->state.requests.expire(id); },
     [self](tick_atom, int64_t deadline) {
       auto& s = self->state;
       if (s.reach_armed && s.reach_armed->count() == deadline) s.reach_armed.reset();
@@ -356,14 +297,13 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
       auto& s = self->state;
       auto ep = to_nat_endpoint(seen);
       if (!ep) return;
-      for (auto* m : {&s.v4, &s.v6})
-        if (*m) (*m)->on_address_report(steady_now(), to_core_hash(peer), *ep);
+      s.reach->on_address_report(steady_now(), to_core_hash(peer), *ep);
       after_reachability(self);
     },
     [self](nat_status_atom) {
       auto& s = self->state;
       auto ri = s.opts.publisher ? s.opts.publisher->current() : nullptr;
-      return make_nat_status(s.v4, s.v6, ri.get(), steady_now(),
+      return make_nat_status(*s.reach, ri.get(), steady_now(),
                              s.opts.publisher ? s.opts.publisher->published_count() : 0);
     },
   };

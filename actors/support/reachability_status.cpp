@@ -16,16 +16,14 @@ std::string reachability_name(nat::Reachability r) {
   return "unknown";
 }
 
-nat_status make_nat_status(const std::optional<nat::ReachabilityMachine>& v4,
-                           const std::optional<nat::ReachabilityMachine>& v6,
+nat_status make_nat_status(const nat::ReachabilitySet& reach,
                            const ssu2::i2p::RouterInfo* published, ssu2::TimePoint now,
                            uint64_t republished) {
   nat_status s;
-  const auto& primary = v4 ? v4 : v6;
-  if (primary) {
+  if (const auto* primary = reach.primary()) {
     s.reachability = reachability_name(primary->state());
     if (auto e = primary->external()) s.external = to_string(from_nat_endpoint(*e));
-    for (const auto* m : {v4 ? &*v4 : nullptr, v6 ? &*v6 : nullptr}) {
+    for (const auto* m : {reach.v4(), reach.v6()}) {
       if (!m) continue;
       for (const auto& t : m->history()) {
         std::string line = reachability_name(t.result);

@@ -5,15 +5,14 @@
 #include "actors/support/metrics.hpp"
 #include "messages/messages.hpp"
 #include "transport/i2p/router_info.hpp"
-#include "transport/nat/reachability.hpp"
+#include "transport/nat/reachability_set.hpp"
 
 namespace ssu2d {
 
 std::string reachability_name(ssu2::nat::Reachability r);
 
-// Status from the family machines (either may be empty) and the RouterInfo now published.
-nat_status make_nat_status(const std::optional<ssu2::nat::ReachabilityMachine>& v4,
-                           const std::optional<ssu2::nat::ReachabilityMachine>& v6,
+// Status from the family machines and the RouterInfo now published.
+nat_status make_nat_status(const ssu2::nat::ReachabilitySet& reach,
                            const ssu2::i2p::RouterInfo* published, ssu2::TimePoint now,
                            uint64_t republished);
 

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "transport/nat/reachability.hpp"
+#include "transport/nat/reachability_set.hpp"
 
 using namespace ssu2;
 using namespace ssu2::nat;
@@ -238,4 +239,29 @@ BOOST_AUTO_TEST_CASE(one_test_at_a_time_and_address_change_during_a_test) {
   BOOST_TEST(!m.test_due(TimePoint{17999}));
   BOOST_TEST(m.poll_timeout()->count() == 28000);  // retest_soon (20 s) is later than 10 s
   BOOST_TEST(m.test_due(TimePoint{28000}));
+}
+
+// The set over the families: one due test per family, Bobs of that family in turn, the
+// earlier family's deadline, and a family without a Bob still marked started.
+BOOST_AUTO_TEST_CASE(set_takes_one_test_per_family_with_bobs_in_turn) {
+  auto v6 = Endpoint::v6({0x20, 0x01, 0x0d, 0xb8}, 9000);
+  ReachabilitySet set(cfg(), TimePoint{0}, ep(10, 9000), v6);
+  BOOST_REQUIRE(set.v4() && set.v6());
+  BOOST_TEST(set.primary() == set.v4());
+  BOOST_REQUIRE(set.poll_timeout());
+  BOOST_TEST(set.poll_timeout()->count() == 5000);
+  std::vector<ReachabilitySet::Candidate> bobs{{peer(1), 4}, {peer(2), 4}};
+  BOOST_TEST(set.take_due_tests(TimePoint{4999}, bobs).empty());
+  auto first = set.take_due_tests(TimePoint{5000}, bobs);
+  BOOST_REQUIRE(first.size() == 1u);  // no IPv6 Bob: only the IPv4 test
+  BOOST_TEST((first[0].tested == ep(10, 9000)));
+  BOOST_TEST(!set.v6()->test_due(TimePoint{5000}));  // marked started all the same
+  // The IPv4 test gets no result: it is retried later through the other Bob.
+  std::optional<TimePoint> t = set.poll_timeout();
+  BOOST_REQUIRE(t);
+  auto second = set.take_due_tests(*t + Millis{60'000}, bobs);
+  BOOST_REQUIRE(!second.empty());
+  BOOST_TEST((second[0].bob != first[0].bob));
+  BOOST_TEST(set.router_cap() == 0);  // nothing known yet
+  BOOST_TEST(!set.take_republish());
 }
