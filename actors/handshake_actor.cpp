@@ -8,6 +8,7 @@
 #include "actors/support/logging.hpp"
 #include "actors/support/udp.hpp"
 #include "transport/handshake/endpoint.hpp"
+#include "transport/handshake/payload.hpp"
 #include "transport/handshake/router_check.hpp"
 
 namespace ssu2d {
@@ -149,6 +150,17 @@ caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& 
   return rp;
 }
 
+// Our republished RouterInfo (from the nat actor): later handshakes send it in Session
+// Confirmed, and every session tells its peer in a RouterInfo block.
+void republished(handshake_t* self, const std::vector<uint8_t>& ri) {
+  auto& st = self->state;
+  ssu2::Bytes block;
+  if (ri.empty() || !hs::payload::router_info_update(block, ri)) return;
+  st.ep->update_router_info(ri);
+  for (auto& [id, s] : st.actors) self->send(s, send_blocks_atom::value, block);
+  log().info("handshake: RouterInfo updated, sent to {} session(s)", st.actors.size());
+}
+
 handshake_stats stats_of(handshake_state& st) {
   auto e = st.ep->stats();
   handshake_stats s;
@@ -251,6 +263,7 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
       st.ep->on_timeout(steady_now(), unix_now_s());
       drain(self);
     },
+    [self](router_info_atom, const std::vector<uint8_t>& ri) { republished(self, ri); },
     [self](handshake_stats_atom) { return stats_of(self->state); },
     [self](shutdown_atom) { return shutdown(self); },
     [self](send_failed_atom, send_failure& f) {

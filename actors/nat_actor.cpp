@@ -130,6 +130,8 @@ void after_reachability(nat_t* self) {
     if (!err.empty()) log().warn("nat: {}", err);
     auto ri = st.opts.publisher->current();
     if (ri) st.engine->set_local_router_info(ri->bytes());
+    if (ri && err.empty() && st.opts.handshake)  // later handshakes and connected peers
+      self->send(st.opts.handshake, router_info_atom::value, ri->bytes());
     count(self, "ssu2_router_info_published_total", "RouterInfo rebuilds after reachability changes");
     auto s = make_nat_status(*st.reach, ri.get(), steady_now(), 0);
     log().info("nat: reachability {}, RouterInfo republished (caps {}, address caps {}, host {})",
@@ -258,6 +260,7 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
   });
   return {
     [self](set_socket_atom, caf::actor& socket) { self->state.opts.socket = socket; },
+    [self](handshake_atom, caf::actor& hs) { self->state.opts.handshake = hs; },
     [self](established_atom, const router_hash& peer, caf::actor& session,
            const endpoint& remote, const std::vector<uint8_t>& ri) {
       on_established(self, peer, session, remote, ri);

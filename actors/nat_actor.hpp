@@ -4,6 +4,8 @@
 // Protocol (dynamic, atoms from messages.hpp; SSU2 blocks travel in their wire encoding,
 // wire::emit_blocks / parse_blocks):
 //   (set_socket_atom, actor socket)                         once, from the node
+//   (handshake_atom, actor handshake)                       once, from the node: told each
+//        republished RouterInfo as (router_info_atom, bytes)
 //   (established_atom, router_hash, actor session, endpoint remote, bytes router_info)
 //        from a session actor when it starts: the session is used for SendBlocks and the
 //        peer's RouterInfo (from the handshake, may be empty) is learned
@@ -43,6 +45,7 @@ namespace ssu2d {
 struct NatActorOptions {
   ssu2::nat::LocalIdentity local;
   caf::actor socket;                         // may be set later with set_socket_atom
+  caf::actor handshake;                      // may be set later with handshake_atom
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   std::chrono::milliseconds peer_test_wait{30'000};  // bound on a peertest request
   std::chrono::milliseconds relay_tag_wait{10'000};  // bound on a relaytag request

@@ -158,6 +158,7 @@ std::string Node::start() {
   socket_ = spawn_socket_actor(sys_, std::move(so));
   caf::anon_send(handshake_, set_socket_atom::value, socket_);
   caf::anon_send(nat_, set_socket_atom::value, socket_);
+  caf::anon_send(nat_, handshake_atom::value, handshake_);  // republished RouterInfo
   caf::anon_send(manager_, handshake_atom::value, handshake_);
 
   IntrospectionOptions io;

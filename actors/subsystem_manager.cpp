@@ -216,6 +216,11 @@ caf::behavior manager(manager_t* self, SubsystemOptions opts) {
     [self](router_info_atom, std::vector<uint8_t>& bytes) {
       remember_router_info(self->state, bytes);
     },
+    [self](router_info_atom, const router_hash& h) -> caf::result<std::vector<uint8_t>> {
+      auto it = self->state.router_infos.find(h);
+      if (it != self->state.router_infos.end()) return it->second;
+      return make_error(node_errc::unknown_session, "no RouterInfo for " + to_string(h));
+    },
     [self](connect_atom, std::vector<uint8_t>& bytes) -> caf::result<caf::message> {
       if (!self->state.handshake)
         return make_error(node_errc::not_available, "no handshake actor");

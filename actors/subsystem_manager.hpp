@@ -22,6 +22,8 @@
 //   (handshake_atom, actor)                  the handshake actor to connect through
 //   (router_info_atom, std::vector<uint8_t>) a peer RouterInfo (config, RouterInfo block);
 //        DatabaseStores received are learned the same way
+//   (router_info_atom, router_hash) -> std::vector<uint8_t> | error unknown_session
+//        the RouterInfo we know for that router (the newest received)
 //   (connect_atom, std::vector<uint8_t> ri)  -> router_hash | error   remembered and
 //        delegated to the handshake actor
 //   (listen_atom, actor)                                    subscribe to inbound I2NP

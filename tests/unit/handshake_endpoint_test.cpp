@@ -10,6 +10,8 @@
 
 #include "handshake_fixture.hpp"
 #include "transport/handshake/endpoint.hpp"
+#include "transport/handshake/payload.hpp"
+#include "transport/i2p/gzip.hpp"
 
 using namespace hs_test;
 
@@ -421,4 +423,74 @@ BOOST_AUTO_TEST_CASE(token_tables_hold_20000_sessions_and_retries_in_flight) {
     m.retry_token(Endpoint::v6({0x20, 0x01, 0x0d, 0xb8, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)}, 1), wall);
   BOOST_TEST(m.retry_tokens().size() <= lim.tokens.max_retry_tokens);
   BOOST_TEST(m.new_tokens().size() == 0u);
+}
+
+// A republished RouterInfo: handshakes started after update_router_info() carry it in
+// Session Confirmed, one already in progress keeps the RouterInfo it started with.
+BOOST_AUTO_TEST_CASE(update_router_info_applies_to_later_handshakes_only) {
+  Peer a = make_peer(kA, {}, 1), b = make_peer(kB, {}, 2);
+  Peer c = make_peer(Endpoint::v4(198, 18, 2, 3, 9003), {}, 3);
+  Net net;
+  net.add(a);
+  net.add(b);
+  net.add(c);
+  const Bytes old_ri = a.node.local->router_info;
+  i2p::RouterInfo next = a.node.ri;
+  next.published += 60'000;
+  next.options.set("caps", "BCR");
+  BOOST_REQUIRE(next.sign(a.node.keys.ed25519_seed).ok());
+  auto next_bytes = next.serialize();
+  BOOST_REQUIRE(next_bytes.ok());
+  BOOST_REQUIRE(*next_bytes != old_ri);
+
+  auto before = a.ep->connect(net.now, net.wall(), remote_of(b.node));
+  BOOST_REQUIRE(int(before.kind) == int(ConnectResult::Kind::started));
+  net.pump(a);  // Session Request to B is on the wire; Session Confirmed not yet built
+  a.ep->update_router_info(*next_bytes);
+  a.ep->update_router_info({});  // ignored
+  BOOST_TEST((a.ep->local().router_info == *next_bytes));
+  auto after = a.ep->connect(net.now, net.wall(), remote_of(c.node));
+  BOOST_REQUIRE(int(after.kind) == int(ConnectResult::Kind::started));
+  net.deliver_all();
+  for (int i = 0; i < 10 && a.done.size() < 2; ++i) net.step();
+
+  BOOST_REQUIRE(b.done.size() == 1u);
+  BOOST_REQUIRE(c.done.size() == 1u);
+  BOOST_REQUIRE(b.done[0].session.has_value());
+  BOOST_REQUIRE(c.done[0].session.has_value());
+  BOOST_REQUIRE(b.done[0].session->peer_router_info);
+  BOOST_REQUIRE(c.done[0].session->peer_router_info);
+  BOOST_TEST((b.done[0].session->peer_router_info->bytes() == old_ri));
+  BOOST_TEST((c.done[0].session->peer_router_info->bytes() == *next_bytes));
+  BOOST_TEST(c.done[0].session->peer_router_info->published == next.published);
+  // Same router either way: the identity did not change.
+  BOOST_TEST(b.done[0].router == c.done[0].router);
+}
+
+// The data-phase block announcing it: flood off, gzipped only when that is smaller, and it
+// decodes back to the exact RouterInfo.
+BOOST_AUTO_TEST_CASE(router_info_update_block_is_unflooded_and_gzipped_when_smaller) {
+  for (size_t filler : {size_t(0), size_t(900)}) {
+    Node n = make_node(kA, NodeOptions{.filler_bytes = filler});
+    const Bytes& ri = n.local->router_info;
+    Bytes out;
+    BOOST_REQUIRE(payload::router_info_update(out, ri));
+    auto blocks = wire::parse_blocks(out);
+    BOOST_REQUIRE(blocks.ok());
+    BOOST_REQUIRE(blocks->size() == 1u);
+    auto* b = std::get_if<wire::RouterInfoBlock>(&(*blocks)[0]);
+    BOOST_REQUIRE(b);
+    BOOST_TEST(!b->flood());
+    auto z = i2p::gzip_compress(ri);
+    BOOST_REQUIRE(z.ok());
+    BOOST_TEST(b->gzip() == (z->size() < ri.size()));
+    if (filler) BOOST_TEST(b->gzip());  // a large RouterInfo takes the gzip branch
+    Bytes plain = b->data;
+    if (b->gzip()) {
+      auto d = i2p::gzip_decompress(b->data);
+      BOOST_REQUIRE(d.ok());
+      plain = *d;
+    }
+    BOOST_TEST((plain == ri));
+  }
 }

@@ -26,6 +26,14 @@ HandshakeEndpoint::HandshakeEndpoint(Config cfg, std::shared_ptr<const LocalIden
       listener_(cfg_, local_, rng_, limits_.tokens, limits_.admission),
       cache_(limits_.token_cache) {}
 
+void HandshakeEndpoint::update_router_info(Bytes ri) {
+  if (ri.empty()) return;
+  auto next = std::make_shared<LocalIdentity>(*local_);
+  next->router_info = std::move(ri);
+  local_ = std::move(next);
+  listener_.set_local(local_);
+}
+
 Routed HandshakeEndpoint::on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from,
                                       uint64_t conn_id, ByteSpan datagram) {
   if (auto it = pending_.find(conn_id); it != pending_.end()) {

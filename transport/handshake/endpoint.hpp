@@ -135,6 +135,10 @@ class HandshakeEndpoint final : private RoomPolicy {
   void on_session_closed(uint64_t conn_id);
   // The session is gone: its connection ID is free.
   void on_session_gone(uint64_t conn_id);
+  // Our RouterInfo was rebuilt (republished): handshakes started from now on send `ri` in
+  // Session Confirmed; those in progress keep the one they started with. Empty `ri`: ignored.
+  void update_router_info(Bytes ri);
+  const LocalIdentity& local() const { return *local_; }
   // Abandons every pending handshake (outbound ones end with reason "shutdown").
   void shutdown();
 

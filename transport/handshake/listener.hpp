@@ -57,6 +57,8 @@ class InboundListener {
   InboundListener(Config cfg, std::shared_ptr<const LocalIdentity> local,
                   RandomFn rng = default_random(), TokenManager::Limits limits = {},
                   AdmissionControl::Limits admission = {});
+  // Our identity from now on (a republished RouterInfo); requests already accepted keep theirs.
+  void set_local(std::shared_ptr<const LocalIdentity> local) { local_ = std::move(local); }
 
   struct Output {
     std::vector<Datagram> replies;                // Retry messages to send

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "transport/i2p/gzip.hpp"
+
 namespace ssu2::handshake::payload {
 
 bool date_time(Bytes& out, uint32_t wall_s) {
@@ -27,6 +29,11 @@ bool router_info(Bytes& out, ByteSpan ri, bool gzipped) {
   b.frag = 0x01;
   b.data.assign(ri.begin(), ri.end());
   return wire::append_block(out, b).ok();
+}
+bool router_info_update(Bytes& out, ByteSpan ri) {
+  if (auto z = i2p::gzip_compress(ri); z && z->size() < ri.size())
+    return router_info(out, ByteSpan{*z}, true);
+  return router_info(out, ri, false);
 }
 bool padding(Bytes& out, size_t len) {
   return wire::append_block(out, wire::PaddingBlock{uint16_t(len)}).ok();
