@@ -1,16 +1,8 @@
 #include "actors/node.hpp"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
-#include <cstddef>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 
 #include "actors/handshake_actor.hpp"
 #include "actors/introspection_actor.hpp"
@@ -24,9 +16,6 @@
 
 #ifdef SSU2D_HAVE_CAF_OPENSSL
 #include <caf/openssl/manager.hpp>
-#endif
-#ifdef SSU2D_HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
 #endif
 
 namespace ssu2d {
@@ -297,153 +286,6 @@ void Node::stop() {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     *a = nullptr;
   }
-}
-
-ssu2::nat::LocalIdentity nat_local_identity(const ssu2::i2p::RouterKeys& keys,
-                                            const ssu2::i2p::RouterInfo& ri, uint8_t net_id) {
-  ssu2::nat::LocalIdentity l;
-  l.hash = ri.hash();
-  l.signing_priv = keys.ed25519_seed;
-  l.intro_key = keys.intro_key.bytes;
-  l.router_info = ri.bytes();
-  l.net_id = net_id;
-  // Our published address is the one peers test and Charlie answers from.
-  if (auto p = ssu2::nat::peer_info_from(ri); p.ok()) {
-    l.v4 = p->v4;
-    l.v6 = p->v6;
-  }
-  return l;
-}
-
-std::shared_ptr<const ssu2::handshake::LocalIdentity> local_identity(
-    const ssu2::i2p::RouterKeys& keys, const ssu2::i2p::RouterInfo& ri) {
-  auto l = std::make_shared<ssu2::handshake::LocalIdentity>();
-  l->static_priv = keys.x25519_priv;
-  l->static_pub = keys.x25519_pub;
-  l->intro_key = keys.intro_key;
-  l->router_hash = ri.hash();
-  l->router_info = ri.bytes();
-  return l;
-}
-
-std::vector<std::vector<uint8_t>> configured_peer_router_infos(const NodeConfig& cfg) {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> files(cfg.peers.router_infos.begin(), cfg.peers.router_infos.end());
-  if (!cfg.peers.netdb_dir.empty()) {
-    std::error_code ec;
-    std::vector<fs::path> found;
-    // i2pd's netDb keeps the files in r?/ subfolders; a flat folder works too.
-    for (auto it = fs::recursive_directory_iterator(cfg.peers.netdb_dir, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      auto name = it->path().filename().string();
-      if (it->is_regular_file() && name.rfind("routerInfo-", 0) == 0 &&
-          it->path().extension() == ".dat")
-        found.push_back(it->path());
-    }
-    if (ec) log().warn("node: cannot read peers.netdb_dir {}: {}", cfg.peers.netdb_dir, ec.message());
-    std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
-  }
-  std::vector<std::vector<uint8_t>> out;
-  for (auto& f : files) {
-    std::string err;
-    auto bytes = read_file(f, 64 * 1024, &err);
-    if (!bytes) {
-      log().warn("node: {}", err);
-      continue;
-    }
-    out.emplace_back(bytes->begin(), bytes->end());
-  }
-  return out;
-}
-
-std::string init_data_dir(const NodeConfig& cfg, std::string& hash_hex) {
-  DataDirLock lock;
-  if (auto err = lock.acquire(cfg.data_dir); !err.empty()) return err;
-  auto ks = load_or_create_router_keys(cfg.data_dir);
-  for (auto& w : ks.warnings) log().warn("init: {}", w);
-  if (!ks.ok()) return ks.error;
-  std::string host = !cfg.ssu2.host.empty() ? cfg.ssu2.host : cfg.ssu2.ipv6_host;
-  auto ri = make_published_router_info(cfg, *ks.keys, endpoint{host, cfg.ssu2.port});
-  if (!ri) return "init: cannot build our RouterInfo: " + std::string(ssu2::to_string(ri.error().code));
-  if (auto st = write_router_info(cfg.data_dir, *ri); !st.ok()) return st.error;
-  hash_hex = to_string(to_router_hash(ri->hash()));
-  return {};
-}
-
-void notify_service_manager(const std::string& state) {
-  const char* path = std::getenv("NOTIFY_SOCKET");
-  if (!path || !*path) return;
-#ifdef SSU2D_HAVE_SYSTEMD
-  if (int r = sd_notify(0, state.c_str()); r < 0)
-    log().warn("node: sd_notify({}) failed: {}", state, std::strerror(-r));
-#else
-  // The protocol is one datagram on a unix socket; '@' starts an abstract address.
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  const size_t len = std::strlen(path);
-  if (len >= sizeof(addr.sun_path)) return;
-  std::memcpy(addr.sun_path, path, len);
-  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
-  const auto alen = socklen_t(offsetof(sockaddr_un, sun_path) + len);
-  if (::sendto(fd, state.data(), state.size(), 0, reinterpret_cast<sockaddr*>(&addr), alen) < 0)
-    log().warn("node: notify {} failed: {}", path, std::strerror(errno));
-  ::close(fd);
-#endif
-}
-
-int run_node(const ConfigResult& loaded, const std::function<ConfigResult()>& reload) {
-  const NodeConfig& cfg = *loaded.config;
-  // Block the signals before any thread exists so every CAF and reader thread inherits the
-  // mask and only sigwait below sees them (an unhandled SIGHUP would kill the process).
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-
-  init_logging(cfg.log.level);
-  if (auto err = set_log_file(cfg.log.file); !err.empty()) {
-    log().error("{}", err);  // still on stderr
-    return 1;
-  }
-  caf::actor_system_config ccfg;
-  configure_actor_system(ccfg, cfg);
-  caf::actor_system sys{ccfg};
-  int rc = 0;
-  {
-    Node node(sys, cfg);
-    node.set_effective_json(loaded.merged);
-    if (auto err = node.start(); !err.empty()) {
-      log().error("{}", err);
-      // With a log file the operator starting us by hand would otherwise see nothing.
-      if (!cfg.log.file.empty()) std::fprintf(stderr, "ssu2d: %s\n", err.c_str());
-      rc = 1;
-    } else {
-      notify_service_manager("READY=1\nSTATUS=running, router hash " + to_string(node.hash()) +
-                             "\nMAINPID=" + std::to_string(::getpid()));
-      int sig = 0;
-      for (;;) {
-        if (sigwait(&set, &sig) != 0) continue;
-        if (sig != SIGHUP) break;
-        log().info("node: SIGHUP received, reloading");
-        notify_service_manager("RELOADING=1");
-        if (reload) {
-          node.reload(reload());
-        } else if (auto err = reopen_log_file(); !err.empty()) {
-          log().error("reload: {}", err);
-        }
-        notify_service_manager("READY=1");
-      }
-      log().info("node: {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      notify_service_manager("STOPPING=1");
-      node.stop();
-    }
-  }
-  return rc;
 }
 
 }  // namespace ssu2d
