@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "actors/session_actor.hpp"
+#include "actors/support/deadline_timer.hpp"
 #include "actors/support/handshake_metrics.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/udp.hpp"
@@ -27,7 +28,7 @@ struct handshake_state {
   std::map<uint64_t, std::vector<caf::response_promise>> waiting;  // by outbound conn id
   std::unordered_map<uint64_t, caf::actor> actors;                 // session actors by conn id
   std::map<caf::actor_addr, uint64_t> conn_of;
-  std::optional<ssu2::TimePoint> armed;
+  DeadlineTimer timer;
   std::shared_ptr<MetricsRegistry> metrics;
   std::unique_ptr<HandshakeMetrics> counts;
 };
@@ -103,11 +104,7 @@ void drain(handshake_t* self) {
                  send_request{udp::to_endpoint(d->to),
                               std::vector<uint8_t>(d->bytes.begin(), d->bytes.end())});
   st.counts->export_from(*st.ep);
-  auto next = st.ep->poll_timeout();
-  if (!next || (st.armed && *st.armed <= *next)) return;
-  st.armed = *next;
-  auto delay = std::max(*next - steady_now(), ssu2::Millis{1});
-  self->delayed_send(self, delay, tick_atom::value, int64_t(next->count()));
+  st.timer.arm(self, st.ep->poll_timeout(), tick_atom::value);
 }
 
 // One datagram from the socket (drain() afterwards).
@@ -259,7 +256,7 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
     },
     [self](tick_atom, int64_t deadline) {
       auto& st = self->state;
-      if (st.armed && st.armed->count() == deadline) st.armed.reset();
+      st.timer.fired(deadline);
       st.ep->on_timeout(steady_now(), unix_now_s());
       drain(self);
     },

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "actors/session_actor.hpp"
+#include "actors/support/deadline_timer.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/nat_requests.hpp"
 #include "actors/support/reachability_status.hpp"
@@ -44,9 +45,9 @@ struct nat_state {
   std::map<router_hash, caf::actor> sessions;
   std::map<router_hash, uint8_t> session_family;      // 4 or 16: the session's IP version
   std::optional<nat::ReachabilitySet> reach;          // one machine per family we listen on
-  std::optional<ssu2::TimePoint> reach_armed;
+  DeadlineTimer reach_timer;                          // the machines' next automatic test
   NatRequests requests;                               // peer tests, relay tags waiting
-  std::optional<ssu2::TimePoint> armed;
+  DeadlineTimer timer;                                // the engine's next deadline
   uint64_t blocks_in = 0, packets_in = 0, unroutable = 0;
 };
 using nat_t = caf::stateful_actor<nat_state>;
@@ -98,21 +99,13 @@ void on_tag_granted(nat_t* self, const nat::RelayTagGranted& g) {
 
 void arm_timer(nat_t* self) {
   auto& st = self->state;
-  auto next = st.engine->next_deadline();
-  if (!next || (st.armed && *st.armed <= *next)) return;
-  st.armed = *next;
-  auto delay = std::max(*next - steady_now(), ssu2::Millis{1});
-  self->delayed_send(self, delay, nat_timeout_atom::value, int64_t(next->count()));
+  st.timer.arm(self, st.engine->next_deadline(), nat_timeout_atom::value);
 }
 
 void arm_reach_timer(nat_t* self) {
   auto& st = self->state;
   if (!st.opts.auto_peer_test) return;
-  auto next = st.reach->poll_timeout();
-  if (!next || (st.reach_armed && *st.reach_armed <= *next)) return;
-  st.reach_armed = *next;
-  auto delay = std::max(*next - steady_now(), ssu2::Millis{1});
-  self->delayed_send(self, delay, tick_atom::value, int64_t(next->count()));
+  st.reach_timer.arm(self, st.reach->poll_timeout(), tick_atom::value);
 }
 
 // Republishes our RouterInfo when the machines changed what it says, and keeps the engine's
@@ -285,14 +278,14 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
     [self](relay_atom, const router_hash& introducer) { return request_tag(self, introducer); },
     [self](nat_timeout_atom, int64_t deadline) {
       auto& s = self->state;
-      if (s.armed && s.armed->count() == deadline) s.armed.reset();
+      s.timer.fired(deadline);
       s.engine->on_timer(now_pair());
       drain(self);
     },
     [self](nat_timeout_atom, uint32_t id) { self->state.requests.expire(id); },
     [self](tick_atom, int64_t deadline) {
       auto& s = self->state;
-      if (s.reach_armed && s.reach_armed->count() == deadline) s.reach_armed.reset();
+      s.reach_timer.fired(deadline);
       run_due_tests(self);
       drain(self);
     },

@@ -1,6 +1,7 @@
 #include "actors/session_actor.hpp"
 
 
+#include "actors/support/deadline_timer.hpp"
 #include "actors/support/delivery_promises.hpp"
 #include "actors/nat_actor.hpp"
 #include "actors/support/logging.hpp"
@@ -33,7 +34,7 @@ struct session_state {
   ss::TransmitBatch tx;                // reused by every poll
   ssu2::TimePoint started{};
   DeliveryPromises pending;  // confirm requests by feedback id
-  std::optional<ssu2::TimePoint> armed;
+  DeadlineTimer timer;  // the core's next_wakeup()
   bool ended = false;  // closed reported
   uint64_t i2np_in = 0, i2np_out = 0, send_failures = 0, ignored_blocks = 0;
   std::shared_ptr<MetricsRegistry> metrics;
@@ -92,15 +93,6 @@ void send_nat_blocks(session_t* self, const std::vector<uint8_t>& bytes) {
   drain(self);
 }
 
-void arm_timer(session_t* self) {
-  auto& st = self->state;
-  auto next = st.ds->next_wakeup();
-  if (!next || (st.armed && *st.armed <= *next)) return;
-  st.armed = *next;
-  auto delay = std::max(*next - steady_now(), ssu2::Millis{1});
-  self->delayed_send(self, delay, tick_atom::value, int64_t(next->count()));
-}
-
 // Moves everything the core produced to where it belongs, then re-arms the timer.
 void drain(session_t* self) {
   auto& st = self->state;
@@ -148,7 +140,7 @@ void drain(session_t* self) {
     self->quit();
     return;
   }
-  arm_timer(self);
+  st.timer.arm(self, st.ds->next_wakeup(), tick_atom::value);
 }
 
 session_info info_of(session_t* self) {
@@ -267,7 +259,7 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
     },
     [self](tick_atom, int64_t deadline) {
       auto& st = self->state;
-      if (st.armed && st.armed->count() == deadline) st.armed.reset();
+      st.timer.fired(deadline);
       st.ds->on_timer(steady_now());
       drain(self);
     },
