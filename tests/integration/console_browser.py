@@ -224,11 +224,11 @@ def main(net):
     # Data from B to A while the page polls, so the graph has a rate in to show.
     sender = subprocess.Popen([net.ssu2ctl, "--node", b.control, "--json", "--timeout", "60",
                                "send", ha, "400", "1200"], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+                              stderr=subprocess.PIPE, text=True)  # progress lines go to stderr
     net.cleanups.append(lambda: sender.poll() is None and sender.kill())
-    out, _ = sender.communicate(timeout=90)
-    check(sender.returncode == 0 and json.loads(out).get("delivered") == 400,
-          f"B sent A 400 messages while the page was open ({out.strip()})")
+    out, err = sender.communicate(timeout=90)
+    check(sender.returncode == 0 and json.loads(out or "{}").get("delivered") == 400,
+          f"B sent A 400 messages while the page was open ({out.strip()} {err.strip()[-300:]})")
 
     def page_ready():
         s = json.loads(browser.evaluate(PAGE_STATE))
