@@ -121,6 +121,7 @@ int run_command(caf::actor_system& sys, const caf::actor& node, const Command& c
   } else if (cmd == "sessions") {
     self->request(node, kTimeout, sessions_atom::value).receive(
         [&](session_list& l) {
+          sort_sessions(l.sessions, c.sort);
           if (!c.json) return print_sessions(l.sessions);
           print(sessions_json(l.sessions), "");
         },

@@ -14,6 +14,7 @@ struct Command {
   std::string hash;              // HASH argument (hex or I2P base64, checked)
   std::string file;              // FILE argument
   std::string level;             // loglevel LEVEL ("" asks)
+  std::string sort = "age";      // sessions --sort age|rtt|bytes|peer
   uint32_t count = 0, min_size = 0, max_size = 0;  // send N SIZE[-MAX]
   bool sequential = false;
   bool json = false;

@@ -1,5 +1,6 @@
 #include "actors/apps/ctl_output.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -43,13 +44,33 @@ void print_status(const node_status& s) {
   for (auto& t : s.nat.peer_tests) row("peer test", t);
 }
 
+void sort_sessions(std::vector<session_info>& l, const std::string& key) {
+  auto by = [&](auto f) {
+    std::stable_sort(l.begin(), l.end(), [&](const session_info& a, const session_info& b) {
+      return f(a) > f(b);
+    });
+  };
+  if (key == "rtt") by([](const session_info& s) { return s.rtt_ms; });
+  else if (key == "bytes") by([](const session_info& s) { return s.bytes_in + s.bytes_out; });
+  else if (key == "peer")
+    std::stable_sort(l.begin(), l.end(), [](const session_info& a, const session_info& b) {
+      return to_string(a.peer) < to_string(b.peer);
+    });
+  else by([](const session_info& s) { return s.established_ms_ago; });
+}
+
 void print_sessions(const std::vector<session_info>& l) {
-  std::cout << std::left << std::setw(46) << "PEER" << std::setw(24) << "REMOTE" << std::setw(13)
-            << "STATE" << std::setw(10) << "AGE(s)" << std::setw(10) << "I2NP IN" << "I2NP OUT\n";
+  std::cout << std::left << std::setw(46) << "PEER" << std::setw(5) << "DIR" << std::setw(24)
+            << "REMOTE" << std::setw(13) << "STATE" << std::setw(8) << "AGE(s)" << std::setw(8)
+            << "RTT(ms)" << std::setw(8) << "WINDOW" << std::setw(12) << "BYTES IN"
+            << std::setw(12) << "BYTES OUT" << std::setw(9) << "I2NP IN" << "I2NP OUT\n";
   for (auto& s : l)
-    std::cout << std::left << std::setw(46) << to_string(s.peer) << std::setw(24) << s.remote
-              << std::setw(13) << s.state << std::setw(10) << s.established_ms_ago / 1000
-              << std::setw(10) << s.i2np_in << s.i2np_out << "\n";
+    std::cout << std::left << std::setw(46) << to_string(s.peer) << std::setw(5)
+              << (s.outbound ? "out" : "in") << std::setw(24) << s.remote << std::setw(13)
+              << s.state << std::setw(8) << s.established_ms_ago / 1000 << std::setw(8)
+              << s.rtt_ms << std::setw(8) << s.window << std::setw(12) << s.bytes_in
+              << std::setw(12) << s.bytes_out << std::setw(9) << s.i2np_in << s.i2np_out
+              << "\n";
   if (l.empty()) std::cout << "(no sessions)\n";
 }
 

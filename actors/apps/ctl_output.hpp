@@ -17,6 +17,8 @@ namespace ssu2d::ctl {
 
 nlohmann::json to_json(const send_test_result& r, bool sequential);
 void print_status(const node_status& s);
+// Orders the list: "age" (oldest first), "rtt" / "bytes" (largest first) or "peer".
+void sort_sessions(std::vector<session_info>& l, const std::string& key);
 void print_sessions(const std::vector<session_info>& l);
 void print_session_detail(const session_info& s);
 void print_send_result(const send_test_result& r, bool sequential);

@@ -38,7 +38,8 @@ constexpr const char* kCommands =
     "commands (HASH: a router hash, I2P base64 as printed by status / sessions, or hex;\n"
     "`ssu2ctl COMMAND --help` describes one):\n"
     "  status                    the node: router hash, addresses, uptime, sessions, log level\n"
-    "  sessions                  one line per session (peer, remote address, state, age)\n"
+    "  sessions [--sort KEY]     one line per session (peer, direction, remote, state, age, RTT,\n"
+    "                            window, bytes); KEY: age, rtt, bytes, peer\n"
     "  session HASH              one session in detail (RTT, window, bytes, drops)\n"
     "  metrics                   all metrics in Prometheus text format\n"
     "  connect FILE              open a session to the router whose RouterInfo is FILE\n"
@@ -148,7 +149,10 @@ int main(int argc, char** argv) {
     s->add_option("HASH", c.hash, what)->required()->check(router_hash_check());
   };
   sub("status", "the node: router hash, addresses, uptime, sessions, counters, log level");
-  sub("sessions", "one line per session (peer, remote address, state, age)");
+  sub("sessions", "one line per session (peer, direction, remote, state, age, RTT, window, bytes)")
+      ->add_option("--sort", c.sort, "order of the table: age (oldest first), rtt or bytes "
+                                     "(largest first), peer")
+      ->check(CLI::IsMember({"age", "rtt", "bytes", "peer"}));
   hash_arg(sub("session", "one session in detail (RTT, window, bytes, drops)"), "the peer");
   sub("metrics", "all metrics in Prometheus text format");
   sub("connect", "open a session to the router whose RouterInfo is FILE; progress on stderr")

@@ -49,6 +49,20 @@ def main(net):
     check([s["peer"] for s in sessions] == [b.hash], "sessions lists the peer in base64")
     check(b.hash in ctl_raw(a, "sessions").stdout, "the sessions table shows it in base64 too")
 
+    # The list carries each session's transport state (from the session actor, not the
+    # manager's table): after some traffic the peer's RTT sample and byte counts are there.
+    a.ctl("send", b.hash, 20, 1000)
+    s0 = a.ctl("sessions")[0]
+    check(s0["outbound"] is True and s0["bytes_out"] >= 20_000 and s0["window"] > 0,
+          f"sessions shows direction, bytes and window of the live session ({s0})")
+    table = ctl_raw(a, "sessions", "--sort", "bytes").stdout.splitlines()
+    check(table and all(c in table[0] for c in ("DIR", "RTT(ms)", "WINDOW", "BYTES IN", "BYTES OUT")),
+          f"the sessions table has direction, RTT, window and byte columns ({table[:1]})")
+    check(len(table) > 1 and table[1].split()[1] == "out" and str(s0["bytes_out"]) in table[1],
+          f"... with the session's values ({table[1:2]})")
+    r = ctl_raw(a, "sessions", "--sort", "colour")
+    check(r.returncode != 0 and "colour" in r.stderr, f"an unknown sort key is refused ({r.stderr.strip()})")
+
     d = a.ctl("session", to_hex(b.hash))
     check(d["peer"] == b.hash, "session HASH takes a hex hash")
     r = a.ctl("send", b.hash[:43], 5, 200)  # unpadded base64
