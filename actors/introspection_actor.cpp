@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "actors/support/bandwidth.hpp"
+#include "actors/support/clock.hpp"
 #include "actors/support/logging.hpp"
 #include "transport/crypto/crypto.hpp"
 
@@ -35,6 +37,7 @@ constexpr auto kTimeout = std::chrono::seconds(5);
 struct introspection_state {
   static inline const char* name = "ssu2d.introspection";
   IntrospectionOptions opts;
+  std::unique_ptr<BandwidthRates> bandwidth;  // sampled by a 1 s tick
 };
 using introspection_t = caf::stateful_actor<introspection_state>;
 
@@ -102,6 +105,7 @@ void finish_status(introspection_t* self, caf::response_promise rp, node_status 
 caf::result<node_status> status(introspection_t* self) {
   auto rp = self->make_response_promise<node_status>();
   auto s = base_status(self->state.opts);
+  if (self->state.bandwidth) self->state.bandwidth->fill(s);
   auto& sock = self->state.opts.socket;
   if (!sock) {
     handshake_status(self, rp, std::move(s));
@@ -230,7 +234,15 @@ caf::result<send_test_result> start_send_test(introspection_t* self, const std::
 
 caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
   self->state.opts = std::move(opts);
+  if (self->state.opts.metrics) {
+    self->state.bandwidth = std::make_unique<BandwidthRates>(*self->state.opts.metrics);
+    self->send(self, tick_atom::value);
+  }
   return {
+    [self](tick_atom) {
+      self->state.bandwidth->sample(steady_now());
+      self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+    },
     [self](status_atom) { return status(self); },
     // Sent once by the node after publishing: our control endpoint with the bound port.
     [self](local_endpoints_atom, std::string& control) { self->state.opts.control = control; },

@@ -270,6 +270,9 @@ struct node_status {
   uint64_t datagrams_unknown = 0;  // dropped: too short / undecryptable / no handler
   uint64_t bytes_in = 0;           // UDP payload bytes received / sent, all sockets
   uint64_t bytes_out = 0;
+  // Bytes per second over the last 1 s, 15 s and 5 min (support/bandwidth).
+  uint64_t in_bps_1s = 0, in_bps_15s = 0, in_bps_5m = 0;
+  uint64_t out_bps_1s = 0, out_bps_15s = 0, out_bps_5m = 0;
   std::string version;
   std::string log_level;           // the node logger's level now ("info", ...)
   nat_status nat;
@@ -278,7 +281,9 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.hash, x.addresses, x.control, x.uptime_ms,
            x.sessions, x.pending_handshakes, x.datagrams_in, x.datagrams_out,
-           x.datagrams_unknown, x.bytes_in, x.bytes_out, x.version, x.log_level, x.nat);
+           x.datagrams_unknown, x.bytes_in, x.bytes_out, x.in_bps_1s, x.in_bps_15s,
+           x.in_bps_5m, x.out_bps_1s, x.out_bps_15s, x.out_bps_5m, x.version, x.log_level,
+           x.nat);
 }
 
 // Counters the socket actor reports (also exported as metrics).

@@ -35,6 +35,11 @@ void print_status(const node_status& s) {
   row("datagrams in/out", std::to_string(s.datagrams_in) + " / " + std::to_string(s.datagrams_out));
   row("datagrams unknown", std::to_string(s.datagrams_unknown));
   row("bytes in/out", std::to_string(s.bytes_in) + " / " + std::to_string(s.bytes_out));
+  auto kbps = [](uint64_t bps) { return std::to_string(bps / 1000) + "." + std::to_string(bps % 1000 / 100); };
+  row("in KB/s", kbps(s.in_bps_1s) + " (1 s), " + kbps(s.in_bps_15s) + " (15 s), " +
+                     kbps(s.in_bps_5m) + " (5 min)");
+  row("out KB/s", kbps(s.out_bps_1s) + " (1 s), " + kbps(s.out_bps_15s) + " (15 s), " +
+                      kbps(s.out_bps_5m) + " (5 min)");
   row("log level", s.log_level);
   row("version", s.version);
   row("reachability", s.nat.reachability + (s.nat.external.empty() ? "" : " (external " + s.nat.external + ")"));

@@ -29,6 +29,8 @@ json status_json(const node_status& s) {
           {"datagrams_in", s.datagrams_in},     {"datagrams_out", s.datagrams_out},
           {"datagrams_unknown", s.datagrams_unknown},
           {"bytes_in", s.bytes_in},             {"bytes_out", s.bytes_out},
+          {"bandwidth_in_bps", {{"1s", s.in_bps_1s}, {"15s", s.in_bps_15s}, {"5m", s.in_bps_5m}}},
+          {"bandwidth_out_bps", {{"1s", s.out_bps_1s}, {"15s", s.out_bps_15s}, {"5m", s.out_bps_5m}}},
           {"version", s.version},               {"log_level", s.log_level},
           {"reachability", s.nat.reachability}, {"external_address", s.nat.external},
           {"router_caps", s.nat.router_caps},   {"address_caps", s.nat.address_caps},

@@ -142,7 +142,8 @@ void ReachabilityMachine::recompute_external(TimePoint) {
     std::vector<std::pair<uint16_t, size_t>> ports;
   };
   std::vector<Ip> ips;
-  for (const auto& [h, r] : reports_) {
+  for (const auto& entry : reports_) {
+    const auto& r = entry.second;  // a plain reference: clang 14 cannot capture a binding
     auto it = std::find_if(ips.begin(), ips.end(), [&](const Ip& x) {
       return std::equal(x.latest.ip.begin(), x.latest.ip.begin() + ip_len_, r.seen.ip.begin());
     });
