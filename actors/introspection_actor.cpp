@@ -6,6 +6,7 @@
 #include "actors/support/clock.hpp"
 #include "actors/support/logging.hpp"
 #include "transport/crypto/crypto.hpp"
+#include "transport/session/fragment.hpp"
 
 #ifdef SSU2D_HAVE_CAF_OPENSSL
 #include <caf/openssl/publish.hpp>
@@ -14,20 +15,15 @@
 namespace ssu2d {
 
 std::vector<uint8_t> make_test_data_message(uint32_t size) {
-  // I2NP Data (type 20), short header: type, msg id, expiration (s); body = length + data.
-  std::vector<uint8_t> out;
-  out.reserve(9 + 4 + size);
-  uint32_t id = ssu2::crypto::random_u32();
-  uint32_t exp = uint32_t(std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count()) + 60;
-  out.push_back(20);
-  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(id >> s));
-  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(exp >> s));
-  for (int s = 24; s >= 0; s -= 8) out.push_back(uint8_t(size >> s));
-  size_t at = out.size();
-  out.resize(at + size);
-  if (size) ssu2::crypto::random_bytes(ssu2::MutByteSpan(out.data() + at, size));
-  return out;
+  // I2NP Data (type 20), expiring in 60 s; body = 4-byte length + random data.
+  ssu2::session::I2npMessage m;
+  m.type = 20;
+  m.id = ssu2::crypto::random_u32();
+  m.expiration = unix_now_s() + 60;
+  m.body.resize(4 + size);
+  for (int i = 0; i < 4; ++i) m.body[i] = uint8_t(size >> (24 - 8 * i));
+  if (size) ssu2::crypto::random_bytes(ssu2::MutByteSpan(m.body.data() + 4, size));
+  return ssu2::session::short_i2np_bytes(m);
 }
 
 namespace {

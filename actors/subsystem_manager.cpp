@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 
+#include "actors/support/clock.hpp"
 #include "actors/support/logging.hpp"
 #include "transport/i2p/i2np.hpp"
 
@@ -59,12 +60,6 @@ session_info info_of(const router_hash& h, const Entry& e) {
   s.i2np_in = e.i2np_in;
   s.i2np_out = e.i2np_out;
   return s;
-}
-
-uint64_t unix_ms() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count());
 }
 
 // Remembers a peer's RouterInfo (signature checked) for on-demand connects.
@@ -141,7 +136,7 @@ void on_inbound(manager_t* self, i2np_message& m) {
   if (auto it = st.table.find(m.peer); it != st.table.end()) {
     it->second.i2np_in++;
     auto reply = answer_lookup_for_us(m, st.opts.local_hash, st.opts.local_router_info.get(),
-                                      unix_ms());
+                                      unix_now_ms());
     if (reply) {
       st.lookups_answered->inc();
       it->second.i2np_out++;

@@ -2,20 +2,11 @@
 
 #include <chrono>
 
+#include "actors/support/clock.hpp"
 #include "actors/support/key_store.hpp"
 #include "transport/nat/publish.hpp"
 
 namespace ssu2d {
-
-namespace {
-
-uint64_t wall_ms() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count());
-}
-
-}  // namespace
 
 ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg, const endpoint& bound) {
   ssu2::i2p::OwnRouterInfoParams p;
@@ -33,7 +24,7 @@ ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig&
                                                                const ssu2::i2p::RouterKeys& keys,
                                                                const endpoint& bound) {
   auto p = base_router_info_params(cfg, bound);
-  p.published_ms = wall_ms();
+  p.published_ms = unix_now_ms();
   return ssu2::i2p::make_own_router_info(keys, p);
 }
 
@@ -48,7 +39,7 @@ RouterPublisher::RouterPublisher(ssu2::i2p::RouterKeys keys, ssu2::i2p::OwnRoute
 
 std::string RouterPublisher::publish(const ssu2::nat::PublishedAddress& a, char router_cap) {
   auto p = ssu2::nat::published_params(base_, host_configured_, a, router_cap);
-  uint64_t ms = wall_ms();
+  uint64_t ms = unix_now_ms();
   {
     // RouterInfo dates are compared by peers: never publish an older or equal time.
     std::lock_guard<std::mutex> lk(mu_);

@@ -170,3 +170,21 @@ BOOST_AUTO_TEST_CASE(node_budget_is_shared_by_sessions_and_given_back) {
   b.expire(TimePoint{Reassembler::kTimeout});
   BOOST_TEST(budget->used() == 0u);
 }
+
+// The node's I2NP byte form (9-byte short header + body): round trip, and a string shorter
+// than the header is refused, not read past.
+BOOST_AUTO_TEST_CASE(short_i2np_bytes_round_trip_and_short_input_is_refused) {
+  I2npMessage m{20, 0x01020304, 0xA0B0C0D0, Bytes{1, 2, 3}};
+  auto b = short_i2np_bytes(m);
+  BOOST_TEST(b.size() == 12u);
+  BOOST_TEST(b[0] == 20);
+  BOOST_TEST(b[1] == 0x01);
+  BOOST_TEST(b[5] == 0xA0);
+  auto back = parse_short_i2np(b);
+  BOOST_REQUIRE(back);
+  BOOST_TEST((*back == m));
+  for (size_t n = 0; n < 9; ++n) BOOST_TEST(!parse_short_i2np(ByteSpan(b.data(), n)));
+  auto empty_body = parse_short_i2np(ByteSpan(b.data(), 9));
+  BOOST_REQUIRE(empty_body);
+  BOOST_TEST(empty_body->body.empty());
+}
