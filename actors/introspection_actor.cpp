@@ -90,9 +90,9 @@ void finish_status(introspection_t* self, caf::response_promise rp, node_status 
     nat_status_part(self, rp, std::move(s));
     return;
   }
-  self->request(mgr, kTimeout, sessions_atom::value)
-      .then([self, rp, s](const session_list& l) mutable {
-              s.sessions = l.sessions.size();
+  self->request(mgr, kTimeout, session_count_atom::value)
+      .then([self, rp, s](uint64_t n) mutable {
+              s.sessions = n;
               nat_status_part(self, rp, std::move(s));
             },
             [self, rp, s](caf::error&) mutable { nat_status_part(self, rp, std::move(s)); });

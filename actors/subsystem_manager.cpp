@@ -249,6 +249,8 @@ caf::behavior manager(manager_t* self, SubsystemOptions opts) {
       }
       return rp;
     },
+    // The count alone (status): the table's size, without asking every session actor.
+    [self](session_count_atom) { return uint64_t(self->state.table.size()); },
     [self](session_atom, router_hash& h) -> caf::result<caf::message> {
       auto it = self->state.table.find(h);
       if (it == self->state.table.end())

@@ -37,6 +37,7 @@ using listen_atom = caf::atom_constant<caf::atom("listen")>;        // subscribe
 // introspection (remote)
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using sessions_atom = caf::atom_constant<caf::atom("sessions")>;
+using session_count_atom = caf::atom_constant<caf::atom("sesscount")>;  // -> uint64_t, the manager's table size
 using session_atom = caf::atom_constant<caf::atom("session")>;
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
