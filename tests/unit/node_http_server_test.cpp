@@ -85,7 +85,9 @@ caf::behavior fake_manager(caf::event_based_actor*) {
     s.rtt_ms = 12;
     s.bytes_in = 3000;
     return session_list{{s}};
-  }};
+  },
+          // status counts sessions with one question to the manager
+          [](session_count_atom) { return uint64_t(1); }};
 }
 
 struct System {
