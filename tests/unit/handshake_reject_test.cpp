@@ -205,6 +205,7 @@ BOOST_AUTO_TEST_CASE(wrong_intro_key_gets_no_answer) {
   BOOST_TEST(link.out->failed()->reason == Failure::timeout);
 }
 
+// docs/DEFECTS.md defect 14. Guards: a SessionConfirmed whose static key differs from the RouterInfo's `s` is refused.
 BOOST_AUTO_TEST_CASE(static_key_differing_from_router_info_is_rejected) {
   NodeOptions o;
   o.publish_other_static_key = true;

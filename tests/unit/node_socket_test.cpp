@@ -208,7 +208,7 @@ BOOST_FIXTURE_TEST_CASE(short_datagrams_are_counted_not_delivered, Fixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(entries_of_terminated_sessions_are_removed, Fixture) {
-  // SEED-NOTES defect 13: a session that ends must not stay in the demux map.
+  // docs/DEFECTS.md defect 13: a session that ends must not stay in the demux map.
   auto doomed = sys->spawn([](caf::event_based_actor*) -> caf::behavior {
     return {[](inbound_atom, const std::vector<datagram>&) { return true; }};
   });

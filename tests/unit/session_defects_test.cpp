@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE session_defects
 #include <boost/test/unit_test.hpp>
 
-// One test per defect listed in SEED-NOTES.md that concerns the data-phase session.
+// One test per defect of docs/DEFECTS.md that concerns the data-phase session.
 // Defect 14 (SessionConfirmed static key vs RouterInfo `s`) belongs to the handshake.
 
 #include "session_harness.hpp"
@@ -29,6 +29,7 @@ std::vector<OutDatagram> b_output_after(Pair& p, Millis d) {
 }
 }  // namespace
 
+// docs/DEFECTS.md defect 1. Guards: garbage, bad AEAD, broken framing and a late SessionConfirmed are counted drops, never an assert.
 BOOST_AUTO_TEST_CASE(defect_1_bad_packets_are_counted_never_asserted) {
   Pair p;
   Bytes garbage(100, 0x5a);
@@ -64,6 +65,7 @@ BOOST_AUTO_TEST_CASE(defect_1_bad_packets_are_counted_never_asserted) {
   BOOST_TEST((p.b.state() == DataSession::State::active));
 }
 
+// docs/DEFECTS.md defect 2. Guards: a packet with only Relay/Path blocks is ACKed (one ACK tracker).
 BOOST_AUTO_TEST_CASE(defect_2_relay_and_path_only_packets_are_acked) {
   // Each kind alone in its own session, so that no other packet causes the ACK.
   std::vector<std::vector<wire::Block>> packets = {
@@ -84,6 +86,7 @@ BOOST_AUTO_TEST_CASE(defect_2_relay_and_path_only_packets_are_acked) {
   }
 }
 
+// docs/DEFECTS.md defect 3. Guards: a RouterInfo alone in its packet is ACKed and reaches the core before the next packet's block.
 BOOST_AUTO_TEST_CASE(defect_3_router_info_alone_is_acked_and_kept_for_the_next_packet) {
   Pair p;
   wire::RouterInfoBlock ri;
@@ -102,6 +105,7 @@ BOOST_AUTO_TEST_CASE(defect_3_router_info_alone_is_acked_and_kept_for_the_next_p
   BOOST_TEST(std::holds_alternative<wire::RelayTagRequestBlock>(c->block));
 }
 
+// docs/DEFECTS.md defect 4. Guards: a peer's Termination is answered with reason 2, not echoed.
 BOOST_AUTO_TEST_CASE(defect_4_termination_is_answered_with_termination_received) {
   Pair p;
   p.b.on_datagram(p.now, seal(alice_send(), 0xB, 5, {wire::TerminationBlock{3, wire::TerminationReason::IdleTimeout, {}}}), kAddrA);
@@ -121,6 +125,7 @@ BOOST_AUTO_TEST_CASE(defect_4_termination_is_answered_with_termination_received)
   BOOST_TEST(t->by_peer);
 }
 
+// docs/DEFECTS.md defect 5. Guards: unrelated wake-ups do not postpone resends, and a full window still resends.
 BOOST_AUTO_TEST_CASE(defect_5_resends_are_not_postponed_and_happen_with_a_full_window) {
   Pair p;
   TimePoint t0 = p.now;
@@ -148,6 +153,7 @@ BOOST_AUTO_TEST_CASE(defect_5_resends_are_not_postponed_and_happen_with_a_full_w
   BOOST_TEST(p.a.metrics().retransmissions == 16u);
 }
 
+// docs/DEFECTS.md defect 6. Guards: resends and ACK-only packets are counted in the byte totals and sized to the session's MTU.
 BOOST_AUTO_TEST_CASE(defect_6_resends_and_acks_are_counted_and_sized_to_the_session) {
   LinkConfig cfg;
   cfg.drop = 0.3;
@@ -174,6 +180,7 @@ BOOST_AUTO_TEST_CASE(defect_6_resends_and_acks_are_counted_and_sized_to_the_sess
   BOOST_TEST(p.b.metrics().ack_only_packets_out > 0u);
 }
 
+// docs/DEFECTS.md defect 7. Guards: 330 s without traffic ends with idle timeout; a peer that never answers ends with timeout.
 BOOST_AUTO_TEST_CASE(defect_7_idle_timeout_and_unresponsive_peer_terminate) {
   {
     Pair p;
@@ -204,6 +211,7 @@ BOOST_AUTO_TEST_CASE(defect_7_idle_timeout_and_unresponsive_peer_terminate) {
   }
 }
 
+// docs/DEFECTS.md defect 8. Guards: failed sends are resent later and do not end the session.
 BOOST_AUTO_TEST_CASE(defect_8_failed_sends_do_not_end_the_session) {
   Pair p;
   int refused = 0;
@@ -217,6 +225,7 @@ BOOST_AUTO_TEST_CASE(defect_8_failed_sends_do_not_end_the_session) {
   BOOST_TEST(p.fb_a[0].delivered);
 }
 
+// docs/DEFECTS.md defect 9. Guards: delivery is reported after the ACK, not when queued.
 BOOST_AUTO_TEST_CASE(defect_9_feedback_waits_for_the_ack) {
   Pair p;
   p.a.queue_message(p.now, message(1, 3000, p.now), 9);  // three fragments
@@ -234,6 +243,7 @@ BOOST_AUTO_TEST_CASE(defect_9_feedback_waits_for_the_ack) {
   BOOST_TEST(fb[0].delivered);
 }
 
+// docs/DEFECTS.md defect 10. Guards: a replayed packet number is dropped.
 BOOST_AUTO_TEST_CASE(defect_10_packet_number_replay_is_rejected) {
   Pair p;
   auto pkt = seal(alice_send(), 0xB, 4, {wire::RelayTagRequestBlock{}, wire::PaddingBlock{5}});
@@ -243,6 +253,7 @@ BOOST_AUTO_TEST_CASE(defect_10_packet_number_replay_is_rejected) {
   BOOST_TEST(p.b.metrics().replayed_packets == 1u);
 }
 
+// docs/DEFECTS.md defect 11. Guards: Path blocks decode as well-formed Address blocks.
 BOOST_AUTO_TEST_CASE(defect_11_path_blocks_carry_a_well_formed_address_block) {
   Pair p;
   const PeerAddress moved = PeerAddress::v4(192, 168, 1, 7, 4444);
@@ -262,6 +273,7 @@ BOOST_AUTO_TEST_CASE(defect_11_path_blocks_carry_a_well_formed_address_block) {
   BOOST_TEST(checked == 2u);  // our challenge to the new address and our response
 }
 
+// docs/DEFECTS.md defect 12. Guards: a 62 KiB message crosses a 1280-byte MTU session.
 BOOST_AUTO_TEST_CASE(defect_12_ipv6_minimum_mtu_carries_62_kib) {
   Pair p({}, 1200);
   size_t largest = 0;
@@ -278,6 +290,7 @@ BOOST_AUTO_TEST_CASE(defect_12_ipv6_minimum_mtu_carries_62_kib) {
   BOOST_TEST(largest <= 1280u - 48u);  // IPv6 + UDP headers take 48 of the 1280
 }
 
+// docs/DEFECTS.md defect 13. Guards: a closed session reports that its demux entry can be freed.
 BOOST_AUTO_TEST_CASE(defect_13_closed_sessions_report_they_can_be_freed) {
   Pair p;
   p.b.on_datagram(p.now, seal(alice_send(), 0xB, 5, {wire::TerminationBlock{3, wire::TerminationReason::NormalClose, {}}}), kAddrA);

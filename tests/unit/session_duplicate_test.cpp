@@ -35,6 +35,7 @@ BOOST_AUTO_TEST_CASE(size_is_bounded) {
   BOOST_TEST(f.contains(999));
 }
 
+// docs/DEFECTS.md defect 10. Guards: message IDs and NAT nonces live in separate filters.
 BOOST_AUTO_TEST_CASE(defect_10_nonces_and_message_ids_are_separate_filters) {
   static_assert(!std::is_same_v<MessageIdFilter, NonceFilter>);
   static_assert(!std::is_base_of_v<MessageIdFilter, NonceFilter>);

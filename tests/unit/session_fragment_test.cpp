@@ -103,6 +103,7 @@ BOOST_AUTO_TEST_CASE(incomplete_messages_expire_after_30_s) {
   BOOST_TEST(r.buffered_bytes() == 0u);
 }
 
+// docs/DEFECTS.md defect 12. Guards: reassembly memory is bounded and fragments fit the IPv6 minimum payload.
 BOOST_AUTO_TEST_CASE(defect_12_memory_bound_and_ipv6_minimum_payload) {
   // Memory bound: a peer sending only first fragments cannot grow the buffer past the limit.
   Reassembler r(10'000);

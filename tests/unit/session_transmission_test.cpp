@@ -109,6 +109,7 @@ BOOST_AUTO_TEST_CASE(dropped_after_7_sends_and_message_fails) {
   BOOST_TEST((res[0].failure == DeliveryFailure::dropped));
 }
 
+// docs/DEFECTS.md defect 9. Guards: feedback only once every packet of the message is ACKed.
 BOOST_AUTO_TEST_CASE(defect_9_feedback_only_when_every_packet_of_message_acked) {
   TransmissionManager t;
   auto h = t.deliveries().add(42, 3);
@@ -137,6 +138,7 @@ BOOST_AUTO_TEST_CASE(abandon_fails_pending_messages) {
   BOOST_TEST(!t.next_deadline());
 }
 
+// docs/DEFECTS.md defect 5. Guards: the resend deadline comes from packets in flight; a full window still resends.
 BOOST_AUTO_TEST_CASE(defect_5_deadline_comes_from_packets_and_full_window_still_resends) {
   TransmissionManager t;
   for (int i = 0; i < 16; ++i) t.on_sent(TimePoint{0}, t.next_packet_number(), Bytes{1}, {});

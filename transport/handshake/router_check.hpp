@@ -1,6 +1,6 @@
 // Bob's checks of the RouterInfo Alice sends in Session Confirmed (ssu2.rst Session
 // Confirmed notes): well-formed and signed, our network, an SSU2 address whose published
-// static key `s` is the key Alice proved in the handshake (SEED-NOTES defect 14), a sane
+// static key `s` is the key Alice proved in the handshake (docs/DEFECTS.md defect 14), a sane
 // publication date, and the caller's acceptance policy.
 #pragma once
 #include <memory>
