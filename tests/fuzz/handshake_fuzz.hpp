@@ -136,8 +136,7 @@ struct FuzzAlice {
 
   Bytes session_request(FuzzInput& in, uint32_t wall) {
     LongHeader h = header_from(in, MessageType::SessionRequest);
-    ephemeral.priv = key_of(in.u8());
-    ephemeral.pub = *crypto::x25519_public(ephemeral.priv);
+    ephemeral = crypto::x25519_keys_from(key_of(in.u8()));
     noise = wire::initial_handshake_state(bob.static_key);
     auto clear = wire::encode(h);
     Bytes body = payload_from(in, wall, nullptr);

@@ -146,6 +146,36 @@ BOOST_AUTO_TEST_CASE(x25519_rfc7748_section6_1) {
   BOOST_TEST(hex(s2->span()) == shared);
 }
 
+// The same vectors through key pairs that keep their imported OpenSSL key (the form the
+// handshake uses for ephemeral keys): same public keys, same shared secret, also from a copy,
+// and a pair whose key was set by hand (no prepared key) still agrees.
+BOOST_AUTO_TEST_CASE(x25519_prepared_key_pairs_give_the_rfc7748_results) {
+  auto a = x25519_keys_from(key("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+  auto b = x25519_keys_from(key("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+  BOOST_REQUIRE(a.prepared);
+  BOOST_REQUIRE(b.prepared);
+  BOOST_TEST(hex(a.pub) == "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+  BOOST_TEST(hex(b.pub) == "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+  const char* shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
+  X25519Keys a_copy = a;
+  BOOST_TEST((a_copy.prepared == a.prepared));
+  auto s1 = x25519_dh(a_copy, b.pub);
+  auto s2 = x25519_dh(b, a.pub);
+  BOOST_REQUIRE(s1.ok());
+  BOOST_REQUIRE(s2.ok());
+  BOOST_TEST(hex(s1->span()) == shared);
+  BOOST_TEST(hex(s2->span()) == shared);
+  X25519Keys by_hand;
+  by_hand.priv = a.priv;
+  auto s3 = x25519_dh(by_hand, b.pub);
+  BOOST_REQUIRE(s3.ok());
+  BOOST_TEST(hex(s3->span()) == shared);
+  BOOST_TEST(!x25519_dh(a, PublicKey32{}).ok());  // low-order point refused on this path too
+  auto g = x25519_generate();
+  BOOST_TEST(g.prepared);
+  BOOST_TEST((x25519_public(g.priv).ok() && *x25519_public(g.priv) == g.pub));
+}
+
 BOOST_AUTO_TEST_CASE(x25519_all_zero_peer_fails_cleanly) {
   auto priv = key("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
   PublicKey32 zero{};

@@ -256,11 +256,11 @@ Key32 hkdf1(ByteSpan salt, ByteSpan ikm, std::string_view info) {
 // ---- X25519 ---------------------------------------------------------------------------------
 
 namespace {
-// OpenSSL derives the public key whenever a raw private key is imported, so importing a key
-// for each agreement costs a second scalar multiplication. The thread keeps its last few
-// imported X25519 private keys (our static key, the ephemeral keys of handshakes in progress)
-// as ready EVP_PKEYs; a key is compared in constant time and the slot least recently used is
-// replaced (EVP_PKEY_free cleanses it).
+// Long-lived private keys given as bytes (the router's static key) are imported once per
+// thread: the thread keeps its last few imported X25519 keys as ready EVP_PKEYs; a key is
+// compared in constant time and the slot least recently used is replaced (EVP_PKEY_free
+// cleanses it). Ephemeral keys carry their own prepared key (X25519Keys::prepared) and do not
+// pass through here, so 100 handshakes in flight no longer evict the static key.
 class X25519KeyCache {
  public:
   EVP_PKEY* get(const Key32& priv) {
@@ -291,23 +291,12 @@ class X25519KeyCache {
 thread_local X25519KeyCache x25519_keys;
 }  // namespace
 
-X25519Keys x25519_generate() {
-  X25519Keys keys;
-  for (;;) {  // public-key derivation from a random scalar cannot fail short of OOM
-    random_bytes(MutByteSpan(keys.priv.data(), keys.priv.size()));
-    auto pub = x25519_public(keys.priv);
-    if (pub) { keys.pub = *pub; return keys; }
-  }
-}
+struct X25519Prepared {
+  PkeyPtr pkey;
+};
 
-Result<PublicKey32> x25519_public(const Key32& priv) {
-  EVP_PKEY* pkey = x25519_keys.get(priv);  // kept: the key's agreements follow
-  if (!pkey) return Error{Errc::crypto_error, "raw private key"};
-  return raw_public(pkey);
-}
-
-Result<Key32> x25519_dh(const Key32& priv, const PublicKey32& peer_pub) {
-  EVP_PKEY* mine = x25519_keys.get(priv);
+namespace {
+Result<Key32> derive(EVP_PKEY* mine, const PublicKey32& peer_pub) {
   PkeyPtr peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_pub.data(),
                                            peer_pub.size()));
   if (!mine || !peer) return Error{Errc::crypto_error, "x25519 key"};
@@ -323,6 +312,44 @@ Result<Key32> x25519_dh(const Key32& priv, const PublicKey32& peer_pub) {
     return Error{Errc::crypto_error, "x25519 derive (low-order point?)"};
   if (all_zero(shared.data(), shared.size())) return Error{Errc::crypto_error, "x25519 zero"};
   return shared;
+}
+}  // namespace
+
+X25519Keys x25519_keys_from(const Key32& priv) {
+  X25519Keys keys;
+  keys.priv = priv;
+  auto prepared = std::make_shared<X25519Prepared>();
+  prepared->pkey.reset(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, priv.data(), priv.size()));
+  if (!prepared->pkey) return keys;
+  auto pub = raw_public(prepared->pkey.get());
+  if (!pub) return keys;
+  keys.pub = *pub;
+  keys.prepared = std::move(prepared);
+  return keys;
+}
+
+X25519Keys x25519_generate() {
+  for (;;) {  // public-key derivation from a random scalar cannot fail short of OOM
+    Key32 priv;
+    random_bytes(MutByteSpan(priv.data(), priv.size()));
+    auto keys = x25519_keys_from(priv);
+    if (keys.prepared) return keys;
+  }
+}
+
+Result<PublicKey32> x25519_public(const Key32& priv) {
+  EVP_PKEY* pkey = x25519_keys.get(priv);  // kept: the key's agreements follow
+  if (!pkey) return Error{Errc::crypto_error, "raw private key"};
+  return raw_public(pkey);
+}
+
+Result<Key32> x25519_dh(const Key32& priv, const PublicKey32& peer_pub) {
+  return derive(x25519_keys.get(priv), peer_pub);
+}
+
+Result<Key32> x25519_dh(const X25519Keys& mine, const PublicKey32& peer_pub) {
+  if (mine.prepared) return derive(mine.prepared->pkey.get(), peer_pub);
+  return x25519_dh(mine.priv, peer_pub);
 }
 
 // ---- Ed25519 --------------------------------------------------------------------------------

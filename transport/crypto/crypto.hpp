@@ -2,6 +2,8 @@
 // Every function returns a Result/Status: bad key length, bad tag, or a library failure is
 // a clean error, never an abort.
 #pragma once
+#include <memory>
+
 #include "transport/common/bytes.hpp"
 #include "transport/common/result.hpp"
 
@@ -46,14 +48,25 @@ KeyPair32 hkdf2(ByteSpan salt, ByteSpan ikm, std::string_view info);
 Key32 hkdf1(ByteSpan salt, ByteSpan ikm, std::string_view info);
 
 // ---- X25519 ----
+// OpenSSL derives the public key whenever it imports a raw private key: a scalar
+// multiplication as dear as the agreement itself. A key pair made by x25519_generate or
+// x25519_keys_from therefore keeps the imported key (`prepared`, shared by copies, freed and
+// cleansed with the last one), and its agreements cost one multiplication each.
+struct X25519Prepared;  // opaque, in crypto.cpp
 struct X25519Keys {
   Key32 priv;
   PublicKey32 pub{};
+  std::shared_ptr<const X25519Prepared> prepared;  // null when priv was set by hand
 };
 X25519Keys x25519_generate();
+// The pair for a given private key (pub derived, prepared kept); pub stays zero on failure.
+X25519Keys x25519_keys_from(const Key32& priv);
 Result<PublicKey32> x25519_public(const Key32& priv);
-// Fails on an all-zero shared secret (low-order point).
+// Fail on an all-zero shared secret (low-order point). The Key32 form serves long-lived keys
+// (the router's static key, from a small per-thread cache of imported keys); the X25519Keys
+// form uses the pair's prepared key when it has one.
 Result<Key32> x25519_dh(const Key32& priv, const PublicKey32& peer_pub);
+Result<Key32> x25519_dh(const X25519Keys& mine, const PublicKey32& peer_pub);
 
 // ---- Ed25519 ----
 struct Ed25519Keys {

@@ -58,7 +58,7 @@ std::variant<std::unique_ptr<InboundHandshake>, InboundHandshake::Refusal> Inbou
 
   noise.mix_hash(ByteSpan{clear});
   noise.mix_hash(ByteSpan{hs->ephemeral_.pub});
-  auto dh2 = crypto::x25519_dh(hs->ephemeral_.priv, x);
+  auto dh2 = crypto::x25519_dh(hs->ephemeral_, x);
   if (!dh2) return Refusal::auth_failed;
   noise.mix_key(dh2->span());
   auto ct = crypto::aead_encrypt(noise.k(), 0, ByteSpan{noise.h()}, body);
@@ -184,7 +184,7 @@ void InboundHandshake::process_confirmed(uint32_t wall_s) {
   std::copy_n(s->begin(), 32, alice_static.begin());
   st.mix_hash(part1);
   // ---- "se" ----
-  auto dh = crypto::x25519_dh(ephemeral_.priv, alice_static);
+  auto dh = crypto::x25519_dh(ephemeral_, alice_static);
   if (!dh) {
     ++stats_.dropped_auth;
     return;

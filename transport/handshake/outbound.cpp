@@ -119,7 +119,7 @@ void OutboundHandshake::send_session_request(TimePoint now, uint32_t wall_s, uin
   // "e": MixHash(header), MixHash(X); "es": MixKey(DH(x, B)).
   noise_.mix_hash(ByteSpan{clear});
   noise_.mix_hash(ByteSpan{ephemeral_.pub});
-  auto dh = crypto::x25519_dh(ephemeral_.priv, remote_.static_key);
+  auto dh = crypto::x25519_dh(ephemeral_, remote_.static_key);
   if (!dh) return fail(Failure::crypto_error);
   noise_.mix_key(dh->span());
   auto ct = crypto::aead_encrypt(noise_.k(), 0, ByteSpan{noise_.h()}, body);
@@ -252,7 +252,7 @@ bool OutboundHandshake::try_session_created(TimePoint now, uint32_t wall_s, Byte
   const auto y = o->ephemeral();
   st.mix_hash(o->header_bytes());
   st.mix_hash(ByteSpan{y});
-  auto dh = crypto::x25519_dh(req.ephemeral.priv, y);
+  auto dh = crypto::x25519_dh(req.ephemeral, y);
   if (!dh) {
     ++stats_.dropped_auth;
     return true;

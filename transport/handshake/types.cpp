@@ -42,10 +42,9 @@ uint32_t random_below(const RandomFn& rng, uint32_t bound) {
 }
 
 crypto::X25519Keys ephemeral_from(const RandomFn& rng) {
-  crypto::X25519Keys k;
-  rng(MutByteSpan{k.priv.data(), k.priv.size()});
-  if (auto pub = crypto::x25519_public(k.priv)) k.pub = *pub;
-  return k;
+  crypto::Key32 priv;
+  rng(MutByteSpan{priv.data(), priv.size()});
+  return crypto::x25519_keys_from(priv);
 }
 
 }  // namespace ssu2::handshake
