@@ -13,6 +13,7 @@
 #include <random>
 #include <memory>
 
+#include "tests/support/seeded_random.hpp"
 #include "transport/common/bytes.hpp"
 #include "transport/crypto/crypto.hpp"
 
@@ -74,13 +75,7 @@ class FuzzOutput {
   Bytes out;
 };
 
-// Deterministic randomness for the code under test (same input, same run).
-inline std::function<void(MutByteSpan)> seeded(uint64_t seed) {
-  auto gen = std::make_shared<std::mt19937_64>(seed);
-  return [gen](MutByteSpan out) {
-    for (auto& b : out) b = uint8_t((*gen)() >> 24);
-  };
-}
+using ssu2::testing::seeded_random;  // deterministic randomness for the code under test
 
 inline crypto::Key32 key_of(uint8_t v) {
   crypto::Key32 k;

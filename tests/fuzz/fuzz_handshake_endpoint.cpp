@@ -66,8 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   TimePoint now{0};
   auto wall = [&] { return kWall + uint32_t(now.count() / 1000); };
   EndpointLimits limits = EndpointLimits::for_sessions(8, 4);
-  HandshakeEndpoint b(Config{}, bob().local, limits, seeded(11));
-  HandshakeEndpoint c(Config{}, carol().local, limits, seeded(12));
+  HandshakeEndpoint b(Config{}, bob().local, limits, seeded_random(11));
+  HandshakeEndpoint c(Config{}, carol().local, limits, seeded_random(12));
   FuzzAlice fa{alice(), remote_of(bob())};
   std::deque<InFlight> net;  // between Bob and Carol
   std::vector<uint64_t> b_sessions, c_sessions;

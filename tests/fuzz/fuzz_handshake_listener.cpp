@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   TimePoint now{0};
   auto wall = [&] { return kWall + uint32_t(now.count() / 1000); };
   Config cfg;
-  InboundListener listener(cfg, bob().local, seeded(7));
+  InboundListener listener(cfg, bob().local, seeded_random(7));
   std::map<uint64_t, std::unique_ptr<InboundHandshake>> pending;  // by our connection ID
   FuzzAlice fa{alice(), remote_of(bob())};
   Endpoint from = alice().ep;

@@ -52,7 +52,7 @@ SessionContext bob_context(TimePoint now) {
   c.receive = kAliceToBob;
   c.ack_session_confirmed = true;
   c.session_confirmed_header_key = kConfirmedKey;
-  c.random = fuzz::seeded(42);
+  c.random = fuzz::seeded_random(42);
   return c;
 }
 

@@ -91,7 +91,7 @@ struct Harness {
     local.intro_key = us.keys.intro_key.bytes;
     local.v4 = us.ep;
     local.router_info = us.ri.bytes();
-    engine = std::make_unique<NatEngine>(std::move(local), nat::Config{}, seeded(5));
+    engine = std::make_unique<NatEngine>(std::move(local), nat::Config{}, seeded_random(5));
     for (int i = 1; i < 3; ++i) {
       engine->learn_peer(*peer_info_from(parties()[i].ri));
       engine->session_established(parties()[i].hash(), parties()[i].ep);

@@ -46,9 +46,9 @@ BOOST_AUTO_TEST_CASE(session_created_that_reads_as_nat_type_reaches_the_outbound
   Node a = node_a(), b = node_b();
   TimePoint now{0};
   for (uint64_t seed = 1; seed < 5000; ++seed) {
-    InboundListener listener(Config{}, b.local, seeded(seed));
+    InboundListener listener(Config{}, b.local, seeded_random(seed));
     auto token = listener.tokens().retry_token(a.ep, kWall);
-    OutboundHandshake out(Config{}, a.local, remote_of(b), token, seeded(seed + 100000));
+    OutboundHandshake out(Config{}, a.local, remote_of(b), token, seeded_random(seed + 100000));
     out.start(now, kWall);
     auto request = only(out.take_outgoing());
     auto o = listener.on_datagram(now, kWall, a.ep, request);
@@ -84,8 +84,8 @@ BOOST_AUTO_TEST_CASE(retry_that_reads_as_nat_type_reaches_the_outbound) {
   Node a = node_a(), b = node_b();
   TimePoint now{0};
   for (uint64_t seed = 1; seed < 5000; ++seed) {
-    InboundListener listener(Config{}, b.local, seeded(seed));
-    OutboundHandshake out(Config{}, a.local, remote_of(b), std::nullopt, seeded(seed + 100000));
+    InboundListener listener(Config{}, b.local, seeded_random(seed));
+    OutboundHandshake out(Config{}, a.local, remote_of(b), std::nullopt, seeded_random(seed + 100000));
     out.start(now, kWall);
     auto token_request = only(out.take_outgoing());
     auto retry = only(listener.on_datagram(now, kWall, a.ep, token_request).replies);
@@ -104,11 +104,11 @@ BOOST_AUTO_TEST_CASE(retry_that_reads_as_nat_type_reaches_the_outbound) {
 BOOST_AUTO_TEST_CASE(peer_requests_and_junk_are_not_taken_by_the_outbound) {
   Node a = node_a(), b = node_b();
   TimePoint now{0};
-  OutboundHandshake a_out(Config{}, a.local, remote_of(b), std::nullopt, seeded(1));
+  OutboundHandshake a_out(Config{}, a.local, remote_of(b), std::nullopt, seeded_random(1));
   a_out.start(now, kWall);
   (void)a_out.take_outgoing();
   // B's own Token Request to A (crossed): for A's listener.
-  OutboundHandshake b_out(Config{}, b.local, remote_of(a), std::nullopt, seeded(2));
+  OutboundHandshake b_out(Config{}, b.local, remote_of(a), std::nullopt, seeded_random(2));
   b_out.start(now, kWall);
   auto b_token_request = only(b_out.take_outgoing());
   auto r = route_from_pending_peer(a_out, now, kWall, b.ep, b_token_request, a.local->intro_key, 2);
@@ -116,9 +116,9 @@ BOOST_AUTO_TEST_CASE(peer_requests_and_junk_are_not_taken_by_the_outbound) {
   BOOST_TEST(a_out.state() == OutboundHandshake::State::token_request_sent);
   BOOST_TEST(a_out.take_outgoing().empty());
   // B's Session Request with a token from A's listener: for A's listener as well.
-  InboundListener a_listener(Config{}, a.local, seeded(3));
+  InboundListener a_listener(Config{}, a.local, seeded_random(3));
   auto token = a_listener.tokens().retry_token(b.ep, kWall);
-  OutboundHandshake b_out2(Config{}, b.local, remote_of(a), token, seeded(4));
+  OutboundHandshake b_out2(Config{}, b.local, remote_of(a), token, seeded_random(4));
   b_out2.start(now, kWall);
   auto b_request = only(b_out2.take_outgoing());
   r = route_from_pending_peer(a_out, now, kWall, b.ep, b_request, a.local->intro_key, 2);
@@ -146,7 +146,7 @@ struct Router {
   std::optional<SessionContext> out_ctx;
   std::vector<SessionContext> in_ctx;
   size_t to_nat = 0;
-  Router(Node n, uint64_t seed) : node(std::move(n)), listener(Config{}, node.local, seeded(seed)) {}
+  Router(Node n, uint64_t seed) : node(std::move(n)), listener(Config{}, node.local, seeded_random(seed)) {}
 };
 
 struct Crossed {
@@ -204,9 +204,9 @@ struct Crossed {
 
   void run(int hold_b_rounds) {
     a.out = std::make_unique<OutboundHandshake>(Config{}, a.node.local, remote_of(b.node),
-                                                std::nullopt, seeded(seed + 31));
+                                                std::nullopt, seeded_random(seed + 31));
     b.out = std::make_unique<OutboundHandshake>(Config{}, b.node.local, remote_of(a.node),
-                                                std::nullopt, seeded(seed + 37));
+                                                std::nullopt, seeded_random(seed + 37));
     a.out->start(now, kWall);
     b.out->start(now, kWall);
     collect(a, a2b);

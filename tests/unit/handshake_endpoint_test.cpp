@@ -94,7 +94,7 @@ struct Net {
 Peer make_peer(Endpoint ep, EndpointLimits limits = {}, uint64_t seed = 1) {
   Peer p;
   p.node = make_node(ep);
-  p.ep = std::make_unique<HandshakeEndpoint>(Config{}, p.node.local, limits, seeded(seed));
+  p.ep = std::make_unique<HandshakeEndpoint>(Config{}, p.node.local, limits, seeded_random(seed));
   return p;
 }
 
@@ -218,7 +218,7 @@ BOOST_AUTO_TEST_CASE(reconnect_in_the_other_direction_replaces_the_older_session
   net.now += Millis{5000};
   Peer b2;
   b2.node = std::move(b.node);
-  b2.ep = std::make_unique<HandshakeEndpoint>(Config{}, b2.node.local, EndpointLimits{}, seeded(15));
+  b2.ep = std::make_unique<HandshakeEndpoint>(Config{}, b2.node.local, EndpointLimits{}, seeded_random(15));
   net.peers[kB] = &b2;
   b2.ep->connect(net.now, net.wall(), remote_of(a.node));
   net.deliver_all();
@@ -399,7 +399,7 @@ BOOST_AUTO_TEST_CASE(node_at_max_sessions_answers_with_connection_limits) {
 // stays valid and every New Token is kept.
 BOOST_AUTO_TEST_CASE(token_tables_hold_20000_sessions_and_retries_in_flight) {
   auto lim = EndpointLimits::for_sessions(20000, 256);
-  TokenManager m(seeded(70), lim.tokens);
+  TokenManager m(seeded_random(70), lim.tokens);
   uint32_t wall = kWall;
   std::vector<std::pair<Endpoint, Token>> retries;
   for (uint16_t i = 0; i < 200; ++i) {

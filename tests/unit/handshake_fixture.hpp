@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "tests/support/seeded_random.hpp"
 #include "transport/handshake/inbound.hpp"
 #include "transport/handshake/listener.hpp"
 #include "transport/handshake/outbound.hpp"
@@ -31,12 +32,7 @@ using namespace ssu2::handshake;
 
 inline constexpr uint32_t kWall = 1'700'000'000;  // virtual wall clock, Unix seconds
 
-inline RandomFn seeded(uint64_t seed) {
-  auto gen = std::make_shared<std::mt19937_64>(seed);
-  return [gen](MutByteSpan out) {
-    for (auto& b : out) b = uint8_t((*gen)() >> 24);
-  };
-}
+using ssu2::testing::seeded_random;  // deterministic randomness for the code under test
 
 struct Node {
   i2p::RouterKeys keys;
@@ -68,7 +64,7 @@ inline Node make_node(Endpoint ep, NodeOptions o = {}, uint64_t seed = 1) {
   n.ri = std::move(*ri);
   bool resign = false;
   if (o.filler_bytes) {
-    auto rng = seeded(seed);
+    auto rng = seeded_random(seed);
     size_t left = o.filler_bytes;
     for (int i = 0; left > 0; ++i) {
       size_t chunk = std::min<size_t>(left, 150);
@@ -166,10 +162,10 @@ struct Link {
   // Separate configurations for Alice (`c`) and Bob (`bob_cfg`).
   Link(Config c, Config bob_cfg, Node a, Node b, uint64_t seed = 7)
       : cfg(std::move(c)), alice(std::move(a)), bob(std::move(b)),
-        listener(std::move(bob_cfg), bob.local, seeded(seed)) {}
+        listener(std::move(bob_cfg), bob.local, seeded_random(seed)) {}
 
   void connect(std::optional<Token> token = std::nullopt, uint64_t seed = 11) {
-    out = std::make_unique<OutboundHandshake>(cfg, alice.local, remote_of(bob), token, seeded(seed));
+    out = std::make_unique<OutboundHandshake>(cfg, alice.local, remote_of(bob), token, seeded_random(seed));
     out->start(now, awall());
     pump();
   }

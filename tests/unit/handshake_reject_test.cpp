@@ -26,7 +26,7 @@ std::vector<Bytes> mutations(const Bytes& d) {
 }
 
 std::vector<Bytes> garbage(uint64_t seed) {
-  auto rng = seeded(seed);
+  auto rng = seeded_random(seed);
   std::vector<Bytes> out;
   for (size_t len : {0, 1, 15, 16, 39, 40, 55, 56, 63, 64, 87, 88, 100, 500, 1472, 1473, 3000}) {
     Bytes b(len);
@@ -39,7 +39,7 @@ std::vector<Bytes> garbage(uint64_t seed) {
 
 BOOST_AUTO_TEST_CASE(listener_drops_garbage_silently) {
   auto bob = bob_node();
-  InboundListener l(Config{}, bob.local, seeded(3));
+  InboundListener l(Config{}, bob.local, seeded_random(3));
   for (auto& g : garbage(42)) {
     auto o = l.on_datagram(TimePoint{0}, kWall, Endpoint::v4(1, 2, 3, 4, 5), g);
     BOOST_TEST(o.replies.empty());
@@ -181,7 +181,7 @@ BOOST_AUTO_TEST_CASE(wrong_static_key_gets_no_answer) {
   auto remote = remote_of(link.bob);
   remote.static_key = crypto::x25519_generate().pub;
   link.out = std::make_unique<OutboundHandshake>(link.cfg, link.alice.local, remote,
-                                                 token_for(link), seeded(5));
+                                                 token_for(link), seeded_random(5));
   link.out->start(link.now, link.awall());
   link.run();
   // Bob cannot decrypt any request: no Session Created ever. (The token is spent on the
@@ -197,7 +197,7 @@ BOOST_AUTO_TEST_CASE(wrong_intro_key_gets_no_answer) {
   Link link(Config{}, alice_node(), bob_node());
   auto remote = remote_of(link.bob);
   crypto::random_bytes(MutByteSpan{remote.intro_key.data(), 32});
-  link.out = std::make_unique<OutboundHandshake>(link.cfg, link.alice.local, remote, std::nullopt, seeded(5));
+  link.out = std::make_unique<OutboundHandshake>(link.cfg, link.alice.local, remote, std::nullopt, seeded_random(5));
   link.out->start(link.now, link.awall());
   link.run();
   BOOST_TEST(link.log_b2a.empty());  // probing resistance: no Retry to an undecryptable request

@@ -3,23 +3,21 @@
 
 #include <random>
 
+#include "tests/support/seeded_random.hpp"
 #include "transport/handshake/tokens.hpp"
 
 using namespace ssu2;
 using namespace ssu2::handshake;
+using ssu2::testing::seeded_random;
 
 namespace {
-RandomFn seeded(uint64_t seed) {
-  auto gen = std::make_shared<std::mt19937_64>(seed);
-  return [gen](MutByteSpan out) { for (auto& b : out) b = uint8_t((*gen)() >> 24); };
-}
 const Endpoint kA = Endpoint::v4(10, 0, 0, 1, 1000);
 const Endpoint kB = Endpoint::v4(10, 0, 0, 1, 1001);
 constexpr uint32_t kNow = 1'700'000'000;
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(token_is_single_use_and_bound_to_address) {
-  TokenManager m(seeded(1));
+  TokenManager m(seeded_random(1));
   Token t = m.issue_new_token(kA, kNow);
   BOOST_TEST(t.value != 0u);
   BOOST_TEST(t.expires == kNow + 3600);
@@ -32,7 +30,7 @@ BOOST_AUTO_TEST_CASE(token_is_single_use_and_bound_to_address) {
 }
 
 BOOST_AUTO_TEST_CASE(token_expires) {
-  TokenManager m(seeded(2));
+  TokenManager m(seeded_random(2));
   Token t = m.retry_token(kA, kNow);
   BOOST_TEST(t.expires == kNow + 10);
   BOOST_TEST(!m.consume(kA, t.value, kNow + 10));
@@ -41,7 +39,7 @@ BOOST_AUTO_TEST_CASE(token_expires) {
 }
 
 BOOST_AUTO_TEST_CASE(retry_token_is_reused_while_valid) {
-  TokenManager m(seeded(3));
+  TokenManager m(seeded_random(3));
   Token t1 = m.retry_token(kA, kNow);
   Token t2 = m.retry_token(kA, kNow + 5);
   BOOST_TEST(t1.value == t2.value);  // a repeated Token Request must not invalidate the first Retry
@@ -56,7 +54,7 @@ BOOST_AUTO_TEST_CASE(retry_token_is_reused_while_valid) {
 BOOST_AUTO_TEST_CASE(token_table_is_bounded) {
   TokenManager::Limits lim;
   lim.max_new_tokens = 4;
-  TokenManager m(seeded(4), lim);
+  TokenManager m(seeded_random(4), lim);
   for (uint16_t p = 0; p < 100; ++p) m.issue_new_token(Endpoint::v4(1, 1, 1, 1, p), kNow + p);
   BOOST_TEST(m.size() <= 4u);
   BOOST_TEST(m.issued() == 100u);

@@ -65,6 +65,8 @@ BOOST_AUTO_TEST_CASE(oos_round_trip_and_rejections) {
   BOOST_CHECK(o2.error().code == Errc::malformed);
 }
 
+// docs/DEFECTS.md defect 10. Guards: NAT nonces have a filter of their own, keyed by kind and sender
+// (the session's I2NP message-ID filter never sees them).
 BOOST_AUTO_TEST_CASE(nonce_filter_remembers_and_forgets) {
   NonceFilter f(Millis{1000}, 3);
   crypto::Hash32 a{}, b{};

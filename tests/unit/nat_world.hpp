@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "tests/support/seeded_random.hpp"
 #include "transport/i2p/router_keys.hpp"
 #include "transport/nat/engine.hpp"
 
@@ -21,12 +22,7 @@ inline constexpr uint32_t kUnixBase = 1'700'000'000;
 
 inline Now at(int64_t ms) { return Now{TimePoint{ms}, uint32_t(kUnixBase + ms / 1000)}; }
 
-inline RandomSource seeded(uint64_t seed) {
-  auto gen = std::make_shared<std::mt19937_64>(seed);
-  return [gen](MutByteSpan out) {
-    for (auto& b : out) b = uint8_t((*gen)());
-  };
-}
+using ssu2::testing::seeded_random;  // deterministic randomness for the code under test
 
 inline crypto::Key32 key_from(uint8_t tag, uint8_t which) {
   crypto::Key32 k;
@@ -94,7 +90,7 @@ class World {
     local.intro_key = p->keys.intro_key.bytes;
     local.v4 = ep;
     local.router_info = p->ri.bytes();
-    p->engine = std::make_unique<NatEngine>(std::move(local), Config{}, seeded(seed_ + tag));
+    p->engine = std::make_unique<NatEngine>(std::move(local), Config{}, seeded_random(seed_ + tag));
     auto& ref = *p;
     parties_[name] = std::move(p);
     return ref;

@@ -1,7 +1,6 @@
 #define BOOST_TEST_MODULE session_duplicate
 #include <boost/test/unit_test.hpp>
 
-#include <type_traits>
 
 #include "transport/session/duplicate.hpp"
 
@@ -33,18 +32,6 @@ BOOST_AUTO_TEST_CASE(size_is_bounded) {
   for (uint32_t i = 0; i < 1000; ++i) BOOST_TEST(f.insert(TimePoint{0}, i));
   BOOST_TEST(f.size() <= 200u);
   BOOST_TEST(f.contains(999));
-}
-
-// docs/DEFECTS.md defect 10. Guards: message IDs and NAT nonces live in separate filters.
-BOOST_AUTO_TEST_CASE(defect_10_nonces_and_message_ids_are_separate_filters) {
-  static_assert(!std::is_same_v<MessageIdFilter, NonceFilter>);
-  static_assert(!std::is_base_of_v<MessageIdFilter, NonceFilter>);
-  MessageIdFilter ids(TimePoint{0});
-  NonceFilter nonces(TimePoint{0});
-  BOOST_TEST(nonces.insert(TimePoint{0}, 1234));
-  // the same number as a message ID is still new
-  BOOST_TEST(ids.insert(TimePoint{0}, 1234));
-  BOOST_TEST(!nonces.insert(TimePoint{0}, 1234));
 }
 
 BOOST_AUTO_TEST_CASE(flat_set_keeps_every_value_including_the_extremes) {

@@ -9,6 +9,7 @@
 #include <set>
 #include <vector>
 
+#include "tests/support/seeded_random.hpp"
 #include "transport/session/session.hpp"
 #include "transport/ssu2/header.hpp"
 
@@ -35,8 +36,7 @@ inline SessionContext context(bool alice, TimePoint now, size_t max_payload = 12
   DirectionKeys ab{key(1), key(3), key(4)};
   DirectionKeys ba{key(2), key(5), key(6)};
   uint32_t seed = alice ? 11 : 22;
-  auto rng = std::make_shared<std::mt19937>(seed);
-  c.random = [rng](MutByteSpan out) { for (auto& b : out) b = uint8_t((*rng)()); };
+  c.random = ssu2::testing::seeded_random(seed);
   if (alice) {
     c.peer = kAddrB;
     c.our_conn_id = 0xA;

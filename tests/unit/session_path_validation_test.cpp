@@ -3,24 +3,20 @@
 
 #include <random>
 
+#include "tests/support/seeded_random.hpp"
 #include "transport/session/path_validation.hpp"
 
 using namespace ssu2;
 using namespace ssu2::session;
 
-static PathValidator::RandomFn seeded(uint32_t seed) {
-  auto rng = std::make_shared<std::mt19937>(seed);
-  return [rng](MutByteSpan out) {
-    for (auto& b : out) b = uint8_t((*rng)());
-  };
-}
+using ssu2::testing::seeded_random;  // deterministic randomness for the code under test
 
 static const PeerAddress kNew = PeerAddress::v4(10, 0, 0, 2, 4000);
 
 BOOST_AUTO_TEST_CASE(challenge_has_8_to_23_bytes_and_matching_response_validates) {
-  PathValidator v(seeded(1));
+  PathValidator v(seeded_random(1));
   for (int i = 0; i < 50; ++i) {
-    PathValidator w(seeded(i));
+    PathValidator w(seeded_random(i));
     auto c = w.on_new_address(TimePoint{0}, kNew, Millis{100});
     BOOST_REQUIRE(c);
     BOOST_TEST(c->data.size() >= 8u);
@@ -38,7 +34,7 @@ BOOST_AUTO_TEST_CASE(challenge_has_8_to_23_bytes_and_matching_response_validates
 }
 
 BOOST_AUTO_TEST_CASE(wrong_response_fails) {
-  PathValidator v(seeded(2));
+  PathValidator v(seeded_random(2));
   auto c = v.on_new_address(TimePoint{0}, kNew, Millis{100});
   Bytes wrong = c->data;
   wrong[0] ^= 1;
@@ -47,7 +43,7 @@ BOOST_AUTO_TEST_CASE(wrong_response_fails) {
 }
 
 BOOST_AUTO_TEST_CASE(retries_with_doubling_timer_then_fails_at_5_s) {
-  PathValidator v(seeded(3));
+  PathValidator v(seeded_random(3));
   auto c = v.on_new_address(TimePoint{0}, kNew, Millis{100});
   BOOST_TEST(v.next_deadline()->count() == 200);  // 2 x RTT
   std::vector<int64_t> retries;

@@ -8,6 +8,7 @@
 
 #include "transport/common/address.hpp"
 #include "transport/common/bytes.hpp"
+#include "transport/common/random.hpp"
 #include "transport/common/time.hpp"
 #include "transport/crypto/crypto.hpp"
 
@@ -48,7 +49,6 @@ Os& operator<<(Os& os, Failure f) { os << to_string(f); return os; }
 
 // Source of randomness (connection IDs, ephemeral keys, padding, tokens). Defaults to the
 // OpenSSL CSPRNG; tests pass a seeded generator so that runs are reproducible.
-using RandomFn = std::function<void(MutByteSpan)>;
 RandomFn default_random();
 
 // Helpers over a RandomFn.

@@ -2,13 +2,13 @@
 
 namespace ssu2::nat {
 
-Context::Context(LocalIdentity l, Config c, RandomSource rng)
+Context::Context(LocalIdentity l, Config c, RandomFn rng)
     : local(std::move(l)),
       cfg(c),
       // Twice the skew plus a margin: a replay still carrying an acceptable timestamp is
       // always inside the filter's memory.
       nonces(Millis{(2 * int64_t(c.max_skew_s) + 60) * 1000}, 4 * c.max_active * 64),
-      rng_(rng ? std::move(rng) : RandomSource([](MutByteSpan s) { crypto::random_bytes(s); })) {}
+      rng_(rng ? std::move(rng) : RandomFn([](MutByteSpan s) { crypto::random_bytes(s); })) {}
 
 void Context::learn_peer(PeerInfo p) {
   // Our own RouterInfo (any peer can send it, it is public) is not another router: knowing it

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "transport/common/random.hpp"
 #include "transport/nat/nonce_filter.hpp"
 #include "transport/nat/types.hpp"
 
@@ -28,11 +29,10 @@ struct Config {
 };
 
 // Fills the span with random bytes. Production: crypto::random_bytes; tests: a seeded PRNG.
-using RandomSource = std::function<void(MutByteSpan)>;
 
 class Context {
  public:
-  Context(LocalIdentity local, Config cfg, RandomSource rng);
+  Context(LocalIdentity local, Config cfg, RandomFn rng);
 
   LocalIdentity local;
   Config cfg;
@@ -65,7 +65,7 @@ class Context {
   std::vector<Action> take_actions();
 
  private:
-  RandomSource rng_;
+  RandomFn rng_;
   std::map<RouterHash, PeerInfo> peers_;
   std::map<RouterHash, Endpoint> sessions_;
   // Keys of peers_ without a session: the eviction candidates, so that learning a router

@@ -6,7 +6,7 @@
 
 namespace ssu2::nat {
 
-NatEngine::NatEngine(LocalIdentity local, Config cfg, RandomSource rng)
+NatEngine::NatEngine(LocalIdentity local, Config cfg, RandomFn rng)
     : ctx_(std::move(local), cfg, std::move(rng)), peer_test_(ctx_), relay_(ctx_) {}
 
 Status NatEngine::learn_router_info(const wire::RouterInfoBlock& b) {

@@ -15,7 +15,7 @@ namespace ssu2::nat {
 
 class NatEngine {
  public:
-  explicit NatEngine(LocalIdentity local, Config cfg = {}, RandomSource rng = {});
+  explicit NatEngine(LocalIdentity local, Config cfg = {}, RandomFn rng = {});
   NatEngine(const NatEngine&) = delete;
   NatEngine& operator=(const NatEngine&) = delete;
 

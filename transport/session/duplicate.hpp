@@ -141,10 +141,6 @@ class MessageIdFilter : public detail::RotatingSet<uint32_t> {
   using RotatingSet::RotatingSet;
 };
 
-// Peer-test and relay nonces (32 bit on the wire, kept wide for future use).
-class NonceFilter : public detail::RotatingSet<uint64_t> {
- public:
-  using RotatingSet::RotatingSet;
-};
+// Peer-test and relay nonces have their own filter, nat::NonceFilter (transport/nat).
 
 }  // namespace ssu2::session

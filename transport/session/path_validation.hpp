@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "transport/common/bytes.hpp"
+#include "transport/common/random.hpp"
 #include "transport/common/time.hpp"
 #include "transport/session/peer_address.hpp"
 
@@ -27,7 +28,6 @@ class PathValidator {
   // Used when the RTT estimate is tiny (LAN, tests): a retry every few ms helps nobody.
   static constexpr Millis kMinResponseTimer{50};
 
-  using RandomFn = std::function<void(MutByteSpan)>;
   // Without `random`, crypto::random_bytes is used.
   explicit PathValidator(RandomFn random = {});
 

@@ -40,7 +40,7 @@ void append(Bytes& out, const wire::Block& b) {
 }
 
 // A key for the message-ID filter's hashing, from the session's random source.
-uint64_t hash_seed(const PathValidator::RandomFn& random) {
+uint64_t hash_seed(const RandomFn& random) {
   uint8_t b[8];
   if (random) random(MutByteSpan(b, sizeof b));
   else crypto::random_bytes(MutByteSpan(b, sizeof b));

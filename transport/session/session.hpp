@@ -72,7 +72,7 @@ struct SessionContext {
   TimePoint now{};
   uint64_t unix_ms_at_now = 0;  // wall clock at `now`, for I2NP expirations
   Millis idle_timeout{330'000};
-  PathValidator::RandomFn random;  // for path challenges; default crypto::random_bytes
+  RandomFn random;  // for path challenges; default crypto::random_bytes
 };
 
 struct OutDatagram {
