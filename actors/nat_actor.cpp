@@ -102,10 +102,7 @@ void on_tag_granted(nat_t* self, const nat::RelayTagGranted& g) {
 // only in Session Created). Told to the handshake actor when it changes.
 void update_tag_wish(nat_t* self) {
   auto& st = self->state;
-  bool firewalled = false;
-  for (const auto* m : {st.reach->v4(), st.reach->v6()})
-    if (m && m->state() == nat::Reachability::Firewalled) firewalled = true;
-  bool want = st.engine->relay().wants_tags(firewalled);
+  bool want = st.engine->relay().wants_tags(st.reach->firewalled());
   if (want == st.wants_tags || !st.opts.handshake) return;
   st.wants_tags = want;
   self->send(st.opts.handshake, relay_atom::value, want);
@@ -264,7 +261,7 @@ void on_established(nat_t* self, const router_hash& peer, const caf::actor& sess
   }
   if (auto ep = to_nat_endpoint(remote))
     st.engine->session_established(to_core_hash(peer), *ep, tags);
-  if (tags.issued) log().debug("nat: relay tag {} issued to {} in Session Created", *tags.issued, to_string(peer));
+  if (tags.issued) log().debug("nat: relay tag {} issued to {}", *tags.issued, to_string(peer));
   drain(self);
 }
 
