@@ -207,6 +207,11 @@ def main(net):
     for d, m in zip(i2pds, marks):
         wait_until(lambda: d.messages_received(DATA, d.since(m)) >= 30, 20, "i2pd to log 30 Data")
         check(d.messages_received(DATA, d.since(m)) == 30, f"{d.dir[-6:]} logged exactly 30 Data (type=20)")
+    for d in i2pds:
+        got = d.console_session_details()
+        low = {n.name: got.get(n.hash[:4], {}).get("received", 0) for n in ssu2}
+        check(all(v >= 10 * 1000 for v in low.values()),
+              f"{d.dir[-6:]}'s console counts >= 10 kB received from each ssu2d: {low}")
     for node in ssu2:
         wait_until(lambda: all(node.sessions().get(d.hash_b64, {}).get("i2np_in", 0) >= 1 for d in i2pds),
                    60, f"{node.name}: I2NP from both i2pd")
