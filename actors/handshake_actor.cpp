@@ -31,6 +31,7 @@ struct handshake_state {
   DeadlineTimer timer;
   std::shared_ptr<MetricsRegistry> metrics;
   std::unique_ptr<HandshakeMetrics> counts;
+  bool want_tags = false;  // the nat actor's wish: every outbound handshake asks for a tag
 };
 using handshake_t = caf::stateful_actor<handshake_state>;
 
@@ -74,6 +75,12 @@ void on_done(handshake_t* self, hs::HandshakeDone& d) {
     if (d.outbound) caf::anon_send(st.socket, unregister_atom::value, d.conn_id);
     if (d.outbound) log().info("handshake: connect to {} failed: {}", to_string(h), d.reason);
   }
+  // A crossed connect: the peer's session answers our pending connect to it too.
+  if (d.session && d.answers_connect)
+    if (auto x = st.waiting.find(*d.answers_connect); x != st.waiting.end()) {
+      for (auto& rp : x->second) rp.deliver(h);
+      st.waiting.erase(x);
+    }
   auto w = st.waiting.find(d.conn_id);
   if (w == st.waiting.end()) return;
   for (auto& rp : w->second) {
@@ -122,7 +129,8 @@ void on_datagram(handshake_t* self, datagram& d) {
   }
 }
 
-caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& bytes) {
+caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& bytes,
+                                 bool ask_relay_tag) {
   auto& st = self->state;
   hs::RemoteRouter remote;
   if (auto err = hs::remote_router_from_bytes(ssu2::ByteSpan(bytes.data(), bytes.size()),
@@ -131,7 +139,9 @@ caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& 
     return make_error(node_errc::bad_request, err);
   router_hash h = to_router_hash(remote.router_hash);
   if (!st.socket) return make_error(node_errc::not_available, "no socket");
-  auto r = st.ep->connect(steady_now(), unix_now_s(), std::move(remote));
+  hs::ConnectOptions co;
+  co.request_relay_tag = ask_relay_tag || st.want_tags;
+  auto r = st.ep->connect(steady_now(), unix_now_s(), std::move(remote), co);
   using K = hs::ConnectResult::Kind;
   if (r.kind == K::connected) return h;
   if (r.kind == K::refused) {
@@ -241,7 +251,11 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
       drain(self);
       return true;
     },
-    [self](connect_atom, std::vector<uint8_t>& bytes) { return connect(self, bytes); },
+    [self](connect_atom, std::vector<uint8_t>& bytes) { return connect(self, bytes, false); },
+    [self](connect_atom, std::vector<uint8_t>& bytes, relay_atom) {
+      return connect(self, bytes, true);
+    },
+    [self](relay_atom, bool want) { self->state.want_tags = want; },
     [self](new_token_atom, router_hash& h, endpoint& ep, uint64_t value, uint32_t expires) {
       auto addr = udp::to_address(ep);
       if (!addr) return;

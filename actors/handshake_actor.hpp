@@ -21,6 +21,10 @@
 //   (connect_atom, std::vector<uint8_t> ri)     -> router_hash when the session is up
 //        (at once if one already exists), or error bad_request (RouterInfo unusable),
 //        limit (limits.max_pending_handshakes), handshake_failed("timeout" | "peer_rejected" | ...)
+//   (connect_atom, std::vector<uint8_t> ri, relay_atom) -> router_hash   the same, and the
+//        Session Request asks for a relay tag (it reaches the nat actor with the session)
+//   (relay_atom, bool)                          from the nat actor: every outbound
+//        handshake asks for a relay tag (firewalled and short of tags) or not
 //   (new_token_atom, router_hash, endpoint, uint64 token, uint32 expires)  from sessions
 //   (closed_atom, router_hash, std::string reason)                         from sessions
 //   (tick_atom, int64 deadline_ms)              self-timer (one armed at a time)

@@ -48,6 +48,7 @@ struct nat_state {
   DeadlineTimer reach_timer;                          // the machines' next automatic test
   NatRequests requests;                               // peer tests, relay tags waiting
   DeadlineTimer timer;                                // the engine's next deadline
+  bool wants_tags = false;                            // told to the handshake actor
   uint64_t blocks_in = 0, packets_in = 0, unroutable = 0;
 };
 using nat_t = caf::stateful_actor<nat_state>;
@@ -97,6 +98,17 @@ void on_tag_granted(nat_t* self, const nat::RelayTagGranted& g) {
   st.requests.answer_tags(h, g.tag);
 }
 
+// Firewalled and short of tags: outbound handshakes ask for one (i2pd 2.45.1 gives tags
+// only in Session Created). Told to the handshake actor when it changes.
+void update_tag_wish(nat_t* self) {
+  auto& st = self->state;
+  bool want = st.engine->relay().wants_tags(st.reach->firewalled());
+  if (want == st.wants_tags || !st.opts.handshake) return;
+  st.wants_tags = want;
+  self->send(st.opts.handshake, relay_atom::value, want);
+  log().info("nat: {} relay tags in outbound handshakes", want ? "asking for" : "no longer asking for");
+}
+
 void arm_timer(nat_t* self) {
   auto& st = self->state;
   st.timer.arm(self, st.engine->next_deadline(), nat_timeout_atom::value);
@@ -131,6 +143,7 @@ void after_reachability(nat_t* self) {
                s.reachability, s.router_caps, s.address_caps,
                s.published.empty() ? "none" : s.published.front());
   }
+  update_tag_wish(self);
   arm_reach_timer(self);
 }
 
@@ -166,6 +179,7 @@ void drain(nat_t* self) {
       after_reachability(self);
     } else if (auto* g = std::get_if<nat::RelayTagGranted>(&a)) {
       on_tag_granted(self, *g);
+      update_tag_wish(self);
     } else {
       // TokenIssued / IntroductionReady / IntroductionFailed need the handshake actor to
       // accept or start relayed connections, which is not wired yet.
@@ -194,11 +208,32 @@ caf::result<peer_test_result> start_peer_test(nat_t* self, const router_hash& bo
   return rp;
 }
 
+// No session with the introducer: the manager connects with a Relay Tag Request in the
+// Session Request; the tag comes with the session's established message. The wait for it
+// starts when the connect answered (the two messages race).
+caf::result<uint32_t> connect_for_tag(nat_t* self, const router_hash& introducer) {
+  auto& st = self->state;
+  if (!st.opts.manager) return make_error(node_errc::unknown_session, to_string(introducer));
+  auto rp = self->make_response_promise<uint32_t>();
+  uint32_t id = st.requests.add_tag(introducer, rp);
+  self->request(st.opts.manager, std::chrono::seconds(30), connect_atom::value, introducer,
+                relay_atom::value)
+      .then(
+          [self, id](const router_hash&) {
+            self->delayed_send(self, self->state.opts.relay_tag_wait, nat_timeout_atom::value, id);
+          },
+          [self, introducer](caf::error& err) { self->state.requests.fail_tags(introducer, err); });
+  return rp;
+}
+
 caf::result<uint32_t> request_tag(nat_t* self, const router_hash& introducer) {
   auto& st = self->state;
-  if (!st.sessions.count(introducer))
-    return make_error(node_errc::unknown_session, to_string(introducer));
-  if (auto s = st.engine->request_relay_tag(now_pair(), to_core_hash(introducer)); !s) {
+  auto core = to_core_hash(introducer);
+  if (auto held = st.engine->relay().granted_tags().find(core);
+      held != st.engine->relay().granted_tags().end())
+    return held->second;
+  if (!st.sessions.count(introducer)) return connect_for_tag(self, introducer);
+  if (auto s = st.engine->request_relay_tag(now_pair(), core); !s) {
     drain(self);
     return make_error(node_errc::unknown_session, to_string(introducer));
   }
@@ -210,7 +245,8 @@ caf::result<uint32_t> request_tag(nat_t* self, const router_hash& introducer) {
 }
 
 void on_established(nat_t* self, const router_hash& peer, const caf::actor& session,
-                    const endpoint& remote, const std::vector<uint8_t>& ri) {
+                    const endpoint& remote, const std::vector<uint8_t>& ri,
+                    const nat::HandshakeTags& tags) {
   auto& st = self->state;
   st.sessions[peer] = session;
   if (auto ep = to_nat_endpoint(remote)) st.session_family[peer] = ep->ip_len;
@@ -223,7 +259,9 @@ void on_established(nat_t* self, const router_hash& peer, const caf::actor& sess
     if (info) st.engine->learn_peer(std::move(*info));
     else log().debug("nat: RouterInfo of {} not usable", to_string(peer));
   }
-  if (auto ep = to_nat_endpoint(remote)) st.engine->session_established(to_core_hash(peer), *ep);
+  if (auto ep = to_nat_endpoint(remote))
+    st.engine->session_established(to_core_hash(peer), *ep, tags);
+  if (tags.issued) log().debug("nat: relay tag {} issued to {}", *tags.issued, to_string(peer));
   drain(self);
 }
 
@@ -253,10 +291,19 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
   });
   return {
     [self](set_socket_atom, caf::actor& socket) { self->state.opts.socket = socket; },
-    [self](handshake_atom, caf::actor& hs) { self->state.opts.handshake = hs; },
+    [self](handshake_atom, caf::actor& hs) {
+      self->state.opts.handshake = hs;
+      self->state.wants_tags = false;
+      update_tag_wish(self);
+    },
     [self](established_atom, const router_hash& peer, caf::actor& session,
-           const endpoint& remote, const std::vector<uint8_t>& ri) {
-      on_established(self, peer, session, remote, ri);
+           const endpoint& remote, const std::vector<uint8_t>& ri, bool tag_asked,
+           uint32_t tag_granted, uint32_t tag_issued) {
+      nat::HandshakeTags tags;
+      tags.asked = tag_asked;
+      if (tag_granted) tags.granted = tag_granted;
+      if (tag_issued) tags.issued = tag_issued;
+      on_established(self, peer, session, remote, ri, tags);
     },
     [self](closed_atom, const router_hash& peer, const std::string&) { on_closed(self, peer); },
     [self](nat_blocks_atom, const router_hash& from, const std::vector<uint8_t>& bytes) {

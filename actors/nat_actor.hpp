@@ -6,9 +6,12 @@
 //   (set_socket_atom, actor socket)                         once, from the node
 //   (handshake_atom, actor handshake)                       once, from the node: told each
 //        republished RouterInfo as (router_info_atom, bytes)
-//   (established_atom, router_hash, actor session, endpoint remote, bytes router_info)
-//        from a session actor when it starts: the session is used for SendBlocks and the
-//        peer's RouterInfo (from the handshake, may be empty) is learned
+//   (established_atom, router_hash, actor session, endpoint remote, bytes router_info,
+//        bool tag_asked, uint32 tag_granted, uint32 tag_issued)
+//        from a session actor when it starts: the session is used for SendBlocks, the
+//        peer's RouterInfo (from the handshake, may be empty) is learned, and the relay tag
+//        of its handshake (0 = none) is held (granted: answers relaytag requests) or
+//        registered (issued by us as Bob)
 //   (closed_atom, router_hash, std::string reason)          from that session actor (a close
 //        from an older session for the same router is ignored)
 //   (nat_blocks_atom, router_hash from, bytes blocks)       RouterInfo / PeerTest / Relay* /
@@ -17,8 +20,13 @@
 //        Hole Punch (11) packet, from the handshake actor
 //   (peer_test_atom, router_hash bob) -> peer_test_result   we are Alice, Bob = that
 //        connected router; or error unknown_session (no session with Bob), limit, timeout
-//   (relay_atom, router_hash introducer) -> uint32 tag      relay tag request; error
-//        unknown_session, timeout
+//   (relay_atom, router_hash introducer) -> uint32 tag      relay tag request: the tag we
+//        hold from it, else a RelayTagRequest block in the session; without a session, a
+//        connect through the manager whose Session Request asks for a tag (i2pd 2.45.1
+//        gives tags only in Session Created); error unknown_session (no session and no
+//        RouterInfo), handshake_failed, timeout
+//   Firewalled (reachability), the node asks for relay tags in every outbound handshake
+//   until it holds kWantedTags: (relay_atom, bool) to the handshake actor when that changes.
 //   (nat_timeout_atom, int64 deadline_ms)                   engine timer (one armed at a time)
 //   (nat_timeout_atom, uint32 request_id)                   bound on a waiting request
 //   (observed_atom, router_hash peer, endpoint seen)        a peer's Address block: how it
@@ -46,6 +54,7 @@ struct NatActorOptions {
   ssu2::nat::LocalIdentity local;
   caf::actor socket;                         // may be set later with set_socket_atom
   caf::actor handshake;                      // may be set later with handshake_atom
+  caf::actor manager;                        // connects for relaytag requests; may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   std::chrono::milliseconds peer_test_wait{30'000};  // bound on a peertest request
   std::chrono::milliseconds relay_tag_wait{10'000};  // bound on a relaytag request

@@ -184,7 +184,8 @@ void start(session_t* self, SessionActorOptions& o) {
     std::vector<uint8_t> ri;
     if (h.peer_router_info) ri.assign(h.peer_router_info->bytes().begin(), h.peer_router_info->bytes().end());
     self->send(st.nat, established_atom::value, st.peer, caf::actor_cast<caf::actor>(self),
-               st.remote, std::move(ri));
+               st.remote, std::move(ri), h.relay_tag_asked, h.relay_tag.value_or(0),
+               h.relay_tag_issued.value_or(0));
     // Bob's Address block in Session Created: how he sees us (reachability).
     if (h.our_observed_address)
       self->send(st.nat, observed_atom::value, st.peer, from_nat_endpoint(*h.our_observed_address));

@@ -41,8 +41,9 @@
 //   socket:    datagrams go out through DatagramPath::sender (sendmmsg, no actor hop); what
 //              the kernel pushes back, or everything without a sender, as (send_atom,
 //              send_request); (unregister_atom, conn id) when freed
-//   nat:       (established_atom, hash, self, endpoint remote, bytes peer RouterInfo) at
-//              start; (nat_blocks_atom, hash, bytes) with the RouterInfo / PeerTest / Relay*
+//   nat:       (established_atom, hash, self, endpoint remote, bytes peer RouterInfo,
+//              bool tag asked, uint32 tag granted, uint32 tag issued) at start (the relay
+//              tag of the handshake, 0 = none: nat_actor.hpp); (nat_blocks_atom, hash, bytes) with the RouterInfo / PeerTest / Relay*
 //              / RelayTag* blocks received; (closed_atom, hash, reason) when the session ends
 // I2NP bytes are one message with the 9-byte short header, as in the manager.
 #pragma once

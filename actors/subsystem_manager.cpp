@@ -222,6 +222,16 @@ caf::behavior manager(manager_t* self, SubsystemOptions opts) {
       remember_router_info(self->state, bytes);
       return self->delegate(self->state.handshake, connect_atom::value, std::move(bytes));
     },
+    // A connect by hash whose Session Request asks for a relay tag (the nat actor's
+    // relaytag request for a router we have no session with).
+    [self](connect_atom, const router_hash& h, relay_atom) -> caf::result<caf::message> {
+      auto& st = self->state;
+      if (!st.handshake) return make_error(node_errc::not_available, "no handshake actor");
+      auto ri = st.router_infos.find(h);
+      if (ri == st.router_infos.end())
+        return make_error(node_errc::unknown_session, "no session with and no RouterInfo for " + to_string(h));
+      return self->delegate(st.handshake, connect_atom::value, ri->second, relay_atom::value);
+    },
     [self](listen_atom, caf::actor who) { self->state.listeners.push_back(std::move(who)); },
     // Every session actor reports its own transport state (RTT, window, bytes, direction);
     // one that does not answer within a second is listed with the table's view.

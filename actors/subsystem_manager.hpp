@@ -26,6 +26,9 @@
 //        the RouterInfo we know for that router (the newest received)
 //   (connect_atom, std::vector<uint8_t> ri)  -> router_hash | error   remembered and
 //        delegated to the handshake actor
+//   (connect_atom, router_hash, relay_atom) -> router_hash | error   a connect with the
+//        RouterInfo we know for that router (error unknown_session without one) whose
+//        Session Request asks for a relay tag (from the nat actor)
 //   (listen_atom, actor)                                    subscribe to inbound I2NP
 //   (sessions_atom)              -> session_list
 //   (session_atom, router_hash)  -> session_info (from the session actor), or error

@@ -30,6 +30,13 @@ void NatRequests::answer_tags(const router_hash& introducer, uint32_t tag) {
   tags_.erase(it);
 }
 
+void NatRequests::fail_tags(const router_hash& introducer, const caf::error& err) {
+  auto it = tags_.find(introducer);
+  if (it == tags_.end()) return;
+  for (auto& w : it->second) w.rp.deliver(err);
+  tags_.erase(it);
+}
+
 void NatRequests::expire(uint32_t id) {
   for (auto it = tests_.begin(); it != tests_.end(); ++it)
     if (it->second.id == id) {

@@ -20,6 +20,7 @@ class NatRequests {
   uint32_t add_tag(const router_hash& introducer, caf::response_promise rp);
   void answer_test(uint32_t nonce, peer_test_result r);
   void answer_tags(const router_hash& introducer, uint32_t tag);
+  void fail_tags(const router_hash& introducer, const caf::error& err);
   // The request with this id gets node_errc::timeout (no-op when answered already).
   void expire(uint32_t id);
   void fail_all(const std::string& why);

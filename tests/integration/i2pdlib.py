@@ -48,14 +48,19 @@ class Netns:
         return sh("ip", "netns", "exec", self.name, *args)
 
     def down(self):
-        out = sh("ip", "netns", "pids", self.name, check=False)
-        for pid in out.stdout.split():
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
         sh("ip", "link", "del", self.host_if, check=False)
-        sh("ip", "netns", "del", self.name, check=False)
+        remove_netns(self.name)
+
+
+def remove_netns(name):
+    """Kills every process in namespace `name` (ip netns exec children), then removes it."""
+    out = sh("ip", "netns", "pids", name, check=False)
+    for pid in out.stdout.split():
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except (ProcessLookupError, ValueError):
+            pass
+    sh("ip", "netns", "del", name, check=False)
 
 
 def ri_identity_hash(path):
@@ -226,6 +231,22 @@ urls = http://{ns.peer}:1/
         if not m:
             return {}
         return {a: ep for a, ep in re.findall(r"([A-Za-z0-9~-]{4}): ([\d.]+:\d+)", m.group(2))}
+
+    def console_session_details(self):
+        """The SSU2 sessions of its console with what it shows of each: {abbrev: {"endpoint",
+        "sent", "received" (bytes, i2pd's count), "itag" (the relay tag it gave, or 0)}}."""
+        page = self.console("transports") or ""
+        m = re.search(r"<b>SSU2</b> \( (\d+) \)(.*?)</div>\r?\n</div>", page, re.S)
+        out = {}
+        for item in re.findall(r'<div class="listitem">(.*?)</div>', m.group(2) if m else "", re.S):
+            a = re.search(r"([A-Za-z0-9~-]{4}): ([\d.]+:\d+)", item)
+            b = re.search(r"\[(\d+):(\d+)\]", item)
+            t = re.search(r"\[itag:(\d+)\]", item)
+            if a:
+                out[a.group(1)] = {"endpoint": a.group(2), "sent": int(b.group(1)) if b else 0,
+                                   "received": int(b.group(2)) if b else 0,
+                                   "itag": int(t.group(1)) if t else 0}
+        return out
 
     def lists_session_with(self, node_hash_b64):
         return node_hash_b64[:4] in self.console_sessions()

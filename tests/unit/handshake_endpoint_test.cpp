@@ -494,3 +494,88 @@ BOOST_AUTO_TEST_CASE(router_info_update_block_is_unflooded_and_gzipped_when_smal
     BOOST_TEST((plain == ri));
   }
 }
+
+// A connect that asks for a relay tag puts a Relay Tag Request block in its Session Request
+// (i2pd 2.45.1 hands out tags only in answer to it, in Session Created); Bob answers with a
+// Relay Tag there, and both sides' SessionContexts carry the same tag for the NAT engine.
+// Without the option nothing is asked; a Bob that does not relay sends none.
+BOOST_AUTO_TEST_CASE(connect_option_asks_for_a_relay_tag_in_session_request) {
+  Peer a = make_peer(kA, {}, 41), b = make_peer(kB, {}, 42);
+  Net net;
+  net.add(a);
+  net.add(b);
+  auto run = [&](Peer& from, Peer& to, bool ask) {
+    from.done.clear();
+    to.done.clear();
+    ConnectOptions o;
+    o.request_relay_tag = ask;
+    from.ep->connect(net.now, net.wall(), remote_of(to.node), o);
+    net.deliver_all();
+    for (int i = 0; i < 10 && from.done.empty(); ++i) net.step();
+    BOOST_REQUIRE(from.done.size() == 1u);
+    BOOST_REQUIRE(to.done.size() == 1u);
+    BOOST_REQUIRE(from.done[0].session.has_value());
+    BOOST_REQUIRE(to.done[0].session.has_value());
+    return std::pair{*from.done[0].session, *to.done[0].session};
+  };
+  auto [alice, bob] = run(a, b, true);
+  BOOST_TEST(alice.relay_tag_asked);
+  BOOST_TEST(bob.relay_tag_requested);
+  BOOST_REQUIRE(bob.relay_tag_issued.has_value());
+  BOOST_TEST(*bob.relay_tag_issued != 0u);
+  BOOST_REQUIRE(alice.relay_tag.has_value());
+  BOOST_TEST(*alice.relay_tag == *bob.relay_tag_issued);
+
+  a.ep->on_session_closed(a.done[0].conn_id);
+  auto [alice2, bob2] = run(a, b, false);
+  BOOST_TEST(!alice2.relay_tag_asked);
+  BOOST_TEST(!bob2.relay_tag_requested);
+  BOOST_TEST(!bob2.relay_tag_issued.has_value());
+  BOOST_TEST(!alice2.relay_tag.has_value());
+
+  // A Bob that does not hand out tags: asked, none given.
+  Config no_relay;
+  no_relay.grant_relay_tags = false;
+  Peer c = make_peer(Endpoint::v4(198, 18, 2, 3, 9003), {}, 43);
+  c.ep = std::make_unique<HandshakeEndpoint>(no_relay, c.node.local, EndpointLimits{}, seeded(43));
+  net.add(c);
+  auto [alice3, bob3] = run(a, c, true);
+  BOOST_TEST(alice3.relay_tag_asked);
+  BOOST_TEST(bob3.relay_tag_requested);
+  BOOST_TEST(!bob3.relay_tag_issued.has_value());
+  BOOST_TEST(!alice3.relay_tag.has_value());
+}
+
+// A crossed connect whose outbound side is never answered (i2pd 2.45.1 hands every datagram
+// from an address it is dialling to its own pending handshake): the peer's inbound session
+// names our pending connect, so its caller is answered instead of waiting for a timeout.
+BOOST_AUTO_TEST_CASE(inbound_session_answers_a_pending_connect_to_the_same_router) {
+  Peer a = make_peer(kA, {}, 51), b = make_peer(kB, {}, 52);
+  Net net;
+  net.add(a);
+  net.add(b);
+  auto ours = a.ep->connect(net.now, net.wall(), remote_of(b.node));
+  BOOST_REQUIRE(int(ours.kind) == int(ConnectResult::Kind::started));
+  net.pump(a);
+  net.wire.clear();  // A's Token Request is lost: B never answers A's handshake
+  net.from.clear();
+  b.ep->connect(net.now, net.wall(), remote_of(a.node));
+  // From here only B's handshake moves: A's datagrams to B other than answers are dropped.
+  net.drop = [&](const Endpoint& from, const Endpoint&, ByteSpan bytes) {
+    if (!(from == kA)) return false;
+    auto h = wire::peek_header(bytes, b.node.local->intro_key, b.node.local->intro_key);
+    return h && h->type == uint8_t(wire::MessageType::TokenRequest);
+  };
+  net.deliver_all();
+  for (int i = 0; i < 10 && b.done.empty(); ++i) net.step();
+  BOOST_REQUIRE(b.done.size() == 1u);
+  BOOST_REQUIRE(b.done[0].session.has_value());
+  BOOST_REQUIRE(!a.done.empty());
+  auto& in = a.done[0];
+  BOOST_TEST(!in.outbound);
+  BOOST_REQUIRE(in.session.has_value());
+  BOOST_REQUIRE(in.answers_connect.has_value());
+  BOOST_TEST(*in.answers_connect == ours.conn_id);
+  // A session in the other direction without a pending connect names none.
+  BOOST_TEST(!b.done[0].answers_connect.has_value());
+}

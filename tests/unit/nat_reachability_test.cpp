@@ -265,3 +265,16 @@ BOOST_AUTO_TEST_CASE(set_takes_one_test_per_family_with_bobs_in_turn) {
   BOOST_TEST(set.router_cap() == 0);  // nothing known yet
   BOOST_TEST(!set.take_republish());
 }
+
+// The set is firewalled (wants introducers, hence relay tags) once a family's state is.
+BOOST_AUTO_TEST_CASE(set_is_firewalled_when_a_family_is) {
+  ReachabilitySet set(cfg(), TimePoint{0}, ep(10, 9000), std::nullopt);
+  BOOST_TEST(!set.firewalled());
+  const Endpoint a = ep(1, 9000);
+  set.on_address_report(TimePoint{1000}, peer(1), a);
+  set.on_address_report(TimePoint{1000}, peer(2), a);
+  set.on_peer_test(TimePoint{2000}, done(Reachability::Firewalled, a, a));
+  set.on_peer_test(TimePoint{3000}, done(Reachability::Firewalled, a, a));
+  BOOST_REQUIRE(set.v4()->state() == Reachability::Firewalled);
+  BOOST_TEST(set.firewalled());
+}

@@ -267,3 +267,50 @@ BOOST_AUTO_TEST_CASE(unsolicited_relay_tag_is_ignored_and_tags_die_with_session)
   t.charlie().engine->session_closed(t.bob().hash());
   BOOST_CHECK(t.charlie().engine->relay().granted_tags().empty());
 }
+
+// Tags carried by the handshake (Relay Tag Request in Session Request, Relay Tag in Session
+// Created: i2pd 2.45.1's only way) reach both tables as a RelayTag block would: Charlie
+// holds and reports his, Bob maps the one he issued, and an introduction with it completes.
+BOOST_AUTO_TEST_CASE(handshake_tags_reach_both_tables_and_introduce) {
+  World w{12};
+  w.add("alice", 1, ep4(1, 20001));
+  w.add("bob", 2, ep4(2, 20002));
+  w.add("charlie", 3, ep4(3, 20003));
+  w.add("dave", 4, ep4(4, 20004));
+  w.connect("alice", "bob");
+  auto& bob = w["bob"];
+  auto& charlie = w["charlie"];
+  charlie.engine->learn_peer(bob.info());
+  bob.engine->learn_peer(charlie.info());
+  BOOST_CHECK(charlie.engine->relay().wants_tags(true));
+  charlie.engine->session_established(bob.hash(), bob.ep, HandshakeTags{true, 4242u, {}});
+  bob.engine->session_established(charlie.hash(), charlie.ep, HandshakeTags{false, {}, 4242u});
+  w.flush(0);
+  auto g = charlie.all<RelayTagGranted>();
+  BOOST_REQUIRE_EQUAL(g.size(), 1u);
+  BOOST_CHECK(g[0].introducer == bob.hash());
+  BOOST_CHECK_EQUAL(g[0].tag, 4242u);
+  BOOST_CHECK_EQUAL(charlie.engine->relay().granted_tags().at(bob.hash()), 4242u);
+  BOOST_CHECK(bob.engine->relay().tag_owner(4242) == charlie.hash());
+  BOOST_CHECK(!charlie.engine->relay().wants_tags(false));  // only when firewalled
+
+  w["alice"].engine->learn_peer(charlie.info());
+  auto n = w["alice"].engine->request_introduction(at(0), bob.hash(), charlie.hash(), 4242,
+                                                   w["alice"].ep);
+  BOOST_REQUIRE(n.ok());
+  w.run(0, 30'000);
+  BOOST_CHECK_EQUAL(w["alice"].all<IntroductionReady>().size(), 1u);
+
+  // Dave asked in his handshake and got no tag there: Bob's later RelayTag block is his.
+  auto& dave = w["dave"];
+  dave.engine->learn_peer(bob.info());
+  dave.engine->session_established(bob.hash(), bob.ep, HandshakeTags{true, {}, {}});
+  dave.engine->on_block(at(0), bob.hash(), wire::RelayTagBlock{99});
+  BOOST_CHECK_EQUAL(dave.engine->counters().unexpected, 0u);
+  BOOST_CHECK_EQUAL(dave.engine->relay().granted_tags().at(bob.hash()), 99u);
+  // An issued tag that collides with one Bob holds is refused and counted.
+  bob.engine->learn_peer(dave.info());
+  bob.engine->session_established(dave.hash(), dave.ep, HandshakeTags{false, {}, 4242u});
+  BOOST_CHECK(bob.engine->relay().tag_owner(4242) == charlie.hash());
+  BOOST_CHECK_EQUAL(bob.engine->counters().limit, 1u);
+}

@@ -103,3 +103,32 @@ BOOST_AUTO_TEST_CASE(peer_test_and_relay_tag_between_three_nodes) {
   BOOST_TEST(!peer_test(a, nobody, err).has_value());
   BOOST_TEST(err.rfind("unknown_session", 0) == 0);
 }
+
+// relaytag for a router we have no session with: A connects with a Relay Tag Request in the
+// Session Request (i2pd 2.45.1's only way to hand out a tag), B answers with a Relay Tag in
+// Session Created, and A's nat actor answers with it; asked again, the tag held is returned.
+// A router whose RouterInfo A does not know is refused.
+BOOST_AUTO_TEST_CASE(relay_tag_without_a_session_comes_from_the_handshake) {
+  TestNode a("ssu2d-nat", "d"), b("ssu2d-nat", "e");
+  caf::scoped_actor self{*a.sys};
+  router_hash nobody;
+  nobody.bytes.fill(0x5b);
+  self->request(a.node->introspection(), kWait, relay_atom::value, to_string(nobody))
+      .receive([&](uint32_t) { BOOST_FAIL("a tag from nowhere"); },
+               [&](caf::error& e) { BOOST_TEST(render_node_error(e).rfind("unknown_session", 0) == 0); });
+  caf::anon_send(a.node->manager(), router_info_atom::value, b.node->router_info_bytes());
+  BOOST_TEST(session_count(a) == 0u);
+  uint32_t tag = 0;
+  BOOST_REQUIRE(eventually([&] {  // the RouterInfo reaches the manager asynchronously
+    self->request(a.node->introspection(), kWait + 10s, relay_atom::value, to_string(b.node->hash()))
+        .receive([&](uint32_t t) { tag = t; }, [&](caf::error&) {});
+    return tag != 0;
+  }));
+  BOOST_TEST(session_count(a) == 1u);
+  BOOST_TEST(session_count(b) == 1u);
+  uint32_t again = 0;
+  self->request(a.node->introspection(), kWait, relay_atom::value, to_string(b.node->hash()))
+      .receive([&](uint32_t t) { again = t; },
+               [&](caf::error& e) { BOOST_FAIL("relaytag again: " << render_node_error(e)); });
+  BOOST_TEST(again == tag);
+}

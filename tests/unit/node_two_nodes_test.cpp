@@ -349,3 +349,26 @@ BOOST_AUTO_TEST_CASE(manager_connects_on_demand) {
   BOOST_TEST(hs_stats(a).outbound_started == 1u);  // one handshake for all 30 messages
   caf::anon_send_exit(coll_b, caf::exit_reason::user_shutdown);
 }
+
+// After both ends closed a session (here the peer ended it, as i2pd does at its idle
+// timeout: B's Termination closes A's side too), the next message A routes reconnects on
+// demand through the RouterInfo A's manager remembered, and is delivered.
+BOOST_AUTO_TEST_CASE(send_after_the_peer_closed_reconnects_on_demand) {
+  TestNode a("ssu2d-two-nodes", "h"), b("ssu2d-two-nodes", "i");
+  auto coll_b = b.sys->spawn(collector);
+  caf::anon_send(b.node->manager(), listen_atom::value, coll_b);
+  BOOST_TEST(connect(a, b) == b.node->hash());
+  auto first = make_batch(8'000'000, 5, 49);
+  BOOST_TEST(send_batch(*a.sys, a.node->manager(), b.node->hash(), first).first == 5u);
+  disconnect(b, a);  // B terminates; A's session ends on B's Termination
+  BOOST_REQUIRE(eventually([&] { return session_count(a) == 0 && hs_stats(a).connected == 0; }));
+  auto again = make_batch(9'000'000, 5, 50);
+  auto [ok, failed] = send_batch(*a.sys, a.node->manager(), b.node->hash(), again);
+  BOOST_TEST(ok == 5u);
+  BOOST_TEST(failed == 0u);
+  check_received(*b.sys, coll_b, again, 10);
+  BOOST_TEST(hs_stats(a).outbound_started == 2u);
+  BOOST_TEST(hs_stats(a).established_outbound == 2u);
+  BOOST_TEST(hs_stats(a).failures.empty());
+  caf::anon_send_exit(coll_b, caf::exit_reason::user_shutdown);
+}

@@ -22,7 +22,11 @@ struct Config {
   Millis inbound_timeout{12000};    // Bob, from Session Created to Session Confirmed
   uint32_t max_clock_skew_s = 120;  // DateTime check (spec: +/- 2 minutes)
   uint32_t max_padding = 31;        // random padding 0..max_padding bytes in our messages
-  bool request_relay_tag = false;   // Alice: Relay Tag Request in Session Request
+  bool request_relay_tag = false;   // Alice: Relay Tag Request in every Session Request
+  // Bob: a Relay Tag Request in Session Request is answered with a Relay Tag in Session
+  // Created (spec "Relay Tag Request"; we publish caps C). The session hands the tag to the
+  // NAT engine, which maps it to Alice's session (SessionContext::relay_tag_issued).
+  bool grant_relay_tags = true;
   // Bob: policy on Alice's RouterInfo after it verified (banned, ourselves, ...).
   // Returning false fails the handshake with Failure::router_not_accepted.
   std::function<bool(const i2p::RouterInfo&)> accept_router;

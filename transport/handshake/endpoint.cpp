@@ -107,7 +107,8 @@ Room HandshakeEndpoint::room_for(const Endpoint& from) {
   return Room::yes;
 }
 
-ConnectResult HandshakeEndpoint::connect(TimePoint now, uint32_t wall_s, RemoteRouter remote) {
+ConnectResult HandshakeEndpoint::connect(TimePoint now, uint32_t wall_s, RemoteRouter remote,
+                                         ConnectOptions opts) {
   ConnectResult r;
   auto refuse = [&](ConnectResult::Code code, std::string why) {
     r.kind = ConnectResult::Kind::refused;
@@ -136,7 +137,9 @@ ConnectResult HandshakeEndpoint::connect(TimePoint now, uint32_t wall_s, RemoteR
   if (token) ++counters_.outbound_with_token;
   Endpoint peer = remote.address;
   crypto::Hash32 router = remote.router_hash;
-  auto m = std::make_unique<OutboundHandshake>(cfg_, local_, std::move(remote), token, rng_);
+  Config cfg = cfg_;
+  cfg.request_relay_tag = cfg_.request_relay_tag || opts.request_relay_tag;
+  auto m = std::make_unique<OutboundHandshake>(std::move(cfg), local_, std::move(remote), token, rng_);
   uint64_t id = m->our_conn_id();
   if (pending_.count(id) || sessions_.count(id))
     return refuse(ConnectResult::Code::limit, "connection ID collision, try again");
@@ -240,6 +243,8 @@ void HandshakeEndpoint::established(TimePoint now, uint64_t id, Pending& p, Sess
     if (ctx.token_received) cache_.store(ctx.peer_hash, ctx.peer, *ctx.token_received, 0);
   } else {
     ++counters_.established_inbound;
+    if (auto o = outbound_by_router_.find(ctx.peer_hash); o != outbound_by_router_.end())
+      ev.answers_connect = o->second;
   }
   ev.router = ctx.peer_hash;
   // A live session for the same router belongs to a previous connection (the peer restarted

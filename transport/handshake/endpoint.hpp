@@ -72,9 +72,21 @@ struct HandshakeDone {
   std::optional<Failed> failure;       // unset on success and for "shutdown"
   std::string reason;                  // "" on success, else the failure's name (+ peer's)
   std::optional<uint64_t> replaces;
+  // An inbound session with a router we are also dialling (a crossed connect): the connect
+  // of that pending outbound handshake is answered by this session, whatever becomes of the
+  // handshake (i2pd 2.45.1 hands every datagram from an address it is dialling to its own
+  // pending handshake, so ours may never be answered while it dials us).
+  std::optional<uint64_t> answers_connect;
 };
 
 using Event = std::variant<OutboundStarted, HandshakeDone>;
+
+// Per connect: what this handshake asks of Bob beyond a session.
+struct ConnectOptions {
+  // A Relay Tag Request in Session Request (i2pd 2.45.1 hands out relay tags only in
+  // Session Created); the tag Bob gives comes back in SessionContext::relay_tag.
+  bool request_relay_tag = false;
+};
 
 struct ConnectResult {
   enum class Kind : uint8_t {
@@ -122,7 +134,10 @@ class HandshakeEndpoint final : private RoomPolicy {
   // A datagram whose Destination Connection ID, unmasked with our intro key, is `conn_id`.
   Routed on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from, uint64_t conn_id,
                      ByteSpan datagram);
-  ConnectResult connect(TimePoint now, uint32_t wall_s, RemoteRouter remote);
+  // A router already connected or being connected keeps its session or handshake (a relay
+  // tag is then not asked for: the data phase's RelayTagRequest is the caller's way).
+  ConnectResult connect(TimePoint now, uint32_t wall_s, RemoteRouter remote,
+                        ConnectOptions opts = {});
   void on_timeout(TimePoint now, uint32_t wall_s);
   std::optional<TimePoint> poll_timeout() const;
 

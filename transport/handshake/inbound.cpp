@@ -54,6 +54,12 @@ std::variant<std::unique_ptr<InboundHandshake>, InboundHandshake::Refusal> Inbou
   Bytes body;
   payload::date_time(body, wall_s);
   payload::address(body, from);
+  if (hs->relay_tag_requested_ && cfg.grant_relay_tags) {
+    uint32_t tag = 0;
+    while (tag == 0) tag = random_u32(hs->rng_);
+    hs->relay_tag_issued_ = tag;
+    payload::relay_tag(body, tag);
+  }
   payload::padding(body, random_below(hs->rng_, cfg.max_padding + 1));
 
   noise.mix_hash(ByteSpan{clear});
@@ -226,6 +232,7 @@ void InboundHandshake::process_confirmed(uint32_t wall_s) {
   ctx.next_send_packet_number = 0;
   ctx.next_receive_packet_number = 1;  // Alice's packet 0 was Session Confirmed
   ctx.relay_tag_requested = relay_tag_requested_;
+  ctx.relay_tag_issued = relay_tag_issued_;
   ctx.token_received = p->new_token;
   if (tokens_) ctx.token_to_send = tokens_->issue_new_token(peer_, wall_s);
   ctx.session_confirmed_header_key = confirmed_header_key_;

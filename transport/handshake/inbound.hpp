@@ -69,6 +69,7 @@ class InboundHandshake {
   uint64_t our_conn_id_ = 0;
   uint64_t their_conn_id_ = 0;
   bool relay_tag_requested_ = false;
+  std::optional<uint32_t> relay_tag_issued_;  // sent in our Session Created
 
   State state_ = State::session_created_sent;
   TimePoint deadline_{0};

@@ -288,7 +288,8 @@ bool OutboundHandshake::try_session_created(TimePoint now, uint32_t wall_s, Byte
   superseded_.clear();
   session_created_raw_.assign(dgram.begin(), dgram.end());
   ctx_.token_received = p->new_token;
-  ctx_.relay_tag = p->relay_tag;
+  // A tag we did not ask for is ignored (we would publish nothing with it).
+  if (cfg_.request_relay_tag) ctx_.relay_tag = p->relay_tag;
   ctx_.our_observed_address = p->address;
   if (auto st2 = send_session_confirmed(now, y); !st2)
     fail(st2.error().code == Errc::oversized ? Failure::protocol_error : Failure::crypto_error);
@@ -398,6 +399,7 @@ bool OutboundHandshake::try_data(ByteSpan dgram) {
     return true;
   }
   ctx_.outbound = true;
+  ctx_.relay_tag_asked = cfg_.request_relay_tag;
   ctx_.peer = remote_.address;
   ctx_.our_conn_id = src_conn_id_;
   ctx_.their_conn_id = dest_conn_id_;

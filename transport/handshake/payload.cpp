@@ -18,6 +18,9 @@ bool new_token(Bytes& out, const Token& t) {
 bool relay_tag_request(Bytes& out) {
   return wire::append_block(out, wire::RelayTagRequestBlock{}).ok();
 }
+bool relay_tag(Bytes& out, uint32_t tag) {
+  return wire::append_block(out, wire::RelayTagBlock{tag}).ok();
+}
 bool termination(Bytes& out, wire::TerminationReason reason) {
   wire::TerminationBlock t;
   t.reason = reason;

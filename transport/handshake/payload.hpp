@@ -19,6 +19,7 @@ bool date_time(Bytes& out, uint32_t wall_s);
 bool address(Bytes& out, const Endpoint& ep);
 bool new_token(Bytes& out, const Token& t);
 bool relay_tag_request(Bytes& out);
+bool relay_tag(Bytes& out, uint32_t tag);
 bool termination(Bytes& out, wire::TerminationReason reason);
 bool router_info(Bytes& out, ByteSpan ri, bool gzipped);
 bool padding(Bytes& out, size_t len);

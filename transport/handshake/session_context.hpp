@@ -49,8 +49,10 @@ struct SessionContext {
   // the ACK of Session Confirmed.
   std::optional<Token> token_to_send;
 
-  std::optional<uint32_t> relay_tag;        // Alice: Relay Tag from Session Created
+  bool relay_tag_asked = false;             // Alice: our Session Request asked for a tag
+  std::optional<uint32_t> relay_tag;        // Alice: Relay Tag from Session Created (asked for)
   bool relay_tag_requested = false;         // Bob: Alice asked for one in Session Request
+  std::optional<uint32_t> relay_tag_issued;  // Bob: the Relay Tag we gave in Session Created
   std::optional<Endpoint> our_observed_address;  // Address block: how the peer sees us
 
   // Bob: header key 2 of Alice's Session Confirmed. With our intro key as key 1 it lets

@@ -27,8 +27,10 @@ Status NatEngine::learn_router_info(const wire::RouterInfoBlock& b) {
   return {};
 }
 
-void NatEngine::session_established(const RouterHash& peer, const Endpoint& remote) {
+void NatEngine::session_established(const RouterHash& peer, const Endpoint& remote,
+                                    const HandshakeTags& tags) {
   ctx_.session_up(peer, remote);
+  relay_.on_handshake(peer, tags);
 }
 
 void NatEngine::session_closed(const RouterHash& peer) {

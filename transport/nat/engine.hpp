@@ -23,7 +23,9 @@ class NatEngine {
   void learn_peer(PeerInfo p) { ctx_.learn_peer(std::move(p)); }
   // Parses (gunzips if flagged) and verifies a RouterInfo block, then learns it.
   Status learn_router_info(const wire::RouterInfoBlock& b);
-  void session_established(const RouterHash& peer, const Endpoint& remote);
+  // `tags`: what the session's handshake asked for and carried (Relay::on_handshake).
+  void session_established(const RouterHash& peer, const Endpoint& remote,
+                           const HandshakeTags& tags = {});
   void session_closed(const RouterHash& peer);
 
   // ---- input ----

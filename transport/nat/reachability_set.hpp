@@ -5,6 +5,7 @@
 // Sans-IO: time and the list of candidate Bobs come in as arguments.
 #pragma once
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <vector>
 
@@ -43,6 +44,12 @@ class ReachabilitySet {
   const ReachabilityMachine* v4() const { return v4_ ? &*v4_ : nullptr; }
   const ReachabilityMachine* v6() const { return v6_ ? &*v6_ : nullptr; }
   char router_cap() const { return combined_router_cap(v4(), v6()); }
+  // Some family is firewalled (not behind a symmetric NAT): it needs introducers.
+  bool firewalled() const {
+    for (const auto* m : {v4(), v6()})
+      if (m && m->state() == Reachability::Firewalled) return true;
+    return false;
+  }
 
  private:
   std::optional<ReachabilityMachine> v4_, v6_;

@@ -53,6 +53,27 @@ void Relay::on_tag(const Now& now, const RouterHash& from, const wire::RelayTagB
   ctx_.emit(RelayTagGranted{from, b.relay_tag});
 }
 
+void Relay::on_handshake(const RouterHash& peer, const HandshakeTags& t) {
+  if (t.issued) {
+    // Given in Session Created before we knew of any limit here: a tag we cannot keep is
+    // not honoured later (a RelayRequest naming it gets "tag not found").
+    if (*t.issued == 0 || tags_.count(*t.issued) || tags_.size() >= ctx_.cfg.max_tags) {
+      ++ctx_.counters.limit;
+    } else {
+      if (auto old = tag_of_.find(peer); old != tag_of_.end()) tags_.erase(old->second);
+      tags_[*t.issued] = peer;
+      tag_of_[peer] = *t.issued;
+    }
+  }
+  if (t.granted && *t.granted != 0) {
+    asked_.erase(peer);
+    granted_[peer] = *t.granted;
+    ctx_.emit(RelayTagGranted{peer, *t.granted});
+  } else if (t.asked) {
+    asked_.insert(peer);
+  }
+}
+
 std::optional<RouterHash> Relay::tag_owner(uint32_t tag) const {
   auto it = tags_.find(tag);
   if (it == tags_.end()) return std::nullopt;

@@ -38,6 +38,10 @@ inline constexpr uint8_t kCharlieUnknownAlice = 70;
 
 class Relay {
  public:
+  // A firewalled router asks for tags until it holds this many (spec "Introducers": up to 3
+  // are published).
+  static constexpr size_t kWantedTags = 3;
+
   explicit Relay(Context& ctx) : ctx_(ctx) {}
 
   // ---- commands ----
@@ -53,6 +57,10 @@ class Relay {
 
   // ---- in-session blocks from router `from` ----
   void on_tag_request(const Now& now, const RouterHash& from);
+  // A session with `peer` came up from a handshake that asked for or gave a tag: a granted
+  // tag is held and reported (RelayTagGranted) like one from a RelayTag block; asked with
+  // no tag, a RelayTag block may still follow in the data phase; an issued tag is Bob's.
+  void on_handshake(const RouterHash& peer, const HandshakeTags& t);
   void on_tag(const Now& now, const RouterHash& from, const wire::RelayTagBlock& b);
   void on_request(const Now& now, const RouterHash& from, const wire::RelayRequestBlock& b);
   void on_intro(const Now& now, const RouterHash& from, const wire::RelayIntroBlock& b);
@@ -67,6 +75,9 @@ class Relay {
 
   // Bob's table: which router a tag belongs to.
   std::optional<RouterHash> tag_owner(uint32_t tag) const;
+  // Whether new outbound handshakes should ask for a relay tag: firewalled and fewer than
+  // kWantedTags held.
+  bool wants_tags(bool firewalled) const { return firewalled && granted_.size() < kWantedTags; }
   // Tags we hold, per introducer.
   const std::map<RouterHash, uint32_t>& granted_tags() const { return granted_; }
   size_t pending_introductions() const { return alice_.size(); }

@@ -91,6 +91,14 @@ struct RelayTagGranted {
   RouterHash introducer{};
   uint32_t tag = 0;
 };
+// The relay-tag part of a completed handshake with a peer (transport/handshake): we asked
+// in Session Request and were `granted` a tag in Session Created (Alice), or we `issued` one
+// there in answer to the peer's request (Bob).
+struct HandshakeTags {
+  bool asked = false;
+  std::optional<uint32_t> granted;
+  std::optional<uint32_t> issued;
+};
 // As relay Charlie we accepted an introduction: the caller must accept a Session Request
 // from `alice_endpoint` carrying `token` (put it into the handshake token cache).
 struct TokenIssued {
