@@ -537,7 +537,7 @@ BOOST_AUTO_TEST_CASE(connect_option_asks_for_a_relay_tag_in_session_request) {
   Config no_relay;
   no_relay.grant_relay_tags = false;
   Peer c = make_peer(Endpoint::v4(198, 18, 2, 3, 9003), {}, 43);
-  c.ep = std::make_unique<HandshakeEndpoint>(no_relay, c.node.local, EndpointLimits{}, seeded(43));
+  c.ep = std::make_unique<HandshakeEndpoint>(no_relay, c.node.local, EndpointLimits{}, seeded_random(43));
   net.add(c);
   auto [alice3, bob3] = run(a, c, true);
   BOOST_TEST(alice3.relay_tag_asked);
