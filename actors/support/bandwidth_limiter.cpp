@@ -2,12 +2,23 @@
 
 namespace ssu2d {
 
+namespace {
+// The inbound policer drops what exceeds its bucket, and a sender's whole window arrives as
+// one burst (up to ~100 packets on a short path): a bucket of 50 ms would drop most of every
+// window and the sender's NewReno would settle near half the limit. Half a second of the
+// rate (at least 64 KiB) absorbs a window, so the drops come only when the average is over.
+ssu2::TokenBucket inbound_bucket(uint64_t bytes_per_s) {
+  auto out = ssu2::TokenBucket::for_rate(bytes_per_s);
+  return ssu2::TokenBucket(bytes_per_s, std::max<uint64_t>(bytes_per_s / 2, 64 * 1024), out.grab_cap());
+}
+}  // namespace
+
 BandwidthLimiter::BandwidthLimiter(uint64_t bytes_per_s, const std::string& direction,
                                    MetricsRegistry* m)
     : unlimited_(bytes_per_s == 0),
       rate_(bytes_per_s),
       cap_(ssu2::TokenBucket::for_rate(bytes_per_s).grab_cap()),
-      bucket_(ssu2::TokenBucket::for_rate(bytes_per_s)) {
+      bucket_(direction == "in" ? inbound_bucket(bytes_per_s) : ssu2::TokenBucket::for_rate(bytes_per_s)) {
   if (!m) return;
   Labels l{{"direction", direction}};
   m->gauge("ssu2_bandwidth_limit_bytes_per_second", "Configured bandwidth limit (0 = unlimited)", l)
