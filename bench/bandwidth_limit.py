@@ -29,17 +29,6 @@ from netlib import Net, wait_until  # noqa: E402
 HOST_A, HOST_B = "127.0.45.1", "127.0.45.2"
 
 
-def metric(node, name, labels):
-    """One sample of the node's Prometheus text (0 when absent)."""
-    out = subprocess.run([node.net.ssu2ctl, "--node", node.control, "metrics"],
-                         capture_output=True, text=True, timeout=30).stdout
-    want = name + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
-    for line in out.splitlines():
-        if line.startswith(want + " "):
-            return float(line.split()[-1])
-    return 0.0
-
-
 def one_run(build, limit_k, direction, seconds, size):
     net = Net(build)
     failed = True
@@ -55,19 +44,21 @@ def one_run(build, limit_k, direction, seconds, size):
         a.ctl("connect", b.router_info, timeout=40)
         wait_until(lambda: b.hash in (a.session_peers() or set()), 20, "session A -> B")
         wait_until(lambda: a.hash in (b.session_peers() or set()), 20, "session B -> A")
-        a.ctl("send", b.hash, 50, size, timeout=60)  # warm-up: RTT, window
+        a.ctl("send", b.hex_hash, 50, size, timeout=60)  # warm-up: RTT, window
         rate_guess = (limit_k or 100_000) * 1024
         count = int(rate_guess * (seconds + 4) / size) + 100
         send = subprocess.Popen([net.ssu2ctl, "--node", a.control, "--json", "--quiet", "--timeout",
-                                 str(seconds + 60), "send", b.hash, str(count), str(size)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 str(int(seconds) + 60), "send", b.hex_hash, str(count), str(size)],
+                                stdout=subprocess.DEVNULL)
         time.sleep(1.0)
+        if send.poll() is not None:
+            raise RuntimeError(f"ssu2ctl send exited early with {send.returncode}")
 
         def sample():
             if direction == "out":
-                v = a.ctl("session", b.hash)["bytes_out"]
+                v = a.ctl("session", b.hex_hash)["bytes_out"]
             else:
-                v = b.ctl("session", a.hash)["bytes_in"]
+                v = b.ctl("session", a.hex_hash)["bytes_in"]
             return time.monotonic(), v
 
         t0, v0 = sample()
@@ -75,9 +66,9 @@ def one_run(build, limit_k, direction, seconds, size):
         t1, v1 = sample()
         rate = (v1 - v0) / (t1 - t0)
         if direction == "out":
-            extra = {"holds": metric(a, "ssu2_bandwidth_holds_total", {"direction": "out"})}
+            extra = {"holds": a.metric("ssu2_bandwidth_holds_total", {"direction": "out"})}
         else:
-            extra = {"dropped_datagrams": metric(b, "ssu2_datagrams_dropped_total", {"reason": "bandwidth_limit"})}
+            extra = {"dropped_datagrams": b.metric("ssu2_datagrams_dropped_total", {"reason": "bandwidth_limit"})}
         failed = False
         return {"direction": direction, "limit_kbytes_s": limit_k, "limit_bytes_s": limit_k * 1024,
                 "measured_bytes_s": round(rate), "seconds": round(t1 - t0, 2),
