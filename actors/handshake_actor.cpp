@@ -44,6 +44,7 @@ caf::actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   so.nat = st.opts.nat;
   so.metrics = st.metrics;
   so.reassembly_budget = st.opts.reassembly_budget;
+  so.out_limit = st.opts.out_limit;
   so.path.sender = st.opts.sender;
   so.path.inbox = make_session_inbox(st.metrics, st.opts.session_inbox);
   auto inbox = so.path.inbox;

@@ -43,6 +43,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/support/bandwidth_limiter.hpp"
 #include "actors/support/metrics.hpp"
 #include "actors/support/udp_sender.hpp"
 #include "messages/messages.hpp"
@@ -66,6 +67,8 @@ struct HandshakeActorOptions {
   size_t session_inbox = 1024;
   // Node-wide reassembly memory shared by the sessions (limits.reassembly_memory_mb).
   std::shared_ptr<ssu2::session::SharedBudget> reassembly_budget;
+  // Node-wide outbound bandwidth limit shared by the sessions (bandwidth.out_kbytes_s).
+  std::shared_ptr<BandwidthLimiter> out_limit;
 };
 
 caf::actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts);

@@ -102,6 +102,7 @@ caf::result<node_status> status(introspection_t* self) {
   auto rp = self->make_response_promise<node_status>();
   auto s = base_status(self->state.opts);
   if (self->state.bandwidth) self->state.bandwidth->fill(s);
+  fill_limits(s, self->state.opts.in_limit.get(), self->state.opts.out_limit.get(), steady_now());
   auto& sock = self->state.opts.socket;
   if (!sock) {
     handshake_status(self, rp, std::move(s));

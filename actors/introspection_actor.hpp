@@ -35,6 +35,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include "actors/support/bandwidth_limiter.hpp"
 #include "actors/support/metrics.hpp"
 #include "messages/messages.hpp"
 
@@ -49,6 +50,7 @@ struct IntrospectionOptions {
   caf::actor handshake;                // may be null
   caf::actor nat;                      // may be null
   std::shared_ptr<MetricsRegistry> metrics;
+  std::shared_ptr<BandwidthLimiter> in_limit, out_limit;  // may be null (unlimited)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::string version = "ssu2d 0.1.0";
 };

@@ -127,6 +127,10 @@ std::string Node::start() {
   adm.session_request_burst = 2.0 * cfg_.limits.session_requests_per_prefix;
   adm.max_pending_per_prefix = uint32_t(cfg_.limits.pending_handshakes_per_prefix);
   ho.sender = sender;
+  // Bandwidth limits (bandwidth.*): one bucket per direction for the whole node.
+  auto in_limit = std::make_shared<BandwidthLimiter>(cfg_.bandwidth.in_bytes_s(), "in", metrics_.get());
+  auto out_limit = std::make_shared<BandwidthLimiter>(cfg_.bandwidth.out_bytes_s(), "out", metrics_.get());
+  ho.out_limit = out_limit;
   ho.reassembly_budget = std::make_shared<ssu2::session::SharedBudget>(
       size_t(cfg_.limits.reassembly_memory_mb) * 1024 * 1024);
   metrics_->gauge_fn("ssu2_reassembly_bytes",
@@ -145,6 +149,7 @@ std::string Node::start() {
   so.new_inbound = handshake_;
   so.metrics = metrics_;
   so.send_queue_limit = size_t(cfg_.limits.send_queue);
+  so.in_limit = in_limit;
   socket_ = spawn_socket_actor(sys_, std::move(so));
   caf::anon_send(handshake_, set_socket_atom::value, socket_);
   caf::anon_send(nat_, set_socket_atom::value, socket_);
@@ -159,6 +164,8 @@ std::string Node::start() {
   io.handshake = handshake_;
   io.nat = nat_;
   io.metrics = metrics_;
+  io.in_limit = in_limit;
+  io.out_limit = out_limit;
   introspection_ = spawn_introspection_actor(sys_, io);
   auto port = publish_introspection(sys_, introspection_, cfg_.control.host, cfg_.control.port,
                                     cfg_.control.tls);

@@ -34,7 +34,9 @@ struct session_state {
   ss::TransmitBatch tx;                // reused by every poll
   ssu2::TimePoint started{};
   DeliveryPromises pending;  // confirm requests by feedback id
-  DeadlineTimer timer;  // the core's next_wakeup()
+  DeadlineTimer timer;  // the core's next_wakeup(), or when the bandwidth share allows more
+  std::shared_ptr<BandwidthLimiter> out_limit;  // kept alive for `bandwidth`
+  std::unique_ptr<SessionBandwidth> bandwidth;
   bool ended = false;  // closed reported
   uint64_t i2np_in = 0, i2np_out = 0, send_failures = 0, ignored_blocks = 0;
   std::shared_ptr<MetricsRegistry> metrics;
@@ -98,16 +100,19 @@ void drain(session_t* self) {
   auto& st = self->state;
   // Pull what is due now in batches of one sendmmsg each.
   auto now = steady_now();
+  size_t budget = st.bandwidth->open(now), used = 0;
   for (;;) {
     st.tx.clear();
-    size_t n = st.ds->poll_transmit(now, st.tx, kSendBatch);
+    size_t n = st.ds->poll_transmit(now, st.tx, kSendBatch, budget - std::min(budget, used));
     if (n == 0) break;
+    for (auto& d : st.tx) used += d.bytes.size();
     for (auto& f : send_datagrams(self, st.path, st.socket, std::span(st.tx.begin(), st.tx.end()))) {
       st.send_failures++;
       log().debug("session {}: send failed: {}", to_string(st.peer), f.reason);
     }
-    if (n < kSendBatch) break;
+    if (n < kSendBatch || st.ds->held()) break;
   }
+  auto more_tokens_at = st.bandwidth->close(now, used, st.ds->held());
   std::vector<wire::Block> nat_blocks;
   while (auto e = st.ds->poll_event()) {
     if (auto* m = std::get_if<ss::MessageReceived>(&*e)) {
@@ -140,7 +145,9 @@ void drain(session_t* self) {
     self->quit();
     return;
   }
-  st.timer.arm(self, st.ds->next_wakeup(), tick_atom::value);
+  auto wake = st.ds->next_wakeup();
+  if (more_tokens_at && (!wake || *more_tokens_at < *wake)) wake = more_tokens_at;
+  st.timer.arm(self, wake, tick_atom::value);
 }
 
 session_info info_of(session_t* self) {
@@ -171,6 +178,8 @@ void start(session_t* self, SessionActorOptions& o) {
   st.nat = o.nat;
   st.path = o.path;
   st.metrics = o.metrics;
+  st.out_limit = o.out_limit;
+  st.bandwidth = std::make_unique<SessionBandwidth>(st.out_limit.get());
   auto now = steady_now();
   st.started = now;
   auto ctx = hs::to_session_context(h, now, unix_now_ms());

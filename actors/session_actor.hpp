@@ -46,6 +46,9 @@
 //              tag of the handshake, 0 = none: nat_actor.hpp); (nat_blocks_atom, hash, bytes) with the RouterInfo / PeerTest / Relay*
 //              / RelayTag* blocks received; (closed_atom, hash, reason) when the session ends
 // I2NP bytes are one message with the 9-byte short header, as in the manager.
+// Under an outbound bandwidth limit (out_limit) each drain sends within the budget of the
+// session's SessionBandwidth share; what the core holds back is sent when the tick at the
+// share's booked time comes (support/bandwidth_limiter.hpp).
 #pragma once
 #include <memory>
 #include <optional>
@@ -53,6 +56,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/support/bandwidth_limiter.hpp"
 #include "actors/support/clock.hpp"
 #include "actors/support/datagram_path.hpp"
 #include "actors/support/metrics.hpp"
@@ -72,6 +76,7 @@ struct SessionActorOptions {
   DatagramPath path;     // inbox registered at the socket + direct sender; both may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   std::shared_ptr<ssu2::session::SharedBudget> reassembly_budget;  // node-wide; may be null
+  std::shared_ptr<BandwidthLimiter> out_limit;  // node-wide outbound limit; may be null
 };
 
 caf::actor spawn_session_actor(caf::actor_system& sys, SessionActorOptions opts);

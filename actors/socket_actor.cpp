@@ -132,6 +132,7 @@ caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
   rc.demux = st.sessions;
   rc.metrics = st.metrics;
   rc.keep_fds = st.sender;
+  rc.in_limit = opts.in_limit;
   std::string err;
   st.reader = UdpReader::start(std::move(rc), err);
   if (!st.reader) {

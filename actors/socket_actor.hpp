@@ -76,6 +76,7 @@ struct SocketOptions {
   std::shared_ptr<MetricsRegistry> metrics;  // may be null (a private registry is used)
   size_t send_queue_limit = 4096;
   size_t inbox_limit = 4096;              // datagrams waiting for this actor (not sessions')
+  std::shared_ptr<BandwidthLimiter> in_limit;  // inbound bandwidth limit; may be null
 };
 
 caf::actor spawn_socket_actor(caf::actor_system& sys, SocketOptions opts);

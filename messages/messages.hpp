@@ -274,6 +274,12 @@ struct node_status {
   // Bytes per second over the last 1 s, 15 s and 5 min (support/bandwidth).
   uint64_t in_bps_1s = 0, in_bps_15s = 0, in_bps_5m = 0;
   uint64_t out_bps_1s = 0, out_bps_15s = 0, out_bps_5m = 0;
+  // Bandwidth limits (support/bandwidth_limiter): bytes per second (0 = unlimited), the
+  // tokens in each bucket now (negative: booked by waiting sessions) and the bytes over the
+  // limit (in: dropped; out: waited for).
+  uint64_t limit_in_bps = 0, limit_out_bps = 0;
+  int64_t bucket_in = 0, bucket_out = 0;
+  uint64_t refused_in_bytes = 0, refused_out_bytes = 0;
   std::string version;
   std::string log_level;           // the node logger's level now ("info", ...)
   nat_status nat;
@@ -283,8 +289,9 @@ typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.hash, x.addresses, x.control, x.uptime_ms,
            x.sessions, x.pending_handshakes, x.datagrams_in, x.datagrams_out,
            x.datagrams_unknown, x.bytes_in, x.bytes_out, x.in_bps_1s, x.in_bps_15s,
-           x.in_bps_5m, x.out_bps_1s, x.out_bps_15s, x.out_bps_5m, x.version, x.log_level,
-           x.nat);
+           x.in_bps_5m, x.out_bps_1s, x.out_bps_15s, x.out_bps_5m, x.limit_in_bps,
+           x.limit_out_bps, x.bucket_in, x.bucket_out, x.refused_in_bytes,
+           x.refused_out_bytes, x.version, x.log_level, x.nat);
 }
 
 // Counters the socket actor reports (also exported as metrics).

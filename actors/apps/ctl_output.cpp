@@ -40,6 +40,14 @@ void print_status(const node_status& s) {
                      kbps(s.in_bps_5m) + " (5 min)");
   row("out KB/s", kbps(s.out_bps_1s) + " (1 s), " + kbps(s.out_bps_15s) + " (15 s), " +
                       kbps(s.out_bps_5m) + " (5 min)");
+  auto limit = [](uint64_t bps) {
+    return bps == 0 ? std::string("unlimited")
+                    : std::to_string(bps / 1024) + " KB/s (" + std::to_string(bps) + " B/s)";
+  };
+  row("limit in/out", limit(s.limit_in_bps) + " / " + limit(s.limit_out_bps));
+  if (s.limit_in_bps || s.limit_out_bps)
+    row("over limit", "in " + std::to_string(s.refused_in_bytes) + " B dropped, out " +
+                          std::to_string(s.refused_out_bytes) + " B waited");
   row("log level", s.log_level);
   row("version", s.version);
   row("reachability", s.nat.reachability + (s.nat.external.empty() ? "" : " (external " + s.nat.external + ")"));

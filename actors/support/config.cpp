@@ -149,6 +149,11 @@ ConfigResult build(json merged) {
   if (!(err = get_int(merged, "limits.reassembly_memory_mb", 1, 65536, v)).empty())
     return fail(err);
   c.limits.reassembly_memory_mb = int(v);
+  // 4,000,000 KB/s (about 4 GB/s) at most keeps the token arithmetic far from overflow.
+  if (!(err = get_int(merged, "bandwidth.in_kbytes_s", 0, 4'000'000, v)).empty()) return fail(err);
+  c.bandwidth.in_kbytes_s = uint64_t(v);
+  if (!(err = get_int(merged, "bandwidth.out_kbytes_s", 0, 4'000'000, v)).empty()) return fail(err);
+  c.bandwidth.out_kbytes_s = uint64_t(v);
 
   c.log.level = merged["log"]["level"].get<std::string>();
   c.log.file = merged["log"]["file"].get<std::string>();

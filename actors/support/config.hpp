@@ -43,6 +43,15 @@ struct NodeConfig {
     // Bytes of partial I2NP messages all sessions together may hold for reassembly.
     int reassembly_memory_mb = 64;
   } limits;
+  struct Bandwidth {
+    // Node-wide limits in KBytes per second (1 KB = 1024 bytes, as i2pd's "bandwidth"),
+    // 0 = unlimited. They also set our RouterInfo's bandwidth class (transport/i2p/
+    // bandwidth_class).
+    uint64_t in_kbytes_s = 0;
+    uint64_t out_kbytes_s = 0;
+    uint64_t in_bytes_s() const { return in_kbytes_s * 1024; }
+    uint64_t out_bytes_s() const { return out_kbytes_s * 1024; }
+  } bandwidth;
   struct Nat {
     // Automatic peer tests (transport/nat/reachability): the first one first_test_s after
     // start, then every test_interval_s, every retest_s while the state is unknown or a

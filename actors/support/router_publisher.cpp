@@ -4,6 +4,7 @@
 
 #include "actors/support/clock.hpp"
 #include "actors/support/key_store.hpp"
+#include "transport/i2p/bandwidth_class.hpp"
 #include "transport/nat/publish.hpp"
 
 namespace ssu2d {
@@ -17,6 +18,9 @@ ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg, co
   // B: we take part in peer tests as Bob and Charlie; C: we hand out relay tags (nat actor).
   // Reachability replaces them when we are not reachable (transport/nat/publish).
   p.address_caps = "BC";
+  // The bandwidth class letter follows the configured limits (R/U is added by reachability).
+  p.router_caps = std::string(1, ssu2::i2p::bandwidth_class(cfg.bandwidth.in_kbytes_s,
+                                                             cfg.bandwidth.out_kbytes_s));
   return p;
 }
 

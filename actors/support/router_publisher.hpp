@@ -15,7 +15,8 @@
 namespace ssu2d {
 
 // The configured parameters: ssu2.published_host/port when set, else the bound address;
-// caps "BC" (we take part in peer tests as Bob and Charlie and hand out relay tags).
+// caps "BC" (we take part in peer tests as Bob and Charlie and hand out relay tags); the
+// router caps' bandwidth class from bandwidth.* (K .. X, L when unlimited).
 ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg, const endpoint& bound);
 // Our signed RouterInfo with those parameters and the current time.
 ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,

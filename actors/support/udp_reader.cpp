@@ -13,6 +13,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "actors/support/clock.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/udp.hpp"
 #include "messages/messages.hpp"
@@ -48,6 +49,11 @@ size_t SessionDemux::erase_owner(const caf::actor_addr& owner) {
 size_t SessionDemux::size() const {
   std::shared_lock lk(mu_);
   return map_.size();
+}
+
+bool SessionDemux::contains(uint64_t conn_id) const {
+  std::shared_lock lk(mu_);
+  return map_.count(conn_id) != 0;
 }
 
 SessionDemux::Route SessionDemux::route(uint64_t conn_id, const ssu2::session::PeerAddress& from,
@@ -135,6 +141,14 @@ void route_one(Shared& sh, const sockaddr_storage& ss, std::span<const uint8_t> 
   if (!from) {
     sh.drop_address->inc();
     return;
+  }
+  if (auto& lim = sh.cfg.in_limit; lim && !lim->unlimited()) {
+    auto now = steady_now();
+    if (!sh.cfg.demux->contains(*id)) lim->charge(now, bytes.size());  // never dropped
+    else if (!lim->admit(now, bytes.size())) {
+      log().debug("socket: inbound bandwidth limit, datagram for {:016x} dropped", *id);
+      return;
+    }
   }
   caf::actor wake;
   switch (sh.cfg.demux->route(*id, *from, bytes, wake)) {

@@ -18,6 +18,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/support/bandwidth_limiter.hpp"
 #include "actors/support/datagram_inbox.hpp"
 #include "actors/support/metrics.hpp"
 #include "transport/crypto/crypto.hpp"
@@ -37,6 +38,7 @@ class SessionDemux {
   bool erase(uint64_t conn_id);
   size_t erase_owner(const caf::actor_addr& owner);  // every entry of that actor
   size_t size() const;
+  bool contains(uint64_t conn_id) const;
   // Pushes into the entry's inbox. When the inbox was empty, `wake` is set to its owner: the
   // caller sends it (inbox_atom) after releasing whatever it holds.
   Route route(uint64_t conn_id, const ssu2::session::PeerAddress& from,
@@ -59,6 +61,9 @@ struct ReaderConfig {
   std::shared_ptr<SessionDemux> demux;
   std::shared_ptr<MetricsRegistry> metrics;
   std::shared_ptr<const void> keep_fds;        // whatever owns the fds (the UdpSender)
+  // Inbound bandwidth limit (may be null): session datagrams beyond it are dropped here,
+  // before decryption; the others are charged (support/bandwidth_limiter.hpp).
+  std::shared_ptr<BandwidthLimiter> in_limit;
 };
 
 class UdpReader {

@@ -1,6 +1,7 @@
 """Helpers shared by the integration tests: run ssu2d nodes and talk to them with ssu2ctl.
 
 Every wait is bounded; every node started is stopped by `Net.close()` (also on failure)."""
+import base64
 import json
 import os
 import signal
@@ -103,6 +104,21 @@ class Node:
             return self.ctl(*args, timeout=10)
         except (Failure, subprocess.TimeoutExpired, json.JSONDecodeError):
             return None
+
+    @property
+    def hex_hash(self):
+        """The router hash as hex: a base64 hash may start with "-", which reads as an option."""
+        return base64.b64decode(self.hash, altchars=b"-~").hex()
+
+    def metric(self, name, labels):
+        """One sample of the node's Prometheus text (0 when absent)."""
+        out = subprocess.run([self.net.ssu2ctl, "--node", self.control, "metrics"],
+                             capture_output=True, text=True, timeout=30).stdout
+        want = name + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+        for line in out.splitlines():
+            if line.startswith(want + " "):
+                return float(line.split()[-1])
+        return 0.0
 
     def session_peers(self):
         got = self.ctl_ok("sessions")

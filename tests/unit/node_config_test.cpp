@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/support/config.hpp"
+#include "actors/support/router_publisher.hpp"
 
 using namespace ssu2d;
 
@@ -176,4 +177,36 @@ BOOST_AUTO_TEST_CASE(reload_names_the_keys_that_need_a_restart) {
   BOOST_TEST(reloadable_key("peers.netdb_dir"));
   BOOST_TEST(!reloadable_key("ssu2.port"));
   BOOST_TEST(!reloadable_key("peersx"));
+}
+
+BOOST_AUTO_TEST_CASE(bandwidth_limits_default_to_unlimited_and_bad_values_name_the_key) {
+  auto d = load_default_config();
+  BOOST_REQUIRE(d.ok());
+  BOOST_TEST(d.config->bandwidth.in_kbytes_s == 0u);
+  BOOST_TEST(d.config->bandwidth.out_kbytes_s == 0u);
+  auto r = load_config_text(R"({"bandwidth":{"in_kbytes_s":2000,"out_kbytes_s":48}})");
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r.config->bandwidth.in_bytes_s() == 2000u * 1024);
+  BOOST_TEST(r.config->bandwidth.out_bytes_s() == 48u * 1024);
+  const std::string in_msg = "config: \"bandwidth.in_kbytes_s\" must be an integer 0..4000000";
+  BOOST_TEST(load_config_text(R"({"bandwidth":{"in_kbytes_s":-1}})").error == in_msg);
+  BOOST_TEST(load_config_text(R"({"bandwidth":{"in_kbytes_s":2.5}})").error == in_msg);
+  BOOST_TEST(load_config_text(R"({"bandwidth":{"in_kbytes_s":"fast"}})").error == in_msg);
+  BOOST_TEST(load_config_text(R"({"bandwidth":{"out_kbytes_s":4000001}})").error ==
+             "config: \"bandwidth.out_kbytes_s\" must be an integer 0..4000000");
+  BOOST_TEST(load_config_text(R"({"bandwidth":{"out_kbps":10}})").error ==
+             "config: unknown key \"bandwidth.out_kbps\"");
+}
+
+BOOST_AUTO_TEST_CASE(router_caps_letter_follows_the_bandwidth_limits) {
+  auto caps = [](const std::string& user) {
+    auto r = load_config_text(user);
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.error);
+    return base_router_info_params(*r.config, endpoint{"127.0.0.1", 12345}).router_caps;
+  };
+  BOOST_TEST(caps("{}") == "L");  // unlimited: L, as i2pd without a bandwidth setting
+  BOOST_TEST(caps(R"({"bandwidth":{"in_kbytes_s":12}})") == "K");
+  BOOST_TEST(caps(R"({"bandwidth":{"out_kbytes_s":2000}})") == "P");
+  BOOST_TEST(caps(R"({"bandwidth":{"in_kbytes_s":2001,"out_kbytes_s":10000}})") == "X");
+  BOOST_TEST(caps(R"({"bandwidth":{"in_kbytes_s":100,"out_kbytes_s":10000}})") == "N");
 }

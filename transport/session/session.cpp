@@ -453,6 +453,7 @@ size_t DataSession::room_after(const Bytes& pkt) const {
 void DataSession::count_out(size_t bytes) {
   metrics_.bytes_out += bytes;
   bw_bytes_out_ += bytes;
+  budget_left_ -= std::min(budget_left_, bytes);
   ++metrics_.packets_out;
 }
 
@@ -500,12 +501,19 @@ void DataSession::send_challenge(TimePoint now, const PathValidator::Challenge& 
 }
 
 size_t DataSession::poll_transmit(TimePoint now, TransmitBatch& out, size_t max) {
+  return poll_transmit(now, out, max, SIZE_MAX);
+}
+
+size_t DataSession::poll_transmit(TimePoint now, TransmitBatch& out, size_t max, size_t byte_budget) {
   size_t before = out.size();
+  held_ = false;
+  budget_left_ = byte_budget;
   // Packets decided during inputs go first, in the order they were made.
   for (auto& d : staged_) {
     if (out.size() - before >= max) break;
     OutDatagram& o = out.add(d.to);
     std::swap(o.bytes, d.bytes);  // buffers circulate, nothing is copied
+    budget_left_ -= std::min(budget_left_, o.bytes.size());
   }
   size_t taken = out.size() - before;
   if (taken == staged_.size()) {
@@ -522,6 +530,7 @@ size_t DataSession::poll_transmit(TimePoint now, TransmitBatch& out, size_t max)
     build(now, max);
     sink_ = nullptr;
   }
+  budget_left_ = SIZE_MAX;  // packets built by inputs are never held
   return out.size() - before;
 }
 
@@ -551,8 +560,11 @@ void DataSession::build(TimePoint now, size_t max) {
   pending_control_to_.erase(pending_control_to_.begin(), pending_control_to_.begin() + i);
   // Queued control blocks go before I2NP data: they are small and often time-critical
   // (peer test and relay timers run on the other side).
-  while (room_left() && transmission_.has_capacity() && (send_control(now) || send_new_data(now))) {
+  while (room_left() && transmission_.has_capacity() && budget_left_ > 0 &&
+         (send_control(now) || send_new_data(now))) {
   }
+  if (budget_left_ == 0 && transmission_.has_capacity() && (!control_queue_.empty() || !queue_.empty()))
+    held_ = true;
   if (room_left()) send_ack_if_due(now);
 }
 
@@ -564,6 +576,10 @@ void DataSession::resend_expired(TimePoint now) {
     // it still fits, and the immediate-ACK flag so that the peer answers quickly. A resend
     // that does not fit in this poll stays expired and goes out with the next one.
     if (!room_left()) break;
+    if (budget_left_ == 0) {  // the bandwidth limit: it stays expired until tokens come
+      held_ = true;
+      break;
+    }
     const SentPacket& p = transmission_.packet(ref);
     Bytes& pkt = start_packet(peer_);
     append_ack(pkt, ctx_.max_payload - p.blocks.size());
@@ -698,8 +714,10 @@ std::optional<TimePoint> DataSession::next_wakeup() const {
     return best;
   }
   consider(ack_.deadline());
-  consider(transmission_.next_deadline());
-  if (!queue_.empty() && transmission_.has_capacity()) consider(transmission_.pacing_deadline());
+  if (!held_) {  // held: the caller wakes us when the bandwidth limit allows (held())
+    consider(transmission_.next_deadline());
+    if (!queue_.empty() && transmission_.has_capacity()) consider(transmission_.pacing_deadline());
+  }
   consider(path_.next_deadline());
   consider(reassembler_.next_deadline());
   consider(last_received_ + ctx_.idle_timeout);

@@ -197,6 +197,17 @@ class DataSession {
   // Appends at most `max` datagrams that are due at `now` to `out`; returns how many. Call
   // again while it returns `max`.
   size_t poll_transmit(TimePoint now, TransmitBatch& out, size_t max = 64);
+  // The same under the node's outbound bandwidth limit: packets the peer must ACK (resends,
+  // control blocks, new data) are started only while the bytes this call built stay below
+  // `byte_budget` (so it is overdrawn by at most one packet). What does not fit is held,
+  // never dropped: queued messages stay queued, expired packets stay expired, and held()
+  // says so. ACK-only packets, path responses and packets staged by inputs go out anyway
+  // (small, and the peer's congestion control needs them) and count against the budget.
+  size_t poll_transmit(TimePoint now, TransmitBatch& out, size_t max, size_t byte_budget);
+  // The last poll_transmit stopped at its byte budget with packets due. While held,
+  // next_wakeup() leaves out the send deadlines (resends, pacing): they are due already,
+  // and the caller wakes the session when its budget allows.
+  bool held() const { return held_; }
   // Everything due at the time of the latest input, as owned datagrams (tests).
   std::vector<OutDatagram> take_datagrams();
   // The next event (messages, control blocks, delivery results, state changes), oldest first.
@@ -276,6 +287,8 @@ class DataSession {
   TransmitBatch staged_;     // built during inputs, handed out by the next poll
   TransmitBatch* sink_ = nullptr;  // the batch being filled by build()
   size_t sink_limit_ = 0;
+  size_t budget_left_ = SIZE_MAX;  // bytes the current poll may still start (bandwidth limit)
+  bool held_ = false;              // the last poll stopped at its budget with packets due
   Bytes scratch_;            // on_datagram's copy
   std::vector<Reassembler::Piece> pieces_;  // reassembly_has_room's, reused per packet
   std::vector<Bytes> pending_control_out_;  // payloads of control packets (path responses)
