@@ -191,8 +191,26 @@ int main(int argc, char** argv) {
     else ctl::report(as_json_early, "usage", err + " (see ssu2ctl --help)", 2);
     return 2;
   }
+  // I2P base64 uses '-' and '~', so a router hash may start with '-' ("-vZU...="), which
+  // CLI11 would read as short options. Such an argument reaches CLI11 in its hex form (every
+  // HASH argument takes both) and is given back as typed once parsed.
+  std::vector<std::string> args(argv, argv + argc);
+  std::string dash_hash;
+  for (size_t i = 1; i < args.size(); ++i) {
+    router_hash h;
+    if (args[i].size() >= 43 && args[i][0] == '-' && parse_router_hash(args[i], h)) {
+      dash_hash = args[i];
+      args[i] = to_hex(h);
+    }
+  }
+  std::vector<char*> arg_ptrs;
+  for (auto& a : args) arg_ptrs.push_back(a.data());
   try {
-    app.parse(argc, argv);
+    app.parse(int(arg_ptrs.size()), arg_ptrs.data());
+    router_hash typed, parsed;
+    if (!dash_hash.empty() && parse_router_hash(dash_hash, typed) &&
+        parse_router_hash(c.hash, parsed) && typed == parsed)
+      c.hash = dash_hash;
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -71,6 +71,14 @@ def main(net):
     s.bind(("127.0.0.1", 0))
     closed = s.getsockname()[1]
     s.close()  # bound, never listening: nobody is there
+    # I2P base64 uses '-': a hash that starts with it is still a hash, not short options.
+    # Nobody listens, so getting as far as the connection error proves it was accepted.
+    dash = "-" + "vZU" * 14 + "="
+    r = sh(ctl, "--node", f"127.0.0.1:{closed}", "send", dash, "1", "100")
+    check(r.returncode == 1 and "Connection refused" in r.stderr and "router hash" not in r.stderr,
+          f"a base64 hash starting with '-' is taken as HASH ({r.stderr.strip()})")
+    r = sh(ctl, "--node", f"127.0.0.1:{closed}", "session", "-" + "x" * 40)
+    check(r.returncode == 2, f"a short '-x...' word is still an (unknown) option ({r.stderr.strip()})")
     r = sh(ctl, "--node", f"127.0.0.1:{closed}", "status")
     check(r.returncode == 1 and "Connection refused" in r.stderr and "is ssu2d running" in r.stderr,
           f"an unreachable node gives the errno and a hint ({r.stderr.strip()})")
