@@ -148,7 +148,7 @@ session_info info_of(session_t* self) {
   session_info s;
   s.peer = st.peer;
   s.remote = to_string(st.remote);
-  s.established_ms_ago = uint64_t((steady_now() - st.started).count());
+  s.established_ms_ago = uint64_t(ssu2::to_ms(steady_now() - st.started));
   s.i2np_in = st.i2np_in;
   s.i2np_out = st.i2np_out;
   s.outbound = st.outbound;

@@ -19,7 +19,7 @@ using namespace ssu2::nat;
 
 inline constexpr uint32_t kUnixBase = 1'700'000'000;
 
-inline Now at(int64_t ms) { return Now{TimePoint{ms}, uint32_t(kUnixBase + ms / 1000)}; }
+inline Now at(int64_t ms) { return Now{TimePoint{Millis{ms}}, uint32_t(kUnixBase + ms / 1000)}; }
 
 inline RandomSource seeded(uint64_t seed) {
   auto gen = std::make_shared<std::mt19937_64>(seed);
@@ -136,8 +136,8 @@ class World {
         auto d = p->engine->next_deadline();
         if (d && (!next || *d < *next)) next = d;
       }
-      if (!next || next->count() > end_ms) return end_ms;
-      now_ms = std::max(now_ms, int64_t(next->count()));
+      if (!next || to_ms(*next) > end_ms) return end_ms;
+      now_ms = std::max(now_ms, int64_t(to_ms(*next)));
       for (auto& [n, p] : parties_) p->engine->on_timer(at(now_ms));
       flush(now_ms);
     }

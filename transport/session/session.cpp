@@ -71,7 +71,7 @@ DataSession::DataSession(SessionContext ctx)
 }
 
 uint64_t DataSession::unix_seconds(TimePoint now) const {
-  int64_t ms = int64_t(ctx_.unix_ms_at_now) + (now - start_).count();
+  int64_t ms = int64_t(ctx_.unix_ms_at_now) + to_ms(now - start_);
   return ms < 0 ? 0 : uint64_t(ms) / 1000;
 }
 
@@ -583,8 +583,8 @@ void DataSession::resend_expired(TimePoint now) {
     // life was longer.
     metrics_.packets_given_up += expired.dropped;
     if (expired.dropped_first_sent) {
-      Millis life = now - *expired.dropped_first_sent;
-      if (now - last_received_ >= std::min(life, kPeerSilence))
+      Micros life = now - *expired.dropped_first_sent;
+      if (now - last_received_ >= std::min<Micros>(life, kPeerSilence))
         terminate(now, wire::TerminationReason::Timeout);
     }
   }

@@ -166,7 +166,7 @@ TransmissionManager::AckOutcome TransmissionManager::on_ack(TimePoint now, const
       if (!r) continue;
       // The sample is that of the newest transmission the ACK covers (the smallest), as
       // RFC 9002 takes the largest acknowledged number's.
-      Millis sample = now - s.sent;
+      Millis sample = std::chrono::duration_cast<Millis>(now - s.sent);
       if (r->p.pn != pn) ++spurious_;  // an older number of a resent packet: it had arrived
       if (!out.rtt_sample || sample < *out.rtt_sample) out.rtt_sample = sample;
       for (auto h : r->p.messages) deliveries_.fragment_acked(h);

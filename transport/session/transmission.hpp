@@ -153,7 +153,7 @@ class Pacer {
       tokens_ = cap;
       started_ = true;
     } else if (now > last_) {
-      tokens_ = std::min(cap, tokens_ + rate_ * double((now - last_).count()));
+      tokens_ = std::min(cap, tokens_ + rate_ * double((now - last_).count()) / 1000.0);
     }
     last_ = std::max(last_, now);
   }
