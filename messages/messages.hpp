@@ -153,6 +153,7 @@ struct session_info {
   uint64_t i2np_out = 0;   // I2NP messages queued for the peer
   bool outbound = false;   // true: we connected (Alice)
   uint64_t rtt_ms = 0, rto_ms = 0;
+  uint64_t rtt_us = 0;     // the same RTT in microseconds (sub-ms paths read rtt_ms 0)
   uint64_t window = 0, in_flight = 0, queued = 0;  // packets / packets / messages
   uint64_t bytes_in = 0, bytes_out = 0, packets_in = 0, packets_out = 0;
   uint64_t retransmissions = 0;
@@ -161,7 +162,7 @@ struct session_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("session_info"), x.peer, x.remote, x.state,
-           x.established_ms_ago, x.i2np_in, x.i2np_out, x.outbound, x.rtt_ms, x.rto_ms,
+           x.established_ms_ago, x.i2np_in, x.i2np_out, x.outbound, x.rtt_ms, x.rto_ms, x.rtt_us,
            x.window, x.in_flight, x.queued, x.bytes_in, x.bytes_out, x.packets_in,
            x.packets_out, x.retransmissions, x.drops);
 }

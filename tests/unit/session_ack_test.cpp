@@ -122,8 +122,8 @@ BOOST_AUTO_TEST_CASE(timer_policy_normal_immediate_and_single_pending) {
   m.on_ack_sent();
   BOOST_TEST(!m.ack_owed());
   BOOST_TEST(!m.deadline());
-  BOOST_TEST(RemoteAckManager::normal_delay(Millis{2000}).count() == 150);
-  BOOST_TEST(RemoteAckManager::immediate_delay(Millis{32}).count() == 2);
+  BOOST_TEST(to_ms(RemoteAckManager::normal_delay(Millis{2000})) == 150);
+  BOOST_TEST(to_ms(RemoteAckManager::immediate_delay(Millis{32})) == 2);
 }
 
 BOOST_AUTO_TEST_CASE(gap_or_reorder_acks_without_delay) {

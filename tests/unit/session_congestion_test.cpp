@@ -89,9 +89,9 @@ BOOST_AUTO_TEST_CASE(late_ack_of_a_resent_packet_is_a_sample_and_counts_as_spuri
   // The peer had stalled: the first copy's ACK comes 700 ms after it was sent.
   auto out = t.on_ack(TimePoint{Millis{700}}, ack_range(pn, 0));
   BOOST_REQUIRE(out.rtt_sample);
-  BOOST_TEST(out.rtt_sample->count() == 700);
+  BOOST_TEST(to_ms(*out.rtt_sample) == 700);
   BOOST_TEST(t.spurious_retransmissions() == 1u);
-  BOOST_TEST(t.rtt().rto().count() > 700);  // the stall is learned
+  BOOST_TEST(to_ms(t.rtt().rto()) > 700);  // the stall is learned
 }
 
 BOOST_AUTO_TEST_CASE(pacer_spreads_a_window_over_the_rtt) {

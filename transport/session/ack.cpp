@@ -42,7 +42,7 @@ void RemoteAckManager::insert(uint32_t pn) {
   }
 }
 
-void RemoteAckManager::schedule(TimePoint now, Millis delay, bool immediate) {
+void RemoteAckManager::schedule(TimePoint now, Micros delay, bool immediate) {
   TimePoint at = now + delay;
   if (immediate) {
     if (!deadline_ || at < *deadline_) deadline_ = at;
@@ -52,7 +52,7 @@ void RemoteAckManager::schedule(TimePoint now, Millis delay, bool immediate) {
 }
 
 bool RemoteAckManager::record(TimePoint now, uint32_t pn, bool ack_eliciting,
-                              bool immediate_requested, Millis rtt) {
+                              bool immediate_requested, Micros rtt) {
   if (check(pn) != Check::fresh) return false;
   bool first = runs_.empty();
   uint32_t previous_highest = highest();
