@@ -35,6 +35,7 @@ struct session_state {
   ssu2::TimePoint started{};
   DeliveryPromises pending;  // confirm requests by feedback id
   DeadlineTimer timer;  // the core's next_wakeup()
+  bool flush_queued = false;  // a flush_atom to ourselves is in the mailbox
   bool ended = false;  // closed reported
   uint64_t i2np_in = 0, i2np_out = 0, send_failures = 0, ignored_blocks = 0;
   std::shared_ptr<MetricsRegistry> metrics;
@@ -65,6 +66,15 @@ void on_end(session_t* self, const std::string& reason) {
 }
 
 void drain(session_t* self);
+
+// Drains once the messages already in the mailbox are handled: a burst of queued I2NP
+// messages goes out in full packets and few sendmmsg calls instead of one drain each.
+void drain_soon(session_t* self) {
+  auto& st = self->state;
+  if (st.flush_queued) return;
+  st.flush_queued = true;
+  self->send(self, flush_atom::value);
+}
 
 // Hands the NAT blocks of one drain to the nat actor in arrival order (a RouterInfo first
 // when it came first, so Charlie knows Alice before the PeerTest that names her).
@@ -232,10 +242,10 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
       drain(self);
     },
     [self](deliver_atom, std::vector<uint8_t>& bytes) -> caf::result<bool> {
-      auto m = ss::parse_short_i2np(bytes);
+      auto m = ss::parse_short_i2np(std::move(bytes));
       if (!m) return make_error(node_errc::bad_request, "I2NP message shorter than 9 bytes");
       auto r = self->state.ds->queue_message(steady_now(), std::move(*m));
-      drain(self);
+      drain_soon(self);
       if (r != ss::QueueResult::queued) return queue_error(r);
       self->state.i2np_out++;
       return true;
@@ -243,7 +253,7 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
     [self](deliver_atom, std::vector<uint8_t>& bytes,
            confirm_atom) -> caf::result<delivery_report> {
       auto& st = self->state;
-      auto m = ss::parse_short_i2np(bytes);
+      auto m = ss::parse_short_i2np(std::move(bytes));
       if (!m) return make_error(node_errc::bad_request, "I2NP message shorter than 9 bytes");
       auto rp = self->make_response_promise<delivery_report>();
       uint64_t id = st.pending.add(rp, m->id);
@@ -254,8 +264,12 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
         return queue_error(r);
       }
       st.i2np_out++;
-      drain(self);
+      drain_soon(self);
       return rp;
+    },
+    [self](flush_atom) {
+      self->state.flush_queued = false;
+      drain(self);
     },
     [self](tick_atom, int64_t deadline) {
       auto& st = self->state;

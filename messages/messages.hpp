@@ -46,6 +46,7 @@ using send_sequential_atom = caf::atom_constant<caf::atom("sendseq")>;  // one a
 using disconnect_atom = caf::atom_constant<caf::atom("disconn")>;
 // handshake and session actors
 using tick_atom = caf::atom_constant<caf::atom("tick")>;             // self-timer
+using flush_atom = caf::atom_constant<caf::atom("flush")>;           // self: drain after a burst
 using confirm_atom = caf::atom_constant<caf::atom("confirm")>;       // deliver with feedback
 using terminate_atom = caf::atom_constant<caf::atom("terminate")>;   // end a session
 using new_token_atom = caf::atom_constant<caf::atom("newtoken")>;    // session -> handshake

@@ -187,4 +187,12 @@ BOOST_AUTO_TEST_CASE(short_i2np_bytes_round_trip_and_short_input_is_refused) {
   auto empty_body = parse_short_i2np(ByteSpan(b.data(), 9));
   BOOST_REQUIRE(empty_body);
   BOOST_TEST(empty_body->body.empty());
+  // Taking the buffer over gives the same message, and refuses the same short inputs.
+  auto moved = parse_short_i2np(Bytes(b));
+  BOOST_REQUIRE(moved);
+  BOOST_TEST((*moved == m));
+  for (size_t n = 0; n < 9; ++n) BOOST_TEST(!parse_short_i2np(Bytes(b.begin(), b.begin() + long(n))));
+  auto moved_empty = parse_short_i2np(Bytes(b.begin(), b.begin() + 9));
+  BOOST_REQUIRE(moved_empty);
+  BOOST_TEST(moved_empty->body.empty());
 }
