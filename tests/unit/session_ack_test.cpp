@@ -136,3 +136,12 @@ BOOST_AUTO_TEST_CASE(gap_or_reorder_acks_without_delay) {
   BOOST_TEST(m.record(TimePoint{Millis{0}}, 2, true, false, Millis{600}));  // reordered
   BOOST_TEST(to_ms(*m.deadline()) == 5);
 }
+
+BOOST_AUTO_TEST_CASE(build_into_reuses_the_buffer_and_equals_build) {
+  auto m = with({0, 1, 2, 5, 6, 8, 9, 10});
+  AckInfo out;
+  out.ranges = {{9, 9}, {9, 9}, {9, 9}, {9, 9}};  // stale content from an earlier block
+  BOOST_REQUIRE(m.build_into(out));
+  BOOST_TEST((out == *m.build()));
+  BOOST_TEST(!RemoteAckManager{}.build_into(out));
+}

@@ -95,12 +95,18 @@ void emit_run(std::vector<AckRange>& out, uint64_t nack, uint64_t ack) {
 }  // namespace
 
 std::optional<AckInfo> RemoteAckManager::build(size_t max_ranges) const {
-  if (runs_.empty()) return std::nullopt;
   AckInfo info;
+  if (!build_into(info, max_ranges)) return std::nullopt;
+  return info;
+}
+
+bool RemoteAckManager::build_into(AckInfo& info, size_t max_ranges) const {
+  if (runs_.empty()) return false;
   info.ack_through = runs_[0].hi;
   uint64_t below = uint64_t(runs_[0].hi) - runs_[0].lo;  // acks directly below ack_through
   info.acnt = uint8_t(std::min<uint64_t>(below, 255));
   auto& ranges = info.ranges;
+  ranges.clear();
   if (below > 255) emit_run(ranges, 0, below - 255);
   for (size_t i = 1; i < runs_.size() && ranges.size() < max_ranges; ++i) {
     uint64_t nack = uint64_t(runs_[i - 1].lo) - runs_[i].hi - 1;
@@ -108,7 +114,7 @@ std::optional<AckInfo> RemoteAckManager::build(size_t max_ranges) const {
     emit_run(ranges, nack, ack);
   }
   if (ranges.size() > max_ranges) ranges.resize(max_ranges);  // the oldest are dropped
-  return info;
+  return true;
 }
 
 }  // namespace ssu2::session

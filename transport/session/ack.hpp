@@ -96,6 +96,9 @@ class RemoteAckManager {
   // The ACK block describing what we received, at most max_ranges ranges (older ones are
   // left out). nullopt when nothing has been received yet.
   std::optional<AckInfo> build(size_t max_ranges = kDefaultMaxRanges) const;
+  // The same into `out` (its buffer is reused: no allocation per ACK); false when nothing
+  // has been received yet.
+  bool build_into(AckInfo& out, size_t max_ranges = kDefaultMaxRanges) const;
 
   // An ack-eliciting packet arrived since we last sent an ACK block.
   bool ack_owed() const { return owed_; }
