@@ -16,14 +16,17 @@ namespace ssu2d {
 
 std::vector<uint8_t> make_test_data_message(uint32_t size) {
   // I2NP Data (type 20), expiring in 60 s; body = 4-byte length + random data.
+  // The body is written behind the encoded header in the one buffer (no second copy).
   ssu2::session::I2npMessage m;
   m.type = 20;
   m.id = ssu2::crypto::random_u32();
   m.expiration = unix_now_s() + 60;
-  m.body.resize(4 + size);
-  for (int i = 0; i < 4; ++i) m.body[i] = uint8_t(size >> (24 - 8 * i));
-  if (size) ssu2::crypto::random_bytes(ssu2::MutByteSpan(m.body.data() + 4, size));
-  return ssu2::session::short_i2np_bytes(m);
+  auto out = ssu2::session::short_i2np_bytes(m);
+  const size_t at = out.size();
+  out.resize(at + 4 + size);
+  for (int i = 0; i < 4; ++i) out[at + size_t(i)] = uint8_t(size >> (24 - 8 * i));
+  if (size) ssu2::crypto::random_bytes(ssu2::MutByteSpan(out.data() + at + 4, size));
+  return out;
 }
 
 namespace {

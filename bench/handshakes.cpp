@@ -68,7 +68,7 @@ uint64_t unix_ms() {
                       .count());
 }
 uint32_t wall_s() { return uint32_t(unix_ms() / 1000); }
-double mono_s() { return double(steady_ms().count()) / 1000.0; }
+double mono_s() { return double(to_ms(steady_ms())) / 1000.0; }
 
 [[noreturn]] void die(const std::string& m) {
   std::cerr << "handshakes: " << m << "\n";
@@ -337,7 +337,7 @@ void Bench::arm(uint32_t i) {
   if (sl.ds && o_.keepalive_s > 0 && (!next || sl.next_keepalive < *next)) next = sl.next_keepalive;
   if (!next || (sl.armed && *sl.armed <= *next)) return;
   sl.armed = next;
-  timers_.push({next->count(), i});
+  timers_.push({to_ms(*next), i});
 }
 
 // Moves what the core produced onto the wire / into the counters, then re-arms.
@@ -352,7 +352,7 @@ void Bench::flush(uint32_t i) {
       sl.hs.reset();
       s.handshaking = false;
       stats_.established++;
-      stats_.hs_ms.push_back(double((now - sl.started).count()));
+      stats_.hs_ms.push_back(double(to_ms(now - sl.started)));
       sl.state = SlotState::established;
       sl.ds = std::make_unique<ss::DataSession>(hs::to_session_context(*ctx, now, unix_ms()));
       for (auto& p : ctx->first_packets) sl.ds->on_datagram(now, p, ctx->peer);
@@ -458,7 +458,7 @@ void Bench::on_readable(Sock& s) {
 void Bench::loop_once(int max_wait_ms) {
   int wait = max_wait_ms;
   if (!timers_.empty()) {
-    auto d = timers_.top().first - steady_ms().count();
+    auto d = timers_.top().first - to_ms(steady_ms());
     wait = int(std::clamp<int64_t>(d, 0, max_wait_ms));
   }
   epoll_event evs[256];
@@ -470,11 +470,11 @@ void Bench::loop_once(int max_wait_ms) {
   }
   dirty_.clear();
   auto now = steady_ms();
-  while (!timers_.empty() && timers_.top().first <= now.count()) {
+  while (!timers_.empty() && timers_.top().first <= to_ms(now)) {
     auto [t, i] = timers_.top();
     timers_.pop();
     auto& sl = slots_[i];
-    if (!sl.armed || sl.armed->count() != t) continue;  // superseded
+    if (!sl.armed || to_ms(*sl.armed) != t) continue;  // superseded
     sl.armed.reset();
     if (sl.hs) sl.hs->on_timer(now, wall_s());
     else if (sl.ds) {
@@ -482,7 +482,7 @@ void Bench::loop_once(int max_wait_ms) {
         // A small I2NP message (a real router's traffic keeps a session alive the same way).
         ss::I2npMessage m;
         m.type = 20;
-        m.id = uint32_t(i) * 7919u + uint32_t(now.count());
+        m.id = uint32_t(i) * 7919u + uint32_t(to_ms(now));
         m.expiration = wall_s() + 60;
         m.body.assign(16, 0);
         sl.ds->queue_message(now, std::move(m));

@@ -54,14 +54,15 @@ def main():
                   f"max {r['latency_max_us']} us, mean {r['latency_mean_us']} us "
                   f"({args.count} x {args.size} B in {r['elapsed_ms']} ms)", flush=True)
         med = {k: statistics.median(r[k] for r in rows) for k in keys}
-        rtt = a.ctl("session", hb)["rtt_ms"]
+        sess = a.ctl("session", hb)
+        rtt, rtt_us = sess["rtt_ms"], sess.get("rtt_us")  # rtt_us: builds with microsecond RTTs
         print(f"\nmedian of {args.rounds} rounds: p50 {med['latency_p50_us']:.0f} us, "
               f"p99 {med['latency_p99_us']:.0f} us, max {med['latency_max_us']:.0f} us "
-              f"(session rtt estimate {rtt} ms)")
+              f"(session rtt estimate {rtt} ms, {rtt_us} us)")
         print(json.dumps({"i2np_size": args.size, "count": args.count, "rounds": args.rounds,
                           "p50_us": med["latency_p50_us"], "p99_us": med["latency_p99_us"],
                           "max_us": med["latency_max_us"], "mean_us": med["latency_mean_us"],
-                          "rtt_ms": rtt, "rounds_detail": rows}))
+                          "rtt_ms": rtt, "rtt_us": rtt_us, "rounds_detail": rows}))
         failed = False
     finally:
         net.close(failed)

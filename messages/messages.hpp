@@ -46,6 +46,7 @@ using send_sequential_atom = caf::atom_constant<caf::atom("sendseq")>;  // one a
 using disconnect_atom = caf::atom_constant<caf::atom("disconn")>;
 // handshake and session actors
 using tick_atom = caf::atom_constant<caf::atom("tick")>;             // self-timer
+using flush_atom = caf::atom_constant<caf::atom("flush")>;           // self: drain after a burst
 using confirm_atom = caf::atom_constant<caf::atom("confirm")>;       // deliver with feedback
 using terminate_atom = caf::atom_constant<caf::atom("terminate")>;   // end a session
 using new_token_atom = caf::atom_constant<caf::atom("newtoken")>;    // session -> handshake
@@ -153,6 +154,7 @@ struct session_info {
   uint64_t i2np_out = 0;   // I2NP messages queued for the peer
   bool outbound = false;   // true: we connected (Alice)
   uint64_t rtt_ms = 0, rto_ms = 0;
+  uint64_t rtt_us = 0;     // the same RTT in microseconds (sub-ms paths read rtt_ms 0)
   uint64_t window = 0, in_flight = 0, queued = 0;  // packets / packets / messages
   uint64_t bytes_in = 0, bytes_out = 0, packets_in = 0, packets_out = 0;
   uint64_t retransmissions = 0;
@@ -161,7 +163,7 @@ struct session_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("session_info"), x.peer, x.remote, x.state,
-           x.established_ms_ago, x.i2np_in, x.i2np_out, x.outbound, x.rtt_ms, x.rto_ms,
+           x.established_ms_ago, x.i2np_in, x.i2np_out, x.outbound, x.rtt_ms, x.rto_ms, x.rtt_us,
            x.window, x.in_flight, x.queued, x.bytes_in, x.bytes_out, x.packets_in,
            x.packets_out, x.retransmissions, x.drops);
 }

@@ -21,6 +21,12 @@ namespace {
 void row(const std::string& k, const std::string& v) {
   std::cout << std::left << std::setw(20) << k << v << "\n";
 }
+// Microseconds as milliseconds with `decimals` digits (RTTs on a LAN are below 1 ms).
+std::string ms_text(uint64_t us, int decimals) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, double(us) / 1000.0);
+  return buf;
+}
 }  // namespace
 
 void print_status(const node_status& s) {
@@ -81,7 +87,7 @@ void print_sessions(const std::vector<session_info>& l) {
     std::cout << std::left << std::setw(46) << to_string(s.peer) << std::setw(5)
               << (s.outbound ? "out" : "in") << std::setw(24) << s.remote << std::setw(13)
               << s.state << std::setw(8) << s.established_ms_ago / 1000 << std::setw(8)
-              << s.rtt_ms << std::setw(8) << s.window << std::setw(12) << s.bytes_in
+              << ms_text(s.rtt_us, 1) << std::setw(8) << s.window << std::setw(12) << s.bytes_in
               << std::setw(12) << s.bytes_out << std::setw(9) << s.i2np_in << s.i2np_out
               << "\n";
   if (l.empty()) std::cout << "(no sessions)\n";
@@ -92,7 +98,7 @@ void print_session_detail(const session_info& s) {
   row("remote", s.remote);
   row("state", s.state + (s.outbound ? " (outbound)" : " (inbound)"));
   row("age", std::to_string(s.established_ms_ago / 1000) + " s");
-  row("rtt / rto", std::to_string(s.rtt_ms) + " / " + std::to_string(s.rto_ms) + " ms");
+  row("rtt / rto", ms_text(s.rtt_us, 3) + " / " + std::to_string(s.rto_ms) + " ms");
   row("window / in flight", std::to_string(s.window) + " / " + std::to_string(s.in_flight));
   row("queued", std::to_string(s.queued));
   row("i2np in / out", std::to_string(s.i2np_in) + " / " + std::to_string(s.i2np_out));

@@ -1,4 +1,4 @@
-// The node's clocks as the sans-IO core takes them: monotonic time (ssu2::TimePoint, ms) and
+// The node's clocks as the sans-IO core takes them: monotonic time (ssu2::TimePoint, µs) and
 // wall time since the Unix epoch. The one place actors read a clock.
 #pragma once
 #include <chrono>
@@ -9,7 +9,7 @@
 namespace ssu2d {
 
 inline ssu2::TimePoint steady_now() {
-  return std::chrono::duration_cast<ssu2::Millis>(
+  return std::chrono::duration_cast<ssu2::Micros>(
       std::chrono::steady_clock::now().time_since_epoch());
 }
 

@@ -29,7 +29,7 @@ nat_status make_nat_status(const nat::ReachabilitySet& reach,
         std::string line = reachability_name(t.result);
         line += " observed=" + (t.observed ? to_string(from_nat_endpoint(*t.observed)) : "-");
         if (t.reject_code) line += " reject=" + std::to_string(t.reject_code);
-        line += " age_s=" + std::to_string((now - t.at).count() / 1000);
+        line += " age_s=" + std::to_string(ssu2::to_ms(now - t.at) / 1000);
         s.peer_tests.push_back(std::move(line));
       }
     }

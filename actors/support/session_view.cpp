@@ -11,8 +11,9 @@ void fill_transport_state(session_info& s, ss::DataSession& ds) {
     case ss::DataSession::State::closing: s.state = "terminating"; break;
     case ss::DataSession::State::closed: s.state = "closed"; break;
   }
-  s.rtt_ms = uint64_t(m.rtt.count());
-  s.rto_ms = uint64_t(m.rto.count());
+  s.rtt_ms = uint64_t(ssu2::to_ms(m.rtt));
+  s.rto_ms = uint64_t(ssu2::to_ms(m.rto));
+  s.rtt_us = uint64_t(m.rtt.count());
   s.window = m.window;
   s.in_flight = m.in_flight;
   s.queued = m.queued;

@@ -8,7 +8,7 @@ json session_json(const session_info& s) {
   return {{"peer", to_string(s.peer)},       {"remote", s.remote},
           {"state", s.state},                {"established_ms_ago", s.established_ms_ago},
           {"i2np_in", s.i2np_in},            {"i2np_out", s.i2np_out},
-          {"outbound", s.outbound},          {"rtt_ms", s.rtt_ms},
+          {"outbound", s.outbound},          {"rtt_ms", s.rtt_ms}, {"rtt_us", s.rtt_us},
           {"rto_ms", s.rto_ms},              {"window", s.window},
           {"in_flight", s.in_flight},        {"queued", s.queued},
           {"bytes_in", s.bytes_in},          {"bytes_out", s.bytes_out},

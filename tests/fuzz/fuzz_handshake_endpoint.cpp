@@ -64,7 +64,7 @@ struct InFlight {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzInput in(data, size);
   TimePoint now{0};
-  auto wall = [&] { return kWall + uint32_t(now.count() / 1000); };
+  auto wall = [&] { return kWall + uint32_t(to_ms(now) / 1000); };
   EndpointLimits limits = EndpointLimits::for_sessions(8, 4);
   HandshakeEndpoint b(Config{}, bob().local, limits, seeded_random(11));
   HandshakeEndpoint c(Config{}, carol().local, limits, seeded_random(12));

@@ -30,7 +30,7 @@ const Router& alice() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzInput in(data, size);
   TimePoint now{0};
-  auto wall = [&] { return kWall + uint32_t(now.count() / 1000); };
+  auto wall = [&] { return kWall + uint32_t(to_ms(now) / 1000); };
   Config cfg;
   InboundListener listener(cfg, bob().local, seeded_random(7));
   std::map<uint64_t, std::unique_ptr<InboundHandshake>> pending;  // by our connection ID

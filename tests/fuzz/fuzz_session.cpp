@@ -44,7 +44,7 @@ const crypto::Key32 kConfirmedKey = key(7);
 SessionContext bob_context(TimePoint now) {
   SessionContext c;
   c.now = now;
-  c.unix_ms_at_now = kUnixStartMs + uint64_t(now.count());
+  c.unix_ms_at_now = kUnixStartMs + uint64_t(to_ms(now));
   c.peer = kAlice;
   c.our_conn_id = 0xB;
   c.their_conn_id = 0xA;
@@ -103,7 +103,7 @@ void check_sent(ByteSpan dgram) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::FuzzInput in(data, size);
-  TimePoint now{1000};
+  TimePoint now{Millis{1000}};
   DataSession s(bob_context(now));
   TransmitBatch batch;
   uint32_t next_id = 1;
@@ -163,7 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         m.type = 20;
         m.id = next_id++;
         uint8_t ttl = in.u8();
-        m.expiration = uint32_t((kUnixStartMs + uint64_t(now.count())) / 1000 + ttl);
+        m.expiration = uint32_t((kUnixStartMs + uint64_t(to_ms(now))) / 1000 + ttl);
         m.body.assign(in.u16() % 5000, uint8_t(m.id));
         (void)s.queue_message(now, std::move(m), m.id);
         break;

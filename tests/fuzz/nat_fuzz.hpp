@@ -77,7 +77,7 @@ enum Op : uint8_t {
 
 struct Harness {
   TimePoint mono{0};
-  Now now() const { return Now{mono, uint32_t(kUnixBase + mono.count() / 1000)}; }
+  Now now() const { return Now{mono, uint32_t(kUnixBase + to_ms(mono) / 1000)}; }
   std::unique_ptr<NatEngine> engine;
   std::vector<uint32_t> nonces;  // chosen by the engine, seen in what it sent
   std::vector<uint32_t> tags;

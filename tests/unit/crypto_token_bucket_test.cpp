@@ -12,7 +12,7 @@ BOOST_AUTO_TEST_CASE(unlimited_grants_everything) {
   BOOST_TEST(b.unlimited());
   BOOST_TEST(b.take(TimePoint{0}, 1'000'000) == 1'000'000u);
   BOOST_TEST(b.admit(TimePoint{0}, 1'000'000));
-  BOOST_TEST((b.reserve(TimePoint{5}, 1'000'000) == TimePoint{5}));
+  BOOST_TEST((b.reserve(TimePoint{Millis{5}}, 1'000'000) == TimePoint{Millis{5}}));
   BucketShare<TokenBucket> s(&b);
   BOOST_TEST(s.open(TimePoint{0}) == SIZE_MAX);
   BOOST_TEST(!s.close(TimePoint{0}, 5000, true));
@@ -20,7 +20,7 @@ BOOST_AUTO_TEST_CASE(unlimited_grants_everything) {
 
 BOOST_AUTO_TEST_CASE(starts_full_takes_at_most_the_cap_and_refills_at_the_rate) {
   TokenBucket b(100'000, 10'000, 4'000);  // 100 KB/s, burst 10 KB, cap 4 KB
-  TimePoint t{1000};
+  TimePoint t{Millis{1000}};
   BOOST_TEST(b.take(t, 100'000) == 4'000u);  // the cap
   BOOST_TEST(b.take(t, 100'000) == 4'000u);
   BOOST_TEST(b.take(t, 100'000) == 2'000u);  // what is left of the burst
@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(long_run_rate_is_exact_at_any_time_resolution) {
   // A sender that takes whatever is there every 3 ms for 10 s (the grab cap is big).
   TokenBucket b(1'234'567, 20'000, 1'000'000);
   uint64_t total = 0;
-  for (int ms = 0; ms <= 10'000; ms += 3) total += b.take(TimePoint{ms}, 1'000'000);
+  for (int ms = 0; ms <= 10'000; ms += 3) total += b.take(TimePoint{Millis{ms}}, 1'000'000);
   // 10 s (9,999 ms: the last step) at the rate, plus the initial burst.
   double expect = 1'234'567.0 * 9.999 + 20'000;
   BOOST_TEST(double(total) <= expect + 1);
@@ -60,11 +60,11 @@ BOOST_AUTO_TEST_CASE(reservations_are_served_in_the_order_they_were_booked) {
   BOOST_TEST(b.take(t, 3000) == 3000u);
   auto a = b.reserve(t, 3000);  // covered after 3 ms
   auto c = b.reserve(t, 9000);  // at most the cap: covered after 6 ms
-  BOOST_TEST((a == TimePoint{3}));
-  BOOST_TEST((c == TimePoint{6}));
+  BOOST_TEST((a == TimePoint{Millis{3}}));
+  BOOST_TEST((c == TimePoint{Millis{6}}));
   // Nobody may take while the bookings are not covered.
-  BOOST_TEST(b.take(TimePoint{5}, 100) == 0u);
-  BOOST_TEST(b.take(TimePoint{7}, 5000) == 1000u);
+  BOOST_TEST(b.take(TimePoint{Millis{5}}, 100) == 0u);
+  BOOST_TEST(b.take(TimePoint{Millis{7}}, 5000) == 1000u);
 }
 
 BOOST_AUTO_TEST_CASE(admit_polices_without_charging_refusals) {
@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(shares_alternate_between_busy_senders) {
     s.wake = *next;
   };
   for (int ms = 0; ms < 2000; ++ms) {
-    TimePoint now{ms};
+    TimePoint now{Millis{ms}};
     round(x, now);  // polls every ms, due or not
     if (y.wake <= now) round(y, now);
   }

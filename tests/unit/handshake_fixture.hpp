@@ -145,8 +145,8 @@ struct Link {
   std::optional<SessionContext> alice_ctx, bob_ctx;
   TimePoint now{0};
   int32_t alice_skew_s = 0, bob_skew_s = 0;  // added to the virtual wall clock
-  uint32_t awall() const { return uint32_t(int64_t(kWall) + now.count() / 1000 + alice_skew_s); }
-  uint32_t bwall() const { return uint32_t(int64_t(kWall) + now.count() / 1000 + bob_skew_s); }
+  uint32_t awall() const { return uint32_t(int64_t(kWall) + to_ms(now) / 1000 + alice_skew_s); }
+  uint32_t bwall() const { return uint32_t(int64_t(kWall) + to_ms(now) / 1000 + bob_skew_s); }
   // Return true to drop. `a2b` is the direction, `n` counts datagrams in that direction.
   std::function<bool(bool a2b, size_t n, const Bytes&)> drop;
   // Called on every delivered datagram; may rewrite it.
@@ -258,7 +258,7 @@ struct Link {
         if (b && (!next || *b < *next)) next = b;
       }
       if (!next) break;
-      Millis step = std::max(*next - now, Millis{0});
+      Micros step = std::max<Micros>(*next - now, Millis{0});
       now += step;
             out->on_timer(now, awall());
       after_alice();

@@ -20,7 +20,7 @@ BOOST_AUTO_TEST_CASE(lost_token_request_is_resent_after_3s) {
   link.drop = [](bool a2b, size_t n, const Bytes&) { return a2b && n == 0; };
   link.connect();
   BOOST_TEST(link.out->state() == OutboundHandshake::State::token_request_sent);
-  BOOST_TEST((link.out->next_deadline() == std::optional<TimePoint>(TimePoint{3000})));
+  BOOST_TEST((link.out->next_deadline() == std::optional<TimePoint>(TimePoint{Millis{3000}})));
   link.run();
   BOOST_REQUIRE(link.alice_ctx && link.bob_ctx);
   BOOST_TEST(link.out->stats().retransmissions == 1u);
@@ -35,13 +35,13 @@ BOOST_AUTO_TEST_CASE(lost_session_request_is_resent_identically) {
   };
   link.connect(token_for(link));
   BOOST_TEST(link.out->state() == OutboundHandshake::State::session_request_sent);
-  BOOST_TEST((link.out->next_deadline() == std::optional<TimePoint>(TimePoint{1250})));
+  BOOST_TEST((link.out->next_deadline() == std::optional<TimePoint>(TimePoint{Millis{1250}})));
   link.run();
   BOOST_REQUIRE(link.alice_ctx && link.bob_ctx);
   BOOST_TEST(link.out->stats().retransmissions == 1u);
   BOOST_REQUIRE(!link.log_a2b.empty());
   BOOST_TEST((link.log_a2b[0] == dropped));  // same packet number, same ephemeral key, same bytes
-  BOOST_TEST(link.now == TimePoint{1250});
+  BOOST_TEST(link.now == TimePoint{Millis{1250}});
 }
 
 BOOST_AUTO_TEST_CASE(session_request_backoff_doubles) {
@@ -56,10 +56,10 @@ BOOST_AUTO_TEST_CASE(session_request_backoff_doubles) {
   BOOST_REQUIRE(link.alice_ctx && link.bob_ctx);
   BOOST_REQUIRE(sent_at.size() >= 4u);
   // 1.25, 2.5 and 5 s apart (spec "Handshake Retransmission").
-  BOOST_TEST(sent_at[0] == TimePoint{0});
-  BOOST_TEST(sent_at[1] == TimePoint{1250});
-  BOOST_TEST(sent_at[2] == TimePoint{3750});
-  BOOST_TEST(sent_at[3] == TimePoint{8750});
+  BOOST_TEST(sent_at[0] == TimePoint{Millis{0}});
+  BOOST_TEST(sent_at[1] == TimePoint{Millis{1250}});
+  BOOST_TEST(sent_at[2] == TimePoint{Millis{3750}});
+  BOOST_TEST(sent_at[3] == TimePoint{Millis{8750}});
 }
 
 BOOST_AUTO_TEST_CASE(lost_session_created_is_resent) {
@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(lost_session_created_is_resent) {
   BOOST_REQUIRE(link.alice_ctx && link.bob_ctx);
   // Bob's own timer (1 s) resends Session Created before Alice resends Session Request.
   BOOST_TEST(link.in->stats().retransmissions >= 1u);
-  BOOST_TEST(link.now == TimePoint{1000});
+  BOOST_TEST(link.now == TimePoint{Millis{1000}});
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_session_request_triggers_session_created_resend) {
@@ -83,7 +83,7 @@ BOOST_AUTO_TEST_CASE(duplicate_session_request_triggers_session_created_resend) 
   BOOST_REQUIRE(link.alice_ctx && link.bob_ctx);
   BOOST_TEST(link.in->stats().duplicates == 1u);
   BOOST_TEST(link.listener.stats().accepted == 1u);  // the duplicate did not reach the listener
-  BOOST_TEST(link.now == TimePoint{1250});
+  BOOST_TEST(link.now == TimePoint{Millis{1250}});
 }
 
 BOOST_AUTO_TEST_CASE(lost_session_confirmed_is_resent_on_duplicate_session_created) {
@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(lost_session_confirmed_is_resent_on_duplicate_session_creat
   link.run();
   BOOST_REQUIRE(link.alice_ctx && link.bob_ctx);
   BOOST_TEST(link.out->stats().duplicates == 1u);  // Bob's resent Session Created
-  BOOST_TEST(link.now == TimePoint{1000});
+  BOOST_TEST(link.now == TimePoint{Millis{1000}});
 }
 
 BOOST_AUTO_TEST_CASE(lost_ack_makes_alice_resend_session_confirmed) {
@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(lost_ack_makes_alice_resend_session_confirmed) {
   BOOST_REQUIRE(link.alice_ctx && link.bob_ctx);
   BOOST_TEST(link.confirmed_seen_by_session == 1u);
   BOOST_TEST(link.out->stats().retransmissions == 1u);
-  BOOST_TEST(link.now == TimePoint{1250});
+  BOOST_TEST(link.now == TimePoint{Millis{1250}});
 }
 
 BOOST_AUTO_TEST_CASE(no_answer_times_out) {
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(no_answer_times_out) {
   BOOST_TEST(link.out->state() == OutboundHandshake::State::failed);
   BOOST_REQUIRE(link.out->failed().has_value());
   BOOST_TEST(link.out->failed()->reason == Failure::timeout);
-  BOOST_TEST(link.now == TimePoint{20000});
+  BOOST_TEST(link.now == TimePoint{Millis{20000}});
   BOOST_TEST(sent == 5u);  // 0, 1.25, 3.75, 8.75, 18.75 s
   BOOST_TEST(!link.out->next_deadline().has_value());
   BOOST_TEST(!link.out->take_session().has_value());
@@ -153,7 +153,7 @@ BOOST_AUTO_TEST_CASE(bob_times_out_without_session_confirmed) {
   }
   BOOST_REQUIRE(link.in->failed().has_value());
   BOOST_TEST(link.in->failed()->reason == Failure::timeout);
-  BOOST_TEST(link.now == TimePoint{12000});
+  BOOST_TEST(link.now == TimePoint{Millis{12000}});
   BOOST_TEST(created == 4u);  // 0, 1, 3, 7 s
   BOOST_TEST(!link.bob_ctx.has_value());
 }
@@ -223,7 +223,7 @@ BOOST_AUTO_TEST_CASE(late_retry_with_new_token_does_not_orphan_accepted_request)
   link.pump();
   BOOST_REQUIRE(link.alice_ctx.has_value());
   BOOST_REQUIRE(link.bob_ctx.has_value());
-  BOOST_TEST(link.now.count() == 0);  // no timer had to fire
+  BOOST_TEST(to_ms(link.now) == 0);  // no timer had to fire
   // Both sides agree on the data-phase keys.
   auto pkt = make_data_packet(*link.alice_ctx, 1, {wire::PaddingBlock{10}});
   BOOST_TEST(open_data_packet(*link.bob_ctx, pkt).has_value());

@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(listener_drops_garbage_silently) {
   auto bob = bob_node();
   InboundListener l(Config{}, bob.local, seeded_random(3));
   for (auto& g : garbage(42)) {
-    auto o = l.on_datagram(TimePoint{0}, kWall, Endpoint::v4(1, 2, 3, 4, 5), g);
+    auto o = l.on_datagram(TimePoint{Millis{0}}, kWall, Endpoint::v4(1, 2, 3, 4, 5), g);
     BOOST_TEST(o.replies.empty());
     BOOST_TEST(!o.handshake);
   }

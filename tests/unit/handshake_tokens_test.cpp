@@ -64,16 +64,16 @@ BOOST_AUTO_TEST_CASE(replay_cache_window) {
   ReplayCache c(Millis{1000}, 8);
   crypto::PublicKey32 x{};
   x[0] = 1;
-  BOOST_TEST(c.insert(x, TimePoint{0}));
-  BOOST_TEST(c.contains(x, TimePoint{999}));
-  BOOST_TEST(!c.insert(x, TimePoint{500}));
+  BOOST_TEST(c.insert(x, TimePoint{Millis{0}}));
+  BOOST_TEST(c.contains(x, TimePoint{Millis{999}}));
+  BOOST_TEST(!c.insert(x, TimePoint{Millis{500}}));
   BOOST_TEST(c.replays() == 1u);
-  BOOST_TEST(!c.contains(x, TimePoint{1000}));
-  BOOST_TEST(c.insert(x, TimePoint{1000}));
+  BOOST_TEST(!c.contains(x, TimePoint{Millis{1000}}));
+  BOOST_TEST(c.insert(x, TimePoint{Millis{1000}}));
   for (uint8_t i = 2; i < 50; ++i) {
     crypto::PublicKey32 y{};
     y[0] = i;
-    c.insert(y, TimePoint{1000});
+    c.insert(y, TimePoint{Millis{1000}});
   }
   BOOST_TEST(c.size() <= 8u);
 }

@@ -72,15 +72,15 @@ BOOST_AUTO_TEST_CASE(nonce_filter_remembers_and_forgets) {
   crypto::Hash32 a{}, b{};
   b[0] = 1;
   using I = NonceFilter::Insert;
-  BOOST_CHECK(f.insert(TimePoint{0}, NonceKind::RelayBob, a, 1) == I::fresh);
-  BOOST_CHECK(f.insert(TimePoint{10}, NonceKind::RelayBob, a, 1) == I::replay);
+  BOOST_CHECK(f.insert(TimePoint{Millis{0}}, NonceKind::RelayBob, a, 1) == I::fresh);
+  BOOST_CHECK(f.insert(TimePoint{Millis{10}}, NonceKind::RelayBob, a, 1) == I::replay);
   // Different sender or kind: a different nonce space.
-  BOOST_CHECK(f.insert(TimePoint{10}, NonceKind::RelayBob, b, 1) == I::fresh);
-  BOOST_CHECK(f.insert(TimePoint{10}, NonceKind::PeerTestBob, a, 1) == I::fresh);
-  BOOST_CHECK(f.insert(TimePoint{10}, NonceKind::PeerTestBob, a, 2) == I::full);
+  BOOST_CHECK(f.insert(TimePoint{Millis{10}}, NonceKind::RelayBob, b, 1) == I::fresh);
+  BOOST_CHECK(f.insert(TimePoint{Millis{10}}, NonceKind::PeerTestBob, a, 1) == I::fresh);
+  BOOST_CHECK(f.insert(TimePoint{Millis{10}}, NonceKind::PeerTestBob, a, 2) == I::full);
   // One rotation later still remembered, two later forgotten.
-  BOOST_CHECK(f.insert(TimePoint{1500}, NonceKind::RelayBob, a, 1) == I::replay);
-  BOOST_CHECK(f.insert(TimePoint{2600}, NonceKind::RelayBob, a, 1) == I::fresh);
+  BOOST_CHECK(f.insert(TimePoint{Millis{1500}}, NonceKind::RelayBob, a, 1) == I::replay);
+  BOOST_CHECK(f.insert(TimePoint{Millis{2600}}, NonceKind::RelayBob, a, 1) == I::fresh);
 }
 
 BOOST_AUTO_TEST_CASE(signed_messages_have_spec_layout) {

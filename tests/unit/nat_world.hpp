@@ -20,7 +20,7 @@ using namespace ssu2::nat;
 
 inline constexpr uint32_t kUnixBase = 1'700'000'000;
 
-inline Now at(int64_t ms) { return Now{TimePoint{ms}, uint32_t(kUnixBase + ms / 1000)}; }
+inline Now at(int64_t ms) { return Now{TimePoint{Millis{ms}}, uint32_t(kUnixBase + ms / 1000)}; }
 
 using ssu2::testing::seeded_random;  // deterministic randomness for the code under test
 
@@ -132,8 +132,8 @@ class World {
         auto d = p->engine->next_deadline();
         if (d && (!next || *d < *next)) next = d;
       }
-      if (!next || next->count() > end_ms) return end_ms;
-      now_ms = std::max(now_ms, int64_t(next->count()));
+      if (!next || to_ms(*next) > end_ms) return end_ms;
+      now_ms = std::max(now_ms, int64_t(to_ms(*next)));
       for (auto& [n, p] : parties_) p->engine->on_timer(at(now_ms));
       flush(now_ms);
     }

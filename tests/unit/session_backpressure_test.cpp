@@ -65,7 +65,7 @@ void exchange(const Run& r) {
 
   auto& ma = p.a.metrics();
   auto& mb = p.b.metrics();
-  BOOST_TEST_MESSAGE("seed " << r.seed << " virtual ms " << (p.now.count() - 1000) << " steps " << steps
+  BOOST_TEST_MESSAGE("seed " << r.seed << " virtual ms " << (to_ms(p.now) - 1000) << " steps " << steps
                      << " datagrams " << p.datagrams << " resends a " << ma.retransmissions << " b "
                      << mb.retransmissions << " backpressure drops a "
                      << ma.dropped("reassembly backpressure") << " b "

@@ -31,7 +31,7 @@ constexpr Millis kDelay{5};
 constexpr size_t kMsg = 3000;  // three packets each
 
 struct World {
-  TimePoint now{1000};
+  TimePoint now{Millis{1000}};
   TokenBucket bucket;
   std::vector<std::unique_ptr<Flow>> flows;
   struct Dgram {
@@ -136,8 +136,8 @@ struct World {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(held_packets_wait_and_nothing_is_lost) {
-  DataSession a(context(true, TimePoint{1000}));
-  TimePoint now{1000};
+  DataSession a(context(true, TimePoint{Millis{1000}}));
+  TimePoint now{Millis{1000}};
   for (uint32_t id = 1; id <= 10; ++id)
     BOOST_REQUIRE(a.queue_message(now, message(id, kMsg, now), id) == QueueResult::queued);
   TransmitBatch batch;
@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(held_packets_wait_and_nothing_is_lost) {
 BOOST_AUTO_TEST_CASE(one_session_sends_at_the_limit_and_delivers_everything) {
   const uint64_t rate = 200 * 1024;
   World w(rate, 1);
-  w.run_until(TimePoint{11'000});  // 10 s
+  w.run_until(TimePoint{Millis{11'000}});  // 10 s
   auto& f = *w.flows[0];
   BOOST_TEST(f.failed == 0u);
   BOOST_TEST(f.holds > 100u);
@@ -176,7 +176,7 @@ BOOST_AUTO_TEST_CASE(one_session_sends_at_the_limit_and_delivers_everything) {
 BOOST_AUTO_TEST_CASE(two_busy_sessions_share_the_limit_evenly) {
   const uint64_t rate = 200 * 1024;
   World w(rate, 2);
-  w.run_until(TimePoint{11'000});
+  w.run_until(TimePoint{Millis{11'000}});
   auto& a = *w.flows[0];
   auto& b = *w.flows[1];
   BOOST_TEST(a.failed + b.failed == 0u);

@@ -66,14 +66,14 @@ BOOST_AUTO_TEST_CASE(a_burst_read_in_one_batch_is_acknowledged_by_one_ack) {
   auto answer = p.b.take_datagrams();
   BOOST_TEST(take_messages(p.b).size() == 16u);
   BOOST_REQUIRE(answer.size() == 1u);  // one ACK-only packet for the whole burst
-  auto o = open(answer[0].bytes, context(false, TimePoint{0}).send);
+  auto o = open(answer[0].bytes, context(false, TimePoint{Millis{0}}).send);
   BOOST_REQUIRE(o);
   const wire::AckBlock* ack = nullptr;
   for (auto& b : o->blocks)
     if (auto* a = std::get_if<wire::AckBlock>(&b)) ack = a;
   BOOST_REQUIRE(ack);
   for (auto& d : burst) {
-    auto od = open(d.bytes, context(true, TimePoint{0}).send);
+    auto od = open(d.bytes, context(true, TimePoint{Millis{0}}).send);
     BOOST_REQUIRE(od);
     BOOST_TEST(ack->acks(od->header.packet_number));
   }
@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(a_burst_read_in_one_batch_is_acknowledged_by_one_ack) {
   size_t acks = 0;
   for (auto& d : q.a.take_datagrams()) {
     q.b.on_datagram(q.now, d.bytes, kAddrA);
-    acks += count_acks(q.b.take_datagrams(), context(false, TimePoint{0}).send);
+    acks += count_acks(q.b.take_datagrams(), context(false, TimePoint{Millis{0}}).send);
   }
   BOOST_TEST(acks == 8u);
 }
@@ -101,8 +101,8 @@ BOOST_AUTO_TEST_CASE(acks_ride_on_data_when_both_sides_send) {
   (void)p.b.queue_message(p.now, message(900, 500, p.now));
   auto from_b = p.b.take_datagrams();
   BOOST_REQUIRE(from_b.size() == 1u);
-  BOOST_TEST(count_acks(from_b, context(false, TimePoint{0}).send) == 1u);
-  BOOST_TEST(count_data(from_b, context(false, TimePoint{0}).send) == 1u);
+  BOOST_TEST(count_acks(from_b, context(false, TimePoint{Millis{0}}).send) == 1u);
+  BOOST_TEST(count_data(from_b, context(false, TimePoint{Millis{0}}).send) == 1u);
   BOOST_TEST(p.b.metrics().ack_only_packets_out == ack_only_before);
 }
 
@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(resends_found_by_number_and_late_ack_of_any_number_frees_th
   TransmissionManager t(100);
   auto h = t.deliveries().add(9, 1);
   uint32_t first = t.next_packet_number();
-  t.on_sent(TimePoint{0}, first, Bytes{1, 2, 3}, {h});
+  t.on_sent(TimePoint{Millis{0}}, first, Bytes{1, 2, 3}, {h});
   // ACK-only packets use numbers too: the ring has gaps.
   for (int i = 0; i < 50; ++i) (void)t.next_packet_number();
   std::vector<uint32_t> numbers{first};
@@ -145,13 +145,13 @@ BOOST_AUTO_TEST_CASE(resends_found_by_number_and_late_ack_of_any_number_frees_th
 
 BOOST_AUTO_TEST_CASE(an_ack_covering_thousands_of_numbers_touches_only_the_ring) {
   TransmissionManager t;
-  for (int i = 0; i < 200; ++i) t.on_sent(TimePoint{0}, t.next_packet_number(), Bytes{1}, {});
+  for (int i = 0; i < 200; ++i) t.on_sent(TimePoint{Millis{0}}, t.next_packet_number(), Bytes{1}, {});
   // A hostile block: 255 x 255 ranges far above and below what was sent.
   AckInfo a{4'000'000'000u, 255, {}};
   for (int i = 0; i < 64; ++i) a.ranges.push_back({0, 255});
-  BOOST_TEST(t.on_ack(TimePoint{1}, a).newly_acked == 0u);
+  BOOST_TEST(t.on_ack(TimePoint{Millis{1}}, a).newly_acked == 0u);
   AckInfo b{199, 199, {}};
-  BOOST_TEST(t.on_ack(TimePoint{1}, b).newly_acked == 200u);
+  BOOST_TEST(t.on_ack(TimePoint{Millis{1}}, b).newly_acked == 200u);
   BOOST_TEST(t.slots() == 0u);
 }
 
@@ -161,7 +161,7 @@ BOOST_AUTO_TEST_CASE(a_live_peer_that_never_acks_a_packet_keeps_the_session) {
   Settled p;
   p.filter = [&](const Pair::InFlight& f) {
     if (!f.to_b) return true;
-    return count_data({OutDatagram{f.bytes, kAddrB}}, context(true, TimePoint{0}).send) == 0;
+    return count_data({OutDatagram{f.bytes, kAddrB}}, context(true, TimePoint{Millis{0}}).send) == 0;
   };
   (void)p.a.queue_message(p.now, message(1, 800, p.now, 120), 1);
   p.collect();
@@ -201,7 +201,7 @@ BOOST_AUTO_TEST_CASE(control_only_packets_are_given_up_without_ending_a_live_ses
   Settled p;
   p.filter = [&](const Pair::InFlight& f) {  // B never sees (so never ACKs) the request
     if (!f.to_b) return true;
-    auto o = open(f.bytes, context(true, TimePoint{0}).send);
+    auto o = open(f.bytes, context(true, TimePoint{Millis{0}}).send);
     if (!o) return true;
     for (auto& b : o->blocks)
       if (std::holds_alternative<wire::RelayTagRequestBlock>(b)) return false;
@@ -226,7 +226,7 @@ BOOST_AUTO_TEST_CASE(control_only_packets_are_given_up_without_ending_a_quiet_se
   Settled p;
   p.filter = [&](const Pair::InFlight& f) {
     if (!f.to_b) return true;
-    auto o = open(f.bytes, context(true, TimePoint{0}).send);
+    auto o = open(f.bytes, context(true, TimePoint{Millis{0}}).send);
     if (!o) return true;
     for (auto& b : o->blocks)
       if (std::holds_alternative<wire::RelayTagRequestBlock>(b)) return false;
@@ -251,18 +251,18 @@ BOOST_AUTO_TEST_CASE(control_only_packets_are_given_up_without_ending_a_quiet_se
 BOOST_AUTO_TEST_CASE(ack_runs_are_bounded_and_raise_the_replay_floor) {
   RemoteAckManager m;
   for (uint32_t pn = 0; pn < 2 * RemoteAckManager::kMaxRuns * 2; pn += 2)
-    BOOST_REQUIRE(m.record(TimePoint{0}, pn, true, false, Millis{100}));
+    BOOST_REQUIRE(m.record(TimePoint{Millis{0}}, pn, true, false, Millis{100}));
   BOOST_TEST(m.runs() <= RemoteAckManager::kMaxRuns);
   BOOST_TEST((m.check(0) == RemoteAckManager::Check::too_old));
   // in-order packets only extend the first run
   RemoteAckManager n;
-  for (uint32_t pn = 0; pn < 5000; ++pn) BOOST_REQUIRE(n.record(TimePoint{0}, pn, false, false, Millis{100}));
+  for (uint32_t pn = 0; pn < 5000; ++pn) BOOST_REQUIRE(n.record(TimePoint{Millis{0}}, pn, false, false, Millis{100}));
   BOOST_TEST(n.runs() == 1u);
   // a hole filled joins two runs
   RemoteAckManager k;
-  for (uint32_t pn : {1u, 2u, 4u, 5u}) BOOST_REQUIRE(k.record(TimePoint{0}, pn, false, false, Millis{100}));
+  for (uint32_t pn : {1u, 2u, 4u, 5u}) BOOST_REQUIRE(k.record(TimePoint{Millis{0}}, pn, false, false, Millis{100}));
   BOOST_TEST(k.runs() == 2u);
-  BOOST_REQUIRE(k.record(TimePoint{0}, 3, false, false, Millis{100}));
+  BOOST_REQUIRE(k.record(TimePoint{Millis{0}}, 3, false, false, Millis{100}));
   BOOST_TEST(k.runs() == 1u);
   BOOST_TEST((k.check(3) == RemoteAckManager::Check::duplicate));
   BOOST_TEST((k.check(0) == RemoteAckManager::Check::fresh));

@@ -8,28 +8,28 @@ using namespace ssu2;
 using namespace ssu2::session;
 
 BOOST_AUTO_TEST_CASE(remembers_between_60_and_120_seconds) {
-  MessageIdFilter f(TimePoint{0});
-  BOOST_TEST(f.insert(TimePoint{0}, 7));
-  BOOST_TEST(!f.insert(TimePoint{1}, 7));
-  BOOST_TEST(!f.insert(TimePoint{59'999}, 7));
-  f.on_timer(TimePoint{60'000});  // rotation: 7 moves to the previous set
+  MessageIdFilter f(TimePoint{Millis{0}});
+  BOOST_TEST(f.insert(TimePoint{Millis{0}}, 7));
+  BOOST_TEST(!f.insert(TimePoint{Millis{1}}, 7));
+  BOOST_TEST(!f.insert(TimePoint{Millis{59'999}}, 7));
+  f.on_timer(TimePoint{Millis{60'000}});  // rotation: 7 moves to the previous set
   BOOST_TEST(f.contains(7));
-  BOOST_TEST(!f.insert(TimePoint{119'000}, 7));
-  f.on_timer(TimePoint{120'000});  // second rotation: forgotten
+  BOOST_TEST(!f.insert(TimePoint{Millis{119'000}}, 7));
+  f.on_timer(TimePoint{Millis{120'000}});  // second rotation: forgotten
   BOOST_TEST(!f.contains(7));
-  BOOST_TEST(f.insert(TimePoint{120'001}, 7));
+  BOOST_TEST(f.insert(TimePoint{Millis{120'001}}, 7));
 }
 
 BOOST_AUTO_TEST_CASE(long_silence_clears_everything) {
-  MessageIdFilter f(TimePoint{0});
-  BOOST_TEST(f.insert(TimePoint{0}, 1));
-  BOOST_TEST(f.insert(TimePoint{500'000}, 2));
+  MessageIdFilter f(TimePoint{Millis{0}});
+  BOOST_TEST(f.insert(TimePoint{Millis{0}}, 1));
+  BOOST_TEST(f.insert(TimePoint{Millis{500'000}}, 2));
   BOOST_TEST(!f.contains(1));
 }
 
 BOOST_AUTO_TEST_CASE(size_is_bounded) {
-  MessageIdFilter f(TimePoint{0}, Millis{60'000}, 100);
-  for (uint32_t i = 0; i < 1000; ++i) BOOST_TEST(f.insert(TimePoint{0}, i));
+  MessageIdFilter f(TimePoint{Millis{0}}, Millis{60'000}, 100);
+  for (uint32_t i = 0; i < 1000; ++i) BOOST_TEST(f.insert(TimePoint{Millis{0}}, i));
   BOOST_TEST(f.size() <= 200u);
   BOOST_TEST(f.contains(999));
 }
@@ -62,12 +62,12 @@ BOOST_AUTO_TEST_CASE(flat_set_keeps_every_value_including_the_extremes) {
 }
 
 BOOST_AUTO_TEST_CASE(rotation_keeps_the_previous_set_searchable) {
-  MessageIdFilter f(TimePoint{0}, Millis{1000}, 50'000, 99);
-  for (uint32_t i = 0; i < 3000; ++i) BOOST_TEST_REQUIRE(f.insert(TimePoint{0}, i * 7919u));
-  f.on_timer(TimePoint{1000});
-  for (uint32_t i = 0; i < 3000; ++i) BOOST_TEST_REQUIRE(!f.insert(TimePoint{1000}, i * 7919u));
-  BOOST_TEST(f.insert(TimePoint{1000}, 1u));
-  f.on_timer(TimePoint{2000});
+  MessageIdFilter f(TimePoint{Millis{0}}, Millis{1000}, 50'000, 99);
+  for (uint32_t i = 0; i < 3000; ++i) BOOST_TEST_REQUIRE(f.insert(TimePoint{Millis{0}}, i * 7919u));
+  f.on_timer(TimePoint{Millis{1000}});
+  for (uint32_t i = 0; i < 3000; ++i) BOOST_TEST_REQUIRE(!f.insert(TimePoint{Millis{1000}}, i * 7919u));
+  BOOST_TEST(f.insert(TimePoint{Millis{1000}}, 1u));
+  f.on_timer(TimePoint{Millis{2000}});
   BOOST_TEST(!f.contains(7919u));  // two rotations: forgotten
   BOOST_TEST(f.contains(1u));      // inserted after the first one: still there
 }

@@ -25,9 +25,9 @@ static std::optional<I2npMessage> reassemble(Reassembler& r, const Bytes& body,
     ByteSpan piece(body.data() + p.offset, p.length);
     Reassembler::Outcome o;
     if (p.kind == FragmentPlan::Kind::follow_on)
-      o = r.on_follow_on(TimePoint{0}, 99, p.number, p.last, piece);
+      o = r.on_follow_on(TimePoint{Millis{0}}, 99, p.number, p.last, piece);
     else
-      o = r.on_first(TimePoint{0}, 20, 99, 1234, piece);
+      o = r.on_first(TimePoint{Millis{0}}, 20, 99, 1234, piece);
     BOOST_TEST(!o.dropped);
     if (o.complete) done = std::move(o.complete);
   }
@@ -83,22 +83,22 @@ BOOST_AUTO_TEST_CASE(whole_boundary_and_errors) {
 BOOST_AUTO_TEST_CASE(duplicates_bad_numbers_and_inconsistency_are_refused) {
   Reassembler r;
   Bytes d{1, 2, 3};
-  BOOST_TEST(!r.on_follow_on(TimePoint{0}, 1, 2, true, d).dropped);
-  BOOST_TEST(r.on_follow_on(TimePoint{0}, 1, 2, true, d).dropped);        // duplicate
-  BOOST_TEST(r.on_follow_on(TimePoint{0}, 1, 0, false, d).dropped);       // number 0
-  BOOST_TEST(r.on_follow_on(TimePoint{0}, 2, 64, true, d).dropped);       // > 63
-  BOOST_TEST(r.on_follow_on(TimePoint{0}, 2, 1, false, Bytes{}).dropped); // empty
-  BOOST_TEST(r.on_follow_on(TimePoint{0}, 1, 3, false, d).dropped);       // beyond last
+  BOOST_TEST(!r.on_follow_on(TimePoint{Millis{0}}, 1, 2, true, d).dropped);
+  BOOST_TEST(r.on_follow_on(TimePoint{Millis{0}}, 1, 2, true, d).dropped);        // duplicate
+  BOOST_TEST(r.on_follow_on(TimePoint{Millis{0}}, 1, 0, false, d).dropped);       // number 0
+  BOOST_TEST(r.on_follow_on(TimePoint{Millis{0}}, 2, 64, true, d).dropped);       // > 63
+  BOOST_TEST(r.on_follow_on(TimePoint{Millis{0}}, 2, 1, false, Bytes{}).dropped); // empty
+  BOOST_TEST(r.on_follow_on(TimePoint{Millis{0}}, 1, 3, false, d).dropped);       // beyond last
   BOOST_TEST(r.pending_messages() == 0u);  // message 1 discarded as inconsistent
   BOOST_TEST(r.buffered_bytes() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(incomplete_messages_expire_after_30_s) {
   Reassembler r;
-  BOOST_TEST(!r.on_first(TimePoint{1000}, 1, 5, 0, Bytes{1}).dropped);
-  BOOST_TEST(r.next_deadline()->count() == 31'000);
-  BOOST_TEST(r.expire(TimePoint{30'999}) == 0u);
-  BOOST_TEST(r.expire(TimePoint{31'000}) == 1u);
+  BOOST_TEST(!r.on_first(TimePoint{Millis{1000}}, 1, 5, 0, Bytes{1}).dropped);
+  BOOST_TEST(to_ms(*r.next_deadline()) == 31'000);
+  BOOST_TEST(r.expire(TimePoint{Millis{30'999}}) == 0u);
+  BOOST_TEST(r.expire(TimePoint{Millis{31'000}}) == 1u);
   BOOST_TEST(r.pending_messages() == 0u);
   BOOST_TEST(r.buffered_bytes() == 0u);
 }
@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(defect_12_memory_bound_and_ipv6_minimum_payload) {
   Bytes piece(1000, 0xaa);
   size_t refused = 0;
   for (uint32_t id = 0; id < 100; ++id)
-    if (r.on_first(TimePoint{0}, 1, id, 0, piece).dropped) ++refused;
+    if (r.on_first(TimePoint{Millis{0}}, 1, id, 0, piece).dropped) ++refused;
   BOOST_TEST(r.buffered_bytes() <= 10'000u);
   BOOST_TEST(refused == 90u);
   // Every block for a 1200-byte IPv6 payload fits, while a fixed 1200-byte fragment would not.
@@ -125,14 +125,14 @@ BOOST_AUTO_TEST_CASE(started_messages_complete_when_the_buffer_is_full) {
   Reassembler r(10'000);
   Bytes piece(1000, 0x5a);
   // Message 1 starts with its last fragment (number 2); then nine other messages fill the rest.
-  BOOST_TEST(!r.on_follow_on(TimePoint{0}, 1, 2, true, piece).dropped);
-  for (uint32_t id = 100; id < 109; ++id) BOOST_TEST(!r.on_first(TimePoint{0}, 20, id, 0, piece).dropped);
+  BOOST_TEST(!r.on_follow_on(TimePoint{Millis{0}}, 1, 2, true, piece).dropped);
+  for (uint32_t id = 100; id < 109; ++id) BOOST_TEST(!r.on_first(TimePoint{Millis{0}}, 20, id, 0, piece).dropped);
   BOOST_TEST(r.buffered_bytes() == 10'000u);
   BOOST_TEST(!r.has_room(200, 1));              // a new message: no room
   BOOST_TEST(r.has_room(1, 1000));              // a started one: room up to twice the limit
-  BOOST_TEST(r.on_first(TimePoint{0}, 20, 200, 0, piece).dropped != nullptr);
-  BOOST_TEST(!r.on_follow_on(TimePoint{0}, 1, 1, false, piece).dropped);
-  auto done = r.on_first(TimePoint{0}, 20, 1, 0, piece);
+  BOOST_TEST(r.on_first(TimePoint{Millis{0}}, 20, 200, 0, piece).dropped != nullptr);
+  BOOST_TEST(!r.on_follow_on(TimePoint{Millis{0}}, 1, 1, false, piece).dropped);
+  auto done = r.on_first(TimePoint{Millis{0}}, 20, 1, 0, piece);
   BOOST_REQUIRE(done.complete.has_value());
   BOOST_TEST(done.complete->body.size() == 3000u);
   BOOST_TEST(r.buffered_bytes() == 9'000u);
@@ -149,26 +149,26 @@ BOOST_AUTO_TEST_CASE(node_budget_is_shared_by_sessions_and_given_back) {
   auto a = std::make_unique<Reassembler>(1'000'000, budget);
   Reassembler b(1'000'000, budget);
   // B starts one message (fragment 0 of 2) while there is room.
-  BOOST_TEST(!b.on_follow_on(TimePoint{0}, 7, 1, true, piece).dropped);
+  BOOST_TEST(!b.on_follow_on(TimePoint{Millis{0}}, 7, 1, true, piece).dropped);
   // A peer opens 29 unfinished messages on session A: the node is at its soft share.
-  for (uint32_t id = 0; id < 29; ++id) BOOST_TEST(!a->on_first(TimePoint{0}, 20, id, 0, piece).dropped);
+  for (uint32_t id = 0; id < 29; ++id) BOOST_TEST(!a->on_first(TimePoint{Millis{0}}, 20, id, 0, piece).dropped);
   BOOST_TEST(budget->used() == 30'000u);
   // New messages are refused on every session, although each is far below its own bound.
-  BOOST_TEST(a->on_first(TimePoint{0}, 20, 100, 0, piece).dropped != nullptr);
-  BOOST_TEST(b.on_first(TimePoint{0}, 20, 200, 0, piece).dropped != nullptr);
+  BOOST_TEST(a->on_first(TimePoint{Millis{0}}, 20, 100, 0, piece).dropped != nullptr);
+  BOOST_TEST(b.on_first(TimePoint{Millis{0}}, 20, 200, 0, piece).dropped != nullptr);
   BOOST_TEST(!b.admits({Reassembler::Piece{201, 0, 1'000}}));
   // B's started message still completes (progress may use the rest of the budget).
   BOOST_TEST(b.admits({Reassembler::Piece{7, 0, 1'000}}));
-  auto done = b.on_first(TimePoint{0}, 20, 7, 0, piece, true);
+  auto done = b.on_first(TimePoint{Millis{0}}, 20, 7, 0, piece, true);
   BOOST_TEST(done.complete.has_value());
   BOOST_TEST(budget->used() == 29'000u);
   BOOST_TEST(budget->refusals() >= 3u);
   // Session A ends: its partial messages go back to the node.
   a.reset();
   BOOST_TEST(budget->used() == 0u);
-  BOOST_TEST(!b.on_first(TimePoint{0}, 20, 300, 0, piece).dropped);
+  BOOST_TEST(!b.on_first(TimePoint{Millis{0}}, 20, 300, 0, piece).dropped);
   // Expiry gives back too.
-  b.expire(TimePoint{Reassembler::kTimeout});
+  b.expire(TimePoint{Millis{Reassembler::kTimeout}});
   BOOST_TEST(budget->used() == 0u);
 }
 
@@ -188,4 +188,12 @@ BOOST_AUTO_TEST_CASE(short_i2np_bytes_round_trip_and_short_input_is_refused) {
   auto empty_body = parse_short_i2np(ByteSpan(b.data(), 9));
   BOOST_REQUIRE(empty_body);
   BOOST_TEST(empty_body->body.empty());
+  // Taking the buffer over gives the same message, and refuses the same short inputs.
+  auto moved = parse_short_i2np(Bytes(b));
+  BOOST_REQUIRE(moved);
+  BOOST_TEST((*moved == m));
+  for (size_t n = 0; n < 9; ++n) BOOST_TEST(!parse_short_i2np(Bytes(b.begin(), b.begin() + long(n))));
+  auto moved_empty = parse_short_i2np(Bytes(b.begin(), b.begin() + 9));
+  BOOST_REQUIRE(moved_empty);
+  BOOST_TEST(moved_empty->body.empty());
 }

@@ -31,7 +31,7 @@ inline constexpr uint64_t kUnixStartMs = 1'700'000'000'000ull;
 inline SessionContext context(bool alice, TimePoint now, size_t max_payload = 1200) {
   SessionContext c;
   c.now = now;
-  c.unix_ms_at_now = kUnixStartMs + uint64_t(now.count());
+  c.unix_ms_at_now = kUnixStartMs + uint64_t(to_ms(now));
   c.max_payload = max_payload;
   DirectionKeys ab{key(1), key(3), key(4)};
   DirectionKeys ba{key(2), key(5), key(6)};
@@ -60,7 +60,7 @@ inline I2npMessage message(uint32_t id, size_t size, TimePoint now, uint32_t ttl
   I2npMessage m;
   m.type = 20;
   m.id = id;
-  m.expiration = uint32_t((kUnixStartMs + uint64_t(now.count())) / 1000 + ttl_s);
+  m.expiration = uint32_t((kUnixStartMs + uint64_t(to_ms(now))) / 1000 + ttl_s);
   m.body.resize(size);
   for (size_t i = 0; i < size; ++i) m.body[i] = uint8_t(id * 7 + i);
   return m;
@@ -149,9 +149,9 @@ struct LinkConfig {
 };
 
 struct Pair {
-  TimePoint now{1000};
-  DataSession a{context(true, TimePoint{1000})};
-  DataSession b{context(false, TimePoint{1000})};
+  TimePoint now{Millis{1000}};
+  DataSession a{context(true, TimePoint{Millis{1000}})};
+  DataSession b{context(false, TimePoint{Millis{1000}})};
   LinkConfig link;
   std::mt19937 rng;
   struct InFlight {

@@ -32,7 +32,7 @@ void exchange(uint32_t seed, double drop, double dup, size_t per_side) {
   TimePoint limit = p.now + Millis{300'000};
   while (p.now < limit && (p.fb_a.size() < per_side || p.fb_b.size() < per_side)) p.step(limit);
 
-  BOOST_TEST_MESSAGE("virtual ms " << (p.now.count() - 1000) << " datagrams " << p.datagrams
+  BOOST_TEST_MESSAGE("virtual ms " << (to_ms(p.now) - 1000) << " datagrams " << p.datagrams
                      << " resends a " << p.a.metrics().retransmissions << " b "
                      << p.b.metrics().retransmissions << " dup msgs b "
                      << p.b.metrics().duplicate_messages << " replays b "

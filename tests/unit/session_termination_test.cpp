@@ -25,11 +25,11 @@ std::optional<Bytes> plaintext(ByteSpan dgram, const DirectionKeys& k) {
 }
 
 const DirectionKeys& alice_send() {
-  static const DirectionKeys k = context(true, TimePoint{0}).send;
+  static const DirectionKeys k = context(true, TimePoint{Millis{0}}).send;
   return k;
 }
 const DirectionKeys& bob_send() {
-  static const DirectionKeys k = context(false, TimePoint{0}).send;
+  static const DirectionKeys k = context(false, TimePoint{Millis{0}}).send;
   return k;
 }
 
@@ -119,8 +119,8 @@ BOOST_AUTO_TEST_CASE(idle_timeout_from_the_timer_has_the_same_layout) {
 
 BOOST_AUTO_TEST_CASE(without_anything_to_ack_only_the_termination_goes_out) {
   // Alice before any packet of Bob's: nothing received, no ACK packet.
-  DataSession a{context(true, TimePoint{1000})};
-  a.terminate(TimePoint{1000}, wire::TerminationReason::RouterShutdown);
+  DataSession a{context(true, TimePoint{Millis{1000}})};
+  a.terminate(TimePoint{Millis{1000}}, wire::TerminationReason::RouterShutdown);
   auto out = a.take_datagrams();
   BOOST_REQUIRE(out.size() == 1u);
   BOOST_TEST(check_layout(out, alice_send(), false) == uint8_t(wire::TerminationReason::RouterShutdown));

@@ -399,3 +399,23 @@ BOOST_AUTO_TEST_CASE(ack_below_zero_is_clamped) {
   BOOST_TEST(b.acks(0xffffffffu - 255));
   BOOST_TEST(!b.acks(0xffffffffu - 256));
 }
+
+BOOST_AUTO_TEST_CASE(span_ack_emitter_matches_the_block_encoder) {
+  AckBlock b;
+  b.ack_through = 0x01020304;
+  b.acnt = 7;
+  b.ranges = {{1, 2}, {0, 255}, {9, 0}};
+  Bytes via_block, via_span{0xEE};  // appends after what is there
+  BOOST_REQUIRE(append_block(via_block, b));
+  append_ack_block(via_span, b.ack_through, b.acnt, b.ranges);
+  BOOST_TEST((Bytes(via_span.begin() + 1, via_span.end()) == via_block));
+  Bytes none;
+  append_ack_block(none, 5, 0, {});
+  auto parsed = parse_blocks(none);
+  BOOST_REQUIRE(parsed);
+  BOOST_REQUIRE(parsed->size() == 1u);
+  auto* a = std::get_if<AckBlock>(&(*parsed)[0]);
+  BOOST_REQUIRE(a);
+  BOOST_TEST(a->ack_through == 5u);
+  BOOST_TEST(a->ranges.empty());
+}

@@ -35,9 +35,9 @@ class RateMeter {
     for (const auto& s : samples_)
       if (last.at - s.at >= window) from = &s;
       else break;
-    auto dt = (last.at - from->at).count();
+    auto dt = (last.at - from->at).count();  // µs
     if (dt <= 0 || last.total < from->total) return 0;
-    return double(last.total - from->total) * 1000.0 / double(dt);
+    return double(last.total - from->total) * 1e6 / double(dt);
   }
   size_t size() const { return samples_.size(); }
 

@@ -5,8 +5,13 @@
 
 namespace ssu2 {
 using Millis = std::chrono::milliseconds;
-// Milliseconds since an arbitrary epoch chosen by the caller (steady clock in the node,
+using Micros = std::chrono::microseconds;
+// Microseconds since an arbitrary epoch chosen by the caller (steady clock in the node,
 // virtual time in tests). Wall-clock time (for DateTime blocks, RouterInfo dates) is passed
 // separately as seconds or milliseconds since the Unix epoch where a message needs it.
-using TimePoint = Millis;
+// Durations may be given in any std::chrono unit (Millis converts implicitly).
+using TimePoint = Micros;
+
+// Whole milliseconds of a time point or duration (truncated toward zero), for outputs in ms.
+constexpr int64_t to_ms(Micros t) { return std::chrono::duration_cast<Millis>(t).count(); }
 }  // namespace ssu2

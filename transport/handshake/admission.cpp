@@ -33,7 +33,7 @@ AdmissionControl::Bucket& AdmissionControl::bucket(const Prefix& p, TimePoint no
 
 bool AdmissionControl::admit(Kind kind, const Address& from, TimePoint now) {
   auto& b = bucket(Prefix::of(from), now);
-  double elapsed_s = std::max<int64_t>(0, (now - b.last).count()) / 1000.0;
+  double elapsed_s = std::max<int64_t>(0, (now - b.last).count()) / 1e6;
   b.last = std::max(b.last, now);
   b.tokens[0] = std::min(limits_.token_request_burst,
                          b.tokens[0] + elapsed_s * limits_.token_requests_per_s);

@@ -42,7 +42,7 @@ void RemoteAckManager::insert(uint32_t pn) {
   }
 }
 
-void RemoteAckManager::schedule(TimePoint now, Millis delay, bool immediate) {
+void RemoteAckManager::schedule(TimePoint now, Micros delay, bool immediate) {
   TimePoint at = now + delay;
   if (immediate) {
     if (!deadline_ || at < *deadline_) deadline_ = at;
@@ -52,7 +52,7 @@ void RemoteAckManager::schedule(TimePoint now, Millis delay, bool immediate) {
 }
 
 bool RemoteAckManager::record(TimePoint now, uint32_t pn, bool ack_eliciting,
-                              bool immediate_requested, Millis rtt) {
+                              bool immediate_requested, Micros rtt) {
   if (check(pn) != Check::fresh) return false;
   bool first = runs_.empty();
   uint32_t previous_highest = highest();
@@ -95,12 +95,18 @@ void emit_run(std::vector<AckRange>& out, uint64_t nack, uint64_t ack) {
 }  // namespace
 
 std::optional<AckInfo> RemoteAckManager::build(size_t max_ranges) const {
-  if (runs_.empty()) return std::nullopt;
   AckInfo info;
+  if (!build_into(info, max_ranges)) return std::nullopt;
+  return info;
+}
+
+bool RemoteAckManager::build_into(AckInfo& info, size_t max_ranges) const {
+  if (runs_.empty()) return false;
   info.ack_through = runs_[0].hi;
   uint64_t below = uint64_t(runs_[0].hi) - runs_[0].lo;  // acks directly below ack_through
   info.acnt = uint8_t(std::min<uint64_t>(below, 255));
   auto& ranges = info.ranges;
+  ranges.clear();
   if (below > 255) emit_run(ranges, 0, below - 255);
   for (size_t i = 1; i < runs_.size() && ranges.size() < max_ranges; ++i) {
     uint64_t nack = uint64_t(runs_[i - 1].lo) - runs_[i].hi - 1;
@@ -108,7 +114,7 @@ std::optional<AckInfo> RemoteAckManager::build(size_t max_ranges) const {
     emit_run(ranges, nack, ack);
   }
   if (ranges.size() > max_ranges) ranges.resize(max_ranges);  // the oldest are dropped
-  return info;
+  return true;
 }
 
 }  // namespace ssu2::session

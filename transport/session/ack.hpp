@@ -88,7 +88,7 @@ class RemoteAckManager {
   // Records an authenticated packet. Returns false (and records nothing) for a duplicate
   // or too-old number. An ack-eliciting packet makes an ACK owed and arms the ACK deadline.
   bool record(TimePoint now, uint32_t pn, bool ack_eliciting, bool immediate_requested,
-              Millis rtt);
+              Micros rtt);
 
   bool has_received() const { return !runs_.empty(); }
   uint32_t highest() const { return runs_.empty() ? 0 : runs_.front().hi; }
@@ -96,6 +96,9 @@ class RemoteAckManager {
   // The ACK block describing what we received, at most max_ranges ranges (older ones are
   // left out). nullopt when nothing has been received yet.
   std::optional<AckInfo> build(size_t max_ranges = kDefaultMaxRanges) const;
+  // The same into `out` (its buffer is reused: no allocation per ACK); false when nothing
+  // has been received yet.
+  bool build_into(AckInfo& out, size_t max_ranges = kDefaultMaxRanges) const;
 
   // An ack-eliciting packet arrived since we last sent an ACK block.
   bool ack_owed() const { return owed_; }
@@ -112,8 +115,15 @@ class RemoteAckManager {
   // packets in batches decides once per batch, so a batch is acknowledged by one ACK.
   static constexpr uint32_t kAckEveryEliciting = 2;
 
-  static Millis immediate_delay(Millis rtt) { return std::min(rtt / 16, kMaxImmediateDelay); }
-  static Millis normal_delay(Millis rtt) { return std::min(rtt / 6, kMaxNormalDelay); }
+  // The spec's delays are in whole milliseconds: below 16 ms (immediate) or 6 ms (normal) of
+  // RTT they are 0 and the ACK goes at once, as it did when the RTT was kept in ms (a
+  // sub-millisecond delay would cost a timer wake-up and save nothing).
+  static Micros immediate_delay(Micros rtt) {
+    return std::min<Micros>(std::chrono::floor<Millis>(rtt / 16), kMaxImmediateDelay);
+  }
+  static Micros normal_delay(Micros rtt) {
+    return std::min<Micros>(std::chrono::floor<Millis>(rtt / 6), kMaxNormalDelay);
+  }
 
   size_t runs() const { return runs_.size(); }
 
@@ -121,7 +131,7 @@ class RemoteAckManager {
   struct Run {
     uint32_t hi, lo;  // inclusive, hi >= lo
   };
-  void schedule(TimePoint now, Millis delay, bool immediate);
+  void schedule(TimePoint now, Micros delay, bool immediate);
   void insert(uint32_t pn);
   void raise_floor(uint32_t floor);
 

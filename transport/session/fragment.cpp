@@ -4,8 +4,9 @@
 
 namespace ssu2::session {
 
-std::optional<I2npMessage> parse_short_i2np(ByteSpan b) {
-  if (b.size() < kI2npHeader) return std::nullopt;
+namespace {
+// The short header's fields; `b` holds at least kI2npHeader bytes.
+I2npMessage short_header(ByteSpan b) {
   auto be32 = [&](size_t i) {
     return uint32_t(b[i]) << 24 | uint32_t(b[i + 1]) << 16 | uint32_t(b[i + 2]) << 8 | b[i + 3];
   };
@@ -13,7 +14,22 @@ std::optional<I2npMessage> parse_short_i2np(ByteSpan b) {
   m.type = b[0];
   m.id = be32(1);
   m.expiration = be32(5);
+  return m;
+}
+}  // namespace
+
+std::optional<I2npMessage> parse_short_i2np(ByteSpan b) {
+  if (b.size() < kI2npHeader) return std::nullopt;
+  I2npMessage m = short_header(b);
   m.body.assign(b.begin() + kI2npHeader, b.end());
+  return m;
+}
+
+std::optional<I2npMessage> parse_short_i2np(Bytes&& b) {
+  if (b.size() < kI2npHeader) return std::nullopt;
+  I2npMessage m = short_header(b);
+  b.erase(b.begin(), b.begin() + kI2npHeader);
+  m.body = std::move(b);
   return m;
 }
 

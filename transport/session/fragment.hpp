@@ -38,6 +38,8 @@ inline constexpr size_t kI2npHeader = 9;       // type + msg id + short exp
 // The message as one byte string with the 9-byte short header (what the node's subsystems
 // pass around). nullopt when shorter than the header; any type byte is kept as is.
 std::optional<I2npMessage> parse_short_i2np(ByteSpan bytes);
+// The same, taking the buffer over: the body is the buffer less its header (no allocation).
+std::optional<I2npMessage> parse_short_i2np(Bytes&& bytes);
 Bytes short_i2np_bytes(const I2npMessage& m);
 inline constexpr size_t kFollowOnHeader = 5;   // frag + msg id
 inline constexpr size_t kMaxFragments = 64;    // fragment numbers 0..63

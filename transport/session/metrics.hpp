@@ -24,7 +24,7 @@ struct Metrics {
   uint64_t control_packets_out = 0;   // first transmissions of send_blocks() packets
   uint64_t control_refused = 0;       // send_blocks() calls refused (full, too large, ...)
   std::map<std::string, uint64_t> drops;  // reason -> count; never an assert
-  Millis rtt{0}, rto{0};
+  Micros rtt{0}, rto{0};
   size_t window = 0, in_flight = 0, queued = 0, control_queued = 0;
 
   void drop(const std::string& reason) { ++drops[reason]; }

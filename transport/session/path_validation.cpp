@@ -21,13 +21,13 @@ Bytes PathValidator::fresh_data() {
 
 std::optional<PathValidator::Challenge> PathValidator::on_new_address(TimePoint now,
                                                                       const PeerAddress& from,
-                                                                      Millis rtt) {
+                                                                      Micros rtt) {
   if (pending_ && pending_->address == from) return std::nullopt;  // already validating it
   Pending p;
   p.address = from;
   p.data = fresh_data();
   p.started = now;
-  p.timer = std::max(2 * rtt, kMinResponseTimer);
+  p.timer = std::max<Micros>(2 * rtt, kMinResponseTimer);
   p.retry_at = now + p.timer;
   pending_ = std::move(p);
   return Challenge{pending_->address, pending_->data};

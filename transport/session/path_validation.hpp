@@ -43,7 +43,7 @@ class PathValidator {
 
   // A valid packet came from `from`, which differs from the current address. Starts a
   // validation (returns the challenge to send) unless one for that address is running.
-  std::optional<Challenge> on_new_address(TimePoint now, const PeerAddress& from, Millis rtt);
+  std::optional<Challenge> on_new_address(TimePoint now, const PeerAddress& from, Micros rtt);
 
   enum class Outcome { none, validated, failed };
   struct Response {
@@ -71,7 +71,7 @@ class PathValidator {
     Bytes data;
     TimePoint started{};
     TimePoint retry_at{};
-    Millis timer{};
+    Micros timer{};
   };
   Bytes fresh_data();
 

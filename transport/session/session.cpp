@@ -9,20 +9,13 @@ namespace ssu2::session {
 
 namespace {
 
-AckInfo to_info(const wire::AckBlock& b) {
-  AckInfo i;
+// Into `i`, reusing its buffer (one conversion per ACK received).
+const AckInfo& to_info(const wire::AckBlock& b, AckInfo& i) {
   i.ack_through = b.ack_through;
   i.acnt = b.acnt;
+  i.ranges.clear();
   for (const auto& r : b.ranges) i.ranges.push_back({r.nack, r.ack});
   return i;
-}
-
-wire::AckBlock to_block(const AckInfo& i) {
-  wire::AckBlock b;
-  b.ack_through = i.ack_through;
-  b.acnt = i.acnt;
-  for (const auto& r : i.ranges) b.ranges.push_back({r.nack, r.ack});
-  return b;
 }
 
 // Spec "Generating ACKs": everything except ACK, Address, DateTime, Padding, Termination
@@ -71,7 +64,7 @@ DataSession::DataSession(SessionContext ctx)
 }
 
 uint64_t DataSession::unix_seconds(TimePoint now) const {
-  int64_t ms = int64_t(ctx_.unix_ms_at_now) + (now - start_).count();
+  int64_t ms = int64_t(ctx_.unix_ms_at_now) + to_ms(now - start_);
   return ms < 0 ? 0 : uint64_t(ms) / 1000;
 }
 
@@ -229,7 +222,7 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
       if (o.dropped) metrics_.drop(o.dropped);
       if (o.complete) deliver(now, std::move(*o.complete));
     } else if (auto* a = std::get_if<wire::AckBlock>(&block)) {
-      (void)transmission_.on_ack(now, to_info(*a));
+      (void)transmission_.on_ack(now, to_info(*a, ack_in_));
     } else if (auto* t = std::get_if<wire::TerminationBlock>(&block)) {
       on_peer_termination(now, *t);
       return;  // Termination is the last non-padding block
@@ -439,9 +432,10 @@ void DataSession::close_for_good() {
 void DataSession::append_ack(Bytes& payload, size_t room) {
   if (!ack_.has_received() || room < wire::kBlockHeaderLen + 5) return;
   size_t ranges = std::min(kMaxAckRanges, (room - wire::kBlockHeaderLen - 5) / 2);
-  auto info = ack_.build(ranges);
-  if (!info) return;
-  append(payload, to_block(*info));
+  if (!ack_.build_into(ack_out_, ranges)) return;
+  ack_ranges_out_.clear();
+  for (const auto& r : ack_out_.ranges) ack_ranges_out_.push_back({r.nack, r.ack});
+  wire::append_ack_block(payload, ack_out_.ack_through, ack_out_.acnt, ack_ranges_out_);
   ack_.on_ack_sent();
 }
 
@@ -599,8 +593,8 @@ void DataSession::resend_expired(TimePoint now) {
     // life was longer.
     metrics_.packets_given_up += expired.dropped;
     if (expired.dropped_first_sent) {
-      Millis life = now - *expired.dropped_first_sent;
-      if (now - last_received_ >= std::min(life, kPeerSilence))
+      Micros life = now - *expired.dropped_first_sent;
+      if (now - last_received_ >= std::min<Micros>(life, kPeerSilence))
         terminate(now, wire::TerminationReason::Timeout);
     }
   }

@@ -278,6 +278,9 @@ class DataSession {
   uint64_t valid_packets_received_ = 0;
 
   RemoteAckManager ack_;
+  // Reused for every ACK block sent and received (no allocation per packet).
+  AckInfo ack_out_, ack_in_;
+  std::vector<wire::AckBlock::Range> ack_ranges_out_;
   TransmissionManager transmission_;
   Reassembler reassembler_;
   MessageIdFilter seen_messages_;

@@ -6,9 +6,9 @@
 namespace ssu2::session {
 
 // ---- RttEstimator ----
-void RttEstimator::sample(Millis rtt) {
+void RttEstimator::sample(Micros rtt) {
   double r = double(std::max<int64_t>(rtt.count(), 0));
-  min_rtt_ = has_sample_ ? std::min(min_rtt_, Millis(int64_t(r))) : Millis(int64_t(r));
+  min_rtt_ = has_sample_ ? std::min(min_rtt_, Micros(int64_t(r))) : Micros(int64_t(r));
   if (!has_sample_) {
     srtt_ = r;
     rttvar_ = r / 2;
@@ -17,8 +17,8 @@ void RttEstimator::sample(Millis rtt) {
     rttvar_ = 0.75 * rttvar_ + 0.25 * std::fabs(srtt_ - r);
     srtt_ = 0.875 * srtt_ + 0.125 * r;
   }
-  auto rto = int64_t(std::ceil(srtt_ + std::max(1.0, 4 * rttvar_)));
-  rto_ = std::clamp(Millis(rto), kMinRto, kMaxRto);
+  auto rto = int64_t(std::ceil(srtt_ + std::max(double(kGranularity.count()), 4 * rttvar_)));
+  rto_ = std::clamp(Micros(rto), kMinRto, kMaxRto);
 }
 
 // ---- DeliveryTracker ----
@@ -166,7 +166,7 @@ TransmissionManager::AckOutcome TransmissionManager::on_ack(TimePoint now, const
       if (!r) continue;
       // The sample is that of the newest transmission the ACK covers (the smallest), as
       // RFC 9002 takes the largest acknowledged number's.
-      Millis sample = now - s.sent;
+      Micros sample = now - s.sent;
       if (r->p.pn != pn) ++spurious_;  // an older number of a resent packet: it had arrived
       if (!out.rtt_sample || sample < *out.rtt_sample) out.rtt_sample = sample;
       for (auto h : r->p.messages) deliveries_.fragment_acked(h);

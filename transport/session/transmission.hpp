@@ -22,25 +22,28 @@
 namespace ssu2::session {
 
 // ---- RTT / RTO (RFC 6298: alpha 1/8, beta 1/4, clamped) ----
+// In microseconds, so that sub-millisecond paths (loopback, a LAN) are measured instead of
+// reading 0; the RTO keeps RFC 6298's clock granularity term at 1 ms (kGranularity).
 class RttEstimator {
  public:
-  static constexpr Millis kInitial{540};
-  static constexpr Millis kMinRto{100};
-  static constexpr Millis kMaxRto{2500};
+  static constexpr Micros kInitial{Millis{540}};
+  static constexpr Micros kMinRto{Millis{100}};
+  static constexpr Micros kMaxRto{Millis{2500}};
+  static constexpr Micros kGranularity{Millis{1}};
 
-  void sample(Millis rtt);
+  void sample(Micros rtt);
   void reset() { *this = RttEstimator{}; }
-  Millis rtt() const { return Millis(int64_t(srtt_ + 0.5)); }
-  Millis rto() const { return rto_; }
+  Micros rtt() const { return Micros(int64_t(srtt_ + 0.5)); }
+  Micros rto() const { return rto_; }
   bool has_sample() const { return has_sample_; }
   // Smallest sample so far (the path's RTT without queues); kInitial before any.
-  Millis min_rtt() const { return has_sample_ ? min_rtt_ : kInitial; }
+  Micros min_rtt() const { return has_sample_ ? min_rtt_ : kInitial; }
 
  private:
-  Millis min_rtt_{0};
-  double srtt_ = double(kInitial.count());
+  Micros min_rtt_{0};
+  double srtt_ = double(kInitial.count());  // µs
   double rttvar_ = double(kInitial.count()) / 2;
-  Millis rto_ = kInitial;
+  Micros rto_ = kInitial;
   bool has_sample_ = false;
 };
 
@@ -73,16 +76,18 @@ class CongestionWindow {
   // waiting in the receiver's socket buffer, which a receiver that stalls (CPU) for a round
   // trip overflows once the window exceeds it; on a long path they are mostly on the wire.
   static constexpr size_t kReceiverBuffer = 96;
-  static size_t ceiling(Millis min_rtt) {
-    return std::min<size_t>(kMax, kReceiverBuffer + size_t(std::max<int64_t>(0, min_rtt.count())));
+  static size_t ceiling(Micros min_rtt) {
+    return std::min<size_t>(kMax, kReceiverBuffer + size_t(std::max<int64_t>(0, to_ms(min_rtt))));
   }
   static constexpr double kQueueLow = 8, kQueueHigh = 24;  // packets
-  static constexpr Millis kRttSlack{2};  // millisecond clocks: ignore 1-2 ms of jitter
+  // RTT growth up to this is not counted as a queue: the hosts' scheduling jitter (a busy
+  // CPU delays an ACK by a millisecond or two) rather than packets waiting on the path.
+  static constexpr Micros kRttSlack{Millis{2}};
 
   size_t size() const { return size_; }
   bool in_slow_start() const { return size_ < ssthresh_; }
   // `srtt`/`min_rtt` from the RTT estimator after this ACK's sample (if it had one).
-  void on_acked(size_t packets, Millis srtt = Millis{0}, Millis min_rtt = Millis{0}) {
+  void on_acked(size_t packets, Micros srtt = Micros{0}, Micros min_rtt = Micros{0}) {
     double queued = queue_estimate(srtt, min_rtt);
     const size_t top = min_rtt.count() > 0 || srtt.count() > 0 ? ceiling(min_rtt) : kMax;
     if (in_slow_start()) {
@@ -106,7 +111,7 @@ class CongestionWindow {
     size_ = kMin;
     acked_ = 0;
   }
-  double queue_estimate(Millis srtt, Millis min_rtt) const {
+  double queue_estimate(Micros srtt, Micros min_rtt) const {
     int64_t extra = srtt.count() - min_rtt.count() - kRttSlack.count();
     if (extra <= 0 || srtt.count() <= 0) return 0;
     return double(size_) * double(extra) / double(srtt.count());
@@ -120,8 +125,9 @@ class CongestionWindow {
 
 // ---- pacing of new data packets (RFC 9002 section 7.7) ----
 // Spreads a window over a round trip instead of sending it in one burst: a token bucket
-// filled at 1.25 x window / smoothed RTT packets per ms, holding at most kBurst packets or
-// 2 ms worth, whichever is more. Not used before the first RTT sample (the initial window
+// filled at 1.25 x window / smoothed RTT packets per µs, holding at most kBurst packets or
+// 2 ms worth, whichever is more; a held-back packet waits kMinDelay at least (the timers'
+// granularity: the node's timers and a sub-ms wait cost a wake-up each). Not used before the first RTT sample (the initial window
 // goes out at once) nor for resends and control packets. Why: a window released in one
 // burst by a single ACK lands in the receiver's socket buffer at once (i2pd 2.45.1's is
 // 128 KiB, see CongestionWindow).
@@ -129,9 +135,10 @@ class Pacer {
  public:
   static constexpr double kBurst = 16;
   static constexpr double kGain = 1.25;
+  static constexpr Micros kMinDelay{Millis{1}};
 
   // Tokens for `now` at the window and RTT given; true if one new packet may go out.
-  bool ready(TimePoint now, size_t window, Millis srtt, bool have_rtt) {
+  bool ready(TimePoint now, size_t window, Micros srtt, bool have_rtt) {
     if (!have_rtt) return true;
     refill(now, window, srtt);
     return tokens_ >= 1;
@@ -141,14 +148,14 @@ class Pacer {
   }
   // When the next token is due (only meaningful after ready() returned false).
   TimePoint next_token(TimePoint now) const {
-    double need = (1 - tokens_) / rate_;
-    return now + Millis(std::max<int64_t>(1, int64_t(need + 0.999)));
+    double need = (1 - tokens_) / rate_;  // µs
+    return now + std::max<Micros>(kMinDelay, Micros(int64_t(need + 0.999)));
   }
 
  private:
-  void refill(TimePoint now, size_t window, Millis srtt) {
+  void refill(TimePoint now, size_t window, Micros srtt) {
     rate_ = kGain * double(window) / double(std::max<int64_t>(1, srtt.count()));
-    double cap = std::max(kBurst, 2 * rate_);
+    double cap = std::max(kBurst, rate_ * double(Micros{Millis{2}}.count()));
     if (!started_) {
       tokens_ = cap;
       started_ = true;
@@ -159,7 +166,7 @@ class Pacer {
   }
   bool started_ = false;
   double tokens_ = 0;
-  double rate_ = 1;  // packets per ms
+  double rate_ = 1;  // packets per µs
   TimePoint last_{};
 };
 
@@ -259,7 +266,7 @@ class TransmissionManager {
 
   struct AckOutcome {
     size_t newly_acked = 0;
-    std::optional<Millis> rtt_sample;
+    std::optional<Micros> rtt_sample;
   };
   // Processes a received ACK block: frees acknowledged packets, grows the window, feeds the
   // RTT estimator, credits message fragments. Every send has its own packet number, so an

@@ -465,6 +465,12 @@ Result<std::vector<Block>> parse_blocks(ByteSpan payload) {
 
 namespace {
 
+void write_ack(Writer& w, uint32_t ack_through, uint8_t acnt, std::span<const AckBlock::Range> ranges) {
+  w.u32(ack_through);
+  w.u8(acnt);
+  for (const auto& r : ranges) { w.u8(r.nack); w.u8(r.ack); }
+}
+
 // Writes the data part of a block (no head) and validates what cannot be encoded.
 struct DataWriter {
   Writer& w;
@@ -533,8 +539,7 @@ struct DataWriter {
   }
   Status operator()(const NextNonceBlock& b) { w.bytes(b.data); return {}; }
   Status operator()(const AckBlock& b) {
-    w.u32(b.ack_through); w.u8(b.acnt);
-    for (const auto& r : b.ranges) { w.u8(r.nack); w.u8(r.ack); }
+    write_ack(w, b.ack_through, b.acnt, b.ranges);
     return {};
   }
   Status operator()(const AddressBlock& b) {
@@ -658,6 +663,14 @@ void append_follow_on_fragment(Bytes& out, uint8_t number, bool last, uint32_t m
   w.u8(uint8_t(number << 1 | (last ? 1 : 0)));
   w.u32(msg_id);
   w.bytes(data);
+}
+
+void append_ack_block(Bytes& out, uint32_t ack_through, uint8_t acnt,
+                      std::span<const AckBlock::Range> ranges) {
+  Writer w(out);
+  w.u8(uint8_t(BlockType::Ack));
+  w.u16(uint16_t(5 + 2 * ranges.size()));
+  write_ack(w, ack_through, acnt, ranges);
 }
 
 }  // namespace ssu2::wire

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -366,5 +367,8 @@ void append_i2np_block(Bytes& out, uint8_t type, uint32_t msg_id, uint32_t expir
 void append_first_fragment(Bytes& out, uint8_t type, uint32_t msg_id, uint32_t expiration,
                            ByteSpan data);
 void append_follow_on_fragment(Bytes& out, uint8_t number, bool last, uint32_t msg_id, ByteSpan data);
+// An ACK block from its fields (no AckBlock value); at most (kMaxBlockDataLen - 5) / 2 ranges.
+void append_ack_block(Bytes& out, uint32_t ack_through, uint8_t acnt,
+                      std::span<const AckBlock::Range> ranges);
 
 }  // namespace ssu2::wire
