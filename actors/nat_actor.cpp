@@ -235,7 +235,7 @@ void on_closed(nat_t* self, const router_hash& peer) {
     return;
   st.sessions.erase(it);
   st.session_family.erase(peer);
-  st.engine->session_closed(to_core_hash(peer));
+  st.engine->session_closed(now_pair(), to_core_hash(peer));
   drain(self);
 }
 

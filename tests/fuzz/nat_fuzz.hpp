@@ -309,7 +309,7 @@ struct Harness {
         break;
       case kSessionToggle: {
         uint8_t who = 1 + in.u8() % 2;
-        if (session_up[who]) engine->session_closed(parties()[who].hash());
+        if (session_up[who]) engine->session_closed(now(), parties()[who].hash());
         else engine->session_established(parties()[who].hash(), parties()[who].ep);
         session_up[who] = !session_up[who];
         break;

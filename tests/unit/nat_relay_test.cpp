@@ -262,8 +262,8 @@ BOOST_AUTO_TEST_CASE(unsolicited_relay_tag_is_ignored_and_tags_die_with_session)
   (void)t.charlie().engine->request_relay_tag(at(0), t.bob().hash());
   t.w.flush(0);
   BOOST_CHECK_EQUAL(t.charlie().all<RelayTagGranted>().back().tag, t.tag);
-  t.bob().engine->session_closed(t.charlie().hash());
+  t.bob().engine->session_closed(at(0), t.charlie().hash());
   BOOST_CHECK(!t.bob().engine->relay().tag_owner(t.tag));
-  t.charlie().engine->session_closed(t.bob().hash());
+  t.charlie().engine->session_closed(at(0), t.bob().hash());
   BOOST_CHECK(t.charlie().engine->relay().granted_tags().empty());
 }

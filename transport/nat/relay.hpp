@@ -53,7 +53,8 @@ class Relay {
 
   // ---- in-session blocks from router `from` ----
   void on_tag_request(const Now& now, const RouterHash& from);
-  void on_tag(const Now& now, const RouterHash& from, const wire::RelayTagBlock& b);
+  // True when it answered a request of ours (the tag is now held).
+  bool on_tag(const Now& now, const RouterHash& from, const wire::RelayTagBlock& b);
   void on_request(const Now& now, const RouterHash& from, const wire::RelayRequestBlock& b);
   void on_intro(const Now& now, const RouterHash& from, const wire::RelayIntroBlock& b);
   void on_response(const Now& now, const RouterHash& from, const wire::RelayResponseBlock& b);
