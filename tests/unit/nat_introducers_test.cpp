@@ -7,6 +7,8 @@
 #include <set>
 
 #include "nat_world.hpp"
+#include "transport/i2p/base64.hpp"
+#include "transport/nat/publish.hpp"
 
 using namespace nattest;
 
@@ -236,4 +238,59 @@ BOOST_AUTO_TEST_CASE(peer_without_published_host_is_no_candidate) {
   w.run(0, kMin);
   BOOST_CHECK(w["n"].engine->introducers().published().empty());
   BOOST_CHECK(w["n"].all<IntroducersChanged>().empty());
+}
+
+// Publishing (transport/nat/publish + i2p::make_own_router_info): a firewalled address
+// carries ih0/itag0/iexp0.. as the spec names them, no host or port, caps "4", and parses
+// back to the same introducers; a reachable one carries none.
+BOOST_AUTO_TEST_CASE(published_router_info_carries_introducers) {
+  Net t;
+  t.firewalled(0);
+  t.w.run(0, 1000);
+  auto intro = t.published();
+  BOOST_REQUIRE_EQUAL(intro.size(), 3u);
+  i2p::OwnRouterInfoParams base;
+  base.host = "10.0.0.1";
+  base.port = 21001;
+  base.address_caps = "BC";
+  PublishedAddress fw;
+  fw.publish_host = false;
+  fw.address_caps = "4";
+  fw.router_cap = 'U';
+  auto p = published_params(base, false, fw, 'U', intro);
+  p.published_ms = uint64_t(kUnixBase) * 1000;
+  auto ri = i2p::make_own_router_info(t.n().keys, p);
+  BOOST_REQUIRE(ri.ok());
+  auto back = i2p::RouterInfo::parse(ri->bytes());
+  BOOST_REQUIRE(back.ok());
+  BOOST_CHECK(back->verify());
+  const auto* a = back->ssu2_address();
+  BOOST_REQUIRE(a);
+  BOOST_CHECK(!a->host() && !a->port());
+  BOOST_CHECK(a->caps() == std::string("4"));
+  for (size_t i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(i);
+    BOOST_REQUIRE(a->option("ih" + n));
+    BOOST_CHECK_EQUAL(*a->option("ih" + n), i2p::base64_encode(intro[i].router_hash));
+    BOOST_CHECK_EQUAL(*a->option("itag" + n), std::to_string(intro[i].tag));
+    BOOST_CHECK_EQUAL(*a->option("iexp" + n), std::to_string(intro[i].expiration_s));
+  }
+  BOOST_CHECK(!a->option("ih3"));
+  BOOST_CHECK(!a->option("ik0") && !a->option("ikey0") && !a->option("ihost0"));  // SSU 1 only
+  auto parsed = a->introducers();
+  BOOST_REQUIRE_EQUAL(parsed.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    BOOST_CHECK(parsed[i].router_hash == intro[i].router_hash);
+    BOOST_CHECK_EQUAL(parsed[i].tag, intro[i].tag);
+    BOOST_CHECK_EQUAL(parsed[i].expiration_s, intro[i].expiration_s);
+  }
+  // Reachable: host, port and no introducers even if some are passed.
+  PublishedAddress reach;
+  auto pr = published_params(base, false, reach, 'R', intro);
+  pr.published_ms = p.published_ms;
+  auto rr = i2p::make_own_router_info(t.n().keys, pr);
+  BOOST_REQUIRE(rr.ok());
+  BOOST_CHECK(rr->ssu2_address()->host() == std::string("10.0.0.1"));
+  BOOST_CHECK(rr->ssu2_address()->introducers().empty());
+  BOOST_CHECK(!rr->ssu2_address()->option("ih0"));
 }
