@@ -30,6 +30,15 @@ Status NatEngine::learn_router_info(const wire::RouterInfoBlock& b) {
   return {};
 }
 
+Status NatEngine::learn_verified_router_info(ByteSpan bytes) {
+  auto ri = i2p::RouterInfo::parse(bytes);
+  if (!ri) return ri.error();
+  auto p = peer_info_from(*ri);
+  if (!p) return p.error();
+  ctx_.learn_peer(std::move(*p));
+  return {};
+}
+
 void NatEngine::session_established(const RouterHash& peer, const Endpoint& remote) {
   ctx_.session_up(peer, remote);
   introducers_.on_session_up();
