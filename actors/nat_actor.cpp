@@ -36,8 +36,6 @@ nat::RouterHash to_core_hash(const router_hash& h) {
   return out;
 }
 
-std::string result_name(nat::Reachability r) { return reachability_name(r); }
-
 struct nat_state {
   static inline const char* name = "ssu2d.nat";
   std::unique_ptr<nat::NatEngine> engine;
@@ -78,12 +76,12 @@ void send_blocks(nat_t* self, nat::SendBlocks& sb) {
 void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d) {
   auto& st = self->state;
   log().info("nat: peer test {} via {}: {}", d.nonce, to_string(to_router_hash(d.bob)),
-             result_name(d.result));
+             reachability_name(d.result));
   count(self, "ssu2_peer_tests_total", "Peer tests we ran as Alice");
   st.reach->on_peer_test(steady_now(), d);
   peer_test_result r;
   r.bob = to_router_hash(d.bob);
-  r.result = result_name(d.result);
+  r.result = reachability_name(d.result);
   if (d.observed) r.observed = to_string(from_nat_endpoint(*d.observed));
   r.tested = to_string(from_nat_endpoint(d.tested));
   r.nonce = d.nonce;
@@ -120,29 +118,37 @@ void arm_reach_timer(nat_t* self) {
   st.reach_timer.arm(self, st.reach->poll_timeout(), tick_atom::value);
 }
 
+// Rebuilds our RouterInfo from the machines and the engine's introducers, and tells the
+// engine and the handshake actor (later handshakes and connected peers).
+void republish(nat_t* self) {
+  auto& st = self->state;
+  const auto* primary = st.reach->primary();
+  if (!primary || !st.opts.publisher) return;
+  auto err = st.opts.publisher->publish(primary->published(), st.reach->router_cap(),
+                                        st.engine->introducers().published());
+  if (!err.empty()) log().warn("nat: {}", err);
+  auto ri = st.opts.publisher->current();
+  if (ri) st.engine->set_local_router_info(ri->bytes());
+  if (ri && err.empty() && st.opts.handshake)
+    self->send(st.opts.handshake, router_info_atom::value, ri->bytes());
+  count(self, "ssu2_router_info_published_total", "RouterInfo rebuilds after reachability changes");
+  auto s = make_nat_status(*st.reach, ri.get(), steady_now(), 0);
+  log().info("nat: reachability {}, RouterInfo republished (caps {}/{}, host {}, {} introducers)",
+             s.reachability, s.router_caps, s.address_caps, s.published.empty() ? "none" : s.published.front(),
+             s.introducers.size());
+}
+
 // Republishes our RouterInfo when the machines changed what it says, and keeps the engine's
-// view of our address and RouterInfo in step.
+// view of our address, reachability (introducers) and RouterInfo in step.
 void after_reachability(nat_t* self) {
   auto& st = self->state;
   for (const auto& e : st.reach->reachable_externals()) st.engine->set_local_endpoint(e);
   if (st.opts.metrics)
     for (const auto* m : {st.reach->v4(), st.reach->v6()})
       if (m) export_reachability(*st.opts.metrics, *m);
-  const auto* primary = st.reach->primary();
-  bool republish = st.reach->take_republish();
-  if (republish && primary && st.opts.publisher) {
-    auto err = st.opts.publisher->publish(primary->published(), st.reach->router_cap());
-    if (!err.empty()) log().warn("nat: {}", err);
-    auto ri = st.opts.publisher->current();
-    if (ri) st.engine->set_local_router_info(ri->bytes());
-    if (ri && err.empty() && st.opts.handshake)  // later handshakes and connected peers
-      self->send(st.opts.handshake, router_info_atom::value, ri->bytes());
-    count(self, "ssu2_router_info_published_total", "RouterInfo rebuilds after reachability changes");
-    auto s = make_nat_status(*st.reach, ri.get(), steady_now(), 0);
-    log().info("nat: reachability {}, RouterInfo republished (caps {}, address caps {}, host {})",
-               s.reachability, s.router_caps, s.address_caps,
-               s.published.empty() ? "none" : s.published.front());
-  }
+  if (const auto* primary = st.reach->primary())
+    st.engine->set_reachability(now_pair(), primary->state(), primary->ip_len());
+  if (st.reach->take_republish()) republish(self);
   update_tag_wish(self);
   arm_reach_timer(self);
 }
@@ -163,29 +169,33 @@ void run_due_tests(nat_t* self) {
   arm_reach_timer(self);
 }
 
-// Carries out every action the engine produced, then re-arms its timer.
+// Carries out every action the engine produced (also those produced meanwhile), then
+// re-arms its timer.
 void drain(nat_t* self) {
   auto& st = self->state;
-  for (auto& a : st.engine->take_actions()) {
-    if (auto* sb = std::get_if<nat::SendBlocks>(&a)) {
-      send_blocks(self, *sb);
-    } else if (auto* sp = std::get_if<nat::SendPacket>(&a)) {
-      if (st.opts.socket)
-        self->send(st.opts.socket, send_atom::value,
-                   send_request{from_nat_endpoint(sp->to),
-                                std::vector<uint8_t>(sp->bytes.begin(), sp->bytes.end())});
-    } else if (auto* d = std::get_if<nat::PeerTestDone>(&a)) {
-      on_peer_test_done(self, *d);
-      after_reachability(self);
-    } else if (auto* g = std::get_if<nat::RelayTagGranted>(&a)) {
-      on_tag_granted(self, *g);
-      update_tag_wish(self);
-    } else {
-      // TokenIssued / IntroductionReady / IntroductionFailed need the handshake actor to
-      // accept or start relayed connections, which is not wired yet.
-      count(self, "ssu2_nat_unhandled_actions_total", "NAT engine actions the node ignores");
+  for (auto actions = st.engine->take_actions(); !actions.empty(); actions = st.engine->take_actions())
+    for (auto& a : actions) {
+      if (auto* sb = std::get_if<nat::SendBlocks>(&a)) {
+        send_blocks(self, *sb);
+      } else if (auto* sp = std::get_if<nat::SendPacket>(&a)) {
+        if (st.opts.socket)
+          self->send(st.opts.socket, send_atom::value,
+                     send_request{from_nat_endpoint(sp->to),
+                                  std::vector<uint8_t>(sp->bytes.begin(), sp->bytes.end())});
+      } else if (auto* d = std::get_if<nat::PeerTestDone>(&a)) {
+        on_peer_test_done(self, *d);
+        after_reachability(self);
+      } else if (auto* g = std::get_if<nat::RelayTagGranted>(&a)) {
+        on_tag_granted(self, *g);
+        update_tag_wish(self);
+      } else if (std::holds_alternative<nat::IntroducersChanged>(a)) {
+        republish(self);
+      } else {
+        // TokenIssued / IntroductionReady / IntroductionFailed need the handshake actor to
+        // accept or start relayed connections, which is not wired yet.
+        count(self, "ssu2_nat_unhandled_actions_total", "NAT engine actions the node ignores");
+      }
     }
-  }
   arm_timer(self);
 }
 
@@ -250,17 +260,10 @@ void on_established(nat_t* self, const router_hash& peer, const caf::actor& sess
   auto& st = self->state;
   st.sessions[peer] = session;
   if (auto ep = to_nat_endpoint(remote)) st.session_family[peer] = ep->ip_len;
-  if (!ri.empty()) {
-    // These are the exact bytes the handshake parsed and verified (check_router_info):
-    // parse only, no second Ed25519 verify (it was ~11% of the node's CPU per handshake).
-    // RouterInfo blocks received later in the session are still verified (on_block).
-    auto parsed = ssu2::i2p::RouterInfo::parse(ssu2::ByteSpan(ri.data(), ri.size()));
-    auto info = parsed ? nat::peer_info_from(*parsed) : ssu2::Result<nat::PeerInfo>(parsed.error());
-    if (info) st.engine->learn_peer(std::move(*info));
-    else log().debug("nat: RouterInfo of {} not usable", to_string(peer));
-  }
+  if (!ri.empty() && !st.engine->learn_verified_router_info(ssu2::ByteSpan(ri.data(), ri.size())))
+    log().debug("nat: RouterInfo of {} not usable", to_string(peer));
   if (auto ep = to_nat_endpoint(remote))
-    st.engine->session_established(to_core_hash(peer), *ep, tags);
+    st.engine->session_established(now_pair(), to_core_hash(peer), *ep, tags);
   if (tags.issued) log().debug("nat: relay tag {} issued to {}", *tags.issued, to_string(peer));
   drain(self);
 }
@@ -273,7 +276,7 @@ void on_closed(nat_t* self, const router_hash& peer) {
     return;
   st.sessions.erase(it);
   st.session_family.erase(peer);
-  st.engine->session_closed(to_core_hash(peer));
+  st.engine->session_closed(now_pair(), to_core_hash(peer));
   drain(self);
 }
 
@@ -342,6 +345,7 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
       if (!ep) return;
       s.reach->on_address_report(steady_now(), to_core_hash(peer), *ep);
       after_reachability(self);
+      drain(self);
     },
     [self](nat_status_atom) {
       auto& s = self->state;

@@ -254,11 +254,12 @@ struct nat_status {
   std::vector<std::string> published;    // published SSU2 host:port ("" entries omitted)
   std::vector<std::string> peer_tests;   // last results, oldest first: "result observed age_s"
   uint64_t republished = 0;              // RouterInfo rebuilds since start
+  std::vector<std::string> introducers;  // published: "ih(base64) itag=N iexp=S", ih0 first
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, nat_status& x) {
   return f(caf::meta::type_name("nat_status"), x.reachability, x.external, x.router_caps,
-           x.address_caps, x.published, x.peer_tests, x.republished);
+           x.address_caps, x.published, x.peer_tests, x.republished, x.introducers);
 }
 
 struct node_status {

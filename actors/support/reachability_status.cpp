@@ -1,6 +1,7 @@
 #include "actors/support/reachability_status.hpp"
 
 #include "actors/nat_actor.hpp"
+#include "transport/i2p/base64.hpp"
 
 namespace ssu2d {
 
@@ -41,6 +42,10 @@ nat_status make_nat_status(const nat::ReachabilitySet& reach,
       auto* h = a.options.get("host");
       auto* p = a.options.get("port");
       if (h && p) s.published.push_back(*h + ":" + *p);
+      if (a.is_ssu2() && s.introducers.empty())
+        for (const auto& in : a.introducers())
+          s.introducers.push_back(ssu2::i2p::base64_encode(in.router_hash) + " itag=" +
+                                  std::to_string(in.tag) + " iexp=" + std::to_string(in.expiration_s));
     }
   }
   s.republished = republished;

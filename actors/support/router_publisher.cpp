@@ -41,8 +41,9 @@ RouterPublisher::RouterPublisher(ssu2::i2p::RouterKeys keys, ssu2::i2p::OwnRoute
       data_dir_(std::move(data_dir)),
       current_(std::move(initial)) {}
 
-std::string RouterPublisher::publish(const ssu2::nat::PublishedAddress& a, char router_cap) {
-  auto p = ssu2::nat::published_params(base_, host_configured_, a, router_cap);
+std::string RouterPublisher::publish(const ssu2::nat::PublishedAddress& a, char router_cap,
+                                     const std::vector<ssu2::i2p::Introducer>& introducers) {
+  auto p = ssu2::nat::published_params(base_, host_configured_, a, router_cap, introducers);
   uint64_t ms = unix_now_ms();
   {
     // RouterInfo dates are compared by peers: never publish an older or equal time.

@@ -28,9 +28,11 @@ class RouterPublisher {
   RouterPublisher(ssu2::i2p::RouterKeys keys, ssu2::i2p::OwnRouterInfoParams base,
                   bool host_configured, std::string data_dir,
                   std::shared_ptr<const ssu2::i2p::RouterInfo> initial);
-  // Rebuilds, signs and writes the RouterInfo for this reachability; "" or a one-line error
-  // (the previous RouterInfo stays current on error).
-  std::string publish(const ssu2::nat::PublishedAddress& a, char router_cap);
+  // Rebuilds, signs and writes the RouterInfo for this reachability and these introducers
+  // (published only when `a` has no host); "" or a one-line error (the previous RouterInfo
+  // stays current on error).
+  std::string publish(const ssu2::nat::PublishedAddress& a, char router_cap,
+                      const std::vector<ssu2::i2p::Introducer>& introducers = {});
   std::shared_ptr<const ssu2::i2p::RouterInfo> current() const;
   uint64_t published_count() const;
 

@@ -38,7 +38,7 @@ json status_json(const node_status& s) {
           {"reachability", s.nat.reachability}, {"external_address", s.nat.external},
           {"router_caps", s.nat.router_caps},   {"address_caps", s.nat.address_caps},
           {"published_addresses", s.nat.published}, {"peer_tests", s.nat.peer_tests},
-          {"republished", s.nat.republished}};
+          {"republished", s.nat.republished},   {"introducers", s.nat.introducers}};
 }
 
 }  // namespace ssu2d

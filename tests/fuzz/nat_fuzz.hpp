@@ -94,7 +94,7 @@ struct Harness {
     engine = std::make_unique<NatEngine>(std::move(local), nat::Config{}, seeded_random(5));
     for (int i = 1; i < 3; ++i) {
       engine->learn_peer(*peer_info_from(parties()[i].ri));
-      engine->session_established(parties()[i].hash(), parties()[i].ep);
+      engine->session_established(now(), parties()[i].hash(), parties()[i].ep);
     }
   }
 
@@ -309,8 +309,8 @@ struct Harness {
         break;
       case kSessionToggle: {
         uint8_t who = 1 + in.u8() % 2;
-        if (session_up[who]) engine->session_closed(parties()[who].hash());
-        else engine->session_established(parties()[who].hash(), parties()[who].ep);
+        if (session_up[who]) engine->session_closed(now(), parties()[who].hash());
+        else engine->session_established(now(), parties()[who].hash(), parties()[who].ep);
         session_up[who] = !session_up[who];
         break;
       }

@@ -21,19 +21,8 @@ DETECT_S = 120  # the issue's bound: detection within 2 minutes of the node's st
 NAT_CFG = {"nat": {"first_test_s": 3, "retest_s": 8, "test_interval_s": 60,
                    "confirmations": 2, "address_quorum": 1}}
 
-passed = failed = 0
-
-
-def check(name, fn):
-    global passed, failed
-    t0 = time.monotonic()
-    try:
-        fn()
-        passed += 1
-        print(f"PASS {name} ({time.monotonic() - t0:.0f} s)", flush=True)
-    except Exception as e:  # noqa: BLE001 - report and go on with the next check
-        failed += 1
-        print(f"FAIL {name}: {e}", flush=True)
+checks = natworld.Checks()
+check = checks.check
 
 
 def router_info_has_host(path):
@@ -90,7 +79,7 @@ def run(build_dir):
         check("reachable in the public namespace", public)
         check("symmetric NAT detected", symmetric)
         check("reachable behind a full-cone NAT", fullcone)
-        if failed:
+        if checks.failed:
             for node in ("p1", "p2"):
                 print(f"--- {node} log tail ---")
                 print((p1 if node == "p1" else p2).log()[-3000:])
@@ -101,22 +90,5 @@ def run(build_dir):
                         print("".join(l for l in f if "nat" in l)[-4000:])
 
 
-def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    if os.geteuid() != 0:
-        print("SKIP: needs root (network namespaces)")
-        return 77
-    try:
-        run(sys.argv[1])
-    except Exception as e:  # noqa: BLE001
-        global failed
-        failed += 1
-        print(f"FAIL setup: {e}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(natworld.main(run, __doc__, checks, sys.argv))

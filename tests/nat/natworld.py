@@ -267,3 +267,37 @@ class World:
                 signal.signal(s, h)
             except (ValueError, TypeError):
                 pass
+
+
+class Checks:
+    """Named checks of one NAT test script: each runs, passes or fails, and the next goes on."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, fn):
+        t0 = time.monotonic()
+        try:
+            fn()
+            self.passed += 1
+            print(f"PASS {name} ({time.monotonic() - t0:.0f} s)", flush=True)
+        except Exception as e:  # noqa: BLE001 - report and go on with the next check
+            self.failed += 1
+            print(f"FAIL {name}: {e}", flush=True)
+
+
+def main(run, doc, checks, argv):
+    """The scripts' entry: usage, root check (77 = skipped), run(build_dir), the summary."""
+    if len(argv) < 2:
+        print(doc)
+        return 2
+    if os.geteuid() != 0:
+        print("SKIP: needs root (network namespaces)")
+        return 77
+    try:
+        run(argv[1])
+    except Exception as e:  # noqa: BLE001
+        checks.failed += 1
+        print(f"FAIL setup: {e}")
+    print(f"{checks.passed} passed, {checks.failed} failed")
+    return 1 if checks.failed else 0

@@ -262,9 +262,9 @@ BOOST_AUTO_TEST_CASE(unsolicited_relay_tag_is_ignored_and_tags_die_with_session)
   (void)t.charlie().engine->request_relay_tag(at(0), t.bob().hash());
   t.w.flush(0);
   BOOST_CHECK_EQUAL(t.charlie().all<RelayTagGranted>().back().tag, t.tag);
-  t.bob().engine->session_closed(t.charlie().hash());
+  t.bob().engine->session_closed(at(0), t.charlie().hash());
   BOOST_CHECK(!t.bob().engine->relay().tag_owner(t.tag));
-  t.charlie().engine->session_closed(t.bob().hash());
+  t.charlie().engine->session_closed(at(0), t.bob().hash());
   BOOST_CHECK(t.charlie().engine->relay().granted_tags().empty());
 }
 
@@ -283,8 +283,8 @@ BOOST_AUTO_TEST_CASE(handshake_tags_reach_both_tables_and_introduce) {
   charlie.engine->learn_peer(bob.info());
   bob.engine->learn_peer(charlie.info());
   BOOST_CHECK(charlie.engine->relay().wants_tags(true));
-  charlie.engine->session_established(bob.hash(), bob.ep, HandshakeTags{true, 4242u, {}});
-  bob.engine->session_established(charlie.hash(), charlie.ep, HandshakeTags{false, {}, 4242u});
+  charlie.engine->session_established(at(0), bob.hash(), bob.ep, HandshakeTags{true, 4242u, {}});
+  bob.engine->session_established(at(0), charlie.hash(), charlie.ep, HandshakeTags{false, {}, 4242u});
   w.flush(0);
   auto g = charlie.all<RelayTagGranted>();
   BOOST_REQUIRE_EQUAL(g.size(), 1u);
@@ -304,13 +304,13 @@ BOOST_AUTO_TEST_CASE(handshake_tags_reach_both_tables_and_introduce) {
   // Dave asked in his handshake and got no tag there: Bob's later RelayTag block is his.
   auto& dave = w["dave"];
   dave.engine->learn_peer(bob.info());
-  dave.engine->session_established(bob.hash(), bob.ep, HandshakeTags{true, {}, {}});
+  dave.engine->session_established(at(0), bob.hash(), bob.ep, HandshakeTags{true, {}, {}});
   dave.engine->on_block(at(0), bob.hash(), wire::RelayTagBlock{99});
   BOOST_CHECK_EQUAL(dave.engine->counters().unexpected, 0u);
   BOOST_CHECK_EQUAL(dave.engine->relay().granted_tags().at(bob.hash()), 99u);
   // An issued tag that collides with one Bob holds is refused and counted.
   bob.engine->learn_peer(dave.info());
-  bob.engine->session_established(dave.hash(), dave.ep, HandshakeTags{false, {}, 4242u});
+  bob.engine->session_established(at(0), dave.hash(), dave.ep, HandshakeTags{false, {}, 4242u});
   BOOST_CHECK(bob.engine->relay().tag_owner(4242) == charlie.hash());
   BOOST_CHECK_EQUAL(bob.engine->counters().limit, 1u);
 }

@@ -99,13 +99,13 @@ class World {
   Party& operator[](const std::string& n) { return *parties_.at(n); }
 
   // An established session both ways; each side knows the other's RouterInfo (handshake).
-  void connect(const std::string& a, const std::string& b) {
+  void connect(const std::string& a, const std::string& b, int64_t now_ms = 0) {
     Party& x = (*this)[a];
     Party& y = (*this)[b];
     x.engine->learn_peer(y.info());
     y.engine->learn_peer(x.info());
-    x.engine->session_established(y.hash(), y.ep);
-    y.engine->session_established(x.hash(), x.ep);
+    x.engine->session_established(at(now_ms), y.hash(), y.ep);
+    y.engine->session_established(at(now_ms), x.hash(), x.ep);
   }
 
   // Delivers everything that is queued, repeatedly, until nothing moves.

@@ -89,6 +89,13 @@ Result<RouterInfo> make_own_router_info(const RouterKeys& keys, const OwnRouterI
   a.options.set("s", base64_encode(keys.x25519_pub));
   a.options.set("i", base64_encode(keys.intro_key.span()));
   a.options.set("v", "2");
+  for (size_t n = 0; n < p.introducers.size() && n < kMaxIntroducers; ++n) {
+    const auto& in = p.introducers[n];
+    const std::string idx = std::to_string(n);
+    a.options.set("ih" + idx, base64_encode(in.router_hash));
+    a.options.set("itag" + idx, std::to_string(in.tag));
+    if (in.expiration_s != 0) a.options.set("iexp" + idx, std::to_string(in.expiration_s));
+  }
 
   RouterInfo ri;
   ri.identity = keys.identity();

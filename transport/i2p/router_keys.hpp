@@ -40,10 +40,13 @@ struct OwnRouterInfoParams {
   uint32_t net_id = 2;
   uint8_t cost = 8;
   uint64_t published_ms = 0;       // wall clock, passed in (the core has no clock)
+  // Published as ih0/itag0/iexp0 .. (ssu2.rst "Introducers"), at most kMaxIntroducers;
+  // only meaningful without host/port.
+  std::vector<Introducer> introducers;
 };
 inline constexpr std::string_view kRouterVersion = "0.9.57";
 
-// Our RouterInfo: one SSU2 address (host, port, s, i, v=2, mtu, caps) and the router
+// Our RouterInfo: one SSU2 address (host, port, s, i, v=2, mtu, caps, introducers) and the router
 // options netId, caps, router.version; signed with keys.ed25519_seed.
 Result<RouterInfo> make_own_router_info(const RouterKeys& keys, const OwnRouterInfoParams& p);
 

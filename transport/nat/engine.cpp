@@ -6,8 +6,11 @@
 
 namespace ssu2::nat {
 
-NatEngine::NatEngine(LocalIdentity local, Config cfg, RandomFn rng)
-    : ctx_(std::move(local), cfg, std::move(rng)), peer_test_(ctx_), relay_(ctx_) {}
+NatEngine::NatEngine(LocalIdentity local, Config cfg, RandomFn rng, IntroducerConfig intro)
+    : ctx_(std::move(local), cfg, std::move(rng)),
+      peer_test_(ctx_),
+      relay_(ctx_),
+      introducers_(ctx_, relay_, intro) {}
 
 Status NatEngine::learn_router_info(const wire::RouterInfoBlock& b) {
   Bytes plain;
@@ -27,15 +30,27 @@ Status NatEngine::learn_router_info(const wire::RouterInfoBlock& b) {
   return {};
 }
 
-void NatEngine::session_established(const RouterHash& peer, const Endpoint& remote,
+Status NatEngine::learn_verified_router_info(ByteSpan bytes) {
+  auto ri = i2p::RouterInfo::parse(bytes);
+  if (!ri) return ri.error();
+  auto p = peer_info_from(*ri);
+  if (!p) return p.error();
+  ctx_.learn_peer(std::move(*p));
+  return {};
+}
+
+void NatEngine::session_established(const Now& now, const RouterHash& peer, const Endpoint& remote,
                                     const HandshakeTags& tags) {
   ctx_.session_up(peer, remote);
   relay_.on_handshake(peer, tags);
+  introducers_.on_session_up();
+  if (tags.granted && *tags.granted != 0) introducers_.on_handshake_tag(now, peer, *tags.granted);
 }
 
-void NatEngine::session_closed(const RouterHash& peer) {
+void NatEngine::session_closed(const Now& now, const RouterHash& peer) {
   ctx_.session_down(peer);
   relay_.on_session_closed(peer);
+  introducers_.on_session_closed(now, peer);
 }
 
 bool NatEngine::takes(const wire::Block& b) {
@@ -54,7 +69,9 @@ void NatEngine::on_block(const Now& now, const RouterHash& from, const wire::Blo
         if constexpr (std::is_same_v<T, wire::RouterInfoBlock>) (void)learn_router_info(b);
         else if constexpr (std::is_same_v<T, wire::PeerTestBlock>) peer_test_.on_block(now, from, b);
         else if constexpr (std::is_same_v<T, wire::RelayTagRequestBlock>) relay_.on_tag_request(now, from);
-        else if constexpr (std::is_same_v<T, wire::RelayTagBlock>) relay_.on_tag(now, from, b);
+        else if constexpr (std::is_same_v<T, wire::RelayTagBlock>) {
+          if (relay_.on_tag(now, from, b)) introducers_.on_granted(now, from, b.relay_tag);
+        }
         else if constexpr (std::is_same_v<T, wire::RelayRequestBlock>) relay_.on_request(now, from, b);
         else if constexpr (std::is_same_v<T, wire::RelayIntroBlock>) relay_.on_intro(now, from, b);
         else if constexpr (std::is_same_v<T, wire::RelayResponseBlock>) relay_.on_response(now, from, b);
@@ -78,13 +95,14 @@ Status NatEngine::on_packet(const Now& now, const Endpoint& src, ByteSpan packet
 void NatEngine::on_timer(const Now& now) {
   peer_test_.on_timer(now);
   relay_.on_timer(now);
+  introducers_.on_timer(now);
 }
 
 std::optional<TimePoint> NatEngine::next_deadline() const {
-  auto a = peer_test_.next_deadline();
-  auto b = relay_.next_deadline();
-  if (a && b) return std::min(*a, *b);
-  return a ? a : b;
+  std::optional<TimePoint> best;
+  for (auto d : {peer_test_.next_deadline(), relay_.next_deadline(), introducers_.next_deadline()})
+    if (d && (!best || *d < *best)) best = d;
+  return best;
 }
 
 }  // namespace ssu2::nat

@@ -3,10 +3,12 @@
 namespace ssu2::nat {
 
 i2p::OwnRouterInfoParams published_params(i2p::OwnRouterInfoParams base, bool host_configured,
-                                          const PublishedAddress& a, char router_cap) {
+                                          const PublishedAddress& a, char router_cap,
+                                          const std::vector<i2p::Introducer>& introducers) {
   if (!a.publish_host) {
     base.host.clear();
     base.port = 0;
+    base.introducers = introducers;
   } else if (a.host && !host_configured) {
     base.host = a.host->host();
     base.port = a.host->port;

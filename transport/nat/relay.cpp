@@ -46,11 +46,12 @@ void Relay::on_tag_request(const Now& now, const RouterHash& from) {
   ctx_.emit(SendBlocks{from, {wire::RelayTagBlock{tag}}});
 }
 
-void Relay::on_tag(const Now& now, const RouterHash& from, const wire::RelayTagBlock& b) {
-  if (!asked_.erase(from)) { ++ctx_.counters.unexpected; return; }
-  if (b.relay_tag == 0) { ++ctx_.counters.malformed; return; }
+bool Relay::on_tag(const Now& now, const RouterHash& from, const wire::RelayTagBlock& b) {
+  if (!asked_.erase(from)) { ++ctx_.counters.unexpected; return false; }
+  if (b.relay_tag == 0) { ++ctx_.counters.malformed; return false; }
   granted_[from] = b.relay_tag;
   ctx_.emit(RelayTagGranted{from, b.relay_tag});
+  return true;
 }
 
 void Relay::on_handshake(const RouterHash& peer, const HandshakeTags& t) {

@@ -61,7 +61,8 @@ class Relay {
   // tag is held and reported (RelayTagGranted) like one from a RelayTag block; asked with
   // no tag, a RelayTag block may still follow in the data phase; an issued tag is Bob's.
   void on_handshake(const RouterHash& peer, const HandshakeTags& t);
-  void on_tag(const Now& now, const RouterHash& from, const wire::RelayTagBlock& b);
+  // True when it answered a request of ours (the tag is now held).
+  bool on_tag(const Now& now, const RouterHash& from, const wire::RelayTagBlock& b);
   void on_request(const Now& now, const RouterHash& from, const wire::RelayRequestBlock& b);
   void on_intro(const Now& now, const RouterHash& from, const wire::RelayIntroBlock& b);
   void on_response(const Now& now, const RouterHash& from, const wire::RelayResponseBlock& b);

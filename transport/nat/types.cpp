@@ -43,6 +43,7 @@ Result<PeerInfo> peer_info_from(const i2p::RouterInfo& ri) {
     if (!p.intro_key) p.intro_key = ik;
     auto caps = a.caps();
     if (caps && caps->find('B') != std::string::npos) p.peer_test_capable = true;
+    if (caps && caps->find('C') != std::string::npos) p.introducer_capable = true;
     auto host = a.host();
     auto port = a.port();
     if (!host || !port) continue;

@@ -35,6 +35,7 @@ struct PeerInfo {
   std::optional<Endpoint> v4;              // published SSU2 IPv4 host/port
   std::optional<Endpoint> v6;              // published SSU2 IPv6 host/port
   bool peer_test_capable = false;          // 'B' in the SSU2 address caps
+  bool introducer_capable = false;         // 'C' in the SSU2 address caps (relays for us)
   Bytes router_info;                       // signed wire form, forwarded in RouterInfo blocks
 
   const std::optional<Endpoint>& endpoint_for(uint8_t ip_len) const {
@@ -121,8 +122,14 @@ struct IntroductionFailed {
   bool timed_out = false;
 };
 
+// The introducers we publish changed (transport/nat/introducers): republish our RouterInfo
+// with these (empty: none).
+struct IntroducersChanged {
+  std::vector<i2p::Introducer> introducers;
+};
+
 using Action = std::variant<SendBlocks, SendPacket, PeerTestDone, RelayTagGranted, TokenIssued,
-                            IntroductionReady, IntroductionFailed>;
+                            IntroductionReady, IntroductionFailed, IntroducersChanged>;
 
 // Every dropped input is counted under exactly one reason.
 struct Counters {

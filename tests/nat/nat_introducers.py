@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Introducers behind a real NAT (natworld.py): three public ssu2d nodes P1..P3 (P2, P3
+connect to P1) and a node N behind a port-restricted NAT. N
+  1. detects "firewalled", asks its peers for relay tags and publishes up to 3 introducers
+     (ih/itag/iexp in its SSU2 address, no host, router.info on disk too): each one is a
+     public node (that the tags are the introducers' own is checked in nat_introducers_test);
+  2. moved to the public namespace (same identity), detects "reachable" and drops them.
+Usage: nat_introducers.py BUILD_DIR"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import natworld  # noqa: E402
+
+DETECT_S = 120
+NAT_CFG = {"nat": {"first_test_s": 3, "retest_s": 8, "test_interval_s": 60,
+                   "confirmations": 2, "address_quorum": 1}}
+
+checks = natworld.Checks()
+check = checks.check
+
+
+def introducer_hashes(status):
+    return [i.split()[0] for i in status.get("introducers", [])]
+
+
+def run(build_dir):
+    with natworld.World(build_dir) as w:
+        p1 = natworld.Node(w, "p1", natworld.PUB, w.pub_addr(), 25000, extra=NAT_CFG)
+        p1.init()
+        pubs = [p1]
+        for name in ("p2", "p3"):
+            pubs.append(natworld.Node(w, name, natworld.PUB, w.pub_addr(), 25000, peers=[p1],
+                                      extra=NAT_CFG))
+        for p in pubs:
+            p.start()
+        hashes = {p.status()["router_hash"]: p.name for p in pubs}
+        n_dir = os.path.join(w.tmp, "n")
+
+        def firewalled():
+            w.set_nat("restricted", 25100)
+            # P1 only at first: a Charlie with a session to N rejects the test (code 68).
+            n = natworld.Node(w, "n-restricted", natworld.LAN, natworld.LAN_HOST, 25100,
+                              peers=[p1], extra=NAT_CFG, data_dir=n_dir)
+            n.start()
+            try:
+                n.wait_status(lambda s: s.get("reachability") == "firewalled", DETECT_S, "firewalled")
+                for p in pubs[1:]:
+                    natworld.nsx(n.ns, w.ssu2ctl, "-n", f"{n.host}:{n.control}", "connect",
+                                 p.router_info_path, timeout=20)
+                s = n.wait_status(lambda s: len(s.get("introducers", [])) == 3, 60,
+                                  "3 introducers")
+                ih = introducer_hashes(s)
+                assert len(set(ih)) == 3, s
+                assert set(ih) <= set(hashes), f"introducers {ih} not the public nodes {hashes}"
+                assert s["published_addresses"] == [], s
+                assert "4" in s["address_caps"], s
+                for entry in s["introducers"]:
+                    exp = int(entry.split("iexp=")[1])
+                    assert exp > time.time() + 600, f"iexp too close: {entry}"
+                with open(n.router_info_path, "rb") as f:
+                    data = f.read()
+                assert b"\x03ih0" in data and b"\x05itag0" in data and b"\x05iexp0" in data, \
+                    "router.info on disk has no ih0/itag0/iexp0"
+                assert b"\x04host" not in data, "router.info publishes a host with introducers"
+            finally:
+                n.stop()
+
+        def public():
+            n = natworld.Node(w, "n-public", natworld.PUB, w.pub_addr(), 25200, peers=[p1],
+                              extra=NAT_CFG, data_dir=n_dir)
+            n.start()
+            try:
+                s = n.wait_status(lambda s: s.get("reachability") == "reachable", DETECT_S,
+                                  "reachable")
+                assert s.get("introducers") == [], s
+                assert s["published_addresses"] == [f"{n.host}:25200"], s
+                with open(n.router_info_path, "rb") as f:
+                    assert b"\x03ih0" not in f.read(), "router.info still lists introducers"
+            finally:
+                n.stop()
+
+        check("firewalled node publishes the public nodes as introducers", firewalled)
+        check("the same node in public drops its introducers", public)
+        if checks.failed:
+            for p in pubs:
+                print(f"--- {p.name} log tail ---")
+                print(p.log()[-3000:])
+            for name in os.listdir(w.tmp):
+                if name.startswith("n-") and name.endswith(".log"):
+                    with open(os.path.join(w.tmp, name), errors="replace") as f:
+                        print(f"--- {name} (grep nat) ---")
+                        print("".join(l for l in f if "nat" in l)[-4000:])
+
+
+if __name__ == "__main__":
+    sys.exit(natworld.main(run, __doc__, checks, sys.argv))

@@ -1,0 +1,81 @@
+// Our introducers (spec "Introducers", "Published Addresses", "Relay Tag Request"): while our
+// published address is firewalled (not symmetric NAT: an introduction could not reach us
+// there), up to `wanted` established peers that can introduce ('C' in their SSU2 address
+// caps and a published host of the family) are asked for a relay tag in the data phase. A
+// granted tag is published as ihN / itagN / iexpN until it expires; it is asked for again
+// every `refresh_interval` (this also keeps the session and our NAT mapping to the
+// introducer alive) and its expiry is moved forward when less than `extend_before` is left.
+// An introducer is lost when its session ends, when it does not answer the first request
+// (`request_timeout`: it refused; not asked again for `refused_backoff`) or when its tag
+// expired without a new grant; a replacement is then asked for. Any other reachability
+// drops them all. Sans-IO: the candidates come from the Context (sessions and RouterInfos),
+// requests go out through the Relay; every change of the published list emits
+// IntroducersChanged.
+#pragma once
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "transport/nat/context.hpp"
+#include "transport/nat/relay.hpp"
+
+namespace ssu2::nat {
+
+struct IntroducerConfig {
+  size_t wanted = i2p::kMaxIntroducers;    // 3: ih0..ih2
+  Millis tag_lifetime{80 * 60'000};         // iexp = grant time + this
+  Millis extend_before{20 * 60'000};        // move iexp forward when less is left
+  Millis refresh_interval{60'000};          // re-ask a held introducer this often
+  Millis request_timeout{15'000};           // no tag by then: refused
+  Millis refused_backoff{10 * 60'000};      // a refuser is not asked again before this
+};
+
+class Introducers {
+ public:
+  Introducers(Context& ctx, Relay& relay, IntroducerConfig cfg = {}) : ctx_(ctx), relay_(relay), cfg_(cfg) {}
+
+  // Reachability of the published address (family 4 or 16). Firewalled: gather
+  // introducers of that family; anything else: drop them all.
+  void set_reachability(const Now& now, Reachability r, uint8_t ip_len);
+  // A session came up: it may be a candidate (picked at the next on_timer, due at once).
+  void on_session_up() { fill_due_ = active(); }
+  void on_session_closed(const Now& now, const RouterHash& peer);
+  // `from` granted (or confirmed) `tag` for a request of ours.
+  void on_granted(const Now& now, const RouterHash& from, uint32_t tag);
+  // `from` gave `tag` in Session Created, for a Session Request that asked for one.
+  void on_handshake_tag(const Now& now, const RouterHash& from, uint32_t tag);
+  void on_timer(const Now& now);
+  std::optional<TimePoint> next_deadline() const;
+
+  // What to publish, in slot order (ih0 first).
+  std::vector<i2p::Introducer> published() const;
+  bool active() const { return state_ == Reachability::Firewalled; }
+  size_t pending() const { return asking_.size(); }
+
+ private:
+  struct Held {
+    RouterHash peer{};
+    uint32_t tag = 0;
+    uint32_t expires_s = 0;   // iexp (wall clock)
+    TimePoint expires{0};     // the same on the monotonic clock
+    TimePoint next_refresh{0};
+  };
+  bool candidate(const RouterHash& h, const Now& now) const;
+  void fill(const Now& now);
+  void ask(const Now& now, const RouterHash& h);
+  void drop_all();
+  void changed() { ctx_.emit(IntroducersChanged{published()}); }
+
+  Context& ctx_;
+  Relay& relay_;
+  IntroducerConfig cfg_;
+  Reachability state_ = Reachability::Unknown;
+  uint8_t ip_len_ = 4;
+  std::vector<Held> held_;                   // in slot order
+  std::map<RouterHash, TimePoint> asking_;   // first requests: peer -> deadline
+  std::map<RouterHash, TimePoint> refused_;  // peer -> not before
+  bool fill_due_ = false;
+  std::optional<TimePoint> last_now_;
+};
+
+}  // namespace ssu2::nat
