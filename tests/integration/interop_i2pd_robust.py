@@ -9,7 +9,8 @@ Checks, each asserted from i2pd's log or console as well as ours:
  1. handshake ssu2d -> i2pd; i2pd lists the session in its console; I2NP both ways.
  2. control-only packets i2pd never ACKs (RelayTagRequest, PeerTest) do not end the
     session, and I2NP still flows afterwards (counted by type in i2pd's log).
- 3. bulk ssu2d -> i2pd, 20 MiB of 8 KiB messages: every message counted by i2pd, at most
+ 3. bulk ssu2d -> i2pd, 20 MiB of 8 KiB messages: every message accounted for in i2pd's
+    log (handled, or dropped by its reassembly defect after a reordering), at most
     1 retransmission per MiB.
  4. `disconnect`: i2pd logs our reason 0 (normal close) and drops the session.
  5. SIGTERM: i2pd logs reason 3 (router shutdown).
@@ -211,6 +212,7 @@ def main(net):
     # ---- 3. bulk ssu2d -> i2pd ----
     s0 = session_detail(node, i2pd.hash_hex)
     before = i2pd.messages_received(DATA)
+    bulk_mark = i2pd.mark()
     r = node.ctl("send", i2pd.hash_hex, BULK_MESSAGES, BULK_SIZE, timeout=240)
     check(session_with(node, i2pd.hash_b64) is not None, "session up after the bulk transfer")
     s1 = session_detail(node, i2pd.hash_hex)
@@ -219,9 +221,20 @@ def main(net):
     print(f"bulk: {r}, {resends} retransmissions for {mib:.0f} MiB, rtt {s1.get('rtt_ms')} ms, "
           f"rto {s1.get('rto_ms')} ms")
     check(r.get("delivered") == BULK_MESSAGES, f"{BULK_MESSAGES} x {BULK_SIZE} B ACKed by i2pd")
-    wait_until(lambda: i2pd.messages_received(DATA) >= before + BULK_MESSAGES, 30,
+    # Every message is accounted for in i2pd's log: handled, or (i2pd 2.45.1's reassembly
+    # defect, see I2pd.reassembly_drops and interop_i2pd_reorder.py) thrown away after it
+    # ACKed all its fragments, which only happens when a middle fragment arrived after the
+    # last one. Over this veth pair that takes a reordering (the sending thread moved to
+    # another CPU under load) or a resend: rare, and counted here rather than assumed.
+    accounted = lambda: (i2pd.messages_received(DATA) - before
+                         + i2pd.reassembly_drops(i2pd.since(bulk_mark)))
+    wait_until(lambda: accounted() >= BULK_MESSAGES, 30,
                f"i2pd to log {BULK_MESSAGES} more Data messages")
-    check(True, f"i2pd logged all {BULK_MESSAGES} messages")
+    # A resent packet i2pd had already got is logged "already received" too: at most `resends`.
+    logged, drops = i2pd.messages_received(DATA) - before, i2pd.reassembly_drops(i2pd.since(bulk_mark))
+    check(logged <= BULK_MESSAGES and BULK_MESSAGES <= logged + drops <= BULK_MESSAGES + resends,
+          f"i2pd logged all {BULK_MESSAGES} messages: {logged} handled, "
+          f"{BULK_MESSAGES - logged} dropped by its reassembly defect ({drops} drop lines, {resends} resends)")
     check(resends <= mib, f"retransmissions {resends} <= 1 per MiB ({mib:.0f})")
 
     # ---- 4. disconnect ----

@@ -9,7 +9,7 @@
 // socket go to the client. Each direction is impaired independently: dropped with probability
 // `drop`, duplicated with probability `dup`, held back by an extra 5..25 ms with probability
 // `reorder` (so later packets overtake it), and delayed by delay-ms + uniform(0, jitter-ms).
-// Only loopback addresses are accepted. The proxy stops by itself after --max-seconds, or on
+// Only loopback and 198.18.0.0/15 (test namespaces) addresses are accepted. The proxy stops by itself after --max-seconds, or on
 // SIGTERM/SIGINT, and prints its counters as one JSON line on stderr.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -48,8 +48,10 @@ bool parse_endpoint(const std::string& s, sockaddr_in& out) {
   int port = std::atoi(s.c_str() + colon + 1);
   if (port < 0 || port > 65535) return false;
   out.sin_port = htons(uint16_t(port));
-  // Loopback only: this tool must never send impaired traffic anywhere else.
-  return (ntohl(out.sin_addr.s_addr) >> 24) == 127;
+  // Loopback or the test networks' 198.18.0.0/15 (the namespaces a test creates itself):
+  // this tool must never send impaired traffic anywhere else.
+  const uint32_t a = ntohl(out.sin_addr.s_addr);
+  return (a >> 24) == 127 || (a >> 17) == (0xC612'0000u >> 17);
 }
 
 [[noreturn]] void usage(const char* why) {
@@ -165,7 +167,9 @@ int main(int argc, char** argv) {
           auto k = key_of(from);
           auto it = upstream_of.find(k);
           if (it == upstream_of.end()) {
-            int up = udp_socket(nullptr);
+            sockaddr_in local = opt.listen;  // the upstream socket: same address, any port
+            local.sin_port = 0;
+            int up = udp_socket(&local);
             it = upstream_of.emplace(k, up).first;
             client_of[up] = from;
           }
