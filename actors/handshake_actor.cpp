@@ -26,7 +26,7 @@ struct handshake_state {
   std::unique_ptr<hs::HandshakeEndpoint> ep;
   caf::actor socket;
   std::map<uint64_t, std::vector<caf::response_promise>> waiting;  // by outbound conn id
-  std::unordered_map<uint64_t, caf::actor> actors;                 // session actors by conn id
+  std::unordered_map<uint64_t, session_actor> actors;              // session actors by conn id
   std::map<caf::actor_addr, uint64_t> conn_of;
   DeadlineTimer timer;
   std::shared_ptr<MetricsRegistry> metrics;
@@ -35,7 +35,7 @@ struct handshake_state {
 };
 using handshake_t = caf::stateful_actor<handshake_state>;
 
-caf::actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
+session_actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   auto& st = self->state;
   SessionActorOptions so;
   so.socket = st.socket;
@@ -54,7 +54,8 @@ caf::actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   self->monitor(session);
   st.actors[conn] = session;
   st.conn_of[session.address()] = conn;
-  caf::anon_send(st.socket, register_session_atom::value, conn, session, std::move(inbox));
+  caf::anon_send(st.socket, register_session_atom::value, conn, caf::actor_cast<caf::actor>(session),
+                 std::move(inbox));
   return session;
 }
 
@@ -71,7 +72,8 @@ void on_done(handshake_t* self, hs::HandshakeDone& d) {
     if (d.replaces)
       if (auto old = st.actors.find(*d.replaces); old != st.actors.end())
         caf::anon_send(old->second, terminate_atom::value,
-                       uint8_t(ssu2::wire::TerminationReason::ReplacedByNewSession), session);
+                       uint8_t(ssu2::wire::TerminationReason::ReplacedByNewSession),
+                       i2np_sink_actor(session));
   } else {
     if (d.outbound) caf::anon_send(st.socket, unregister_atom::value, d.conn_id);
     if (d.outbound) log().info("handshake: connect to {} failed: {}", to_string(h), d.reason);

@@ -46,6 +46,7 @@
 #include "actors/support/bandwidth_limiter.hpp"
 #include "actors/support/metrics.hpp"
 #include "actors/support/udp_sender.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
 #include "transport/handshake/config.hpp"
 #include "transport/handshake/endpoint.hpp"
@@ -56,7 +57,7 @@ namespace ssu2d {
 struct HandshakeActorOptions {
   ssu2::handshake::Config config;
   std::shared_ptr<const ssu2::handshake::LocalIdentity> local;
-  caf::actor manager;
+  session_events_actor manager;  // told by each session (established, closed, I2NP)
   caf::actor nat;  // may be null: NAT packets are then handled (and refused) as handshakes
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   // Pending handshakes, sessions, tokens and admission (limits.* in the config).

@@ -246,11 +246,11 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
     [self](status_atom) { return status(self); },
     // Sent once by the node after publishing: our control endpoint with the bound port.
     [self](local_endpoints_atom, std::string& control) { self->state.opts.control = control; },
-    [self](sessions_atom) -> caf::result<caf::message> {
-      if (!self->state.opts.manager) return caf::make_message(session_list{});
+    [self](sessions_atom) -> caf::result<session_list> {
+      if (!self->state.opts.manager) return session_list{};
       return self->delegate(self->state.opts.manager, sessions_atom::value);
     },
-    [self](session_atom, const std::string& text) -> caf::result<caf::message> {
+    [self](session_atom, const std::string& text) -> caf::result<session_info> {
       router_hash h;
       if (!parse_router_hash(text, h))
         return make_error(node_errc::bad_request, "not a router hash: " + text);
@@ -260,7 +260,7 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
     [self](metrics_atom) {
       return self->state.opts.metrics ? self->state.opts.metrics->render() : std::string{};
     },
-    [self](connect_atom, std::vector<uint8_t>& ri) -> caf::result<caf::message> {
+    [self](connect_atom, std::vector<uint8_t>& ri) -> caf::result<router_hash> {
       if (!self->state.opts.manager) return make_error(node_errc::not_available, "no manager");
       return self->delegate(self->state.opts.manager, connect_atom::value, std::move(ri));
     },
@@ -277,7 +277,7 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
         return make_error(node_errc::not_available, "no handshake actor");
       return self->delegate(self->state.opts.handshake, handshake_stats_atom::value);
     },
-    [self](disconnect_atom, const std::string& text) -> caf::result<caf::message> {
+    [self](disconnect_atom, const std::string& text) -> caf::result<bool> {
       router_hash h;
       if (!parse_router_hash(text, h))
         return make_error(node_errc::bad_request, "not a router hash: " + text);

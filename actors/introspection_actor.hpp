@@ -37,6 +37,7 @@
 
 #include "actors/support/bandwidth_limiter.hpp"
 #include "actors/support/metrics.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
 
 namespace ssu2d {
@@ -46,7 +47,7 @@ struct IntrospectionOptions {
   std::vector<std::string> addresses;  // SSU2 listen endpoints, as text
   std::string control;                 // our own control endpoint, as text (filled at publish)
   caf::actor socket;                   // may be null
-  caf::actor manager;                  // may be null
+  subsystem_manager_actor manager;     // may be null
   caf::actor handshake;                // may be null
   caf::actor nat;                      // may be null
   std::shared_ptr<MetricsRegistry> metrics;

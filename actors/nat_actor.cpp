@@ -16,31 +16,13 @@ namespace ssu2d {
 namespace nat = ssu2::nat;
 namespace wire = ssu2::wire;
 
-std::optional<nat::Endpoint> to_nat_endpoint(const endpoint& ep) {
-  return nat::parse_endpoint(ep.host, ep.port);
-}
-
-endpoint from_nat_endpoint(const nat::Endpoint& ep) {
-  ssu2::session::PeerAddress a;
-  a.ip = ep.ip;
-  a.ip_len = ep.ip_len;
-  a.port = ep.port;
-  return udp::to_endpoint(a);
-}
-
 namespace {
-
-nat::RouterHash to_core_hash(const router_hash& h) {
-  nat::RouterHash out;
-  std::copy(h.bytes.begin(), h.bytes.end(), out.begin());
-  return out;
-}
 
 struct nat_state {
   static inline const char* name = "ssu2d.nat";
   std::unique_ptr<nat::NatEngine> engine;
   NatActorOptions opts;
-  std::map<router_hash, caf::actor> sessions;
+  std::map<router_hash, nat_session_actor> sessions;
   std::map<router_hash, uint8_t> session_family;      // 4 or 16: the session's IP version
   std::optional<nat::ReachabilitySet> reach;          // one machine per family we listen on
   DeadlineTimer reach_timer;                          // the machines' next automatic test
@@ -82,8 +64,8 @@ void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d) {
   peer_test_result r;
   r.bob = to_router_hash(d.bob);
   r.result = reachability_name(d.result);
-  if (d.observed) r.observed = to_string(from_nat_endpoint(*d.observed));
-  r.tested = to_string(from_nat_endpoint(d.tested));
+  if (d.observed) r.observed = to_string(udp::to_endpoint(*d.observed));
+  r.tested = to_string(udp::to_endpoint(d.tested));
   r.nonce = d.nonce;
   r.reject_code = d.reject_code;
   st.requests.answer_test(d.nonce, std::move(r));
@@ -159,12 +141,12 @@ void run_due_tests(nat_t* self) {
   auto& st = self->state;
   const auto now = steady_now();
   std::vector<nat::ReachabilitySet::Candidate> bobs;
-  for (const auto& [h, fam] : st.session_family) bobs.push_back({to_core_hash(h), fam});
+  for (const auto& [h, fam] : st.session_family) bobs.push_back({h.bytes, fam});
   for (const auto& t : st.reach->take_due_tests(now, bobs)) {
     auto nonce = st.engine->start_peer_test(now_pair(), t.bob, t.tested);
     if (nonce)
       log().debug("nat: automatic peer test {} of {} via {}", *nonce,
-                  to_string(from_nat_endpoint(t.tested)), to_string(to_router_hash(t.bob)));
+                  to_string(udp::to_endpoint(t.tested)), to_string(to_router_hash(t.bob)));
   }
   arm_reach_timer(self);
 }
@@ -180,7 +162,7 @@ void drain(nat_t* self) {
       } else if (auto* sp = std::get_if<nat::SendPacket>(&a)) {
         if (st.opts.socket)
           self->send(st.opts.socket, send_atom::value,
-                     send_request{from_nat_endpoint(sp->to),
+                     send_request{udp::to_endpoint(sp->to),
                                   std::vector<uint8_t>(sp->bytes.begin(), sp->bytes.end())});
       } else if (auto* d = std::get_if<nat::PeerTestDone>(&a)) {
         on_peer_test_done(self, *d);
@@ -204,7 +186,7 @@ caf::result<peer_test_result> start_peer_test(nat_t* self, const router_hash& bo
   if (!st.sessions.count(bob)) return make_error(node_errc::unknown_session, to_string(bob));
   const auto& tested = st.engine->local().v4 ? st.engine->local().v4 : st.engine->local().v6;
   if (!tested) return make_error(node_errc::bad_request, "we have no address to test");
-  auto nonce = st.engine->start_peer_test(now_pair(), to_core_hash(bob), *tested);
+  auto nonce = st.engine->start_peer_test(now_pair(), bob.bytes, *tested);
   if (!nonce) {
     drain(self);
     if (nonce.error().code == ssu2::Errc::not_found)
@@ -238,7 +220,7 @@ caf::result<uint32_t> connect_for_tag(nat_t* self, const router_hash& introducer
 
 caf::result<uint32_t> request_tag(nat_t* self, const router_hash& introducer) {
   auto& st = self->state;
-  auto core = to_core_hash(introducer);
+  const auto& core = introducer.bytes;
   if (auto held = st.engine->relay().granted_tags().find(core);
       held != st.engine->relay().granted_tags().end())
     return held->second;
@@ -254,16 +236,16 @@ caf::result<uint32_t> request_tag(nat_t* self, const router_hash& introducer) {
   return rp;
 }
 
-void on_established(nat_t* self, const router_hash& peer, const caf::actor& session,
+void on_established(nat_t* self, const router_hash& peer, const nat_session_actor& session,
                     const endpoint& remote, const std::vector<uint8_t>& ri,
                     const nat::HandshakeTags& tags) {
   auto& st = self->state;
   st.sessions[peer] = session;
-  if (auto ep = to_nat_endpoint(remote)) st.session_family[peer] = ep->ip_len;
+  if (auto ep = udp::to_address(remote)) st.session_family[peer] = ep->ip_len;
   if (!ri.empty() && !st.engine->learn_verified_router_info(ssu2::ByteSpan(ri.data(), ri.size())))
     log().debug("nat: RouterInfo of {} not usable", to_string(peer));
-  if (auto ep = to_nat_endpoint(remote))
-    st.engine->session_established(now_pair(), to_core_hash(peer), *ep, tags);
+  if (auto ep = udp::to_address(remote))
+    st.engine->session_established(now_pair(), peer.bytes, *ep, tags);
   if (tags.issued) log().debug("nat: relay tag {} issued to {}", *tags.issued, to_string(peer));
   drain(self);
 }
@@ -272,11 +254,11 @@ void on_closed(nat_t* self, const router_hash& peer) {
   auto& st = self->state;
   auto it = st.sessions.find(peer);
   // A newer session for the router may have replaced the one that closes now.
-  if (it == st.sessions.end() || it->second != caf::actor_cast<caf::actor>(self->current_sender()))
+  if (it == st.sessions.end() || it->second.address() != caf::actor_cast<caf::actor_addr>(self->current_sender()))
     return;
   st.sessions.erase(it);
   st.session_family.erase(peer);
-  st.engine->session_closed(now_pair(), to_core_hash(peer));
+  st.engine->session_closed(now_pair(), peer.bytes);
   drain(self);
 }
 
@@ -299,7 +281,7 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
       self->state.wants_tags = false;
       update_tag_wish(self);
     },
-    [self](established_atom, const router_hash& peer, caf::actor& session,
+    [self](established_atom, const router_hash& peer, nat_session_actor& session,
            const endpoint& remote, const std::vector<uint8_t>& ri, bool tag_asked,
            uint32_t tag_granted, uint32_t tag_issued) {
       nat::HandshakeTags tags;
@@ -313,11 +295,11 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
       auto blocks = wire::parse_blocks(ssu2::ByteSpan(bytes.data(), bytes.size()));
       if (!blocks) return;
       self->state.blocks_in += blocks->size();
-      self->state.engine->on_blocks(now_pair(), to_core_hash(from), *blocks);
+      self->state.engine->on_blocks(now_pair(), from.bytes, *blocks);
       drain(self);
     },
     [self](nat_packet_atom, const datagram& d) {
-      auto src = to_nat_endpoint(d.from);
+      auto src = udp::to_address(d.from);
       if (!src) return;
       self->state.packets_in++;
       (void)self->state.engine->on_packet(now_pair(), *src,
@@ -341,9 +323,9 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
     },
     [self](observed_atom, const router_hash& peer, const endpoint& seen) {
       auto& s = self->state;
-      auto ep = to_nat_endpoint(seen);
+      auto ep = udp::to_address(seen);
       if (!ep) return;
-      s.reach->on_address_report(steady_now(), to_core_hash(peer), *ep);
+      s.reach->on_address_report(steady_now(), peer.bytes, *ep);
       after_reachability(self);
       drain(self);
     },

@@ -6,7 +6,7 @@
 //   (set_socket_atom, actor socket)                         once, from the node
 //   (handshake_atom, actor handshake)                       once, from the node: told each
 //        republished RouterInfo as (router_info_atom, bytes)
-//   (established_atom, router_hash, actor session, endpoint remote, bytes router_info,
+//   (established_atom, router_hash, nat_session_actor, endpoint remote, bytes router_info,
 //        bool tag_asked, uint32 tag_granted, uint32 tag_issued)
 //        from a session actor when it starts: the session is used for SendBlocks, the
 //        peer's RouterInfo (from the handshake, may be empty) is learned, and the relay tag
@@ -44,6 +44,7 @@
 
 #include "actors/support/metrics.hpp"
 #include "actors/support/router_publisher.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
 #include "transport/nat/reachability.hpp"
 #include "transport/nat/types.hpp"
@@ -54,7 +55,7 @@ struct NatActorOptions {
   ssu2::nat::LocalIdentity local;
   caf::actor socket;                         // may be set later with set_socket_atom
   caf::actor handshake;                      // may be set later with handshake_atom
-  caf::actor manager;                        // connects for relaytag requests; may be null
+  i2np_router_actor manager;                 // connects for relaytag requests; may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   std::chrono::milliseconds peer_test_wait{30'000};  // bound on a peertest request
   std::chrono::milliseconds relay_tag_wait{10'000};  // bound on a relaytag request
@@ -64,9 +65,5 @@ struct NatActorOptions {
 };
 
 caf::actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts);
-
-// The NAT core's address form <-> the node's text endpoint.
-std::optional<ssu2::nat::Endpoint> to_nat_endpoint(const endpoint& ep);
-endpoint from_nat_endpoint(const ssu2::nat::Endpoint& ep);
 
 }  // namespace ssu2d

@@ -15,6 +15,7 @@
 #include "actors/support/key_store.hpp"
 #include "actors/support/metrics.hpp"
 #include "actors/support/router_publisher.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
 #include "transport/handshake/config.hpp"
 #include "transport/i2p/router_info.hpp"
@@ -51,7 +52,7 @@ class Node {
   const std::vector<endpoint>& ssu2_endpoints() const { return endpoints_; }
   const std::shared_ptr<MetricsRegistry>& metrics() const { return metrics_; }
   caf::actor socket() const { return socket_; }
-  caf::actor manager() const { return manager_; }
+  subsystem_manager_actor manager() const { return manager_; }
   caf::actor introspection() const { return introspection_; }
   caf::actor handshake() const { return handshake_; }
   caf::actor nat() const { return nat_; }
@@ -74,7 +75,8 @@ class Node {
   std::vector<endpoint> endpoints_;
   uint16_t control_port_ = 0;
   HttpServer http_;  // metrics.port: /metrics, /api/*, the console
-  caf::actor socket_, manager_, handshake_, introspection_, nat_;
+  caf::actor socket_, handshake_, introspection_, nat_;
+  subsystem_manager_actor manager_;
   bool stopped_ = false;
 };
 

@@ -1,10 +1,10 @@
 #include "actors/session_actor.hpp"
 
-
 #include "actors/support/deadline_timer.hpp"
 #include "actors/support/delivery_promises.hpp"
 #include "actors/nat_actor.hpp"
 #include "actors/support/logging.hpp"
+#include "actors/support/send_as.hpp"
 #include "actors/support/session_summary.hpp"
 #include "actors/support/session_view.hpp"
 #include "actors/support/udp.hpp"
@@ -27,7 +27,8 @@ struct session_state {
   endpoint remote;
   bool outbound = false;
   uint64_t our_conn_id = 0;
-  caf::actor socket, manager, handshake, nat;
+  caf::actor socket, handshake, nat;
+  session_events_actor manager;
   DatagramPath path;                   // our inbox at the socket, the direct sender
   std::vector<InboundDatagram> batch;  // reused by every inbox take
   std::vector<ss::InDatagram> in;      // views of `batch` for the core
@@ -43,14 +44,27 @@ struct session_state {
   std::shared_ptr<MetricsRegistry> metrics;
   Gauge* live = nullptr;
 };
-using session_t = caf::stateful_actor<session_state>;
+using session_t = caf::stateful_actor<session_state, session_actor::base>;
 
 std::string reason_text(const ss::Terminated& e) {
   std::string r = wire::to_string(e.reason);
   return e.by_peer ? "peer: " + r : r;
 }
 
-session_info info_of(session_t* self);
+session_info info_of(session_t* self) {
+  auto& st = self->state;
+  session_info s;
+  s.peer = st.peer;
+  s.remote = to_string(st.remote);
+  s.established_ms_ago = uint64_t(ssu2::to_ms(steady_now() - st.started));
+  s.i2np_in = st.i2np_in;
+  s.i2np_out = st.i2np_out;
+  s.outbound = st.outbound;
+  fill_transport_state(s, *st.ds);
+  if (st.send_failures) s.drops["socket send failure"] += st.send_failures;
+  if (st.ignored_blocks) s.drops["unhandled control block"] += st.ignored_blocks;
+  return s;
+}
 
 void on_end(session_t* self, const std::string& reason) {
   auto& st = self->state;
@@ -60,8 +74,9 @@ void on_end(session_t* self, const std::string& reason) {
   // A request (not anon) so the manager can tell us from a newer session for the peer.
   self->request(st.manager, caf::infinite, closed_atom::value, st.peer, reason)
       .then([](bool) {}, [](caf::error&) {});
-  if (st.handshake) self->send(st.handshake, closed_atom::value, st.peer, reason);
-  if (st.nat) self->send(st.nat, closed_atom::value, st.peer, reason);
+  // From us (not anon): the handshake and nat actors tell us from a newer session for the peer.
+  if (st.handshake) send_as_self(self, st.handshake, closed_atom::value, st.peer, reason);
+  if (st.nat) send_as_self(self, st.nat, closed_atom::value, st.peer, reason);
   if (st.metrics)
     st.metrics->counter("ssu2_sessions_closed_total", "Sessions ended, by reason",
                         {{"reason", reason}}).inc();
@@ -88,8 +103,8 @@ void forward_to_nat(session_t* self, std::vector<wire::Block>& blocks) {
     st.ignored_blocks += blocks.size();
     return;
   }
-  self->send(st.nat, nat_blocks_atom::value, st.peer,
-             std::vector<uint8_t>(bytes->begin(), bytes->end()));
+  send_as_self(self, st.nat, nat_blocks_atom::value, st.peer,
+               std::vector<uint8_t>(bytes->begin(), bytes->end()));
 }
 
 // Blocks from the nat actor: one packet if they fit, else one per block, in order.
@@ -132,7 +147,7 @@ void drain(session_t* self) {
       st.pending.answer(*r, st.peer);
     } else if (auto* t = std::get_if<ss::NewTokenReceived>(&*e)) {
       if (st.handshake)
-        self->send(st.handshake, new_token_atom::value, st.peer, st.remote, t->token, t->expires);
+        send_as_self(self, st.handshake, new_token_atom::value, st.peer, st.remote, t->token, t->expires);
     } else if (auto* ri = std::get_if<ss::RouterInfoReceived>(&*e)) {
       // To the netDb, and to the nat actor in arrival order (Charlie learns Alice from it
       // before the PeerTest that names her).
@@ -151,7 +166,7 @@ void drain(session_t* self) {
   if (st.ds->can_be_freed()) {
     on_end(self, "closed");
     st.pending.fail_all("session_closed");
-    self->send(st.socket, unregister_atom::value, st.our_conn_id);
+    send_as_self(self, st.socket, unregister_atom::value, st.our_conn_id);
     self->quit();
     return;
   }
@@ -160,20 +175,6 @@ void drain(session_t* self) {
   st.timer.arm(self, wake, tick_atom::value);
 }
 
-session_info info_of(session_t* self) {
-  auto& st = self->state;
-  session_info s;
-  s.peer = st.peer;
-  s.remote = to_string(st.remote);
-  s.established_ms_ago = uint64_t(ssu2::to_ms(steady_now() - st.started));
-  s.i2np_in = st.i2np_in;
-  s.i2np_out = st.i2np_out;
-  s.outbound = st.outbound;
-  fill_transport_state(s, *st.ds);
-  if (st.send_failures) s.drops["socket send failure"] += st.send_failures;
-  if (st.ignored_blocks) s.drops["unhandled control block"] += st.ignored_blocks;
-  return s;
-}
 
 void start(session_t* self, SessionActorOptions& o) {
   auto& st = self->state;
@@ -202,18 +203,18 @@ void start(session_t* self, SessionActorOptions& o) {
   if (st.nat) {
     std::vector<uint8_t> ri;
     if (h.peer_router_info) ri.assign(h.peer_router_info->bytes().begin(), h.peer_router_info->bytes().end());
-    self->send(st.nat, established_atom::value, st.peer, caf::actor_cast<caf::actor>(self),
-               st.remote, std::move(ri), h.relay_tag_asked, h.relay_tag.value_or(0),
-               h.relay_tag_issued.value_or(0));
+    send_as_self(self, st.nat, established_atom::value, st.peer, caf::actor_cast<nat_session_actor>(self),
+                 st.remote, std::move(ri), h.relay_tag_asked, h.relay_tag.value_or(0),
+                 h.relay_tag_issued.value_or(0));
     // Bob's Address block in Session Created: how he sees us (reachability).
     if (h.our_observed_address)
-      self->send(st.nat, observed_atom::value, st.peer, from_nat_endpoint(*h.our_observed_address));
+      send_as_self(self, st.nat, observed_atom::value, st.peer, udp::to_endpoint(*h.our_observed_address));
   }
   const auto& peer = h.peer;
   for (auto& p : h.first_packets) st.ds->on_datagram(now, p, peer);
   st.ds->on_timer(now);  // Bob: ACK Session Confirmed at once
   self->request(st.manager, caf::infinite, established_atom::value, st.peer,
-                caf::actor_cast<caf::actor>(self), to_string(st.remote))
+                caf::actor_cast<managed_session_actor>(self), to_string(st.remote))
       .then(
           [self](bool accepted) {
             if (accepted || self->state.ended) return;
@@ -224,7 +225,7 @@ void start(session_t* self, SessionActorOptions& o) {
   drain(self);
 }
 
-caf::behavior session_actor(session_t* self, SessionActorOptions o) {
+session_actor::behavior_type session_behavior(session_t* self, SessionActorOptions o) {
   start(self, o);
   // The state is gone when attached functors run: capture the gauge and its registry.
   self->attach_functor([live = self->state.live, keep = self->state.metrics] {
@@ -296,7 +297,7 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
     },
     // Replaced by `successor`: what nothing was sent of yet moves there (with its delivery
     // promise), the rest fails with this session.
-    [self](terminate_atom, uint8_t reason, caf::actor& successor) {
+    [self](terminate_atom, uint8_t reason, i2np_sink_actor& successor) {
       auto& st = self->state;
       if (st.ds->state() != ss::DataSession::State::active) return false;
       for (auto& u : st.ds->take_unsent()) {
@@ -321,15 +322,15 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
     },
     [self](session_atom) { return info_of(self); },
     [self](send_blocks_atom, const std::vector<uint8_t>& bytes) { send_nat_blocks(self, bytes); },
-    [self](peer_test_atom) -> caf::result<caf::message> {
+    [self](peer_test_atom) -> caf::result<peer_test_result> {
       auto& st = self->state;
       if (!st.nat) return make_error(node_errc::not_available, "this node has no nat actor");
-      return self->delegate(st.nat, peer_test_atom::value, st.peer);
+      return self->make_response_promise<peer_test_result>().delegate(st.nat, peer_test_atom::value, st.peer);
     },
-    [self](relay_atom) -> caf::result<caf::message> {
+    [self](relay_atom) -> caf::result<uint32_t> {
       auto& st = self->state;
       if (!st.nat) return make_error(node_errc::not_available, "this node has no nat actor");
-      return self->delegate(st.nat, relay_atom::value, st.peer);
+      return self->make_response_promise<uint32_t>().delegate(st.nat, relay_atom::value, st.peer);
     },
     [self](send_failed_atom, send_failure& f) {
       self->state.send_failures++;
@@ -341,8 +342,8 @@ caf::behavior session_actor(session_t* self, SessionActorOptions o) {
 
 }  // namespace
 
-caf::actor spawn_session_actor(caf::actor_system& sys, SessionActorOptions opts) {
-  return sys.spawn(session_actor, std::move(opts));
+session_actor spawn_session_actor(caf::actor_system& sys, SessionActorOptions opts) {
+  return sys.spawn(session_behavior, std::move(opts));
 }
 
 }  // namespace ssu2d

@@ -2,7 +2,8 @@
 // ssu2::session::DataSession. It is spawned by the handshake actor with the handshake's
 // outcome and lives until the session's closing period is over (can_be_freed()).
 //
-// Protocol (dynamic, atoms from messages.hpp):
+// Protocol (typed: session_actor in messages/interfaces.hpp; its roles i2np_sink_actor,
+// managed_session_actor, nat_session_actor are what the manager and the nat actor hold):
 //   (inbox_atom)                                   from the socket's reader thread: our
 //        DatagramInbox went non-empty; the whole batch is taken and fed to the DataSession
 //   (inbound_atom, datagram)                       from the socket / handshake actor (our conn
@@ -20,7 +21,7 @@
 //   (tick_atom, int64 deadline_ms)                 self-timer (one armed at a time)
 //   (terminate_atom, uint8 reason) -> bool         send Termination(reason), enter closing;
 //        answered once the Termination datagram went to the socket (false: already ending)
-//   (terminate_atom, uint8 reason, actor successor) -> bool   replaced by `successor`: the
+//   (terminate_atom, uint8 reason, i2np_sink_actor successor) -> bool   replaced: the
 //        messages nothing was sent of yet move there first (their promises answered from
 //        there), then as above
 //   (disconnect_atom)                              from the manager: terminate(NormalClose)
@@ -33,7 +34,7 @@
 //   (relay_atom) -> uint32 tag                     relay tag request to our peer, delegated
 //   (send_failed_atom, send_failure)               from the socket: counted
 // Outputs:
-//   manager:   (established_atom, hash, self, remote) at start; (i2np_atom, i2np_message)
+//   manager:   (established_atom, hash, self as managed_session_actor, remote) at start; (i2np_atom, i2np_message)
 //              for each message received; (router_info_atom, bytes) for RouterInfo blocks;
 //              (closed_atom, hash, reason) when the session ends
 //   handshake: (new_token_atom, hash, endpoint, uint64 token, uint32 expires) for NewToken
@@ -41,7 +42,7 @@
 //   socket:    datagrams go out through DatagramPath::sender (sendmmsg, no actor hop); what
 //              the kernel pushes back, or everything without a sender, as (send_atom,
 //              send_request); (unregister_atom, conn id) when freed
-//   nat:       (established_atom, hash, self, endpoint remote, bytes peer RouterInfo,
+//   nat:       (established_atom, hash, self as nat_session_actor, endpoint remote, bytes peer RouterInfo,
 //              bool tag asked, uint32 tag granted, uint32 tag issued) at start (the relay
 //              tag of the handshake, 0 = none: nat_actor.hpp); (nat_blocks_atom, hash, bytes) with the RouterInfo / PeerTest / Relay*
 //              / RelayTag* blocks received; (closed_atom, hash, reason) when the session ends
@@ -60,6 +61,7 @@
 #include "actors/support/clock.hpp"
 #include "actors/support/datagram_path.hpp"
 #include "actors/support/metrics.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
 #include "transport/handshake/session_context.hpp"
 #include "transport/handshake/types.hpp"
@@ -70,7 +72,7 @@ namespace ssu2d {
 struct SessionActorOptions {
   ssu2::handshake::SessionContext context;  // moved in; first_packets are processed at start
   caf::actor socket;
-  caf::actor manager;
+  session_events_actor manager;
   caf::actor handshake;  // may be null (tokens and closes are then not reported)
   caf::actor nat;        // may be null (NAT blocks are then counted and dropped)
   DatagramPath path;     // inbox registered at the socket + direct sender; both may be null
@@ -79,6 +81,6 @@ struct SessionActorOptions {
   std::shared_ptr<BandwidthLimiter> out_limit;  // node-wide outbound limit; may be null
 };
 
-caf::actor spawn_session_actor(caf::actor_system& sys, SessionActorOptions opts);
+session_actor spawn_session_actor(caf::actor_system& sys, SessionActorOptions opts);
 
 }  // namespace ssu2d

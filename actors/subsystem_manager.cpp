@@ -15,7 +15,7 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 struct Entry {
-  caf::actor session;
+  managed_session_actor session;
   std::string remote;
   steady::time_point since;
   uint64_t i2np_in = 0, i2np_out = 0;
@@ -25,7 +25,7 @@ struct Entry {
 struct Waiting {
   std::vector<uint8_t> bytes;
   bool confirm = false;
-  caf::response_promise rp;
+  caf::response_promise rp;  // answered with bool or delivery_report, as the session would
 };
 
 // Bounds of the on-demand path: RouterInfos remembered, messages held per connecting peer.
@@ -40,7 +40,7 @@ struct manager_state {
   std::map<router_hash, std::vector<uint8_t>> router_infos;  // verified, by hash
   std::map<router_hash, std::vector<Waiting>> waiting;       // connect in progress
   caf::actor handshake;
-  std::vector<caf::actor> listeners;
+  std::vector<i2np_listener_actor> listeners;
   std::shared_ptr<MetricsRegistry> metrics;
   Gauge* connected = nullptr;
   Counter* in = nullptr;
@@ -48,7 +48,7 @@ struct manager_state {
   Counter* no_route = nullptr;
   Counter* lookups_answered = nullptr;
 };
-using manager_t = caf::stateful_actor<manager_state>;
+using manager_t = caf::stateful_actor<manager_state, subsystem_manager_actor::base>;
 
 session_info info_of(const router_hash& h, const Entry& e) {
   session_info s;
@@ -86,23 +86,27 @@ void learn_from_store(manager_state& st, const i2np_message& m) {
   if (bytes) remember_router_info(st, std::vector<uint8_t>(bytes->begin(), bytes->end()));
 }
 
-void hand_to_session(manager_t* self, const caf::actor& session, Waiting& w) {
+void hand_to_session(manager_t* self, const managed_session_actor& session, Waiting& w) {
   if (w.confirm) w.rp.delegate(session, deliver_atom::value, std::move(w.bytes), confirm_atom::value);
   else w.rp.delegate(session, deliver_atom::value, std::move(w.bytes));
 }
 
-// Outbound I2NP: straight to the session, or held while the handshake actor connects to a
-// router whose RouterInfo we know.
-caf::result<caf::message> route(manager_t* self, i2np_message& m, bool confirm) {
+// Outbound I2NP: straight to the session (its answer goes to the requester), or held while
+// the handshake actor connects to a router whose RouterInfo we know. `R` is the answer the
+// session gives: bool, or delivery_report with feedback.
+template <class R>
+caf::result<R> route(manager_t* self, i2np_message& m) {
+  constexpr bool confirm = std::is_same_v<R, delivery_report>;
   auto& st = self->state;
   auto it = st.table.find(m.peer);
   if (it != st.table.end()) {
     st.out->inc();
     it->second.i2np_out++;
-    if (confirm)
+    if constexpr (confirm)
       return self->delegate(it->second.session, deliver_atom::value, std::move(m.bytes),
                             confirm_atom::value);
-    return self->delegate(it->second.session, deliver_atom::value, std::move(m.bytes));
+    else
+      return self->delegate(it->second.session, deliver_atom::value, std::move(m.bytes));
   }
   auto ri = st.router_infos.find(m.peer);
   if (!st.handshake || ri == st.router_infos.end()) {
@@ -113,7 +117,7 @@ caf::result<caf::message> route(manager_t* self, i2np_message& m, bool confirm) 
   if (queue.size() >= kMaxWaitingPerPeer)
     return make_error(node_errc::queue_full, "connecting to " + to_string(m.peer));
   bool first = queue.empty();
-  auto rp = self->make_response_promise();
+  auto rp = self->make_response_promise();  // answered by the session (hand_to_session)
   queue.push_back(Waiting{std::move(m.bytes), confirm, rp});
   if (first) {
     router_hash h = m.peer;
@@ -140,7 +144,8 @@ void on_inbound(manager_t* self, i2np_message& m) {
     if (reply) {
       st.lookups_answered->inc();
       it->second.i2np_out++;
-      self->send(it->second.session, deliver_atom::value, std::move(*reply));
+      // Fire and forget: nobody waits for this answer's delivery.
+      caf::anon_send(it->second.session, deliver_atom::value, std::move(*reply));
     }
   }
   for (auto& l : st.listeners) self->send(l, i2np_atom::value, m);
@@ -151,7 +156,7 @@ void drop_entry(manager_t* self, const router_hash& h) {
   self->state.connected->set(int64_t(self->state.table.size()));
 }
 
-caf::behavior manager(manager_t* self, SubsystemOptions opts) {
+subsystem_manager_actor::behavior_type manager(manager_t* self, SubsystemOptions opts) {
   auto& st = self->state;
   st.metrics = opts.metrics ? opts.metrics : std::make_shared<MetricsRegistry>();
   st.opts = std::move(opts);
@@ -176,7 +181,7 @@ caf::behavior manager(manager_t* self, SubsystemOptions opts) {
   });
 
   return {
-    [self](established_atom, router_hash& h, caf::actor session, std::string& remote) {
+    [self](established_atom, router_hash& h, managed_session_actor session, std::string& remote) {
       auto& st = self->state;
       if (!st.table.count(h) && st.table.size() >= st.opts.max_sessions) {
         log().warn("manager: session limit {} reached, refusing {}", st.opts.max_sessions,
@@ -205,8 +210,8 @@ caf::behavior manager(manager_t* self, SubsystemOptions opts) {
       return existed;
     },
     [self](i2np_atom, i2np_message& m) { on_inbound(self, m); },
-    [self](route_atom, i2np_message& m) { return route(self, m, false); },
-    [self](route_atom, i2np_message& m, confirm_atom) { return route(self, m, true); },
+    [self](route_atom, i2np_message& m) { return route<bool>(self, m); },
+    [self](route_atom, i2np_message& m, confirm_atom) { return route<delivery_report>(self, m); },
     [self](handshake_atom, caf::actor hs) { self->state.handshake = std::move(hs); },
     [self](router_info_atom, std::vector<uint8_t>& bytes) {
       remember_router_info(self->state, bytes);
@@ -216,23 +221,25 @@ caf::behavior manager(manager_t* self, SubsystemOptions opts) {
       if (it != self->state.router_infos.end()) return it->second;
       return make_error(node_errc::unknown_session, "no RouterInfo for " + to_string(h));
     },
-    [self](connect_atom, std::vector<uint8_t>& bytes) -> caf::result<caf::message> {
+    [self](connect_atom, std::vector<uint8_t>& bytes) -> caf::result<router_hash> {
       if (!self->state.handshake)
         return make_error(node_errc::not_available, "no handshake actor");
       remember_router_info(self->state, bytes);
-      return self->delegate(self->state.handshake, connect_atom::value, std::move(bytes));
+      return self->make_response_promise<router_hash>().delegate(
+          self->state.handshake, connect_atom::value, std::move(bytes));
     },
     // A connect by hash whose Session Request asks for a relay tag (the nat actor's
     // relaytag request for a router we have no session with).
-    [self](connect_atom, const router_hash& h, relay_atom) -> caf::result<caf::message> {
+    [self](connect_atom, const router_hash& h, relay_atom) -> caf::result<router_hash> {
       auto& st = self->state;
       if (!st.handshake) return make_error(node_errc::not_available, "no handshake actor");
       auto ri = st.router_infos.find(h);
       if (ri == st.router_infos.end())
         return make_error(node_errc::unknown_session, "no session with and no RouterInfo for " + to_string(h));
-      return self->delegate(st.handshake, connect_atom::value, ri->second, relay_atom::value);
+      return self->make_response_promise<router_hash>().delegate(
+          st.handshake, connect_atom::value, ri->second, relay_atom::value);
     },
-    [self](listen_atom, caf::actor who) { self->state.listeners.push_back(std::move(who)); },
+    [self](listen_atom, i2np_listener_actor who) { self->state.listeners.push_back(std::move(who)); },
     // Every session actor reports its own transport state (RTT, window, bytes, direction);
     // one that does not answer within a second is listed with the table's view.
     [self](sessions_atom) -> caf::result<session_list> {
@@ -261,7 +268,7 @@ caf::behavior manager(manager_t* self, SubsystemOptions opts) {
     },
     // The count alone (status): the table's size, without asking every session actor.
     [self](session_count_atom) { return uint64_t(self->state.table.size()); },
-    [self](session_atom, router_hash& h) -> caf::result<caf::message> {
+    [self](session_atom, router_hash& h) -> caf::result<session_info> {
       auto it = self->state.table.find(h);
       if (it == self->state.table.end())
         return make_error(node_errc::unknown_session, to_string(h));
@@ -305,7 +312,7 @@ std::optional<std::vector<uint8_t>> answer_lookup_for_us(const i2np_message& in,
   return std::vector<uint8_t>(bytes->begin(), bytes->end());
 }
 
-caf::actor spawn_subsystem_manager(caf::actor_system& sys, SubsystemOptions opts) {
+subsystem_manager_actor spawn_subsystem_manager(caf::actor_system& sys, SubsystemOptions opts) {
   return sys.spawn(manager, std::move(opts));
 }
 

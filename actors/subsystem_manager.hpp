@@ -4,8 +4,9 @@
 // I2NP bytes here are one message with the 9-byte short header (as carried in SSU2 I2NP
 // blocks, i2np.rst "Short header").
 //
-// Protocol (dynamic, atoms from messages.hpp):
-//   (established_atom, router_hash, actor session, std::string remote) -> bool
+// Protocol (typed: subsystem_manager_actor in messages/interfaces.hpp; sessions see it as
+// session_events_actor, senders of I2NP as i2np_router_actor):
+//   (established_atom, router_hash, managed_session_actor, std::string remote) -> bool
 //        the session is monitored; its entry goes when it sends closed or terminates
 //   (closed_atom, router_hash, std::string reason)          -> bool  (entry existed and
 //        was removed; a close from a session that is no longer the entry is ignored)
@@ -29,7 +30,7 @@
 //   (connect_atom, router_hash, relay_atom) -> router_hash | error   a connect with the
 //        RouterInfo we know for that router (error unknown_session without one) whose
 //        Session Request asks for a relay tag (from the nat actor)
-//   (listen_atom, actor)                                    subscribe to inbound I2NP
+//   (listen_atom, i2np_listener_actor)                      subscribe to inbound I2NP
 //   (sessions_atom)              -> session_list
 //   (session_atom, router_hash)  -> session_info (from the session actor), or error
 //        unknown_session
@@ -41,6 +42,7 @@
 #include <caf/all.hpp>
 
 #include "actors/support/metrics.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
 #include "transport/i2p/router_info.hpp"
 
@@ -54,7 +56,7 @@ struct SubsystemOptions {
   size_t max_sessions = 512;
 };
 
-caf::actor spawn_subsystem_manager(caf::actor_system& sys, SubsystemOptions opts);
+subsystem_manager_actor spawn_subsystem_manager(caf::actor_system& sys, SubsystemOptions opts);
 
 // Builds the reply to an inbound DatabaseLookup when it asks for `local` and wants the
 // answer sent straight back to the peer that asked (no reply tunnel). Returns the reply

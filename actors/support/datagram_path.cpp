@@ -1,10 +1,12 @@
 #include "actors/support/datagram_path.hpp"
 
+#include "actors/support/send_as.hpp"
+
 #include "actors/support/udp.hpp"
 
 namespace ssu2d {
 
-std::vector<SendBatchResult::Failure> send_datagrams(caf::event_based_actor* self,
+std::vector<SendBatchResult::Failure> send_datagrams(caf::local_actor* self,
                                                      const DatagramPath& path,
                                                      const caf::actor& socket,
                                                      std::span<ssu2::session::OutDatagram> out) {
@@ -14,8 +16,8 @@ std::vector<SendBatchResult::Failure> send_datagrams(caf::event_based_actor* sel
   size_t rest = out.size() - r.blocked_from;
   if (rest && path.sender) path.sender->count_deferred(rest);
   for (size_t i = r.blocked_from; i < out.size(); ++i)
-    self->send(socket, send_atom::value,
-               send_request{udp::to_endpoint(out[i].to), std::move(out[i].bytes)});
+    send_as_self(self, socket, send_atom::value,
+                 send_request{udp::to_endpoint(out[i].to), std::move(out[i].bytes)});
   return std::move(r.failed);
 }
 

@@ -22,7 +22,7 @@ struct DatagramPath {
 // to the socket actor as (send_atom, send_request) from `self`, which therefore also gets the
 // socket's (send_failed_atom, send_failure) for those. Returns the datagrams that failed
 // here (already counted in ssu2_send_errors_total), for the caller to count and log.
-std::vector<SendBatchResult::Failure> send_datagrams(caf::event_based_actor* self,
+std::vector<SendBatchResult::Failure> send_datagrams(caf::local_actor* self,
                                                      const DatagramPath& path,
                                                      const caf::actor& socket,
                                                      std::span<ssu2::session::OutDatagram> out);

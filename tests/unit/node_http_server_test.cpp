@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(api_answers_through_the_introspection_actor) {
   IntrospectionOptions io;
   io.hash = hash_of(0x11);
   io.addresses = {"127.0.0.1:4567"};
-  io.manager = s.sys->spawn(fake_manager);
+  io.manager = caf::actor_cast<subsystem_manager_actor>(s.sys->spawn(fake_manager));  // answers a subset
   auto introspection = spawn_introspection_actor(*s.sys, io);
   HttpServer http;
   std::string err;

@@ -25,7 +25,8 @@ struct Fixture {
   caf::actor_system_config server_cfg, client_cfg;
   std::unique_ptr<caf::actor_system> server, client;
   std::shared_ptr<MetricsRegistry> metrics = std::make_shared<MetricsRegistry>();
-  caf::actor manager, introspection, remote;
+  subsystem_manager_actor manager;
+  caf::actor introspection, remote;
   uint16_t port = 0;
 
   Fixture() {
@@ -110,7 +111,7 @@ BOOST_FIXTURE_TEST_CASE(sessions_follow_the_manager_table, Fixture) {
       },
     };
   });
-  local->request(manager, kWait, established_atom::value, peer, session,
+  local->request(manager, kWait, established_atom::value, peer, caf::actor_cast<managed_session_actor>(session),
                  std::string("10.0.0.2:9000"))
       .receive([](bool ok) { BOOST_TEST(ok); }, [](caf::error&) { BOOST_FAIL("established"); });
 
@@ -229,7 +230,7 @@ BOOST_FIXTURE_TEST_CASE(sequential_send_keeps_one_message_outstanding, Fixture) 
   caf::scoped_actor local{*server};
   auto peer = hash_of(0xcd);
   auto register_session = [&](const caf::actor& session) {
-    local->request(manager, kWait, established_atom::value, peer, session,
+    local->request(manager, kWait, established_atom::value, peer, caf::actor_cast<managed_session_actor>(session),
                    std::string("10.0.0.3:9000"))
         .receive([](bool ok) { BOOST_REQUIRE(ok); },
                  [](caf::error&) { BOOST_FAIL("established"); });
@@ -264,7 +265,7 @@ BOOST_FIXTURE_TEST_CASE(sequential_send_keeps_one_message_outstanding, Fixture) 
   // answers only once it holds 5 completes it, having held 5 at once.
   auto peer2 = hash_of(0xce);
   auto win = server->spawn(holding_session, peer2, size_t(5));
-  local->request(manager, kWait, established_atom::value, peer2, win,
+  local->request(manager, kWait, established_atom::value, peer2, caf::actor_cast<managed_session_actor>(win),
                  std::string("10.0.0.4:9000"))
       .receive([](bool ok) { BOOST_REQUIRE(ok); }, [](caf::error&) { BOOST_FAIL("established"); });
   auto [w, werr] = ask<send_test_result>(send_test_atom::value, to_string(peer2), uint32_t(5),

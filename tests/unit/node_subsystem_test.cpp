@@ -125,10 +125,10 @@ BOOST_AUTO_TEST_CASE(manager_routes_answers_and_forgets) {
   auto session = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
     return {[](deliver_atom, const std::vector<uint8_t>&) {}};
   });
-  BOOST_TEST(expect_bool(established_atom::value, peer, caf::actor_cast<caf::actor>(self),
+  BOOST_TEST(expect_bool(established_atom::value, peer, caf::actor_cast<managed_session_actor>(self),
                          std::string("1.2.3.4:5")));
   // max_sessions = 1: a second router is refused.
-  BOOST_TEST(!expect_bool(established_atom::value, hash_of(0x43), session, std::string()));
+  BOOST_TEST(!expect_bool(established_atom::value, hash_of(0x43), caf::actor_cast<managed_session_actor>(session), std::string()));
 
   // Routing is delegated: the session (here `self`) answers the original requester.
   auto routed = self->request(mgr, kWait, route_atom::value, i2np_message{peer, {9, 8, 7}});
@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(manager_routes_answers_and_forgets) {
   // A session that dies without "closed" is forgotten (monitored).
   auto peer2 = hash_of(0x44);
   BOOST_TEST(expect_bool(closed_atom::value, peer, std::string("done")));
-  BOOST_TEST(expect_bool(established_atom::value, peer2, session, std::string()));
+  BOOST_TEST(expect_bool(established_atom::value, peer2, caf::actor_cast<managed_session_actor>(session), std::string()));
   caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
   self->wait_for(session);
   size_t left = 1;

@@ -77,7 +77,7 @@ struct Batch {
 
 // Routes every message of the batch through `manager` with delivery feedback, all at once,
 // and returns (delivered, failed) once every request was answered.
-std::pair<size_t, size_t> send_batch(caf::actor_system& sys, const caf::actor& manager,
+std::pair<size_t, size_t> send_batch(caf::actor_system& sys, const subsystem_manager_actor& manager,
                                      const router_hash& to, const Batch& b) {
   caf::scoped_actor self{sys};
   size_t delivered = 0, failed = 0;
@@ -98,7 +98,7 @@ std::pair<size_t, size_t> send_batch(caf::actor_system& sys, const caf::actor& m
 // Same, but with all requests outstanding at the same time (uses the session's window
 // and fragmentation for real): a driver actor issues them and reports the totals.
 std::pair<size_t, size_t> send_batch_concurrently(caf::actor_system& sys,
-                                                  const caf::actor& manager,
+                                                  const subsystem_manager_actor& manager,
                                                   const router_hash& to, const Batch& b) {
   caf::scoped_actor self{sys};
   auto report_to = caf::actor_cast<caf::actor>(self);
@@ -200,8 +200,8 @@ BOOST_AUTO_TEST_CASE(two_nodes_connect_exchange_disconnect_reconnect) {
   TestNode a("ssu2d-two-nodes", "a"), b("ssu2d-two-nodes", "b");
   auto coll_a = a.sys->spawn(collector);
   auto coll_b = b.sys->spawn(collector);
-  caf::anon_send(a.node->manager(), listen_atom::value, coll_a);
-  caf::anon_send(b.node->manager(), listen_atom::value, coll_b);
+  caf::anon_send(a.node->manager(), listen_atom::value, caf::actor_cast<i2np_listener_actor>(coll_a));
+  caf::anon_send(b.node->manager(), listen_atom::value, caf::actor_cast<i2np_listener_actor>(coll_b));
 
   // 1. A connects to B with B's RouterInfo: no token yet, so Token Request / Retry.
   BOOST_TEST(connect(a, b) == b.node->hash());
@@ -330,7 +330,7 @@ BOOST_AUTO_TEST_CASE(crossed_connects_both_succeed) {
 BOOST_AUTO_TEST_CASE(manager_connects_on_demand) {
   TestNode a("ssu2d-two-nodes", "f"), b("ssu2d-two-nodes", "g");
   auto coll_b = b.sys->spawn(collector);
-  caf::anon_send(b.node->manager(), listen_atom::value, coll_b);
+  caf::anon_send(b.node->manager(), listen_atom::value, caf::actor_cast<i2np_listener_actor>(coll_b));
   {
     caf::scoped_actor self{*a.sys};
     // Unknown router: refused at once.
@@ -356,7 +356,7 @@ BOOST_AUTO_TEST_CASE(manager_connects_on_demand) {
 BOOST_AUTO_TEST_CASE(send_after_the_peer_closed_reconnects_on_demand) {
   TestNode a("ssu2d-two-nodes", "h"), b("ssu2d-two-nodes", "i");
   auto coll_b = b.sys->spawn(collector);
-  caf::anon_send(b.node->manager(), listen_atom::value, coll_b);
+  caf::anon_send(b.node->manager(), listen_atom::value, caf::actor_cast<i2np_listener_actor>(coll_b));
   BOOST_TEST(connect(a, b) == b.node->hash());
   auto first = make_batch(8'000'000, 5, 49);
   BOOST_TEST(send_batch(*a.sys, a.node->manager(), b.node->hash(), first).first == 5u);

@@ -1,0 +1,81 @@
+// The typed interfaces of ssu2d's actors (CAF 0.17 typed_actor): the one place that says,
+// in types, who takes what. Each role interface is the subset one kind of caller needs;
+// the actor's full interface extends the roles it plays, so its handle converts to any of
+// them (CAF checks that at compile time) and a test double implements just the role.
+// The messages' meaning is in each actor's header (actors/*.hpp).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "messages/messages.hpp"
+
+namespace ssu2d {
+
+// ---- session actor (actors/session_actor.hpp) -----------------------------------------
+// Outbound I2NP (short header) into a session: fire and forget, or with delivery feedback
+// (delivery_report once the peer ACKed every packet of it, or an error: never silent).
+using i2np_sink_actor = caf::typed_actor<
+    caf::replies_to<deliver_atom, std::vector<uint8_t>>::with<bool>,
+    caf::replies_to<deliver_atom, std::vector<uint8_t>, confirm_atom>::with<delivery_report>>;
+
+// What the subsystem manager needs of a session: I2NP out, its state, ending it.
+using managed_session_actor = i2np_sink_actor::extend<
+    caf::replies_to<session_atom>::with<session_info>,
+    caf::reacts_to<disconnect_atom>>;
+
+// What the nat actor needs of a session: SSU2 blocks (wire encoding) sent in the session.
+using nat_session_actor = caf::typed_actor<caf::reacts_to<send_blocks_atom, std::vector<uint8_t>>>;
+
+// The whole session actor: the roles above, plus
+//   inbound datagrams: (inbox_atom) wake from the socket's reader thread, (inbound_atom,
+//     datagram) one datagram handed over by the handshake or socket actor;
+//   its own timers: flush after a burst, tick at the core's deadline;
+//   ending: terminate with a reason, or replaced by a successor that takes over what
+//     nothing was sent of yet;
+//   peer test / relay tag commands with this session's peer as Bob / introducer;
+//   send failures reported by the socket.
+using session_actor = managed_session_actor::extend_with<nat_session_actor>::extend<
+    caf::reacts_to<inbox_atom>,
+    caf::reacts_to<inbound_atom, datagram>,
+    caf::reacts_to<flush_atom>,
+    caf::reacts_to<tick_atom, int64_t>,
+    caf::replies_to<terminate_atom, uint8_t>::with<bool>,
+    caf::replies_to<terminate_atom, uint8_t, i2np_sink_actor>::with<bool>,
+    caf::replies_to<peer_test_atom>::with<peer_test_result>,
+    caf::replies_to<relay_atom>::with<uint32_t>,
+    caf::reacts_to<send_failed_atom, send_failure>>;
+
+// ---- subsystem manager (actors/subsystem_manager.hpp) ---------------------------------
+// Who hears inbound I2NP (listen_atom).
+using i2np_listener_actor = caf::typed_actor<caf::reacts_to<i2np_atom, i2np_message>>;
+
+// What a session tells the manager: established / closed / each message received, and
+// the RouterInfos it saw.
+using session_events_actor = i2np_listener_actor::extend<
+    caf::replies_to<established_atom, router_hash, managed_session_actor, std::string>::with<bool>,
+    caf::replies_to<closed_atom, router_hash, std::string>::with<bool>,
+    caf::reacts_to<router_info_atom, std::vector<uint8_t>>>;
+
+// Outbound I2NP routed to the session of `i2np_message::peer` (connecting on demand when a
+// RouterInfo is known), and connects.
+using i2np_router_actor = caf::typed_actor<
+    caf::replies_to<route_atom, i2np_message>::with<bool>,
+    caf::replies_to<route_atom, i2np_message, confirm_atom>::with<delivery_report>,
+    caf::replies_to<connect_atom, std::vector<uint8_t>>::with<router_hash>,
+    caf::replies_to<connect_atom, router_hash, relay_atom>::with<router_hash>>;
+
+// The whole manager: the roles above, plus its wiring (the handshake actor to connect
+// through, listeners), the RouterInfos it knows, and introspection.
+using subsystem_manager_actor = session_events_actor::extend_with<i2np_router_actor>::extend<
+    caf::reacts_to<handshake_atom, caf::actor>,
+    caf::reacts_to<listen_atom, i2np_listener_actor>,
+    caf::replies_to<router_info_atom, router_hash>::with<std::vector<uint8_t>>,
+    caf::replies_to<sessions_atom>::with<session_list>,
+    caf::replies_to<session_count_atom>::with<uint64_t>,
+    caf::replies_to<session_atom, router_hash>::with<session_info>,
+    caf::replies_to<disconnect_atom, router_hash>::with<bool>>;
+
+}  // namespace ssu2d
