@@ -132,16 +132,27 @@ void on_datagram(handshake_t* self, datagram& d) {
   }
 }
 
+// `via` and `token`: Charlie's address and relay token after an introduction (the token
+// goes into the token cache, so the Session Request carries it).
 caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& bytes,
-                                 bool ask_relay_tag) {
+                                 bool ask_relay_tag, const ssu2::Address* via = nullptr,
+                                 uint64_t token = 0) {
   auto& st = self->state;
   hs::RemoteRouter remote;
   if (auto err = hs::remote_router_from_bytes(ssu2::ByteSpan(bytes.data(), bytes.size()),
-                                              st.opts.config.net_id, remote);
-      !err.empty())
+                                              st.opts.config.net_id, remote, via);
+      !err.empty()) {
+    if (err == hs::kNoHost && st.opts.nat)  // firewalled: through one of its introducers
+      return self->make_response_promise<router_hash>().delegate(st.opts.nat, introduce_atom::value,
+                                                                 bytes);
     return make_error(node_errc::bad_request, err);
+  }
   router_hash h = to_router_hash(remote.router_hash);
   if (!st.socket) return make_error(node_errc::not_available, "no socket");
+  if (via && token)
+    st.ep->on_new_token(remote.router_hash, *via,
+                        hs::Token{token, unix_now_s() + hs::TokenManager::kRelayTokenLifetimeS},
+                        unix_now_s());
   hs::ConnectOptions co;
   co.request_relay_tag = ask_relay_tag || st.want_tags;
   auto r = st.ep->connect(steady_now(), unix_now_s(), std::move(remote), co);
@@ -257,6 +268,15 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
     [self](connect_atom, std::vector<uint8_t>& bytes) { return connect(self, bytes, false); },
     [self](connect_atom, std::vector<uint8_t>& bytes, relay_atom) {
       return connect(self, bytes, true);
+    },
+    [self](connect_atom, std::vector<uint8_t>& bytes, endpoint& charlie, uint64_t token) {
+      auto via = udp::to_address(charlie);
+      if (!via) return caf::result<router_hash>(make_error(node_errc::bad_request, "bad address"));
+      return connect(self, bytes, false, &*via, token);
+    },
+    [self](relay_token_atom, endpoint& alice, uint64_t token) {
+      if (auto a = udp::to_address(alice))
+        self->state.ep->listener().tokens().accept_relay_token(*a, token, unix_now_s());
     },
     [self](relay_atom, bool want) { self->state.want_tags = want; },
     [self](new_token_atom, router_hash& h, endpoint& ep, uint64_t value, uint32_t expires) {

@@ -23,6 +23,12 @@
 //        limit (limits.max_pending_handshakes), handshake_failed("timeout" | "peer_rejected" | ...)
 //   (connect_atom, std::vector<uint8_t> ri, relay_atom) -> router_hash   the same, and the
 //        Session Request asks for a relay tag (it reaches the nat actor with the session)
+//        A RouterInfo whose address has no host (a firewalled router) is handed to the
+//        nat actor as (introduce_atom, ri), which answers once Charlie's session is up.
+//   (connect_atom, ri, endpoint charlie, uint64 token) -> router_hash   from the nat actor
+//        after an introduction: connect to Charlie there with his relay token (no Retry)
+//   (relay_token_atom, endpoint alice, uint64 token)   from the nat actor as Charlie: our
+//        listener accepts Alice's Session Request with this token
 //   (relay_atom, bool)                          from the nat actor: every outbound
 //        handshake asks for a relay tag (firewalled and short of tags) or not
 //   (new_token_atom, router_hash, endpoint, uint64 token, uint32 expires)  from sessions

@@ -1,37 +1,18 @@
 #include "actors/nat_actor.hpp"
 
 #include <algorithm>
-#include <map>
 
+#include "actors/nat_actor_state.hpp"
 #include "actors/session_actor.hpp"
-#include "actors/support/deadline_timer.hpp"
 #include "actors/support/logging.hpp"
-#include "actors/support/nat_requests.hpp"
 #include "actors/support/reachability_status.hpp"
 #include "actors/support/udp.hpp"
-#include "transport/nat/engine.hpp"
 
 namespace ssu2d {
 
-namespace nat = ssu2::nat;
 namespace wire = ssu2::wire;
 
-namespace {
-
-struct nat_state {
-  static inline const char* name = "ssu2d.nat";
-  std::unique_ptr<nat::NatEngine> engine;
-  NatActorOptions opts;
-  std::map<router_hash, nat_session_actor> sessions;
-  std::map<router_hash, uint8_t> session_family;      // 4 or 16: the session's IP version
-  std::optional<nat::ReachabilitySet> reach;          // one machine per family we listen on
-  DeadlineTimer reach_timer;                          // the machines' next automatic test
-  NatRequests requests;                               // peer tests, relay tags waiting
-  DeadlineTimer timer;                                // the engine's next deadline
-  bool wants_tags = false;                            // told to the handshake actor
-  uint64_t blocks_in = 0, packets_in = 0, unroutable = 0;
-};
-using nat_t = caf::stateful_actor<nat_state>;
+namespace nat_detail {
 
 nat::Now now_pair() {
   return nat::Now{steady_now(), uint32_t(unix_now_ms() / 1000)};
@@ -40,6 +21,12 @@ nat::Now now_pair() {
 void count(nat_t* self, const std::string& name, const std::string& help) {
   if (self->state.opts.metrics) self->state.opts.metrics->counter(name, help).inc();
 }
+
+}  // namespace nat_detail
+
+namespace {
+
+using namespace nat_detail;
 
 void send_blocks(nat_t* self, nat::SendBlocks& sb) {
   auto& st = self->state;
@@ -151,9 +138,11 @@ void run_due_tests(nat_t* self) {
   arm_reach_timer(self);
 }
 
+}  // namespace
+
 // Carries out every action the engine produced (also those produced meanwhile), then
 // re-arms its timer.
-void drain(nat_t* self) {
+void nat_detail::drain(nat_t* self) {
   auto& st = self->state;
   for (auto actions = st.engine->take_actions(); !actions.empty(); actions = st.engine->take_actions())
     for (auto& a : actions) {
@@ -172,14 +161,18 @@ void drain(nat_t* self) {
         update_tag_wish(self);
       } else if (std::holds_alternative<nat::IntroducersChanged>(a)) {
         republish(self);
-      } else {
-        // TokenIssued / IntroductionReady / IntroductionFailed need the handshake actor to
-        // accept or start relayed connections, which is not wired yet.
-        count(self, "ssu2_nat_unhandled_actions_total", "NAT engine actions the node ignores");
+      } else if (auto* t = std::get_if<nat::TokenIssued>(&a)) {
+        on_token_issued(self, *t);
+      } else if (auto* r = std::get_if<nat::IntroductionReady>(&a)) {
+        on_introduction_ready(self, *r);
+      } else if (auto* f = std::get_if<nat::IntroductionFailed>(&a)) {
+        on_introduction_failed(self, *f);
       }
     }
   arm_timer(self);
 }
+
+namespace {
 
 caf::result<peer_test_result> start_peer_test(nat_t* self, const router_hash& bob) {
   auto& st = self->state;
@@ -247,6 +240,7 @@ void on_established(nat_t* self, const router_hash& peer, const nat_session_acto
   if (auto ep = udp::to_address(remote))
     st.engine->session_established(now_pair(), peer.bytes, *ep, tags);
   if (tags.issued) log().debug("nat: relay tag {} issued to {}", *tags.issued, to_string(peer));
+  introductions_on_session(self, peer);
   drain(self);
 }
 
@@ -272,6 +266,7 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
   // Killed from outside (node stop): nobody is left waiting.
   self->set_exit_handler([self](caf::exit_msg& m) {
     self->state.requests.fail_all("node stopping");
+    self->state.introductions.fail_all("node stopping");
     self->quit(m.reason);
   });
   return {
@@ -308,6 +303,10 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
     },
     [self](peer_test_atom, const router_hash& bob) { return start_peer_test(self, bob); },
     [self](relay_atom, const router_hash& introducer) { return request_tag(self, introducer); },
+    [self](introduce_atom, std::vector<uint8_t>& ri) { return introduce(self, ri); },
+    [self](introduce_atom, const router_hash& charlie, uint64_t serial) {
+      introduction_deadline(self, charlie, serial);
+    },
     [self](nat_timeout_atom, int64_t deadline) {
       auto& s = self->state;
       s.timer.fired(deadline);

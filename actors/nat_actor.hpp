@@ -25,6 +25,14 @@
 //        connect through the manager whose Session Request asks for a tag (i2pd 2.45.1
 //        gives tags only in Session Created); error unknown_session (no session and no
 //        RouterInfo), handshake_failed, timeout
+//   (introduce_atom, bytes router_info) -> router_hash     from the handshake actor: a
+//        connect to a firewalled router (introducers, no host); we are Alice and ask its
+//        introducers in turn (nat_introduce.cpp), then the handshake actor connects to
+//        Charlie with his relay token; error handshake_failed (none could), timeout (60 s),
+//        limit (Introductions::kMaxAttempts), bad_request (no introducers)
+//   (introduce_atom, router_hash charlie, uint64 serial)   that attempt's deadline
+//   As Charlie, a relay token we gave Alice goes to the handshake actor as
+//        (relay_token_atom, endpoint alice, uint64 token).
 //   Firewalled (reachability), the node asks for relay tags in every outbound handshake
 //   until it holds kWantedTags: (relay_atom, bool) to the handshake actor when that changes.
 //   (nat_timeout_atom, int64 deadline_ms)                   engine timer (one armed at a time)

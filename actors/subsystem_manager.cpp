@@ -156,6 +156,20 @@ void drop_entry(manager_t* self, const router_hash& h) {
   self->state.connected->set(int64_t(self->state.table.size()));
 }
 
+// A connect by hash to a router whose RouterInfo we know (the nat actor's): plain, for an
+// introducer Alice needs a session with, or asking for a relay tag (a relaytag request for
+// a router we have no session with).
+caf::result<router_hash> connect_known(manager_t* self, const router_hash& h, bool ask_tag) {
+  auto& st = self->state;
+  if (!st.handshake) return make_error(node_errc::not_available, "no handshake actor");
+  auto ri = st.router_infos.find(h);
+  if (ri == st.router_infos.end())
+    return make_error(node_errc::unknown_session, "no session with and no RouterInfo for " + to_string(h));
+  auto rp = self->make_response_promise<router_hash>();
+  if (ask_tag) return rp.delegate(st.handshake, connect_atom::value, ri->second, relay_atom::value);
+  return rp.delegate(st.handshake, connect_atom::value, ri->second);
+}
+
 subsystem_manager_actor::behavior_type manager(manager_t* self, SubsystemOptions opts) {
   auto& st = self->state;
   st.metrics = opts.metrics ? opts.metrics : std::make_shared<MetricsRegistry>();
@@ -228,17 +242,8 @@ subsystem_manager_actor::behavior_type manager(manager_t* self, SubsystemOptions
       return self->make_response_promise<router_hash>().delegate(
           self->state.handshake, connect_atom::value, std::move(bytes));
     },
-    // A connect by hash whose Session Request asks for a relay tag (the nat actor's
-    // relaytag request for a router we have no session with).
-    [self](connect_atom, const router_hash& h, relay_atom) -> caf::result<router_hash> {
-      auto& st = self->state;
-      if (!st.handshake) return make_error(node_errc::not_available, "no handshake actor");
-      auto ri = st.router_infos.find(h);
-      if (ri == st.router_infos.end())
-        return make_error(node_errc::unknown_session, "no session with and no RouterInfo for " + to_string(h));
-      return self->make_response_promise<router_hash>().delegate(
-          st.handshake, connect_atom::value, ri->second, relay_atom::value);
-    },
+    [self](connect_atom, const router_hash& h) { return connect_known(self, h, false); },
+    [self](connect_atom, const router_hash& h, relay_atom) { return connect_known(self, h, true); },
     [self](listen_atom, i2np_listener_actor who) { self->state.listeners.push_back(std::move(who)); },
     // Every session actor reports its own transport state (RTT, window, bytes, direction);
     // one that does not answer within a second is listed with the table's view.

@@ -65,6 +65,7 @@ using i2np_router_actor = caf::typed_actor<
     caf::replies_to<route_atom, i2np_message>::with<bool>,
     caf::replies_to<route_atom, i2np_message, confirm_atom>::with<delivery_report>,
     caf::replies_to<connect_atom, std::vector<uint8_t>>::with<router_hash>,
+    caf::replies_to<connect_atom, router_hash>::with<router_hash>,
     caf::replies_to<connect_atom, router_hash, relay_atom>::with<router_hash>>;
 
 // The whole manager: the roles above, plus its wiring (the handshake actor to connect

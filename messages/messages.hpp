@@ -65,6 +65,8 @@ using nat_timeout_atom = caf::atom_constant<caf::atom("nattimeout")>;  // nat se
 using set_socket_atom = caf::atom_constant<caf::atom("setsock")>;    // late socket link
 using observed_atom = caf::atom_constant<caf::atom("observed")>;     // session -> nat: how a peer sees us
 using nat_status_atom = caf::atom_constant<caf::atom("natstatus")>;  // introspection -> nat
+using introduce_atom = caf::atom_constant<caf::atom("introduce")>;  // handshake -> nat: via introducers
+using relay_token_atom = caf::atom_constant<caf::atom("relaytoken")>;  // nat -> handshake: Charlie's token
 
 // ---- plain data ---------------------------------------------------------------
 // A UDP peer address. host is a numeric IPv4 or IPv6 address (no names, no brackets).

@@ -4,9 +4,13 @@ connect to P1) and a node N behind a port-restricted NAT. N
   1. detects "firewalled", asks its peers for relay tags and publishes up to 3 introducers
      (ih/itag/iexp in its SSU2 address, no host, router.info on disk too): each one is a
      public node (that the tags are the introducers' own is checked in nat_introducers_test);
+     then a fourth public node P4 that has only N's RouterInfo connects to it through an
+     introducer (P1: Relay Request, Relay Response, Hole Punch, Session Request with N's
+     relay token) and 100 I2NP messages go each way;
   2. moved to the public namespace (same identity), detects "reachable" and drops them.
 Usage: nat_introducers.py BUILD_DIR"""
 import os
+import re
 import sys
 import time
 
@@ -64,8 +68,39 @@ def run(build_dir):
                 assert b"\x03ih0" in data and b"\x05itag0" in data and b"\x05iexp0" in data, \
                     "router.info on disk has no ih0/itag0/iexp0"
                 assert b"\x04host" not in data, "router.info publishes a host with introducers"
+                through_introducer(n)
             finally:
                 n.stop()
+
+        def through_introducer(n):
+            # A public node with only N's RouterInfo (introducers, no host) and a session to
+            # P1: it asks P1 to introduce it (Relay Request), N answers (Relay Response, Hole
+            # Punch through its NAT), and its Session Request with N's token gets in.
+            p4 = natworld.Node(w, "p4", natworld.PUB, w.pub_addr(), 25000, peers=[p1], extra=NAT_CFG)
+            p4.start()
+            try:
+                n_hex, p4_hex = n.hex_hash(), p4.hex_hash()
+                p4.ctl("connect", n.router_info_path, timeout=70)
+                assert "asking" in p4.log() and "to introduce us to" in p4.log(), \
+                    "p4 did not go through an introducer"
+                assert "agreed" in p4.log(), "no introduction was agreed"
+                print("".join(l for l in p4.log().splitlines(True) if "introduc" in l or "agreed" in l))
+                # N's only inbound handshake: P4's Session Request came with N's relay token.
+                text = n.ctl("metrics")["metrics"]
+                retries = re.search(r"^ssu2_listener_retries_sent_total (\d+)", text, re.M)
+                token_requests = re.search(r"^ssu2_listener_token_requests_total (\d+)", text, re.M)
+                accepted = re.search(r"^ssu2_listener_accepted_total (\d+)", text, re.M)
+                assert accepted and int(accepted.group(1)) >= 1, "N accepted no Session Request"
+                assert not retries or int(retries.group(1)) == 0, f"N sent a Retry: {retries.group(0)}"
+                assert not token_requests or int(token_requests.group(1)) == 0, token_requests.group(0)
+                for sender, to in ((p4, n_hex), (n, p4_hex)):
+                    r = sender.ctl("send", to, 100, "200-3000", timeout=60)
+                    assert r.get("delivered") == 100 and r.get("failed") == 0, f"{sender.name}: {r}"
+                sessions = n.ctl("sessions")
+                assert any(s.get("peer") == p4.status()["router_hash"] for s in
+                           (sessions["sessions"] if isinstance(sessions, dict) else sessions)), sessions
+            finally:
+                p4.stop()
 
         def public():
             n = natworld.Node(w, "n-public", natworld.PUB, w.pub_addr(), 25200, peers=[p1],

@@ -20,6 +20,7 @@ Every namespace and process is registered for cleanup; World is a context manage
 cleans up on SIGTERM/SIGINT and at interpreter exit, so nothing is left on failure.
 """
 import atexit
+import base64
 import json
 import os
 import shutil
@@ -130,6 +131,20 @@ class Node:
                 raise RuntimeError(f"{self.name} status: {r.stderr.strip()}")
             return None
         return json.loads(r.stdout)
+
+    def ctl(self, *args, timeout=60):
+        """`ssu2ctl --json ARGS` against this node; the parsed answer, or RuntimeError."""
+        r = nsx(self.ns, self.world.ssu2ctl, "-n", f"{self.host}:{self.control}", "--json",
+                "--timeout", str(max(1, timeout - 5)), *map(str, args), check=False,
+                timeout=timeout)
+        if r.returncode != 0:
+            raise RuntimeError(f"{self.name}: ssu2ctl {' '.join(map(str, args))}: "
+                               f"{(r.stderr or r.stdout).strip()}")
+        return json.loads(r.stdout)
+
+    def hex_hash(self):
+        """Our router hash in hex (a base64 one may start with "-", read as an option)."""
+        return base64.b64decode(self.status()["router_hash"], altchars=b"-~").hex()
 
     def wait_status(self, pred, timeout, what):
         deadline = time.monotonic() + timeout

@@ -579,3 +579,27 @@ BOOST_AUTO_TEST_CASE(inbound_session_answers_a_pending_connect_to_the_same_route
   // A session in the other direction without a pending connect names none.
   BOOST_TEST(!b.done[0].answers_connect.has_value());
 }
+
+// Relay (ssu2.rst "Relay Process"): Charlie's Relay Response gives Alice a token; Charlie's
+// listener accepts her Session Request with it (no Retry), once.
+BOOST_AUTO_TEST_CASE(relay_token_from_charlie_skips_the_retry_once) {
+  Peer a = make_peer(kA, {}, 41), c = make_peer(kB, {}, 42);
+  Net net;
+  net.add(a);
+  net.add(c);
+  const uint64_t token = 0x5eed'0000'0000'1234ull;
+  c.ep->listener().tokens().accept_relay_token(a.node.ep, token, net.wall());
+  a.ep->on_new_token(c.node.local->router_hash, c.node.ep, Token{token, net.wall() + 60}, net.wall());
+  a.ep->connect(net.now, net.wall(), remote_of(c.node));
+  net.pump(a);
+  net.deliver_all();
+  for (int i = 0; i < 10 && a.done.empty(); ++i) net.step();
+  BOOST_REQUIRE(a.done.size() == 1u);
+  BOOST_TEST(a.done[0].session.has_value());
+  BOOST_TEST(a.ep->stats().outbound_with_token == 1u);
+  BOOST_TEST(a.ep->stats().retries_received == 0u);
+  // The token was used up: the same value again is refused (a zero token never counts).
+  BOOST_TEST(!c.ep->listener().tokens().valid(a.node.ep, token, net.wall()));
+  c.ep->listener().tokens().accept_relay_token(a.node.ep, 0, net.wall());
+  BOOST_TEST(!c.ep->listener().tokens().valid(a.node.ep, 0, net.wall()));
+}

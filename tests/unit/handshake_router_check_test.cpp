@@ -132,4 +132,11 @@ BOOST_AUTO_TEST_CASE(remote_router_from_an_i2pd_router_info_file) {
   damaged[damaged.size() - 5] ^= 0x40;  // inside the signature
   BOOST_TEST(remote_router_from_bytes(damaged, 2, other) == "RouterInfo signature is invalid");
   BOOST_TEST(remote_router_from_bytes(Bytes(10, 1), 2, other) == "RouterInfo does not parse");
+  // Through an introduction: Charlie's address from the relay replaces the published one.
+  auto via = Address::parse("198.18.7.9", 40123);
+  BOOST_REQUIRE(via);
+  RemoteRouter relayed;
+  BOOST_TEST(remote_router_from_bytes(real.bytes, 2, relayed, &*via) == "");
+  BOOST_TEST((relayed.address == *via));
+  BOOST_TEST((relayed.router_hash == real.ri.hash()));
 }

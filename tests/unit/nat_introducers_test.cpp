@@ -8,6 +8,7 @@
 
 #include "nat_world.hpp"
 #include "transport/i2p/base64.hpp"
+#include "transport/nat/introducer_choice.hpp"
 #include "transport/nat/publish.hpp"
 
 using namespace nattest;
@@ -331,4 +332,33 @@ BOOST_AUTO_TEST_CASE(published_router_info_carries_introducers) {
   BOOST_CHECK(rr->ssu2_address()->host() == std::string("10.0.0.1"));
   BOOST_CHECK(rr->ssu2_address()->introducers().empty());
   BOOST_CHECK(!rr->ssu2_address()->option("ih0"));
+}
+
+// ---- Alice's side: which of Charlie's introducers to ask (transport/nat/introducer_choice) ----
+BOOST_AUTO_TEST_CASE(alice_asks_connected_introducers_first_and_skips_expired_ones) {
+  auto h = [](uint8_t b) {
+    ssu2::crypto::Hash32 x{};
+    x.fill(b);
+    return x;
+  };
+  const uint32_t now = 1'800'000'000;
+  std::vector<ssu2::i2p::Introducer> published{
+      {h(1), now + 3600, 11},  // not connected
+      {h(2), now + 5, 22},     // expires within the margin: skipped
+      {h(3), 0, 33},           // no iexp: usable
+      {h(4), now + 600, 44}};  // connected
+  ssu2::nat::IntroducerChoice c(published, now);
+  BOOST_TEST(c.left() == 3u);
+  auto connected = [&](const ssu2::crypto::Hash32& x) { return x == h(4); };
+  auto first = c.next(connected);
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->tag == 44u);  // the connected one, although published last
+  auto second = c.next(connected);
+  BOOST_REQUIRE(second);
+  BOOST_TEST(second->tag == 11u);  // then in published order
+  auto third = c.next(connected);
+  BOOST_REQUIRE(third);
+  BOOST_TEST(third->tag == 33u);
+  BOOST_TEST(!c.next(connected));  // each one once
+  BOOST_TEST(!ssu2::nat::IntroducerChoice({{h(5), now - 1, 55}}, now).next(connected));
 }

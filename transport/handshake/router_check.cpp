@@ -64,7 +64,8 @@ std::variant<CheckedRouter, Failure> check_router_info(const wire::RouterInfoBlo
   return out;
 }
 
-std::string remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRouter& out) {
+std::string remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRouter& out,
+                                     const Address* via) {
   auto ri = i2p::RouterInfo::parse(bytes);
   if (!ri) return "RouterInfo does not parse";
   if (!ri->verify()) return "RouterInfo signature is invalid";
@@ -75,10 +76,15 @@ std::string remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRout
   auto port = a->port();
   auto s = a->static_key();
   auto i = a->intro_key();
-  if (!host || !port || !s || !i) return "SSU2 address has no host/port (firewalled peer)";
-  auto ep = Address::parse(*host, *port);
-  if (!ep) return "SSU2 host is not a numeric address: " + *host;
-  out.address = *ep;
+  if (!s || !i) return "SSU2 address has no s/i";
+  if (via) {
+    out.address = *via;
+  } else {
+    if (!host || !port) return std::string(kNoHost);
+    auto ep = Address::parse(*host, *port);
+    if (!ep) return "SSU2 host is not a numeric address: " + *host;
+    out.address = *ep;
+  }
   out.static_key = *s;
   std::copy(i->begin(), i->end(), out.intro_key.bytes.begin());
   out.router_hash = ri->hash();

@@ -5,6 +5,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "transport/crypto/crypto.hpp"
@@ -29,7 +30,11 @@ std::variant<CheckedRouter, Failure> check_router_info(const wire::RouterInfoBlo
 
 // Alice's check of a RouterInfo she wants to connect to (a file, the netDb): parses, verifies
 // the signature and net id, finds a usable SSU2 address with numeric host, port, s and i.
-// Fills `out` and returns "" or a one-line reason.
-std::string remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRouter& out);
+// Fills `out` and returns "" or a one-line reason: kNoHost (exactly) for an address without
+// host/port, a firewalled router, reached through its introducers; then `via` (Charlie's
+// address from the introduction) stands for the host and port.
+inline constexpr std::string_view kNoHost = "SSU2 address has no host/port (firewalled peer)";
+std::string remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRouter& out,
+                                     const Address* via = nullptr);
 
 }  // namespace ssu2::handshake

@@ -28,6 +28,11 @@ Token TokenManager::issue_new_token(const Endpoint& ep, uint32_t wall_s) {
   return t;
 }
 
+void TokenManager::accept_relay_token(const Endpoint& ep, uint64_t value, uint32_t wall_s) {
+  if (value == 0) return;  // never valid (see valid())
+  retry_.put(ep, Token{value, wall_s + kRelayTokenLifetimeS}, wall_s);
+}
+
 bool TokenManager::valid(const Endpoint& ep, uint64_t value, uint32_t wall_s) const {
   auto matches = [&](const Token* t) { return t && t->value == value && t->expires > wall_s; };
   return value != 0 && (matches(retry_.find(ep)) || matches(new_.find(ep)));

@@ -102,6 +102,11 @@ class TokenManager {
   Token retry_token(const Endpoint& ep, uint32_t wall_s);
   // A fresh long-lived token for a New Token block; replaces any earlier token for `ep`.
   Token issue_new_token(const Endpoint& ep, uint32_t wall_s);
+  // As relay Charlie we gave `value` to Alice at `ep` in our Relay Response (ssu2.rst "Relay
+  // Process"): her Session Request carrying it is accepted without a Retry. Held like a Retry
+  // token (one use), for kRelayTokenLifetimeS: Alice sends at once, after the Hole Punch.
+  static constexpr uint32_t kRelayTokenLifetimeS = 60;
+  void accept_relay_token(const Endpoint& ep, uint64_t value, uint32_t wall_s);
   // True if `value` is the unexpired token issued to `ep` (nothing changes).
   bool valid(const Endpoint& ep, uint64_t value, uint32_t wall_s) const;
   // As valid(), and the token is consumed.

@@ -1,0 +1,53 @@
+// The nat actor's state, shared by its two files: nat_actor.cpp (the behaviour, peer tests,
+// relay tags, reachability) and nat_introduce.cpp (connects through introducers, Alice, and
+// Charlie's relay tokens). Not an interface: only those two include it.
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "actors/nat_actor.hpp"
+#include "actors/support/deadline_timer.hpp"
+#include "actors/support/introductions.hpp"
+#include "actors/support/nat_requests.hpp"
+#include "transport/nat/engine.hpp"
+#include "transport/nat/reachability_set.hpp"
+
+namespace ssu2d::nat_detail {
+
+namespace nat = ssu2::nat;
+
+struct nat_state {
+  static inline const char* name = "ssu2d.nat";
+  std::unique_ptr<nat::NatEngine> engine;
+  NatActorOptions opts;
+  std::map<router_hash, nat_session_actor> sessions;
+  std::map<router_hash, uint8_t> session_family;      // 4 or 16: the session's IP version
+  std::optional<nat::ReachabilitySet> reach;          // one machine per family we listen on
+  DeadlineTimer reach_timer;                          // the machines' next automatic test
+  NatRequests requests;                               // peer tests, relay tags waiting
+  Introductions introductions;                        // our connects through introducers
+  DeadlineTimer timer;                                // the engine's next deadline
+  bool wants_tags = false;                            // told to the handshake actor
+  uint64_t blocks_in = 0, packets_in = 0, unroutable = 0;
+};
+using nat_t = caf::stateful_actor<nat_state>;
+
+nat::Now now_pair();
+void count(nat_t* self, const std::string& name, const std::string& help);
+// Carries out every action the engine produced, then re-arms its timer (nat_actor.cpp).
+void drain(nat_t* self);
+
+// ---- nat_introduce.cpp ----
+// (introduce_atom, RouterInfo bytes) from the handshake actor: a firewalled router.
+caf::result<router_hash> introduce(nat_t* self, std::vector<uint8_t>& router_info);
+void on_introduction_ready(nat_t* self, const nat::IntroductionReady& r);
+void on_introduction_failed(nat_t* self, const nat::IntroductionFailed& f);
+void on_token_issued(nat_t* self, const nat::TokenIssued& t);
+// A session came up: attempts that wait for it as their introducer go on.
+void introductions_on_session(nat_t* self, const router_hash& peer);
+// The attempt's deadline (introduce_atom, charlie, serial) passed.
+void introduction_deadline(nat_t* self, const router_hash& charlie, uint64_t serial);
+
+}  // namespace ssu2d::nat_detail
