@@ -111,7 +111,7 @@ void republish(nat_t* self) {
 // view of our address, reachability (introducers) and RouterInfo in step.
 void after_reachability(nat_t* self) {
   auto& st = self->state;
-  for (const auto& e : st.reach->reachable_externals()) st.engine->set_local_endpoint(e);
+  for (const auto& e : st.reach->known_externals()) st.engine->set_local_endpoint(e);
   if (st.opts.metrics)
     for (const auto* m : {st.reach->v4(), st.reach->v6()})
       if (m) export_reachability(*st.opts.metrics, *m);

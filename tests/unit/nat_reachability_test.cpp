@@ -277,4 +277,18 @@ BOOST_AUTO_TEST_CASE(set_is_firewalled_when_a_family_is) {
   set.on_peer_test(TimePoint{Millis{3000}}, done(Reachability::Firewalled, a, a));
   BOOST_REQUIRE(set.v4()->state() == Reachability::Firewalled);
   BOOST_TEST(set.firewalled());
+  // Firewalled, the external address is still ours to give (a Charlie behind a NAT names it
+  // in his Relay Response; the bound LAN address would be unreachable for Alice).
+  BOOST_REQUIRE(set.known_externals().size() == 1u);
+  BOOST_TEST((set.known_externals()[0] == a));
+}
+
+// Behind a symmetric NAT the port peers see differs per peer: no external address is given.
+BOOST_AUTO_TEST_CASE(no_known_external_behind_a_symmetric_nat) {
+  ReachabilitySet set(cfg(), TimePoint{0}, ep(10, 9000), std::nullopt);
+  BOOST_TEST(set.known_externals().empty());
+  set.on_address_report(TimePoint{Millis{1000}}, peer(1), ep(1, 40001));
+  set.on_address_report(TimePoint{Millis{1000}}, peer(2), ep(1, 40002));
+  set.on_address_report(TimePoint{Millis{1000}}, peer(3), ep(1, 40003));
+  BOOST_TEST(set.known_externals().empty());
 }

@@ -51,11 +51,11 @@ bool ReachabilitySet::take_republish() {
   return r;
 }
 
-std::vector<Endpoint> ReachabilitySet::reachable_externals() const {
+std::vector<Endpoint> ReachabilitySet::known_externals() const {
   std::vector<Endpoint> out;
   for (auto* m : {&v4_, &v6_})
-    if (*m && (*m)->state() == Reachability::Reachable)
-      if (auto e = (*m)->external()) out.push_back(*e);
+    if (*m && (*m)->state() != Reachability::SymmetricNat && !(*m)->symmetric_evidence())
+      if (auto e = (*m)->external(); e && e->port != 0) out.push_back(*e);
   return out;
 }
 

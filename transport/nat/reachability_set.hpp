@@ -36,8 +36,11 @@ class ReachabilitySet {
   std::optional<TimePoint> poll_timeout() const;
   // True once after any family changed what we publish.
   bool take_republish();
-  // The external addresses the NAT engine should use as ours: each reachable family's.
-  std::vector<Endpoint> reachable_externals() const;
+  // The external addresses the NAT engine should use as ours (Charlie's address in a Relay
+  // Response, Alice's in a Relay Request, the tested one): each family's as the quorum of
+  // peers sees it, reachable or firewalled; not behind a symmetric NAT, whose port differs
+  // per peer (Alice then takes the Hole Punch's source, ssu2.rst "Response Handling").
+  std::vector<Endpoint> known_externals() const;
 
   // The first family (IPv4 if we listen on it): what the RouterInfo's address publishes.
   const ReachabilityMachine* primary() const { return v4_ ? &*v4_ : v6_ ? &*v6_ : nullptr; }
