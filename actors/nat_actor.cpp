@@ -169,6 +169,7 @@ void nat_detail::drain(nat_t* self) {
         on_introduction_failed(self, *f);
       }
     }
+  if (st.opts.metrics) export_nat_drops(*st.opts.metrics, st.engine->counters(), st.exported);
   arm_timer(self);
 }
 

@@ -31,6 +31,7 @@ struct nat_state {
   DeadlineTimer timer;                                // the engine's next deadline
   bool wants_tags = false;                            // told to the handshake actor
   uint64_t blocks_in = 0, packets_in = 0, unroutable = 0;
+  nat::Counters exported;  // the engine's drop counters as far as metrics have them
 };
 using nat_t = caf::stateful_actor<nat_state>;
 

@@ -60,4 +60,20 @@ void export_reachability(MetricsRegistry& m, const nat::ReachabilityMachine& mac
       .set(int64_t(machine.state()));
 }
 
+void export_nat_drops(MetricsRegistry& m, const nat::Counters& now, nat::Counters& last) {
+  const std::pair<const char*, uint64_t nat::Counters::*> reasons[] = {
+      {"malformed", &nat::Counters::malformed},       {"bad_signature", &nat::Counters::bad_signature},
+      {"stale_timestamp", &nat::Counters::stale_timestamp}, {"replayed_nonce", &nat::Counters::replayed_nonce},
+      {"unknown_nonce", &nat::Counters::unknown_nonce}, {"unknown_tag", &nat::Counters::unknown_tag},
+      {"unknown_peer", &nat::Counters::unknown_peer},   {"wrong_sender", &nat::Counters::wrong_sender},
+      {"unexpected", &nat::Counters::unexpected},       {"rejected_sent", &nat::Counters::rejected_sent},
+      {"limit", &nat::Counters::limit}};
+  for (const auto& [reason, field] : reasons)
+    if (uint64_t d = now.*field - last.*field; d > 0)
+      m.counter("ssu2_nat_dropped_total", "NAT (peer test, relay) input the engine dropped or refused",
+                {{"reason", reason}})
+          .inc(d);
+  last = now;
+}
+
 }  // namespace ssu2d

@@ -14,11 +14,10 @@ session, both ways, crosses the proxy.
 import json
 import time
 import os
-import subprocess
 import sys
 import threading
 
-from netlib import check, run, wait_until
+from netlib import ImpairProxy, check, run, wait_until
 
 PER_DIRECTION = int(sys.argv[sys.argv.index("--messages") + 1]) if "--messages" in sys.argv else 10000
 SEED = sys.argv[sys.argv.index("--seed") + 1] if "--seed" in sys.argv else "20261125"
@@ -38,20 +37,8 @@ def main(net):
     a = net.node("a", "127.0.2.1", 12345, 12346)
     b = net.node("b", "127.0.2.2", 12345, 12346,
                  extra={"ssu2": {"published_host": "127.0.2.3", "published_port": 40000}})
-    proxy = subprocess.Popen(
-        [os.path.join(net.ssu2d.rsplit("/", 1)[0], "udp_impair_proxy"), "--listen", "127.0.2.3:40000",
-         "--target", "127.0.2.2:12345", "--seed", SEED, "--drop", LOSS, "--dup", "0.02",
-         "--reorder", "0.05", "--delay-ms", "1", "--jitter-ms", "2", "--max-seconds", "900"],
-        stderr=subprocess.PIPE, text=True)
-    stats = {}
-
-    def stop_proxy():
-        if proxy.poll() is None:
-            proxy.terminate()
-        err = proxy.communicate(timeout=10)[1]
-        if err.strip():
-            stats.update(json.loads(err.strip().splitlines()[-1]))
-    net.cleanups.append(stop_proxy)
+    proxy = ImpairProxy(net, "127.0.2.3:40000", "127.0.2.2:12345", SEED, LOSS, 0.05, dup=0.02,
+                        delay_ms=1, jitter_ms=2)
 
     for n in (a, b):
         n.init()
@@ -98,7 +85,7 @@ def main(net):
         check(s.get("state") == "established" and s.get("established_ms_ago", 0) >= elapsed_ms,
               f"the session survived the whole run ({s.get('state')}, age "
               f"{s.get('established_ms_ago')} ms, run {elapsed_ms:.0f} ms)")
-    stop_proxy()
+    stats = proxy.stop()
     check(stats.get("dropped", 0) > 0 and stats.get("duplicated", 0) > 0
           and stats.get("reordered", 0) > 0,
           f"the proxy really dropped, duplicated and reordered datagrams ({stats})")

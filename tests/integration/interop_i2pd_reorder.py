@@ -18,14 +18,13 @@ What it shows:
     Nothing the sender can do spec-wise prevents it (a resent middle fragment arrives after
     the last one by construction); the check that the drops occur at all is there so that a
     fixed i2pd shows up as a failure here, and the allowance in interop_i2pd_robust.py can go."""
-import json
 import os
 import subprocess
 import time
 
 import interop_i2pd_robust as robust
 from i2pdlib import I2pd, Netns
-from netlib import check, run, wait_until
+from netlib import ImpairProxy, check, run, wait_until
 
 I2PD_PORT, PROXY_PORT = 23490, 40090
 DATA = robust.DATA
@@ -39,21 +38,8 @@ def main(net):
     node = robust.make_node(net, "ssu2d-reorder", ns)
     our_port = node.config["ssu2"]["port"]
 
-    proxy = subprocess.Popen(
-        [os.path.join(net.ssu2d.rsplit("/", 1)[0], "udp_impair_proxy"),
-         "--listen", f"{ns.host}:{PROXY_PORT}", "--target", f"{ns.peer}:{I2PD_PORT}",
-         "--seed", str(os.getpid()), "--drop", "0.01", "--dup", "0", "--reorder", "0.05",
-         "--delay-ms", "0", "--jitter-ms", "0", "--max-seconds", "240"],
-        stderr=subprocess.PIPE, text=True)
-    stats = {}
-
-    def stop_proxy():
-        if proxy.poll() is None:
-            proxy.terminate()
-        err = proxy.communicate(timeout=10)[1]
-        if err.strip():
-            stats.update(json.loads(err.strip().splitlines()[-1]))
-    net.cleanups.append(stop_proxy)
+    proxy = ImpairProxy(net, f"{ns.host}:{PROXY_PORT}", f"{ns.peer}:{I2PD_PORT}", os.getpid(),
+                        0.01, 0.05, max_seconds=240)
 
     table = f"ssu2reorder{os.getpid()}"
     rules = (f"table ip {table} {{\n chain out {{\n  type nat hook output priority -100;\n"
@@ -94,7 +80,7 @@ def main(net):
                         "does, remove the allowance in interop_i2pd_robust.py)")
     check(robust.session_with(node, i2pd.hash_b64) is not None, "session up after both transfers")
 
-    stop_proxy()
+    stats = proxy.stop()
     check(stats.get("reordered", 0) > 0 and stats.get("dropped", 0) > 0,
           f"the proxy really reordered and dropped datagrams ({stats})")
 

@@ -171,6 +171,33 @@ class Net:
                 print(f"---- {n.name} log tail ----\n{n.log_tail()}", file=sys.stderr)
 
 
+class ImpairProxy:
+    """tests/tools/udp_impair_proxy between `listen` and `target` (host:port strings), stopped
+    at the net's cleanup (or by stop()); `stats` holds its counters once it stopped."""
+
+    def __init__(self, net, listen, target, seed, drop, reorder, dup=0, delay_ms=0, jitter_ms=0,
+                 max_seconds=900):
+        tool = os.path.join(net.ssu2d.rsplit("/", 1)[0], "udp_impair_proxy")
+        self.stats = {}
+        self.proc = subprocess.Popen(
+            [tool, "--listen", listen, "--target", target, "--seed", str(seed), "--drop", str(drop),
+             "--dup", str(dup), "--reorder", str(reorder), "--delay-ms", str(delay_ms),
+             "--jitter-ms", str(jitter_ms), "--max-seconds", str(max_seconds)],
+            stderr=subprocess.PIPE, text=True)
+        self.stopped = False
+        net.cleanups.append(self.stop)
+
+    def stop(self):
+        if not self.stopped:
+            self.stopped = True
+            if self.proc.poll() is None:
+                self.proc.terminate()
+            err = self.proc.communicate(timeout=10)[1]
+            if err.strip():
+                self.stats.update(json.loads(err.strip().splitlines()[-1]))
+        return self.stats
+
+
 def run(main):
     """Runs main(net) and prints the plain closing line CTest output ends with."""
     build_dir = sys.argv[1]

@@ -17,9 +17,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natworld  # noqa: E402
 
-DETECT_S = 120
-NAT_CFG = {"nat": {"first_test_s": 3, "retest_s": 8, "test_interval_s": 60,
-                   "confirmations": 2, "address_quorum": 1}}
 
 checks = natworld.Checks()
 check = checks.check
@@ -31,12 +28,12 @@ def introducer_hashes(status):
 
 def run(build_dir):
     with natworld.World(build_dir) as w:
-        p1 = natworld.Node(w, "p1", natworld.PUB, w.pub_addr(), 25000, extra=NAT_CFG)
+        p1 = natworld.Node(w, "p1", natworld.PUB, w.pub_addr(), 25000, extra=natworld.FAST_NAT)
         p1.init()
         pubs = [p1]
         for name in ("p2", "p3"):
             pubs.append(natworld.Node(w, name, natworld.PUB, w.pub_addr(), 25000, peers=[p1],
-                                      extra=NAT_CFG))
+                                      extra=natworld.FAST_NAT))
         for p in pubs:
             p.start()
         hashes = {p.status()["router_hash"]: p.name for p in pubs}
@@ -46,10 +43,10 @@ def run(build_dir):
             w.set_nat("restricted", 25100)
             # P1 only at first: a Charlie with a session to N rejects the test (code 68).
             n = natworld.Node(w, "n-restricted", natworld.LAN, natworld.LAN_HOST, 25100,
-                              peers=[p1], extra=NAT_CFG, data_dir=n_dir)
+                              peers=[p1], extra=natworld.FAST_NAT, data_dir=n_dir)
             n.start()
             try:
-                n.wait_status(lambda s: s.get("reachability") == "firewalled", DETECT_S, "firewalled")
+                n.wait_status(lambda s: s.get("reachability") == "firewalled", natworld.DETECT_S, "firewalled")
                 for p in pubs[1:]:
                     natworld.nsx(n.ns, w.ssu2ctl, "-n", f"{n.host}:{n.control}", "connect",
                                  p.router_info_path, timeout=20)
@@ -76,7 +73,7 @@ def run(build_dir):
             # A public node with only N's RouterInfo (introducers, no host) and a session to
             # P1: it asks P1 to introduce it (Relay Request), N answers (Relay Response, Hole
             # Punch through its NAT), and its Session Request with N's token gets in.
-            p4 = natworld.Node(w, "p4", natworld.PUB, w.pub_addr(), 25000, peers=[p1], extra=NAT_CFG)
+            p4 = natworld.Node(w, "p4", natworld.PUB, w.pub_addr(), 25000, peers=[p1], extra=natworld.FAST_NAT)
             p4.start()
             try:
                 n_hex, p4_hex = n.hex_hash(), p4.hex_hash()
@@ -104,10 +101,10 @@ def run(build_dir):
 
         def public():
             n = natworld.Node(w, "n-public", natworld.PUB, w.pub_addr(), 25200, peers=[p1],
-                              extra=NAT_CFG, data_dir=n_dir)
+                              extra=natworld.FAST_NAT, data_dir=n_dir)
             n.start()
             try:
-                s = n.wait_status(lambda s: s.get("reachability") == "reachable", DETECT_S,
+                s = n.wait_status(lambda s: s.get("reachability") == "reachable", natworld.DETECT_S,
                                   "reachable")
                 assert s.get("introducers") == [], s
                 assert s["published_addresses"] == [f"{n.host}:25200"], s

@@ -16,11 +16,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natworld  # noqa: E402
 
-DETECT_S = 120  # the issue's bound: detection within 2 minutes of the node's start
-# retest_s above natworld.UDP_TIMEOUT_S + a test's length: each test meets a closed NAT.
-NAT_CFG = {"nat": {"first_test_s": 3, "retest_s": 8, "test_interval_s": 60,
-                   "confirmations": 2, "address_quorum": 1}}
-
 checks = natworld.Checks()
 check = checks.check
 
@@ -33,9 +28,9 @@ def router_info_has_host(path):
 
 def run(build_dir):
     with natworld.World(build_dir) as w:
-        p1 = natworld.Node(w, "p1", natworld.PUB, w.pub_addr(), 24000, extra=NAT_CFG)
+        p1 = natworld.Node(w, "p1", natworld.PUB, w.pub_addr(), 24000, extra=natworld.FAST_NAT)
         p1.init()
-        p2 = natworld.Node(w, "p2", natworld.PUB, w.pub_addr(), 24000, peers=[p1], extra=NAT_CFG)
+        p2 = natworld.Node(w, "p2", natworld.PUB, w.pub_addr(), 24000, peers=[p1], extra=natworld.FAST_NAT)
         p1.start()
         p2.start()
         n_dir = os.path.join(w.tmp, "n")
@@ -43,13 +38,13 @@ def run(build_dir):
         def behind(variant, port):
             w.set_nat(variant, port)
             return natworld.Node(w, f"n-{variant}", natworld.LAN, natworld.LAN_HOST, port,
-                                 peers=[p1], extra=NAT_CFG, data_dir=n_dir)
+                                 peers=[p1], extra=natworld.FAST_NAT, data_dir=n_dir)
 
         def expect(node, state, router_cap, published, has_host, address_caps=None):
             """Starts `node`, waits for `state` and checks what it publishes."""
             node.start()
             try:
-                s = node.wait_status(lambda s: s.get("reachability") == state, DETECT_S, state)
+                s = node.wait_status(lambda s: s.get("reachability") == state, natworld.DETECT_S, state)
                 assert s["router_caps"].endswith(router_cap), s
                 if address_caps is not None:
                     assert s["address_caps"] == address_caps, s
@@ -65,7 +60,7 @@ def run(build_dir):
 
         def public():
             n = natworld.Node(w, "n-public", natworld.PUB, w.pub_addr(), 24200, peers=[p1],
-                              extra=NAT_CFG, data_dir=n_dir)
+                              extra=natworld.FAST_NAT, data_dir=n_dir)
             expect(n, "reachable", "R", [f"{n.host}:24200"], True, "BC")
 
         def symmetric():
