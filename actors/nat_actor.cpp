@@ -33,11 +33,11 @@ void send_blocks(nat_t* self, nat::SendBlocks& sb) {
   auto it = st.sessions.find(to_router_hash(sb.to));
   auto bytes = wire::emit_blocks(sb.blocks);
   if (it == st.sessions.end() || !bytes) {
-    // The session went away between the engine's decision and now: the peer's own timers
-    // cover the loss.
+    // The session went away between the engine's decision and now: the peer's timers cover it.
     st.unroutable++;
-    return;
+    return log().debug("nat: no session with {} for blocks", to_string(to_router_hash(sb.to)));
   }
+  log().debug("nat: blocks {} to {}", wire::block_type_list(*bytes), to_string(to_router_hash(sb.to)));
   self->send(it->second, send_blocks_atom::value,
              std::vector<uint8_t>(bytes->begin(), bytes->end()));
 }
@@ -149,6 +149,7 @@ void nat_detail::drain(nat_t* self) {
       if (auto* sb = std::get_if<nat::SendBlocks>(&a)) {
         send_blocks(self, *sb);
       } else if (auto* sp = std::get_if<nat::SendPacket>(&a)) {
+        log().debug("nat: out-of-session packet to {}", to_string(udp::to_endpoint(sp->to)));
         if (st.opts.socket)
           self->send(st.opts.socket, send_atom::value,
                      send_request{udp::to_endpoint(sp->to),
@@ -290,6 +291,7 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
     [self](nat_blocks_atom, const router_hash& from, const std::vector<uint8_t>& bytes) {
       auto blocks = wire::parse_blocks(ssu2::ByteSpan(bytes.data(), bytes.size()));
       if (!blocks) return;
+      log().debug("nat: blocks {} from {}", wire::block_type_list(ssu2::ByteSpan(bytes.data(), bytes.size())), to_string(from));
       self->state.blocks_in += blocks->size();
       self->state.engine->on_blocks(now_pair(), from.bytes, *blocks);
       drain(self);

@@ -1,6 +1,7 @@
 #include "actors/support/reachability_status.hpp"
 
 #include "actors/nat_actor.hpp"
+#include "actors/support/logging.hpp"
 #include "actors/support/udp.hpp"
 #include "transport/i2p/base64.hpp"
 
@@ -69,10 +70,12 @@ void export_nat_drops(MetricsRegistry& m, const nat::Counters& now, nat::Counter
       {"unexpected", &nat::Counters::unexpected},       {"rejected_sent", &nat::Counters::rejected_sent},
       {"limit", &nat::Counters::limit}};
   for (const auto& [reason, field] : reasons)
-    if (uint64_t d = now.*field - last.*field; d > 0)
+    if (uint64_t d = now.*field - last.*field; d > 0) {
       m.counter("ssu2_nat_dropped_total", "NAT (peer test, relay) input the engine dropped or refused",
                 {{"reason", reason}})
           .inc(d);
+      log().debug("nat: dropped {} input(s): {}", d, reason);
+    }
   last = now;
 }
 

@@ -19,8 +19,8 @@ nat_status make_nat_status(const ssu2::nat::ReachabilitySet& reach,
 // ssu2_reachability_state{family} (0 unknown, 1 reachable, 2 firewalled, 3 symmetric NAT).
 void export_reachability(MetricsRegistry& m, const ssu2::nat::ReachabilityMachine& machine);
 
-// ssu2_nat_dropped_total{reason}: what the NAT engine dropped since `last` (its Counters, one
-// reason per dropped input), then `last` = `now`.
+// ssu2_nat_dropped_total{reason} and a debug line: what the NAT engine dropped since `last`
+// (its Counters, one reason per dropped input), then `last` = `now`.
 void export_nat_drops(MetricsRegistry& m, const ssu2::nat::Counters& now, ssu2::nat::Counters& last);
 
 }  // namespace ssu2d

@@ -134,6 +134,10 @@ def run(build_dir):
                     wait(lambda: n.status()["router_hash"][:4] in (alice.console() or ""), 20,
                          "i2pd's console to list N")
                 except AssertionError:
+                    for node in nodes:
+                        print(f"--- {node.name} relay trace ---")
+                        print("".join(l for l in node.log().splitlines(True)
+                                      if "nat: blocks" in l or "nat: dropped" in l or "out-of-session" in l)[-5000:])
                     for node in (n, p1):
                         print(f"--- {node.name} NAT drops ---")
                         print("\n".join(l for l in node.ctl("metrics")["metrics"].splitlines()
