@@ -125,7 +125,11 @@ void on_introduction_ready(nat_t* self, const nat::IntroductionReady& r) {
   auto charlie = st.introductions.charlie_of(r.nonce);
   if (!charlie) return;
   auto a = st.introductions.take(*charlie);
-  if (!a || !st.opts.handshake) return;
+  if (!a) return;
+  if (!st.opts.handshake) {
+    for (auto& rp : a->waiting) rp.deliver(make_error(node_errc::not_available, "no handshake actor"));
+    return;
+  }
   log().info("nat: {} agreed (nonce {}, {}): connecting to {} at {}", to_string(*a->bob), r.nonce,
              r.via_hole_punch ? "hole punch" : "relay response", to_string(*charlie),
              to_string(udp::to_endpoint(r.charlie_endpoint)));
