@@ -109,7 +109,7 @@ caf::result<router_hash> introduce(nat_t* self, std::vector<uint8_t>& router_inf
   auto rp = self->make_response_promise();
   bool full = false;
   auto* a = st.introductions.start(charlie, std::move(router_info),
-                                   nat::IntroducerChoice(std::move(published), uint32_t(unix_now_ms() / 1000)),
+                                   nat::IntroducerChoice(std::move(published), now_pair().unix_s),
                                    rp, full);
   if (full) return make_error(node_errc::limit, "too many connects through introducers");
   if (a) {
