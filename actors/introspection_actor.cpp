@@ -6,6 +6,7 @@
 #include "actors/support/clock.hpp"
 #include "actors/support/logging.hpp"
 #include "transport/crypto/crypto.hpp"
+#include "transport/session/duplicate.hpp"
 #include "transport/session/fragment.hpp"
 
 #ifdef SSU2D_HAVE_CAF_OPENSSL
@@ -14,12 +15,12 @@
 
 namespace ssu2d {
 
-std::vector<uint8_t> make_test_data_message(uint32_t size) {
+std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size) {
   // I2NP Data (type 20), expiring in 60 s; body = 4-byte length + random data.
   // The body is written behind the encoded header in the one buffer (no second copy).
   ssu2::session::I2npMessage m;
   m.type = 20;
-  m.id = ssu2::crypto::random_u32();
+  m.id = id;
   m.expiration = unix_now_s() + 60;
   auto out = ssu2::session::short_i2np_bytes(m);
   const size_t at = out.size();
@@ -37,6 +38,8 @@ struct introspection_state {
   static inline const char* name = "ssu2d.introspection";
   IntrospectionOptions opts;
   std::unique_ptr<BandwidthRates> bandwidth;  // sampled by a 1 s tick
+  // IDs of the test messages: random, none repeated within the receivers' duplicate filter.
+  ssu2::session::MessageIdAllocator message_ids{steady_now()};
 };
 using introspection_t = caf::stateful_actor<introspection_state>;
 
@@ -176,7 +179,8 @@ void pump_send_test(introspection_t* self, std::shared_ptr<SendTest> run) {
     uint32_t size = run->min_size;
     if (run->max_size > run->min_size)
       size += ssu2::crypto::random_u32() % (run->max_size - run->min_size + 1);
-    auto bytes = make_test_data_message(size);
+    auto bytes = make_test_data_message(
+        self->state.message_ids.next(steady_now(), ssu2::crypto::random_bytes), size);
     auto issued_at = clock::now();
     const uint32_t index = run->issued;
     self->request(self->state.opts.manager, std::chrono::seconds(120), route_atom::value,

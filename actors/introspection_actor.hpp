@@ -56,9 +56,9 @@ struct IntrospectionOptions {
   std::string version = "ssu2d 0.1.0";
 };
 
-// A short-header I2NP Data message (type 20, random id, expires in 60 s) whose body is a
-// 4-byte length and `size` random bytes.
-std::vector<uint8_t> make_test_data_message(uint32_t size);
+// A short-header I2NP Data message (type 20, message ID `id`, expires in 60 s) whose body is
+// a 4-byte length and `size` random bytes.
+std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size);
 
 caf::actor spawn_introspection_actor(caf::actor_system& sys, IntrospectionOptions opts);
 

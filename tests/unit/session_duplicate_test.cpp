@@ -2,6 +2,10 @@
 #include <boost/test/unit_test.hpp>
 
 
+#include <memory>
+#include <set>
+#include <vector>
+
 #include "transport/session/duplicate.hpp"
 
 using namespace ssu2;
@@ -70,4 +74,53 @@ BOOST_AUTO_TEST_CASE(rotation_keeps_the_previous_set_searchable) {
   f.on_timer(TimePoint{Millis{2000}});
   BOOST_TEST(!f.contains(7919u));  // two rotations: forgotten
   BOOST_TEST(f.contains(1u));      // inserted after the first one: still there
+}
+
+namespace {
+// A generator that repeats a short cycle of 32-bit values (big-endian in the buffer).
+RandomFn cycling(std::vector<uint32_t> values) {
+  auto at = std::make_shared<size_t>(0);
+  return [values, at](MutByteSpan out) {
+    uint32_t v = values[(*at)++ % values.size()];
+    for (size_t i = 0; i < out.size(); ++i) out[i] = uint8_t(v >> (8 * (3 - i % 4)));
+  };
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(allocated_message_ids_do_not_repeat_within_the_filter_memory) {
+  const TimePoint t0{Millis{0}};
+  MessageIdAllocator ids(t0, Millis{1000});
+  // A generator with only three values: the first three draws are taken as they come, the
+  // next ones step past what was issued instead of repeating it.
+  auto rng = cycling({5, 9, 0xffff'ffffu});
+  std::vector<uint32_t> got;
+  for (int i = 0; i < 8; ++i) got.push_back(ids.next(t0, rng));
+  BOOST_TEST(got[0] == 5u);
+  BOOST_TEST(got[1] == 9u);
+  BOOST_TEST(got[2] == 0xffff'ffffu);
+  std::set<uint32_t> unique(got.begin(), got.end());
+  BOOST_TEST(unique.size() == got.size());
+  // And a receiver's filter of the same memory takes every one of them.
+  MessageIdFilter receiver(t0, Millis{1000});
+  for (uint32_t v : got) BOOST_TEST(receiver.insert(t0, v));
+  // After two periods the values are forgotten on both sides and may come again.
+  const TimePoint later{Millis{2000}};
+  const uint32_t again = ids.next(later, rng);  // the first draw is taken as it comes
+  BOOST_TEST((again == 5u || again == 9u || again == 0xffff'ffffu));
+  BOOST_TEST(ids.remembered() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(allocated_message_ids_stay_distinct_when_the_generator_collides_often) {
+  // Draws from only 1000 values: plain random IDs would repeat within a few dozen.
+  const TimePoint t0{Millis{0}};
+  MessageIdAllocator ids(t0);
+  uint64_t state = 0x9e37'79b9'7f4a'7c15ull;
+  RandomFn rng = [&state](MutByteSpan out) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    uint32_t v = uint32_t((state >> 33) % 1000);
+    for (size_t i = 0; i < out.size(); ++i) out[i] = uint8_t(v >> (8 * (3 - i % 4)));
+  };
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 5'000; ++i) BOOST_TEST_REQUIRE(seen.insert(ids.next(t0, rng)).second);
+  BOOST_TEST(ids.remembered() == 5'000u);
 }

@@ -6,3 +6,19 @@ namespace ssu2::session::detail {
 template class RotatingSet<uint32_t>;
 template class RotatingSet<uint64_t>;
 }  // namespace ssu2::session::detail
+
+namespace ssu2::session {
+uint32_t MessageIdAllocator::next(TimePoint now, const RandomFn& random) {
+  uint32_t v = 0;
+  for (int i = 0; i < kMaxDraws; ++i) {
+    uint8_t b[4];
+    random(MutByteSpan(b, sizeof b));
+    v = uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | b[3];
+    if (issued_.insert(now, v)) return v;
+  }
+  // At most size() + 1 steps: the set holds fewer values than 2^32.
+  while (!issued_.insert(now, ++v)) {
+  }
+  return v;
+}
+}  // namespace ssu2::session
