@@ -112,11 +112,10 @@ void send_nat_blocks(session_t* self, const std::vector<uint8_t>& bytes) {
   auto& st = self->state;
   auto blocks = wire::parse_blocks(ssu2::ByteSpan(bytes.data(), bytes.size()));
   if (!blocks) return;
-  auto now = steady_now();
-  auto s = st.ds->send_blocks(now, *blocks);
-  if (!s && s.error().code == ssu2::Errc::oversized && blocks->size() > 1)
-    for (auto& b : *blocks)
-      if (!st.ds->send_blocks(now, {std::move(b)})) break;
+  // The core counts each refusal among the session's drops; the log names the block.
+  for (const auto& r : st.ds->send_blocks_split(steady_now(), std::move(*blocks)))
+    log().debug("session {}: nat block {} refused: {}", to_string(st.peer), r.block_type,
+                r.error.what);
   drain(self);
 }
 

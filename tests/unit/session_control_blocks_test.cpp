@@ -19,6 +19,27 @@ bool carries_new_token(const Bytes& dgram) {
   return false;
 }
 
+// Bytes that gzip cannot shrink (a fixed pseudo-random sequence).
+Bytes noise(size_t n) {
+  Bytes out(n);
+  uint32_t x = 0x2545'f491u;
+  for (auto& b : out) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    b = uint8_t(x);
+  }
+  return out;
+}
+
+// A RouterInfo-like text of `n` bytes: large, but it compresses well.
+Bytes compressible(size_t n) {
+  const std::string unit = "caps=XfR;host=198.18.0.1;port=12345;s=AbCdEfGhIjKlMnOp;v=2;";
+  Bytes out;
+  while (out.size() < n) out.push_back(uint8_t(unit[out.size() % unit.size()]));
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(blocks_reach_the_peer_in_order) {
@@ -75,7 +96,7 @@ BOOST_AUTO_TEST_CASE(blocks_with_their_own_path_are_refused) {
   BOOST_TEST(!p.a.send_blocks(p.now, {wire::PaddingBlock{4}}).ok());
   BOOST_TEST(!p.a.send_blocks(p.now, {wire::PathChallengeBlock{Bytes(8)}}).ok());
   // Larger than one packet can carry.
-  auto big = p.a.send_blocks(p.now, {wire::RouterInfoBlock{0, 0x01, Bytes(1300)}});
+  auto big = p.a.send_blocks(p.now, {wire::RouterInfoBlock{0, 0x01, noise(1300)}});
   BOOST_TEST(!big.ok());
   BOOST_TEST(big.error().code == Errc::oversized);
   BOOST_TEST(p.a.metrics().control_refused == 5u);
@@ -130,4 +151,40 @@ BOOST_AUTO_TEST_CASE(router_info_arrives_gunzipped_and_a_bad_one_is_counted) {
   BOOST_TEST((in->router_info == ri));
   BOOST_TEST(in->flood);
   BOOST_TEST(p.b.metrics().dropped("bad RouterInfo block") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_oversized_router_info_goes_gzipped_and_arrives_whole) {
+  Pair p;
+  const Bytes ri = compressible(1500);  // more than a packet's payload uncompressed
+  BOOST_TEST(p.a.send_blocks(p.now, {wire::RouterInfoBlock{0, 0x01, ri}}).ok());
+  p.collect();
+  p.run_for(Millis(500));
+  auto got = control_at_b(p);
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  auto* r = std::get_if<RouterInfoReceived>(&got[0]);
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->router_info == ri, "B got the RouterInfo as A had it, decompressed");
+  BOOST_TEST(p.a.metrics().control_refused == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(split_sends_the_blocks_that_fit_when_one_cannot) {
+  Pair p;
+  // Bob's Relay Intro after Alice's RouterInfo: the RouterInfo cannot go at all, the next
+  // block still does, and the refusal names the block and is counted.
+  auto refused = p.a.send_blocks_split(
+      p.now, {wire::RouterInfoBlock{0, 0x01, noise(1300)}, wire::RelayTagBlock{91}});
+  BOOST_REQUIRE_EQUAL(refused.size(), 1u);
+  BOOST_TEST(refused[0].block_type == 2u);
+  BOOST_TEST(refused[0].error.code == Errc::oversized);
+  p.collect();
+  p.run_for(Millis(500));
+  auto got = take_control_blocks(p.b);
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  BOOST_REQUIRE(std::holds_alternative<wire::RelayTagBlock>(got[0]));
+  BOOST_TEST(std::get<wire::RelayTagBlock>(got[0]).relay_tag == 91u);
+  BOOST_TEST(p.a.metrics().dropped("control blocks refused: blocks too large") >= 1u);
+  // Two blocks that fit together go in one packet, with no refusal.
+  BOOST_TEST(p.a.send_blocks_split(p.now, {wire::RelayTagBlock{1}, wire::RelayTagBlock{2}}).empty());
+  p.collect();
+  BOOST_TEST(p.a.metrics().control_packets_out == 2u);
 }

@@ -42,6 +42,23 @@ uint64_t hash_seed(const RandomFn& random) {
   return seed;
 }
 
+// Gzips each uncompressed RouterInfo block (spec: flag bit 1) where that makes it smaller;
+// true if any changed. A RouterInfo with several addresses (or a forwarded one, as Bob's
+// Relay Intro or Peer Test carries) can exceed a packet at MTU 1280; compressed it fits.
+bool compress_router_infos(std::vector<wire::Block>& blocks) {
+  bool changed = false;
+  for (auto& b : blocks) {
+    auto* ri = std::get_if<wire::RouterInfoBlock>(&b);
+    if (!ri || ri->gzip()) continue;
+    auto z = i2p::gzip_compress(ri->data);
+    if (!z || z->size() >= ri->data.size()) continue;
+    ri->data = std::move(*z);
+    ri->flags |= wire::kRouterInfoFlagGzip;
+    changed = true;
+  }
+  return changed;
+}
+
 }  // namespace
 
 DataSession::DataSession(SessionContext ctx)
@@ -362,6 +379,7 @@ bool is_caller_control_block(const wire::Block& b) {
 Status DataSession::send_blocks(TimePoint now, std::vector<wire::Block> blocks) {
   auto refuse = [&](Errc code, const char* what) -> Status {
     ++metrics_.control_refused;
+    metrics_.drop(std::string("control blocks refused: ") + what);
     return Error{code, what};
   };
   if (state_ != State::active) return refuse(Errc::wrong_state, "session not active");
@@ -372,11 +390,34 @@ Status DataSession::send_blocks(TimePoint now, std::vector<wire::Block> blocks) 
   Bytes encoded;
   for (const auto& b : blocks)
     if (!wire::append_block(encoded, b)) return refuse(Errc::malformed, "unencodable block");
+  if (encoded.size() > ctx_.max_payload - kAckReserve && compress_router_infos(blocks)) {
+    encoded.clear();
+    for (const auto& b : blocks)
+      if (!wire::append_block(encoded, b)) return refuse(Errc::malformed, "unencodable block");
+  }
   if (encoded.size() > ctx_.max_payload - kAckReserve) return refuse(Errc::oversized, "blocks too large");
   metrics_.control_blocks_out += blocks.size();
   control_queue_.push_back(std::move(encoded));
   now_ = now;
   return {};
+}
+
+std::vector<DataSession::ControlRefusal> DataSession::send_blocks_split(
+    TimePoint now, std::vector<wire::Block> blocks) {
+  std::vector<ControlRefusal> refused;
+  const uint8_t first = blocks.empty() ? 0 : wire::block_type(blocks.front());
+  auto s = send_blocks(now, blocks);
+  if (s) return refused;
+  if (s.error().code != Errc::oversized || blocks.size() < 2 ||
+      control_queue_.size() >= kMaxQueuedControl) {
+    refused.push_back({first, s.error()});
+    return refused;
+  }
+  for (auto& b : blocks) {
+    const uint8_t type = wire::block_type(b);
+    if (auto r = send_blocks(now, {std::move(b)}); !r) refused.push_back({type, r.error()});
+  }
+  return refused;
 }
 
 void DataSession::terminate(TimePoint now, wire::TerminationReason reason) {

@@ -180,7 +180,16 @@ class DataSession {
   // window. Errors: malformed (empty, or an I2NP/fragment/ACK/Termination/Padding/Path
   // block, which have their own paths), oversized (does not fit one packet beside an ACK
   // block, or kMaxQueuedControl packets already waiting), wrong_state (not active).
+  // An uncompressed RouterInfo that makes the packet too large is gzipped first.
   Status send_blocks(TimePoint now, std::vector<wire::Block> blocks);
+  // send_blocks, but blocks too large for one packet together go one packet each, in order
+  // (a Relay Intro still goes when the RouterInfo before it cannot). Returns what was
+  // refused, with the wire type of the first block of each refused packet.
+  struct ControlRefusal {
+    uint8_t block_type = 0;
+    Error error;
+  };
+  std::vector<ControlRefusal> send_blocks_split(TimePoint now, std::vector<wire::Block> blocks);
   // Local close (router shutdown, replaced session, ...).
   void terminate(TimePoint now, wire::TerminationReason reason);
   // Before terminate(): removes the queued messages of which nothing was sent yet, so that
