@@ -13,7 +13,7 @@ uint32_t MessageIdAllocator::next(TimePoint now, const RandomFn& random) {
   for (int i = 0; i < kMaxDraws; ++i) {
     uint8_t b[4];
     random(MutByteSpan(b, sizeof b));
-    v = uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | b[3];
+    v = load_be32(b);
     if (issued_.insert(now, v)) return v;
   }
   // At most size() + 1 steps: the set holds fewer values than 2^32.
