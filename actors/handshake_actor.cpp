@@ -139,13 +139,13 @@ caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& 
                                  uint64_t token = 0) {
   auto& st = self->state;
   hs::RemoteRouter remote;
-  if (auto err = hs::remote_router_from_bytes(ssu2::ByteSpan(bytes.data(), bytes.size()),
-                                              st.opts.config.net_id, remote, via);
-      !err.empty()) {
-    if (err == hs::kNoHost && st.opts.nat)  // firewalled: through one of its introducers
+  if (auto chk = hs::remote_router_from_bytes(ssu2::ByteSpan(bytes.data(), bytes.size()),
+                                              st.opts.config.net_id, remote, via, st.opts.families);
+      !chk) {
+    if (chk.error == hs::RemoteRouterError::firewalled && st.opts.nat)  // through its introducers
       return self->make_response_promise<router_hash>().delegate(st.opts.nat, introduce_atom::value,
                                                                  bytes);
-    return make_error(node_errc::bad_request, err);
+    return make_error(node_errc::bad_request, chk.what);
   }
   router_hash h = to_router_hash(remote.router_hash);
   if (!st.socket) return make_error(node_errc::not_available, "no socket");

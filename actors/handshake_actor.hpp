@@ -56,6 +56,7 @@
 #include "messages/messages.hpp"
 #include "transport/handshake/config.hpp"
 #include "transport/handshake/endpoint.hpp"
+#include "transport/handshake/router_check.hpp"
 #include "transport/session/budget.hpp"
 
 namespace ssu2d {
@@ -68,6 +69,8 @@ struct HandshakeActorOptions {
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   // Pending handshakes, sessions, tokens and admission (limits.* in the config).
   ssu2::handshake::EndpointLimits limits;
+  // The IP families we have sockets for: which of a peer's addresses we can dial.
+  ssu2::handshake::Families families;
   // Sessions send through it directly (null: through the socket actor). Each session gets
   // its own inbox of `session_inbox` datagrams, registered with (register_session_atom).
   std::shared_ptr<UdpSender> sender;

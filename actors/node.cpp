@@ -126,6 +126,9 @@ std::string Node::start() {
   adm.session_requests_per_s = cfg_.limits.session_requests_per_prefix;
   adm.session_request_burst = 2.0 * cfg_.limits.session_requests_per_prefix;
   adm.max_pending_per_prefix = uint32_t(cfg_.limits.pending_handshakes_per_prefix);
+  ho.families.v4 = ho.families.v6 = false;
+  for (const std::string& host : {cfg_.ssu2.host, cfg_.ssu2.ipv6_host})
+    if (auto a = ssu2::Address::parse(host, 1)) (a->is_v6() ? ho.families.v6 : ho.families.v4) = true;
   ho.sender = sender;
   // Bandwidth limits (bandwidth.*): one bucket per direction for the whole node.
   auto in_limit = std::make_shared<BandwidthLimiter>(cfg_.bandwidth.in_bytes_s(), "in", metrics_.get());

@@ -6,6 +6,7 @@
 
 #include "transport/handshake/router_check.hpp"
 #include "transport/i2p/gzip.hpp"
+#include "tests/unit/handshake_fixture.hpp"
 
 using namespace ssu2;
 using namespace ssu2::handshake;
@@ -120,23 +121,90 @@ BOOST_AUTO_TEST_CASE(damaged_router_info_is_bad) {
 BOOST_AUTO_TEST_CASE(remote_router_from_an_i2pd_router_info_file) {
   Real real;
   RemoteRouter r;
-  BOOST_TEST(remote_router_from_bytes(real.bytes, 2, r) == "");
+  BOOST_TEST(bool(remote_router_from_bytes(real.bytes, 2, r)));
   BOOST_TEST((r.static_key == real.s));
   BOOST_TEST((r.intro_key.bytes == real.i));
   BOOST_TEST((r.router_hash == real.ri.hash()));
   BOOST_TEST(r.address.port == *real.ri.ssu2_address()->port());
   BOOST_TEST(r.router_info != nullptr);
   RemoteRouter other;
-  BOOST_TEST(remote_router_from_bytes(real.bytes, 7, other) == "RouterInfo is for another network");
+  BOOST_TEST((remote_router_from_bytes(real.bytes, 7, other).error == RemoteRouterError::other_network));
   Bytes damaged = real.bytes;
   damaged[damaged.size() - 5] ^= 0x40;  // inside the signature
-  BOOST_TEST(remote_router_from_bytes(damaged, 2, other) == "RouterInfo signature is invalid");
-  BOOST_TEST(remote_router_from_bytes(Bytes(10, 1), 2, other) == "RouterInfo does not parse");
+  BOOST_TEST((remote_router_from_bytes(damaged, 2, other).error == RemoteRouterError::bad_signature));
+  auto junk = remote_router_from_bytes(Bytes(10, 1), 2, other);
+  BOOST_TEST((junk.error == RemoteRouterError::unparsable));
+  BOOST_TEST(junk.what == "RouterInfo does not parse");
   // Through an introduction: Charlie's address from the relay replaces the published one.
   auto via = Address::parse("198.18.7.9", 40123);
   BOOST_REQUIRE(via);
   RemoteRouter relayed;
-  BOOST_TEST(remote_router_from_bytes(real.bytes, 2, relayed, &*via) == "");
+  BOOST_TEST(bool(remote_router_from_bytes(real.bytes, 2, relayed, &*via)));
   BOOST_TEST((relayed.address == *via));
   BOOST_TEST((relayed.router_hash == real.ri.hash()));
+}
+
+namespace {
+// A signed RouterInfo whose SSU2 addresses are `hosts` in that order ("" = no host, with an
+// introducer), each with the same keys and its own port.
+Bytes router_with_hosts(const std::vector<std::string>& hosts) {
+  auto n = hs_test::make_node(*Address::parse("127.0.0.1", 9000));
+  auto* first = n.ri.ssu2_address();
+  BOOST_REQUIRE(first);
+  const i2p::RouterAddress base = *first;
+  std::vector<i2p::RouterAddress> out;
+  for (size_t k = 0; k < hosts.size(); ++k) {
+    i2p::RouterAddress a = base;
+    if (hosts[k].empty()) {
+      a.options.erase("host");
+      a.options.erase("port");
+      a.options.set("ih0", i2p::base64_encode(ByteSpan(n.ri.hash().data(), 32)));
+      a.options.set("itag0", "77");
+    } else {
+      a.options.set("host", hosts[k]);
+      a.options.set("port", std::to_string(9000 + k));
+    }
+    out.push_back(a);
+  }
+  n.ri.addresses = out;
+  BOOST_REQUIRE(n.ri.sign(n.keys.ed25519_seed).ok());
+  return *n.ri.serialize();
+}
+}  // namespace
+
+// A dual-stack peer publishes one address per family: Alice dials one of a family she has a
+// socket for, the preferred family first, whatever the published order.
+BOOST_AUTO_TEST_CASE(remote_router_picks_an_address_of_a_family_we_have) {
+  auto both = router_with_hosts({"2001:db8::5", "198.18.0.5"});
+  RemoteRouter r;
+  BOOST_REQUIRE(bool(remote_router_from_bytes(both, 2, r)));
+  BOOST_TEST(r.address.to_string() == "198.18.0.5:9001");
+  BOOST_REQUIRE(bool(remote_router_from_bytes(both, 2, r, nullptr, Families{true, true, true})));
+  BOOST_TEST(r.address.to_string() == "[2001:db8::5]:9000");
+  BOOST_REQUIRE(bool(remote_router_from_bytes(both, 2, r, nullptr, Families{false, true, false})));
+  BOOST_TEST(r.address.to_string() == "[2001:db8::5]:9000");
+
+  auto v6_only = router_with_hosts({"2001:db8::5"});
+  auto no = remote_router_from_bytes(v6_only, 2, r, nullptr, Families{true, false, false});
+  BOOST_TEST((no.error == RemoteRouterError::no_common_family));
+  BOOST_TEST(!no.what.empty());
+
+  auto named = router_with_hosts({"router.example"});
+  BOOST_TEST((remote_router_from_bytes(named, 2, r).error == RemoteRouterError::bad_host));
+}
+
+// A firewalled peer (introducers, no host) is reported as such, also beside an address of a
+// family we cannot use; after an introduction, `via` is dialled with that address's keys.
+BOOST_AUTO_TEST_CASE(remote_router_firewalled_and_through_an_introduction) {
+  RemoteRouter r;
+  auto fw = router_with_hosts({"2001:db8::5", ""});
+  auto chk = remote_router_from_bytes(fw, 2, r, nullptr, Families{true, false, false});
+  BOOST_TEST((chk.error == RemoteRouterError::firewalled));
+  auto via = Address::parse("198.18.7.9", 40123);
+  BOOST_REQUIRE(bool(remote_router_from_bytes(fw, 2, r, &*via, Families{true, false, false})));
+  BOOST_TEST((r.address == *via));
+  // A public v4 address beside the introducer one is dialled directly.
+  auto mixed = router_with_hosts({"", "198.18.0.5"});
+  BOOST_REQUIRE(bool(remote_router_from_bytes(mixed, 2, r)));
+  BOOST_TEST(r.address.to_string() == "198.18.0.5:9001");
 }

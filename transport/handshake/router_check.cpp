@@ -1,5 +1,7 @@
 #include "transport/handshake/router_check.hpp"
 
+#include <optional>
+
 #include "transport/i2p/gzip.hpp"
 
 namespace ssu2::handshake {
@@ -64,31 +66,74 @@ std::variant<CheckedRouter, Failure> check_router_info(const wire::RouterInfoBlo
   return out;
 }
 
-std::string remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRouter& out,
-                                     const Address* via) {
+namespace {
+
+RemoteRouterCheck fail(RemoteRouterError e, std::string what) { return {e, std::move(what)}; }
+
+std::optional<Address> numeric_address(const i2p::RouterAddress& a) {
+  auto host = a.host();
+  auto port = a.port();
+  if (!host || !port) return std::nullopt;
+  return Address::parse(*host, *port);
+}
+
+}  // namespace
+
+RemoteRouterCheck remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRouter& out,
+                                           const Address* via, Families families) {
+  using E = RemoteRouterError;
   auto ri = i2p::RouterInfo::parse(bytes);
-  if (!ri) return "RouterInfo does not parse";
-  if (!ri->verify()) return "RouterInfo signature is invalid";
-  if (ri->net_id().value_or(2) != net_id) return "RouterInfo is for another network";
-  const auto* a = ri->ssu2_address();
-  if (!a) return "RouterInfo has no usable SSU2 address";
-  auto host = a->host();
-  auto port = a->port();
-  auto s = a->static_key();
-  auto i = a->intro_key();
-  if (!s || !i) return "SSU2 address has no s/i";
+  if (!ri) return fail(E::unparsable, "RouterInfo does not parse");
+  if (!ri->verify()) return fail(E::bad_signature, "RouterInfo signature is invalid");
+  if (ri->net_id().value_or(2) != net_id) return fail(E::other_network, "RouterInfo is for another network");
+  const auto all = ri->ssu2_addresses();
+  if (all.empty()) return fail(E::no_ssu2_address, "RouterInfo has no usable SSU2 address");
+
+  const i2p::RouterAddress* chosen = nullptr;
+  Address target;
   if (via) {
-    out.address = *via;
+    target = *via;
+    chosen = all.front();
+    for (const auto* a : all) {
+      auto ep = numeric_address(*a);
+      bool same_family = ep ? ep->is_v6() == via->is_v6() : !a->introducers().empty();
+      if (same_family) {
+        chosen = a;
+        break;
+      }
+    }
   } else {
-    if (!host || !port) return std::string(kNoHost);
-    auto ep = Address::parse(*host, *port);
-    if (!ep) return "SSU2 host is not a numeric address: " + *host;
-    out.address = *ep;
+    bool introducers = false, unusable_family = false;
+    std::string bad_host;
+    for (const auto* a : all) {
+      auto ep = numeric_address(*a);
+      if (!ep) {
+        if (a->host() && a->port()) bad_host = *a->host();
+        introducers = introducers || !a->introducers().empty() || !a->host();
+        continue;
+      }
+      if (!families.allows(*ep)) {
+        unusable_family = true;
+        continue;
+      }
+      if (!chosen || (ep->is_v6() == families.prefer_v6 && target.is_v6() != families.prefer_v6)) {
+        chosen = a;
+        target = *ep;
+      }
+    }
+    if (!chosen) {
+      if (introducers) return fail(E::firewalled, "SSU2 address has no host/port (firewalled peer)");
+      if (unusable_family)
+        return fail(E::no_common_family, "SSU2 addresses only in an IP family we have no socket for");
+      return fail(E::bad_host, "SSU2 host is not a numeric address: " + bad_host);
+    }
   }
-  out.static_key = *s;
+  out.address = target;
+  out.static_key = *chosen->static_key();
+  auto i = chosen->intro_key();
   std::copy(i->begin(), i->end(), out.intro_key.bytes.begin());
   out.router_hash = ri->hash();
-  out.mtu = a->mtu().value_or(0);
+  out.mtu = chosen->mtu().value_or(0);
   out.router_info = std::make_shared<i2p::RouterInfo>(std::move(*ri));
   return {};
 }

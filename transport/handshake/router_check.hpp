@@ -5,7 +5,6 @@
 #pragma once
 #include <memory>
 #include <string>
-#include <string_view>
 #include <variant>
 
 #include "transport/crypto/crypto.hpp"
@@ -28,13 +27,41 @@ std::variant<CheckedRouter, Failure> check_router_info(const wire::RouterInfoBlo
                                                        const LocalIdentity& local,
                                                        uint32_t wall_s);
 
+// The IP families this node can send on (one flag per open socket), and which one to try
+// first when a peer publishes both.
+struct Families {
+  bool v4 = true;
+  bool v6 = true;
+  bool prefer_v6 = false;
+  bool allows(const Address& a) const { return a.is_v6() ? v6 : v4; }
+};
+
+// Why a RouterInfo cannot be dialled directly. `firewalled`: its SSU2 addresses have no
+// host we can use but one of them lists introducers, so it is reached through them.
+enum class RemoteRouterError {
+  none,
+  unparsable,
+  bad_signature,
+  other_network,
+  no_ssu2_address,
+  firewalled,
+  bad_host,
+  no_common_family,
+};
+
+struct RemoteRouterCheck {
+  RemoteRouterError error = RemoteRouterError::none;
+  std::string what;  // one line for logs and ssu2ctl; empty when ok
+  explicit operator bool() const { return error == RemoteRouterError::none; }
+};
+
 // Alice's check of a RouterInfo she wants to connect to (a file, the netDb): parses, verifies
-// the signature and net id, finds a usable SSU2 address with numeric host, port, s and i.
-// Fills `out` and returns "" or a one-line reason: kNoHost (exactly) for an address without
-// host/port, a firewalled router, reached through its introducers; then `via` (Charlie's
-// address from the introduction) stands for the host and port.
-inline constexpr std::string_view kNoHost = "SSU2 address has no host/port (firewalled peer)";
-std::string remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRouter& out,
-                                     const Address* via = nullptr);
+// the signature and net id, and picks the SSU2 address to dial: of those with a numeric host
+// and port in a family we can send on, one of the preferred family, else the first (ssu2.rst
+// "Published Addresses": a dual-stack router publishes one address per family). With `via`
+// (Charlie's address after an introduction) that stands for host and port, and the keys come
+// from the address of via's family (the one with introducers), else the first.
+RemoteRouterCheck remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, RemoteRouter& out,
+                                           const Address* via = nullptr, Families families = {});
 
 }  // namespace ssu2::handshake

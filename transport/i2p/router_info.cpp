@@ -194,10 +194,23 @@ std::string RouterInfo::router_version() const {
   return s ? *s : std::string();
 }
 
+namespace {
+bool usable_ssu2(const RouterAddress& a) {
+  return (a.is_ssu2() || a.transport == "SSU") && a.static_key() && a.intro_key() && a.supports_version("2");
+}
+}  // namespace
+
 const RouterAddress* RouterInfo::ssu2_address() const {
   for (const auto& a : addresses)
-    if ((a.is_ssu2() || a.transport == "SSU") && a.static_key() && a.intro_key() && a.supports_version("2")) return &a;
+    if (usable_ssu2(a)) return &a;
   return nullptr;
+}
+
+std::vector<const RouterAddress*> RouterInfo::ssu2_addresses() const {
+  std::vector<const RouterAddress*> out;
+  for (const auto& a : addresses)
+    if (usable_ssu2(a)) out.push_back(&a);
+  return out;
 }
 
 }  // namespace ssu2::i2p

@@ -78,6 +78,9 @@ class RouterInfo {
   // First address usable for SSU2: style "SSU2" (or "SSU" with SSU2 options, ssu2.rst) with
   // valid s and i and a v list containing "2".
   const RouterAddress* ssu2_address() const;
+  // Every such address, in published order (a dual-stack router has one per family, and a
+  // firewalled one an address with introducers and no host).
+  std::vector<const RouterAddress*> ssu2_addresses() const;
 
  private:
   Bytes raw_;
