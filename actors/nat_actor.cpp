@@ -162,6 +162,9 @@ void nat_detail::drain(nat_t* self) {
         update_tag_wish(self);
       } else if (std::holds_alternative<nat::IntroducersChanged>(a)) {
         republish(self);
+      } else if (auto* k = std::get_if<nat::KeepAlive>(&a)) {
+        if (auto it = st.sessions.find(to_router_hash(k->to)); it != st.sessions.end())
+          self->send(it->second, keepalive_atom::value);
       } else if (auto* t = std::get_if<nat::TokenIssued>(&a)) {
         on_token_issued(self, *t);
       } else if (auto* r = std::get_if<nat::IntroductionReady>(&a)) {
@@ -260,7 +263,7 @@ void on_closed(nat_t* self, const router_hash& peer) {
 
 caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
   auto& st = self->state;
-  st.engine = std::make_unique<nat::NatEngine>(opts.local);
+  st.engine = std::make_unique<nat::NatEngine>(opts.local, nat::Config{}, ssu2::RandomFn{}, opts.introducers);
   st.opts = std::move(opts);
   const auto start = steady_now();
   st.reach.emplace(st.opts.reachability, start, st.opts.local.v4, st.opts.local.v6);

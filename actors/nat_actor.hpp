@@ -54,6 +54,7 @@
 #include "actors/support/router_publisher.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
+#include "transport/nat/introducers.hpp"
 #include "transport/nat/reachability.hpp"
 #include "transport/nat/types.hpp"
 
@@ -69,6 +70,7 @@ struct NatActorOptions {
   std::chrono::milliseconds relay_tag_wait{10'000};  // bound on a relaytag request
   bool auto_peer_test = true;                // run the machine's automatic peer tests
   ssu2::nat::ReachabilityConfig reachability;
+  ssu2::nat::IntroducerConfig introducers;
   std::shared_ptr<RouterPublisher> publisher;  // may be null: nothing is republished
 };
 

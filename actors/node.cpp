@@ -108,6 +108,7 @@ std::string Node::start() {
   no.reachability.retest_soon = std::chrono::seconds(cfg_.nat.retest_s);
   no.reachability.confirmations = cfg_.nat.confirmations;
   no.reachability.address_quorum = size_t(cfg_.nat.address_quorum);
+  no.introducers.keepalive_interval = std::chrono::seconds(cfg_.nat.introducer_keepalive_s);
   no.manager = manager_;
   nat_ = spawn_nat_actor(sys_, std::move(no));
 

@@ -26,8 +26,10 @@ using managed_session_actor = i2np_sink_actor::extend<
     caf::replies_to<session_atom>::with<session_info>,
     caf::reacts_to<disconnect_atom>>;
 
-// What the nat actor needs of a session: SSU2 blocks (wire encoding) sent in the session.
-using nat_session_actor = caf::typed_actor<caf::reacts_to<send_blocks_atom, std::vector<uint8_t>>>;
+// What the nat actor needs of a session: SSU2 blocks (wire encoding) sent in the session,
+// and a keep-alive packet for the NAT mapping to one of our introducers.
+using nat_session_actor = caf::typed_actor<caf::reacts_to<send_blocks_atom, std::vector<uint8_t>>,
+                                           caf::reacts_to<keepalive_atom>>;
 
 // The whole session actor: the roles above, plus
 //   inbound datagrams: (inbox_atom) wake from the socket's reader thread, (inbound_atom,

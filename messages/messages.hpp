@@ -60,6 +60,7 @@ using log_level_atom = caf::atom_constant<caf::atom("loglevel")>;     // ssu2ctl
 // NAT actor (peer test / relay); blocks cross actors in their SSU2 wire encoding
 using nat_blocks_atom = caf::atom_constant<caf::atom("natblocks")>;  // session -> nat (in)
 using send_blocks_atom = caf::atom_constant<caf::atom("sendblocks")>;  // nat -> session (out)
+using keepalive_atom = caf::atom_constant<caf::atom("keepalive")>;  // nat -> session: a packet now
 using nat_packet_atom = caf::atom_constant<caf::atom("natpacket")>;  // handshake -> nat
 using nat_timeout_atom = caf::atom_constant<caf::atom("nattimeout")>;  // nat self-timer
 using set_socket_atom = caf::atom_constant<caf::atom("setsock")>;    // late socket link

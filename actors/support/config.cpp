@@ -129,6 +129,8 @@ ConfigResult build(json merged) {
   c.nat.confirmations = int(v);
   if (!(err = get_int(merged, "nat.address_quorum", 1, 16, v)).empty()) return fail(err);
   c.nat.address_quorum = int(v);
+  if (!(err = get_int(merged, "nat.introducer_keepalive_s", 1, 3600, v)).empty()) return fail(err);
+  c.nat.introducer_keepalive_s = int(v);
 
   if (!(err = get_int(merged, "limits.max_sessions", 1, 100000, v)).empty()) return fail(err);
   c.limits.max_sessions = int(v);

@@ -62,6 +62,9 @@ struct NodeConfig {
     int retest_s = 60;
     int confirmations = 2;
     int address_quorum = 2;  // distinct peers that must report the same external address
+    // While firewalled, a packet to each of our introducers this often, so that our NAT
+    // keeps their mapping (transport/nat/introducers.hpp); below the NAT's UDP timeout.
+    int introducer_keepalive_s = 20;
   } nat;
   struct Log {
     std::string level = "info";

@@ -362,3 +362,39 @@ BOOST_AUTO_TEST_CASE(alice_asks_connected_introducers_first_and_skips_expired_on
   BOOST_TEST(!c.next(connected));  // each one once
   BOOST_TEST(!ssu2::nat::IntroducerChoice({{h(5), now - 1, 55}}, now).next(connected));
 }
+
+// Our NAT must keep letting each held introducer's Relay Intro in: between the tag refreshes
+// (every refresh_interval, a packet too) every held introducer is sent a KeepAlive each
+// keepalive_interval, and nobody else is; once we are no longer firewalled, none.
+BOOST_AUTO_TEST_CASE(held_introducers_are_kept_alive_between_refreshes) {
+  BOOST_REQUIRE(kCfg.keepalive_interval < kCfg.refresh_interval);
+  Net t;
+  t.firewalled(0);
+  t.w.run(0, 1000);
+  BOOST_REQUIRE_EQUAL(t.published().size(), 3u);
+  t.n().results.clear();
+  const int64_t span = 10 * kMin;
+  t.w.run(1000, 1000 + span);
+  std::map<RouterHash, int> kept;
+  for (const auto& k : t.n().all<KeepAlive>()) ++kept[k.to];
+  BOOST_CHECK_EQUAL(kept.size(), 3u);
+  for (const auto& in : t.published()) {
+    // Per refresh period: the tag request, then a keepalive after each further interval.
+    const int64_t per_period = kCfg.refresh_interval.count() / kCfg.keepalive_interval.count() - 1;
+    BOOST_CHECK_GE(kept[in.router_hash], int(per_period * (span / kCfg.refresh_interval.count()) - 1));
+    BOOST_CHECK_LE(kept[in.router_hash], int(per_period * (span / kCfg.refresh_interval.count()) + 1));
+  }
+  // A closed introducer is not kept alive any more (it is replaced).
+  auto gone = t.published().front().router_hash;
+  for (const auto& p : t.pubs)
+    if (t.w[p].hash() == gone) t.close(1000 + span, p);
+  t.n().results.clear();
+  t.w.run(1000 + span, 1000 + 2 * span);
+  for (const auto& k : t.n().all<KeepAlive>()) BOOST_CHECK(k.to != gone);
+  BOOST_CHECK(!t.n().all<KeepAlive>().empty());
+  // Reachable: introducers dropped, nothing kept alive.
+  t.n().engine->set_reachability(at(1000 + 2 * span), Reachability::Reachable, 4);
+  t.n().results.clear();
+  t.w.run(1000 + 2 * span, 1000 + 3 * span);
+  BOOST_CHECK(t.n().all<KeepAlive>().empty());
+}

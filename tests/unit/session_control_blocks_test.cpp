@@ -188,3 +188,40 @@ BOOST_AUTO_TEST_CASE(split_sends_the_blocks_that_fit_when_one_cannot) {
   p.collect();
   BOOST_TEST(p.a.metrics().control_packets_out == 2u);
 }
+
+// A keep-alive (our NAT's mapping to an introducer) is one packet out at the next poll,
+// even on an idle session; it carries the ACK, elicits nothing and is never resent.
+BOOST_AUTO_TEST_CASE(keepalive_is_one_unacknowledged_packet) {
+  Pair p;
+  // Some traffic first, so that A has something to acknowledge; then quiet.
+  BOOST_REQUIRE(p.b.send_blocks(p.now, {wire::RelayTagBlock{5}}).ok());
+  p.collect();
+  p.run_for(Millis(3000));
+  const auto before_a = p.a.metrics();
+  const auto before_b = p.b.metrics();
+  std::vector<Bytes> out;
+  p.filter = [&](const Pair::InFlight& f) {
+    if (f.to_b) out.push_back(f.bytes);
+    return true;
+  };
+  p.a.send_keepalive(p.now);
+  p.collect();
+  BOOST_REQUIRE_EQUAL(out.size(), 1u);
+  auto o = open(out[0], DirectionKeys{key(1), key(3), key(4)});
+  BOOST_REQUIRE(o);
+  for (const auto& b : o->blocks)
+    BOOST_TEST((std::holds_alternative<wire::AckBlock>(b) || std::holds_alternative<wire::PaddingBlock>(b)));
+  BOOST_TEST(p.a.metrics().keepalives_out == before_a.keepalives_out + 1);
+  p.run_for(Millis(10'000));
+  // Nothing came back for it and nothing went again: it was not ack-eliciting.
+  BOOST_TEST(out.size() == 1u);
+  BOOST_TEST(p.b.metrics().packets_out == before_b.packets_out);
+  BOOST_TEST(p.a.metrics().retransmissions == before_a.retransmissions);
+  BOOST_TEST(p.b.metrics().packets_in == before_b.packets_in + 1);
+  // Not active: nothing.
+  p.a.terminate(p.now, wire::TerminationReason::NormalClose);
+  p.collect();
+  const auto sent = p.a.metrics().packets_out;
+  p.a.send_keepalive(p.now);
+  BOOST_TEST(p.a.metrics().packets_out == sent);
+}

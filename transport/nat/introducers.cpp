@@ -80,7 +80,8 @@ void Introducers::on_granted(const Now& now, const RouterHash& from, uint32_t ta
   }
   // Only answers to our own first requests (not a tag asked for by an operator).
   if (!asking_.erase(from) || held_.size() >= cfg_.wanted) return;
-  held_.push_back(Held{from, tag, exp_s, now.mono + cfg_.tag_lifetime, now.mono + cfg_.refresh_interval});
+  held_.push_back(Held{from, tag, exp_s, now.mono + cfg_.tag_lifetime, now.mono + cfg_.refresh_interval,
+                       now.mono + cfg_.keepalive_interval});
   changed();
 }
 
@@ -106,9 +107,15 @@ void Introducers::on_timer(const Now& now) {
   std::erase_if(held_, [&](const Held& x) { return x.expires <= now.mono; });
   if (held_.size() != before) changed();
   for (auto& x : held_) {
-    if (x.next_refresh > now.mono) continue;
-    x.next_refresh = now.mono + cfg_.refresh_interval;
-    (void)relay_.request_tag(now, x.peer);  // no session: its close drops it
+    if (x.next_refresh <= now.mono) {
+      x.next_refresh = now.mono + cfg_.refresh_interval;
+      // The request is a packet to the introducer too: the keepalive can wait.
+      x.next_keepalive = now.mono + cfg_.keepalive_interval;
+      (void)relay_.request_tag(now, x.peer);  // no session: its close drops it
+    } else if (x.next_keepalive <= now.mono) {
+      x.next_keepalive = now.mono + cfg_.keepalive_interval;
+      ctx_.emit(KeepAlive{x.peer});
+    }
   }
   fill(now);
 }
@@ -122,6 +129,7 @@ std::optional<TimePoint> Introducers::next_deadline() const {
   for (const auto& x : held_) {
     consider(x.expires);
     consider(x.next_refresh);
+    consider(x.next_keepalive);
   }
   // A refuser may be asked again once its backoff is over, if we still lack introducers.
   if (held_.size() + asking_.size() < cfg_.wanted)

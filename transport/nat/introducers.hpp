@@ -3,8 +3,12 @@
 // there), up to `wanted` established peers that can introduce ('C' in their SSU2 address
 // caps and a published host of the family) are asked for a relay tag in the data phase. A
 // granted tag is published as ihN / itagN / iexpN until it expires; it is asked for again
-// every `refresh_interval` (this also keeps the session and our NAT mapping to the
-// introducer alive) and its expiry is moved forward when less than `extend_before` is left.
+// every `refresh_interval` and its expiry is moved forward when less than `extend_before` is
+// left. Our NAT must keep letting a held introducer's packets in (its Relay Intro comes
+// whenever an Alice asks), so every `keepalive_interval` a KeepAlive asks the caller to send
+// that session a packet: home NATs forget an idle UDP mapping after 30 s or more (RFC 4787
+// asks for at least 2 minutes, many keep 30 s), i2pd 2.45.1 sends its introducers a Padding
+// packet every 30 s for the same reason (SSU2Server::UpdateIntroducers).
 // An introducer is lost when its session ends, when it does not answer the first request
 // (`request_timeout`: it refused; not asked again for `refused_backoff`) or when its tag
 // expired without a new grant; a replacement is then asked for. Any other reachability
@@ -26,6 +30,7 @@ struct IntroducerConfig {
   Millis tag_lifetime{80 * 60'000};         // iexp = grant time + this
   Millis extend_before{20 * 60'000};        // move iexp forward when less is left
   Millis refresh_interval{60'000};          // re-ask a held introducer this often
+  Millis keepalive_interval{20'000};        // a packet to each held introducer this often
   Millis request_timeout{15'000};           // no tag by then: refused
   Millis refused_backoff{10 * 60'000};      // a refuser is not asked again before this
 };
@@ -59,6 +64,7 @@ class Introducers {
     uint32_t expires_s = 0;   // iexp (wall clock)
     TimePoint expires{0};     // the same on the monotonic clock
     TimePoint next_refresh{0};
+    TimePoint next_keepalive{0};
   };
   bool candidate(const RouterHash& h, const Now& now) const;
   void fill(const Now& now);

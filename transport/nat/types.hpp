@@ -128,8 +128,14 @@ struct IntroducersChanged {
   std::vector<i2p::Introducer> introducers;
 };
 
+// Send `to` (one of our introducers) a packet in its session now, whatever it carries (an
+// ACK): our NAT keeps the mapping that lets its Relay Intro reach us (transport/nat/introducers).
+struct KeepAlive {
+  RouterHash to{};
+};
+
 using Action = std::variant<SendBlocks, SendPacket, PeerTestDone, RelayTagGranted, TokenIssued,
-                            IntroductionReady, IntroductionFailed, IntroducersChanged>;
+                            IntroductionReady, IntroductionFailed, IntroducersChanged, KeepAlive>;
 
 // Every dropped input is counted under exactly one reason.
 struct Counters {

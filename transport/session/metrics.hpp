@@ -13,6 +13,7 @@ struct Metrics {
   uint64_t bytes_in = 0, bytes_out = 0;
   uint64_t packets_in = 0, packets_out = 0;
   uint64_t ack_only_packets_out = 0;  // explicit ACKs (also counted in packets_out)
+  uint64_t keepalives_out = 0;        // send_keepalive() packets (also in packets_out)
   uint64_t retransmissions = 0;       // packets resent under a new number
   uint64_t spurious_retransmissions = 0;  // of them, resent although an earlier copy arrived
   uint64_t packets_given_up = 0;      // unACKed after every resend: their messages failed

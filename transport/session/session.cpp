@@ -420,6 +420,15 @@ std::vector<DataSession::ControlRefusal> DataSession::send_blocks_split(
   return refused;
 }
 
+void DataSession::send_keepalive(TimePoint now) {
+  now_ = now;
+  if (state_ != State::active) return;
+  // Staged like the packets decided during inputs: out with the next poll_transmit.
+  Bytes& pkt = start_packet(peer_);
+  append_ack(pkt, ctx_.max_payload);
+  if (finish(transmission_.next_packet_number(), false, pkt)) ++metrics_.keepalives_out;
+}
+
 void DataSession::terminate(TimePoint now, wire::TerminationReason reason) {
   now_ = now;
   if (state_ != State::active) return;

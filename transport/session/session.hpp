@@ -190,6 +190,10 @@ class DataSession {
     Error error;
   };
   std::vector<ControlRefusal> send_blocks_split(TimePoint now, std::vector<wire::Block> blocks);
+  // A keep-alive for the path (our NAT's mapping to the peer): the next poll_transmit sends
+  // one packet that elicits nothing and is never resent (an ACK block, padded to the
+  // minimum payload), whether or not anything else is due. Ignored unless active.
+  void send_keepalive(TimePoint now);
   // Local close (router shutdown, replaced session, ...).
   void terminate(TimePoint now, wire::TerminationReason reason);
   // Before terminate(): removes the queued messages of which nothing was sent yet, so that
