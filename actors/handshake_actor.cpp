@@ -24,7 +24,7 @@ struct handshake_state {
   static inline const char* name = "ssu2d.handshake";
   HandshakeActorOptions opts;
   std::unique_ptr<hs::HandshakeEndpoint> ep;
-  caf::actor socket;
+  handshake_socket_actor socket;
   std::map<uint64_t, std::vector<caf::response_promise>> waiting;  // by outbound conn id
   std::unordered_map<uint64_t, session_actor> actors;              // session actors by conn id
   std::map<caf::actor_addr, uint64_t> conn_of;
@@ -54,7 +54,7 @@ session_actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   self->monitor(session);
   st.actors[conn] = session;
   st.conn_of[session.address()] = conn;
-  caf::anon_send(st.socket, register_session_atom::value, conn, caf::actor_cast<caf::actor>(session),
+  caf::anon_send(st.socket, register_session_atom::value, conn, inbox_wake_actor{session},
                  std::move(inbox));
   return session;
 }
@@ -99,7 +99,9 @@ void on_done(handshake_t* self, hs::HandshakeDone& d) {
 // then datagrams, then the timer.
 void drain(handshake_t* self) {
   auto& st = self->state;
-  auto me = caf::actor_cast<caf::actor>(self);
+  // We are still dynamically typed: the handler for (inbound_atom, batch) below is what
+  // makes this cast true (checked at run time only).
+  auto me = caf::actor_cast<datagram_target_actor>(self);
   while (auto e = st.ep->poll_event()) {
     if (auto* s = std::get_if<hs::OutboundStarted>(&*e)) {
       caf::anon_send(st.socket, register_atom::value, s->conn_id, me);
@@ -254,7 +256,9 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
   });
 
   return {
-    [self](set_socket_atom, caf::actor socket) { self->state.socket = std::move(socket); },
+    [self](set_socket_atom, handshake_socket_actor socket) {
+      self->state.socket = std::move(socket);
+    },
     [self](inbound_atom, datagram& d) {
       on_datagram(self, d);
       drain(self);

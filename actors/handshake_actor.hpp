@@ -14,7 +14,7 @@
 // (Session Created and Retry are masked with Bob's intro key, so their unmasked ID is noise).
 //
 // Protocol (dynamic, atoms from messages.hpp):
-//   (set_socket_atom, actor socket)             once, right after the socket is spawned
+//   (set_socket_atom, handshake_socket_actor)   once, right after the socket is spawned
 //   (inbound_atom, std::vector<datagram>) -> bool  a batch from the socket (answered when
 //        handled: the socket's flow control)
 //   (inbound_atom, datagram)                    one datagram (tests)

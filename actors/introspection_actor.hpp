@@ -46,7 +46,7 @@ struct IntrospectionOptions {
   router_hash hash;
   std::vector<std::string> addresses;  // SSU2 listen endpoints, as text
   std::string control;                 // our own control endpoint, as text (filled at publish)
-  caf::actor socket;                   // may be null
+  socket_stats_actor socket;           // may be null
   subsystem_manager_actor manager;     // may be null
   caf::actor handshake;                // may be null
   caf::actor nat;                      // may be null

@@ -272,7 +272,7 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
     self->quit(m.reason);
   });
   return {
-    [self](set_socket_atom, caf::actor& socket) { self->state.opts.socket = socket; },
+    [self](set_socket_atom, datagram_out_actor& socket) { self->state.opts.socket = socket; },
     [self](handshake_atom, caf::actor& hs) {
       self->state.opts.handshake = hs;
       self->state.wants_tags = false;

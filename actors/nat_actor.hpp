@@ -3,7 +3,7 @@
 //
 // Protocol (dynamic, atoms from messages.hpp; SSU2 blocks travel in their wire encoding,
 // wire::emit_blocks / parse_blocks):
-//   (set_socket_atom, actor socket)                         once, from the node
+//   (set_socket_atom, datagram_out_actor socket)            once, from the node
 //   (handshake_atom, actor handshake)                       once, from the node: told each
 //        republished RouterInfo as (router_info_atom, bytes)
 //   (established_atom, router_hash, nat_session_actor, endpoint remote, bytes router_info,
@@ -61,7 +61,7 @@ namespace ssu2d {
 
 struct NatActorOptions {
   ssu2::nat::LocalIdentity local;
-  caf::actor socket;                         // may be set later with set_socket_atom
+  datagram_out_actor socket;                 // may be set later with set_socket_atom
   caf::actor handshake;                      // may be set later with handshake_atom
   i2np_router_actor manager;                 // connects for relaytag requests; may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null

@@ -146,13 +146,16 @@ std::string Node::start() {
   SocketOptions so;
   so.sender = sender;
   so.intro_key = keys_->intro_key;
-  so.new_inbound = handshake_;
+  // The handshake actor is still dynamically typed; its (inbound_atom, batch) handler is
+  // what makes it a datagram target (checked at run time only).
+  so.new_inbound = caf::actor_cast<datagram_target_actor>(handshake_);
   so.metrics = metrics_;
   so.send_queue_limit = size_t(cfg_.limits.send_queue);
   so.in_limit = in_limit;
   socket_ = spawn_socket_actor(sys_, std::move(so));
-  caf::anon_send(handshake_, set_socket_atom::value, socket_);
-  caf::anon_send(nat_, set_socket_atom::value, socket_);
+  // As the roles their set_socket handlers take (the receivers are dynamically typed).
+  caf::anon_send(handshake_, set_socket_atom::value, handshake_socket_actor{socket_});
+  caf::anon_send(nat_, set_socket_atom::value, datagram_out_actor{socket_});
   caf::anon_send(nat_, handshake_atom::value, handshake_);  // republished RouterInfo
   caf::anon_send(manager_, handshake_atom::value, handshake_);
 

@@ -51,7 +51,7 @@ class Node {
   uint16_t metrics_http_port() const { return http_.port(); }
   const std::vector<endpoint>& ssu2_endpoints() const { return endpoints_; }
   const std::shared_ptr<MetricsRegistry>& metrics() const { return metrics_; }
-  caf::actor socket() const { return socket_; }
+  socket_actor socket() const { return socket_; }
   subsystem_manager_actor manager() const { return manager_; }
   caf::actor introspection() const { return introspection_; }
   caf::actor handshake() const { return handshake_; }
@@ -75,7 +75,8 @@ class Node {
   std::vector<endpoint> endpoints_;
   uint16_t control_port_ = 0;
   HttpServer http_;  // metrics.port: /metrics, /api/*, the console
-  caf::actor socket_, handshake_, introspection_, nat_;
+  socket_actor socket_;
+  caf::actor handshake_, introspection_, nat_;
   subsystem_manager_actor manager_;
   bool stopped_ = false;
 };

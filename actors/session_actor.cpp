@@ -27,7 +27,8 @@ struct session_state {
   endpoint remote;
   bool outbound = false;
   uint64_t our_conn_id = 0;
-  caf::actor socket, handshake, nat;
+  session_socket_actor socket;
+  caf::actor handshake, nat;
   session_events_actor manager;
   DatagramPath path;                   // our inbox at the socket, the direct sender
   std::vector<InboundDatagram> batch;  // reused by every inbox take

@@ -71,7 +71,7 @@ namespace ssu2d {
 
 struct SessionActorOptions {
   ssu2::handshake::SessionContext context;  // moved in; first_packets are processed at start
-  caf::actor socket;
+  session_socket_actor socket;
   session_events_actor manager;
   caf::actor handshake;  // may be null (tokens and closes are then not reported)
   caf::actor nat;        // may be null (NAT blocks are then counted and dropped)

@@ -5,14 +5,58 @@
 // The messages' meaning is in each actor's header (actors/*.hpp).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
 
+#include "actors/support/datagram_inbox.hpp"  // shared_ptr<DatagramInbox> may be a message
 #include "messages/messages.hpp"
 
 namespace ssu2d {
+
+// ---- socket actor (actors/socket_actor.hpp) -------------------------------------------
+// What receives datagrams from the socket (conn id or source address registered, or the
+// new-inbound handler): one batch per inbox take, answered once handled; the socket takes
+// its next batch only when every target answered (its flow control).
+using datagram_target_actor =
+    caf::typed_actor<caf::replies_to<inbound_atom, std::vector<datagram>>::with<bool>>;
+
+// Woken from the socket's reader thread when its DatagramInbox went non-empty (a session
+// registered with register_session_atom, and the socket actor itself).
+using inbox_wake_actor = caf::typed_actor<caf::reacts_to<inbox_atom>>;
+
+// Datagrams out through the socket actor (sendto; EAGAIN queues and retries). What cannot
+// be sent is reported back to the sender as (send_failed_atom, send_failure).
+using datagram_out_actor = caf::typed_actor<caf::reacts_to<send_atom, send_request>>;
+
+// What a session needs of the socket: datagrams out, and dropping its conn id at the end
+// (true: the entry existed).
+using session_socket_actor =
+    datagram_out_actor::extend<caf::replies_to<unregister_atom, uint64_t>::with<bool>>;
+
+// What the handshake actor needs of the socket: routes by conn id (a pending handshake's, or
+// an established session's straight into its inbox) and by source address (Session Created /
+// Retry fallback). Each answers true when the entry was added/replaced (register_session:
+// false without an actor or inbox) or existed (unregister_ep). Registered actors are
+// monitored: when one terminates, all its entries are removed.
+using handshake_socket_actor = session_socket_actor::extend<
+    caf::replies_to<register_atom, uint64_t, datagram_target_actor>::with<bool>,
+    caf::replies_to<register_session_atom, uint64_t, inbox_wake_actor,
+                    std::shared_ptr<DatagramInbox>>::with<bool>,
+    caf::replies_to<register_ep_atom, endpoint, datagram_target_actor>::with<bool>,
+    caf::replies_to<unregister_ep_atom, endpoint>::with<bool>>;
+
+// The socket's counters (introspection, the node's shutdown round trip).
+using socket_stats_actor = caf::typed_actor<caf::replies_to<socket_stats_atom>::with<socket_stats>>;
+
+// The whole socket actor: the roles above, plus its inbox wake from the reader thread, its
+// own retry timer for queued sends, and the local endpoints it is bound to.
+using socket_actor = handshake_socket_actor::extend_with<socket_stats_actor>::extend<
+    caf::reacts_to<inbox_atom>,
+    caf::reacts_to<retry_atom>,
+    caf::replies_to<local_endpoints_atom>::with<std::vector<endpoint>>>;
 
 // ---- session actor (actors/session_actor.hpp) -----------------------------------------
 // Outbound I2NP (short header) into a session: fire and forget, or with delivery feedback
