@@ -64,7 +64,8 @@ struct HandshakeActorOptions {
   ssu2::handshake::Config config;
   std::shared_ptr<const ssu2::handshake::LocalIdentity> local;
   session_events_actor manager;  // told by each session (established, closed, I2NP)
-  caf::actor nat;  // may be null: NAT packets are then handled (and refused) as handshakes
+  // May be null: NAT packets are then handled (and refused) as handshakes.
+  handshake_nat_actor nat;
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   // Pending handshakes, sessions, tokens and admission (limits.* in the config).
   ssu2::handshake::EndpointLimits limits;

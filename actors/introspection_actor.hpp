@@ -49,7 +49,7 @@ struct IntrospectionOptions {
   socket_stats_actor socket;           // may be null
   subsystem_manager_actor manager;     // may be null
   caf::actor handshake;                // may be null
-  caf::actor nat;                      // may be null
+  nat_control_actor nat;               // may be null
   std::shared_ptr<MetricsRegistry> metrics;
   std::shared_ptr<BandwidthLimiter> in_limit, out_limit;  // may be null (unlimited)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

@@ -72,7 +72,7 @@ void update_tag_wish(nat_t* self) {
   bool want = st.engine->relay().wants_tags(st.reach->firewalled());
   if (want == st.wants_tags || !st.opts.handshake) return;
   st.wants_tags = want;
-  self->send(st.opts.handshake, relay_atom::value, want);
+  caf::anon_send(st.opts.handshake, relay_atom::value, want);  // see NatActorOptions::handshake
   log().info("nat: {} relay tags in outbound handshakes", want ? "asking for" : "no longer asking for");
 }
 
@@ -99,7 +99,7 @@ void republish(nat_t* self) {
   auto ri = st.opts.publisher->current();
   if (ri) st.engine->set_local_router_info(ri->bytes());
   if (ri && err.empty() && st.opts.handshake)
-    self->send(st.opts.handshake, router_info_atom::value, ri->bytes());
+    caf::anon_send(st.opts.handshake, router_info_atom::value, ri->bytes());
   count(self, "ssu2_router_info_published_total", "RouterInfo rebuilds after reachability changes");
   auto s = make_nat_status(*st.reach, ri.get(), steady_now(), 0);
   log().info("nat: reachability {}, RouterInfo republished (caps {}/{}, host {}, {} introducers)",
@@ -258,7 +258,7 @@ void on_closed(nat_t* self, const router_hash& peer) {
   drain(self);
 }
 
-caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
+nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
   auto& st = self->state;
   st.engine = std::make_unique<nat::NatEngine>(opts.local);
   st.opts = std::move(opts);
@@ -342,8 +342,8 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
 
 }  // namespace
 
-caf::actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts) {
-  return sys.spawn(nat_actor, std::move(opts));
+nat_actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts) {
+  return sys.spawn(nat_behavior, std::move(opts));
 }
 
 }  // namespace ssu2d

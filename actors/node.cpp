@@ -293,10 +293,12 @@ void Node::stop() {
       self->request(socket_, std::chrono::seconds(1), socket_stats_atom::value)
           .receive([](const socket_stats&) {}, [](caf::error&) {});
   }
-  for (auto* a : {&introspection_, &handshake_, &nat_}) {
+  for (auto* a : {&introspection_, &handshake_}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
     *a = nullptr;
   }
+  if (nat_) caf::anon_send_exit(nat_, caf::exit_reason::user_shutdown);
+  nat_ = nullptr;
   if (manager_) caf::anon_send_exit(manager_, caf::exit_reason::user_shutdown);
   manager_ = nullptr;
   if (socket_) caf::anon_send_exit(socket_, caf::exit_reason::user_shutdown);

@@ -92,6 +92,47 @@ using session_actor = managed_session_actor::extend_with<nat_session_actor>::ext
     caf::replies_to<relay_atom>::with<uint32_t>,
     caf::reacts_to<send_failed_atom, send_failure>>;
 
+// ---- nat actor (actors/nat_actor.hpp) -------------------------------------------------
+// Peer test / relay tag commands: a peer test with that router as Bob, a relay tag from that
+// introducer (asked through a session for its peer, or through introspection).
+using nat_command_actor = caf::typed_actor<
+    caf::replies_to<peer_test_atom, router_hash>::with<peer_test_result>,
+    caf::replies_to<relay_atom, router_hash>::with<uint32_t>>;
+
+// What a session needs of the nat actor: the commands, and telling it that the session
+// started (the session to send blocks through, the peer's endpoint and RouterInfo, its
+// handshake's relay tags: asked, granted, issued), that it closed, the NAT blocks it
+// received, and how the peer sees us (its Address block).
+using session_nat_actor = nat_command_actor::extend<
+    caf::reacts_to<established_atom, router_hash, nat_session_actor, endpoint,
+                   std::vector<uint8_t>, bool, uint32_t, uint32_t>,
+    caf::reacts_to<closed_atom, router_hash, std::string>,
+    caf::reacts_to<nat_blocks_atom, router_hash, std::vector<uint8_t>>,
+    caf::reacts_to<observed_atom, router_hash, endpoint>>;
+
+// What the handshake actor needs of the nat actor: what its sessions need (it hands the
+// handle on), out-of-session Peer Test / Hole Punch packets, and connects to firewalled
+// routers through their introducers (answered with Charlie's hash once his session is up).
+using handshake_nat_actor = session_nat_actor::extend<
+    caf::reacts_to<nat_packet_atom, datagram>,
+    caf::replies_to<introduce_atom, std::vector<uint8_t>>::with<router_hash>>;
+
+// What introspection needs: the commands and the reachability status.
+using nat_control_actor =
+    nat_command_actor::extend<caf::replies_to<nat_status_atom>::with<nat_status>>;
+
+// The whole nat actor: the roles above, plus its late links from the node (the socket, the
+// still dynamically typed handshake actor) and its own timers (an introduction attempt's
+// deadline, the engine's deadline, a waiting request's bound, the reachability tick).
+using nat_actor = handshake_nat_actor::extend<
+    caf::replies_to<nat_status_atom>::with<nat_status>,
+    caf::reacts_to<set_socket_atom, datagram_out_actor>,
+    caf::reacts_to<handshake_atom, caf::actor>,
+    caf::reacts_to<introduce_atom, router_hash, uint64_t>,
+    caf::reacts_to<nat_timeout_atom, int64_t>,
+    caf::reacts_to<nat_timeout_atom, uint32_t>,
+    caf::reacts_to<tick_atom, int64_t>>;
+
 // ---- subsystem manager (actors/subsystem_manager.hpp) ---------------------------------
 // Who hears inbound I2NP (listen_atom).
 using i2np_listener_actor = caf::typed_actor<caf::reacts_to<i2np_atom, i2np_message>>;
