@@ -33,14 +33,14 @@ struct handshake_state {
   std::unique_ptr<HandshakeMetrics> counts;
   bool want_tags = false;  // the nat actor's wish: every outbound handshake asks for a tag
 };
-using handshake_t = caf::stateful_actor<handshake_state>;
+using handshake_t = handshake_actor::stateful_base<handshake_state>;
 
 session_actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   auto& st = self->state;
   SessionActorOptions so;
   so.socket = st.socket;
   so.manager = st.opts.manager;
-  so.handshake = caf::actor_cast<caf::actor>(self);
+  so.handshake = caf::actor_cast<session_handshake_actor>(self);
   so.nat = st.opts.nat;
   so.metrics = st.metrics;
   so.reassembly_budget = st.opts.reassembly_budget;
@@ -99,8 +99,6 @@ void on_done(handshake_t* self, hs::HandshakeDone& d) {
 // then datagrams, then the timer.
 void drain(handshake_t* self) {
   auto& st = self->state;
-  // We are still dynamically typed: the handler for (inbound_atom, batch) below is what
-  // makes this cast true (checked at run time only).
   auto me = caf::actor_cast<datagram_target_actor>(self);
   while (auto e = st.ep->poll_event()) {
     if (auto* s = std::get_if<hs::OutboundStarted>(&*e)) {
@@ -225,7 +223,8 @@ caf::result<uint64_t> shutdown(handshake_t* self) {
   return rp;
 }
 
-caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
+handshake_actor::behavior_type handshake_behavior(handshake_t* self,
+                                                  HandshakeActorOptions opts) {
   auto& st = self->state;
   st.metrics = opts.metrics ? opts.metrics : std::make_shared<MetricsRegistry>();
   st.counts = std::make_unique<HandshakeMetrics>(*st.metrics);
@@ -314,8 +313,8 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
 
 }  // namespace
 
-caf::actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts) {
-  return sys.spawn(handshake_actor, std::move(opts));
+handshake_actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts) {
+  return sys.spawn(handshake_behavior, std::move(opts));
 }
 
 }  // namespace ssu2d

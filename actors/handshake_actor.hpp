@@ -13,7 +13,9 @@
 // their connection ID (Bob's Data packets use our intro key) AND the peer's endpoint
 // (Session Created and Retry are masked with Bob's intro key, so their unmasked ID is noise).
 //
-// Protocol (dynamic, atoms from messages.hpp):
+// Protocol: typed, `handshake_actor` in messages/interfaces.hpp (callers hold
+// datagram_target_actor, session_handshake_actor, connector_actor, nat_handshake_actor or
+// handshake_stats_actor). The messages' meaning:
 //   (set_socket_atom, handshake_socket_actor)   once, right after the socket is spawned
 //   (inbound_atom, std::vector<datagram>) -> bool  a batch from the socket (answered when
 //        handled: the socket's flow control)
@@ -79,7 +81,7 @@ struct HandshakeActorOptions {
   std::shared_ptr<BandwidthLimiter> out_limit;
 };
 
-caf::actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts);
+handshake_actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts);
 
 
 }  // namespace ssu2d

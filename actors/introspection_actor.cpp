@@ -276,7 +276,7 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
            uint32_t max_size) -> caf::result<send_test_result> {
       return start_send_test(self, text, count, min_size, max_size, 1);
     },
-    [self](handshake_stats_atom) -> caf::result<caf::message> {
+    [self](handshake_stats_atom) -> caf::result<handshake_stats> {
       if (!self->state.opts.handshake)
         return make_error(node_errc::not_available, "no handshake actor");
       return self->delegate(self->state.opts.handshake, handshake_stats_atom::value);

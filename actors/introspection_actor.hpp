@@ -48,7 +48,7 @@ struct IntrospectionOptions {
   std::string control;                 // our own control endpoint, as text (filled at publish)
   socket_stats_actor socket;           // may be null
   subsystem_manager_actor manager;     // may be null
-  caf::actor handshake;                // may be null
+  handshake_stats_actor handshake;     // may be null
   nat_control_actor nat;               // may be null
   std::shared_ptr<MetricsRegistry> metrics;
   std::shared_ptr<BandwidthLimiter> in_limit, out_limit;  // may be null (unlimited)

@@ -72,7 +72,7 @@ void update_tag_wish(nat_t* self) {
   bool want = st.engine->relay().wants_tags(st.reach->firewalled());
   if (want == st.wants_tags || !st.opts.handshake) return;
   st.wants_tags = want;
-  caf::anon_send(st.opts.handshake, relay_atom::value, want);  // see NatActorOptions::handshake
+  self->send(st.opts.handshake, relay_atom::value, want);
   log().info("nat: {} relay tags in outbound handshakes", want ? "asking for" : "no longer asking for");
 }
 
@@ -99,7 +99,7 @@ void republish(nat_t* self) {
   auto ri = st.opts.publisher->current();
   if (ri) st.engine->set_local_router_info(ri->bytes());
   if (ri && err.empty() && st.opts.handshake)
-    caf::anon_send(st.opts.handshake, router_info_atom::value, ri->bytes());
+    self->send(st.opts.handshake, router_info_atom::value, ri->bytes());
   count(self, "ssu2_router_info_published_total", "RouterInfo rebuilds after reachability changes");
   auto s = make_nat_status(*st.reach, ri.get(), steady_now(), 0);
   log().info("nat: reachability {}, RouterInfo republished (caps {}/{}, host {}, {} introducers)",
@@ -273,7 +273,7 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
   });
   return {
     [self](set_socket_atom, datagram_out_actor& socket) { self->state.opts.socket = socket; },
-    [self](handshake_atom, caf::actor& hs) {
+    [self](handshake_atom, nat_handshake_actor& hs) {
       self->state.opts.handshake = hs;
       self->state.wants_tags = false;
       update_tag_wish(self);

@@ -5,7 +5,7 @@
 // handshake_nat_actor or nat_control_actor, all with nat_command_actor); SSU2 blocks travel in their wire encoding,
 // wire::emit_blocks / parse_blocks. The messages' meaning:
 //   (set_socket_atom, datagram_out_actor socket)            once, from the node
-//   (handshake_atom, actor handshake)                       once, from the node: told each
+//   (handshake_atom, nat_handshake_actor)                  once, from the node: told each
 //        republished RouterInfo as (router_info_atom, bytes)
 //   (established_atom, router_hash, nat_session_actor, endpoint remote, bytes router_info,
 //        bool tag_asked, uint32 tag_granted, uint32 tag_issued)
@@ -63,10 +63,7 @@ namespace ssu2d {
 struct NatActorOptions {
   ssu2::nat::LocalIdentity local;
   datagram_out_actor socket;                 // may be set later with set_socket_atom
-  // May be set later with handshake_atom. Still dynamically typed: a typed actor cannot
-  // send() to it, so the nat actor uses anon_send (the handshake actor never asks who sent
-  // relay_atom / router_info_atom / relay_token_atom) and delegates connects to it.
-  caf::actor handshake;
+  nat_handshake_actor handshake;              // may be set later with handshake_atom
   i2np_router_actor manager;                 // connects for relaytag requests; may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   std::chrono::milliseconds peer_test_wait{30'000};  // bound on a peertest request

@@ -153,8 +153,8 @@ void on_introduction_failed(nat_t* self, const nat::IntroductionFailed& f) {
 
 void on_token_issued(nat_t* self, const nat::TokenIssued& t) {
   if (self->state.opts.handshake)
-    caf::anon_send(self->state.opts.handshake, relay_token_atom::value,
-                   udp::to_endpoint(t.alice_endpoint), t.token);
+    self->send(self->state.opts.handshake, relay_token_atom::value,
+               udp::to_endpoint(t.alice_endpoint), t.token);
 }
 
 void introductions_on_session(nat_t* self, const router_hash& peer) {

@@ -146,18 +146,17 @@ std::string Node::start() {
   SocketOptions so;
   so.sender = sender;
   so.intro_key = keys_->intro_key;
-  // The handshake actor is still dynamically typed; its (inbound_atom, batch) handler is
-  // what makes it a datagram target (checked at run time only).
-  so.new_inbound = caf::actor_cast<datagram_target_actor>(handshake_);
+  so.new_inbound = handshake_;
   so.metrics = metrics_;
   so.send_queue_limit = size_t(cfg_.limits.send_queue);
   so.in_limit = in_limit;
   socket_ = spawn_socket_actor(sys_, std::move(so));
-  // As the roles their set_socket handlers take (the receivers are dynamically typed).
+  // As the roles their handlers take (a message carries the handle's exact type).
   caf::anon_send(handshake_, set_socket_atom::value, handshake_socket_actor{socket_});
   caf::anon_send(nat_, set_socket_atom::value, datagram_out_actor{socket_});
-  caf::anon_send(nat_, handshake_atom::value, handshake_);  // republished RouterInfo
-  caf::anon_send(manager_, handshake_atom::value, handshake_);
+  // The nat actor tells the handshake actor each republished RouterInfo.
+  caf::anon_send(nat_, handshake_atom::value, nat_handshake_actor{handshake_});
+  caf::anon_send(manager_, handshake_atom::value, connector_actor{handshake_});
 
   IntrospectionOptions io;
   io.hash = hash_;
@@ -293,10 +292,10 @@ void Node::stop() {
       self->request(socket_, std::chrono::seconds(1), socket_stats_atom::value)
           .receive([](const socket_stats&) {}, [](caf::error&) {});
   }
-  for (auto* a : {&introspection_, &handshake_}) {
-    if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
-    *a = nullptr;
-  }
+  if (introspection_) caf::anon_send_exit(introspection_, caf::exit_reason::user_shutdown);
+  introspection_ = nullptr;
+  if (handshake_) caf::anon_send_exit(handshake_, caf::exit_reason::user_shutdown);
+  handshake_ = nullptr;
   if (nat_) caf::anon_send_exit(nat_, caf::exit_reason::user_shutdown);
   nat_ = nullptr;
   if (manager_) caf::anon_send_exit(manager_, caf::exit_reason::user_shutdown);

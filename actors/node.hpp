@@ -54,7 +54,7 @@ class Node {
   socket_actor socket() const { return socket_; }
   subsystem_manager_actor manager() const { return manager_; }
   caf::actor introspection() const { return introspection_; }
-  caf::actor handshake() const { return handshake_; }
+  handshake_actor handshake() const { return handshake_; }
   nat_actor nat() const { return nat_; }
   // Our signed RouterInfo as now published (what a peer needs to connect to us).
   std::vector<uint8_t> router_info_bytes() const;
@@ -76,7 +76,8 @@ class Node {
   uint16_t control_port_ = 0;
   HttpServer http_;  // metrics.port: /metrics, /api/*, the console
   socket_actor socket_;
-  caf::actor handshake_, introspection_;
+  handshake_actor handshake_;
+  caf::actor introspection_;
   nat_actor nat_;
   subsystem_manager_actor manager_;
   bool stopped_ = false;

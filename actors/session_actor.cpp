@@ -27,7 +27,7 @@ struct session_state {
   bool outbound = false;
   uint64_t our_conn_id = 0;
   session_socket_actor socket;
-  caf::actor handshake;
+  session_handshake_actor handshake;
   session_nat_actor nat;
   session_events_actor manager;
   DatagramPath path;                   // our inbox at the socket, the direct sender
@@ -76,7 +76,7 @@ void on_end(session_t* self, const std::string& reason) {
   self->request(st.manager, caf::infinite, closed_atom::value, st.peer, reason)
       .then([](bool) {}, [](caf::error&) {});
   // From us (not anon): the handshake and nat actors tell us from a newer session for the peer.
-  if (st.handshake) send_as_self(self, st.handshake, closed_atom::value, st.peer, reason);
+  if (st.handshake) self->send(st.handshake, closed_atom::value, st.peer, reason);
   if (st.nat) self->send(st.nat, closed_atom::value, st.peer, reason);
   if (st.metrics)
     st.metrics->counter("ssu2_sessions_closed_total", "Sessions ended, by reason",
@@ -147,7 +147,7 @@ void drain(session_t* self) {
       st.pending.answer(*r, st.peer);
     } else if (auto* t = std::get_if<ss::NewTokenReceived>(&*e)) {
       if (st.handshake)
-        send_as_self(self, st.handshake, new_token_atom::value, st.peer, st.remote, t->token, t->expires);
+        self->send(st.handshake, new_token_atom::value, st.peer, st.remote, t->token, t->expires);
     } else if (auto* ri = std::get_if<ss::RouterInfoReceived>(&*e)) {
       // To the netDb, and to the nat actor in arrival order (Charlie learns Alice from it
       // before the PeerTest that names her).

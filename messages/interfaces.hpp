@@ -58,6 +58,45 @@ using socket_actor = handshake_socket_actor::extend_with<socket_stats_actor>::ex
     caf::reacts_to<retry_atom>,
     caf::replies_to<local_endpoints_atom>::with<std::vector<endpoint>>>;
 
+// ---- handshake actor (actors/handshake_actor.hpp) -------------------------------------
+// What a session tells the handshake actor (sent from the session: the sender tells which
+// session it is): it closed, and each New Token its peer gave us (router, its endpoint,
+// token, expiry in unix seconds).
+using session_handshake_actor = caf::typed_actor<
+    caf::reacts_to<closed_atom, router_hash, std::string>,
+    caf::reacts_to<new_token_atom, router_hash, endpoint, uint64_t, uint32_t>>;
+
+// Connects with a RouterInfo (the manager): the peer's router hash once the session is up,
+// at once when one exists; relay_atom: the Session Request asks for a relay tag.
+using connector_actor = caf::typed_actor<
+    caf::replies_to<connect_atom, std::vector<uint8_t>>::with<router_hash>,
+    caf::replies_to<connect_atom, std::vector<uint8_t>, relay_atom>::with<router_hash>>;
+
+// What the nat actor needs of the handshake actor: the connect to Charlie after an
+// introduction (his endpoint and relay token), Alice's relay token we gave as Charlie, the
+// relay tag wish for outbound handshakes, and our republished RouterInfo.
+using nat_handshake_actor = caf::typed_actor<
+    caf::replies_to<connect_atom, std::vector<uint8_t>, endpoint, uint64_t>::with<router_hash>,
+    caf::reacts_to<relay_token_atom, endpoint, uint64_t>,
+    caf::reacts_to<relay_atom, bool>,
+    caf::reacts_to<router_info_atom, std::vector<uint8_t>>>;
+
+// The handshake counters (introspection, tests).
+using handshake_stats_actor =
+    caf::typed_actor<caf::replies_to<handshake_stats_atom>::with<handshake_stats>>;
+
+// The whole handshake actor: the roles above and the socket's datagram_target_actor, plus
+// its late socket link, one datagram at a time (tests), its timer, the node's graceful
+// shutdown (-> number of sessions that were open) and the socket's send failures.
+using handshake_actor = datagram_target_actor::extend_with<session_handshake_actor>
+    ::extend_with<connector_actor>::extend_with<nat_handshake_actor>
+    ::extend_with<handshake_stats_actor>::extend<
+        caf::reacts_to<set_socket_atom, handshake_socket_actor>,
+        caf::reacts_to<inbound_atom, datagram>,
+        caf::reacts_to<tick_atom, int64_t>,
+        caf::replies_to<shutdown_atom>::with<uint64_t>,
+        caf::reacts_to<send_failed_atom, send_failure>>;
+
 // ---- session actor (actors/session_actor.hpp) -----------------------------------------
 // Outbound I2NP (short header) into a session: fire and forget, or with delivery feedback
 // (delivery_report once the peer ACKed every packet of it, or an error: never silent).
@@ -122,12 +161,12 @@ using nat_control_actor =
     nat_command_actor::extend<caf::replies_to<nat_status_atom>::with<nat_status>>;
 
 // The whole nat actor: the roles above, plus its late links from the node (the socket, the
-// still dynamically typed handshake actor) and its own timers (an introduction attempt's
-// deadline, the engine's deadline, a waiting request's bound, the reachability tick).
+// handshake actor) and its own timers (an introduction attempt's deadline, the engine's
+// deadline, a waiting request's bound, the reachability tick).
 using nat_actor = handshake_nat_actor::extend<
     caf::replies_to<nat_status_atom>::with<nat_status>,
     caf::reacts_to<set_socket_atom, datagram_out_actor>,
-    caf::reacts_to<handshake_atom, caf::actor>,
+    caf::reacts_to<handshake_atom, nat_handshake_actor>,
     caf::reacts_to<introduce_atom, router_hash, uint64_t>,
     caf::reacts_to<nat_timeout_atom, int64_t>,
     caf::reacts_to<nat_timeout_atom, uint32_t>,
@@ -156,7 +195,7 @@ using i2np_router_actor = caf::typed_actor<
 // The whole manager: the roles above, plus its wiring (the handshake actor to connect
 // through, listeners), the RouterInfos it knows, and introspection.
 using subsystem_manager_actor = session_events_actor::extend_with<i2np_router_actor>::extend<
-    caf::reacts_to<handshake_atom, caf::actor>,
+    caf::reacts_to<handshake_atom, connector_actor>,
     caf::reacts_to<listen_atom, i2np_listener_actor>,
     caf::replies_to<router_info_atom, router_hash>::with<std::vector<uint8_t>>,
     caf::replies_to<sessions_atom>::with<session_list>,

@@ -1,11 +1,10 @@
-// Sending from a statically typed actor without losing the sender where CAF's send() refuses
-// it at compile time: to a dynamically typed receiver (the handshake actor), or to a typed
-// one whose reply the sender's interface does not take (the socket's unregister -> bool);
-// and from a plain caf::local_actor*, which has no send() (datagram_path). anon_send() would
-// leave current_sender() empty, but these receivers use it (the socket reports a failed send
-// back to it, the handshake actor tells one session from a newer one for the same peer).
-// To a dynamically typed receiver the message is checked by its handlers at run time, as
-// any message to such an actor is.
+// Sending without losing the sender where CAF's send() refuses it at compile time: from a
+// typed actor to a typed one whose reply the sender's interface does not take (a session's
+// unregister at the socket -> bool), to a dynamically typed receiver, and from a plain
+// caf::local_actor*, which has no send() (datagram_path's send_atom). anon_send() would leave
+// current_sender() empty, but the socket uses it: it reports a failed send back to the
+// sender. Nothing checks the message at compile time here: the receiver's handlers match it
+// at run time.
 #pragma once
 
 #include <caf/local_actor.hpp>
