@@ -24,7 +24,7 @@ struct handshake_state {
   static inline const char* name = "ssu2d.handshake";
   HandshakeActorOptions opts;
   std::unique_ptr<hs::HandshakeEndpoint> ep;
-  caf::actor socket;
+  handshake_socket_actor socket;
   std::map<uint64_t, std::vector<caf::response_promise>> waiting;  // by outbound conn id
   std::unordered_map<uint64_t, session_actor> actors;              // session actors by conn id
   std::map<caf::actor_addr, uint64_t> conn_of;
@@ -33,14 +33,14 @@ struct handshake_state {
   std::unique_ptr<HandshakeMetrics> counts;
   bool want_tags = false;  // the nat actor's wish: every outbound handshake asks for a tag
 };
-using handshake_t = caf::stateful_actor<handshake_state>;
+using handshake_t = handshake_actor::stateful_base<handshake_state>;
 
 session_actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   auto& st = self->state;
   SessionActorOptions so;
   so.socket = st.socket;
   so.manager = st.opts.manager;
-  so.handshake = caf::actor_cast<caf::actor>(self);
+  so.handshake = caf::actor_cast<session_handshake_actor>(self);
   so.nat = st.opts.nat;
   so.metrics = st.metrics;
   so.reassembly_budget = st.opts.reassembly_budget;
@@ -54,7 +54,7 @@ session_actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   self->monitor(session);
   st.actors[conn] = session;
   st.conn_of[session.address()] = conn;
-  caf::anon_send(st.socket, register_session_atom::value, conn, caf::actor_cast<caf::actor>(session),
+  caf::anon_send(st.socket, register_session_atom::value, conn, inbox_wake_actor{session},
                  std::move(inbox));
   return session;
 }
@@ -99,7 +99,7 @@ void on_done(handshake_t* self, hs::HandshakeDone& d) {
 // then datagrams, then the timer.
 void drain(handshake_t* self) {
   auto& st = self->state;
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<datagram_target_actor>(self);
   while (auto e = st.ep->poll_event()) {
     if (auto* s = std::get_if<hs::OutboundStarted>(&*e)) {
       caf::anon_send(st.socket, register_atom::value, s->conn_id, me);
@@ -223,7 +223,8 @@ caf::result<uint64_t> shutdown(handshake_t* self) {
   return rp;
 }
 
-caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
+handshake_actor::behavior_type handshake_behavior(handshake_t* self,
+                                                  HandshakeActorOptions opts) {
   auto& st = self->state;
   st.metrics = opts.metrics ? opts.metrics : std::make_shared<MetricsRegistry>();
   st.counts = std::make_unique<HandshakeMetrics>(*st.metrics);
@@ -254,7 +255,9 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
   });
 
   return {
-    [self](set_socket_atom, caf::actor socket) { self->state.socket = std::move(socket); },
+    [self](set_socket_atom, handshake_socket_actor socket) {
+      self->state.socket = std::move(socket);
+    },
     [self](inbound_atom, datagram& d) {
       on_datagram(self, d);
       drain(self);
@@ -310,8 +313,8 @@ caf::behavior handshake_actor(handshake_t* self, HandshakeActorOptions opts) {
 
 }  // namespace
 
-caf::actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts) {
-  return sys.spawn(handshake_actor, std::move(opts));
+handshake_actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts) {
+  return sys.spawn(handshake_behavior, std::move(opts));
 }
 
 }  // namespace ssu2d

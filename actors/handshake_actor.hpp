@@ -13,8 +13,10 @@
 // their connection ID (Bob's Data packets use our intro key) AND the peer's endpoint
 // (Session Created and Retry are masked with Bob's intro key, so their unmasked ID is noise).
 //
-// Protocol (dynamic, atoms from messages.hpp):
-//   (set_socket_atom, actor socket)             once, right after the socket is spawned
+// Protocol: typed, `handshake_actor` in messages/interfaces.hpp (callers hold
+// datagram_target_actor, session_handshake_actor, connector_actor, nat_handshake_actor or
+// handshake_stats_actor). The messages' meaning:
+//   (set_socket_atom, handshake_socket_actor)   once, right after the socket is spawned
 //   (inbound_atom, std::vector<datagram>) -> bool  a batch from the socket (answered when
 //        handled: the socket's flow control)
 //   (inbound_atom, datagram)                    one datagram (tests)
@@ -65,7 +67,8 @@ struct HandshakeActorOptions {
   ssu2::handshake::Config config;
   std::shared_ptr<const ssu2::handshake::LocalIdentity> local;
   session_events_actor manager;  // told by each session (established, closed, I2NP)
-  caf::actor nat;  // may be null: NAT packets are then handled (and refused) as handshakes
+  // May be null: NAT packets are then handled (and refused) as handshakes.
+  handshake_nat_actor nat;
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   // Pending handshakes, sessions, tokens and admission (limits.* in the config).
   ssu2::handshake::EndpointLimits limits;
@@ -81,7 +84,7 @@ struct HandshakeActorOptions {
   std::shared_ptr<BandwidthLimiter> out_limit;
 };
 
-caf::actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts);
+handshake_actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts);
 
 
 }  // namespace ssu2d

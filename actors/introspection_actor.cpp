@@ -276,7 +276,7 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
            uint32_t max_size) -> caf::result<send_test_result> {
       return start_send_test(self, text, count, min_size, max_size, 1);
     },
-    [self](handshake_stats_atom) -> caf::result<caf::message> {
+    [self](handshake_stats_atom) -> caf::result<handshake_stats> {
       if (!self->state.opts.handshake)
         return make_error(node_errc::not_available, "no handshake actor");
       return self->delegate(self->state.opts.handshake, handshake_stats_atom::value);
@@ -288,7 +288,7 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
       if (!self->state.opts.manager) return make_error(node_errc::unknown_session, text);
       return self->delegate(self->state.opts.manager, disconnect_atom::value, h);
     },
-    [self](peer_test_atom, const std::string& text) -> caf::result<caf::message> {
+    [self](peer_test_atom, const std::string& text) -> caf::result<peer_test_result> {
       router_hash h;
       if (!parse_router_hash(text, h))
         return make_error(node_errc::bad_request, "not a router hash: " + text);
@@ -304,7 +304,7 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
       if (!level.empty()) log().info("control: log level set to {}", log_level_name());
       return log_level_name();
     },
-    [self](relay_atom, const std::string& text) -> caf::result<caf::message> {
+    [self](relay_atom, const std::string& text) -> caf::result<uint32_t> {
       router_hash h;
       if (!parse_router_hash(text, h))
         return make_error(node_errc::bad_request, "not a router hash: " + text);

@@ -46,10 +46,10 @@ struct IntrospectionOptions {
   router_hash hash;
   std::vector<std::string> addresses;  // SSU2 listen endpoints, as text
   std::string control;                 // our own control endpoint, as text (filled at publish)
-  caf::actor socket;                   // may be null
+  socket_stats_actor socket;           // may be null
   subsystem_manager_actor manager;     // may be null
-  caf::actor handshake;                // may be null
-  caf::actor nat;                      // may be null
+  handshake_stats_actor handshake;     // may be null
+  nat_control_actor nat;               // may be null
   std::shared_ptr<MetricsRegistry> metrics;
   std::shared_ptr<BandwidthLimiter> in_limit, out_limit;  // may be null (unlimited)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

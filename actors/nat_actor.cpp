@@ -261,7 +261,7 @@ void on_closed(nat_t* self, const router_hash& peer) {
   drain(self);
 }
 
-caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
+nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
   auto& st = self->state;
   st.engine = std::make_unique<nat::NatEngine>(opts.local, nat::Config{}, ssu2::RandomFn{}, opts.introducers);
   st.opts = std::move(opts);
@@ -275,8 +275,8 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
     self->quit(m.reason);
   });
   return {
-    [self](set_socket_atom, caf::actor& socket) { self->state.opts.socket = socket; },
-    [self](handshake_atom, caf::actor& hs) {
+    [self](set_socket_atom, datagram_out_actor& socket) { self->state.opts.socket = socket; },
+    [self](handshake_atom, nat_handshake_actor& hs) {
       self->state.opts.handshake = hs;
       self->state.wants_tags = false;
       update_tag_wish(self);
@@ -345,8 +345,8 @@ caf::behavior nat_actor(nat_t* self, NatActorOptions opts) {
 
 }  // namespace
 
-caf::actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts) {
-  return sys.spawn(nat_actor, std::move(opts));
+nat_actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts) {
+  return sys.spawn(nat_behavior, std::move(opts));
 }
 
 }  // namespace ssu2d

@@ -1,10 +1,11 @@
 // The NAT actor: one per node, a thin CAF shell around the sans-IO ssu2::nat::NatEngine
 // (peer test Alice/Bob/Charlie, relay tags and introductions).
 //
-// Protocol (dynamic, atoms from messages.hpp; SSU2 blocks travel in their wire encoding,
-// wire::emit_blocks / parse_blocks):
-//   (set_socket_atom, actor socket)                         once, from the node
-//   (handshake_atom, actor handshake)                       once, from the node: told each
+// Protocol: typed, `nat_actor` in messages/interfaces.hpp (callers hold session_nat_actor,
+// handshake_nat_actor or nat_control_actor, all with nat_command_actor); SSU2 blocks travel in their wire encoding,
+// wire::emit_blocks / parse_blocks. The messages' meaning:
+//   (set_socket_atom, datagram_out_actor socket)            once, from the node
+//   (handshake_atom, nat_handshake_actor)                  once, from the node: told each
 //        republished RouterInfo as (router_info_atom, bytes)
 //   (established_atom, router_hash, nat_session_actor, endpoint remote, bytes router_info,
 //        bool tag_asked, uint32 tag_granted, uint32 tag_issued)
@@ -62,8 +63,8 @@ namespace ssu2d {
 
 struct NatActorOptions {
   ssu2::nat::LocalIdentity local;
-  caf::actor socket;                         // may be set later with set_socket_atom
-  caf::actor handshake;                      // may be set later with handshake_atom
+  datagram_out_actor socket;                 // may be set later with set_socket_atom
+  nat_handshake_actor handshake;              // may be set later with handshake_atom
   i2np_router_actor manager;                 // connects for relaytag requests; may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   std::chrono::milliseconds peer_test_wait{30'000};  // bound on a peertest request
@@ -74,6 +75,6 @@ struct NatActorOptions {
   std::shared_ptr<RouterPublisher> publisher;  // may be null: nothing is republished
 };
 
-caf::actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts);
+nat_actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts);
 
 }  // namespace ssu2d

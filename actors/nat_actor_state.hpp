@@ -33,7 +33,7 @@ struct nat_state {
   uint64_t blocks_in = 0, packets_in = 0, unroutable = 0;
   nat::Counters exported;  // the engine's drop counters as far as metrics have them
 };
-using nat_t = caf::stateful_actor<nat_state>;
+using nat_t = nat_actor::stateful_base<nat_state>;
 
 nat::Now now_pair();
 void count(nat_t* self, const std::string& name, const std::string& help);

@@ -155,10 +155,12 @@ std::string Node::start() {
   so.send_queue_limit = size_t(cfg_.limits.send_queue);
   so.in_limit = in_limit;
   socket_ = spawn_socket_actor(sys_, std::move(so));
-  caf::anon_send(handshake_, set_socket_atom::value, socket_);
-  caf::anon_send(nat_, set_socket_atom::value, socket_);
-  caf::anon_send(nat_, handshake_atom::value, handshake_);  // republished RouterInfo
-  caf::anon_send(manager_, handshake_atom::value, handshake_);
+  // As the roles their handlers take (a message carries the handle's exact type).
+  caf::anon_send(handshake_, set_socket_atom::value, handshake_socket_actor{socket_});
+  caf::anon_send(nat_, set_socket_atom::value, datagram_out_actor{socket_});
+  // The nat actor tells the handshake actor each republished RouterInfo.
+  caf::anon_send(nat_, handshake_atom::value, nat_handshake_actor{handshake_});
+  caf::anon_send(manager_, handshake_atom::value, connector_actor{handshake_});
 
   IntrospectionOptions io;
   io.hash = hash_;
@@ -294,10 +296,12 @@ void Node::stop() {
       self->request(socket_, std::chrono::seconds(1), socket_stats_atom::value)
           .receive([](const socket_stats&) {}, [](caf::error&) {});
   }
-  for (auto* a : {&introspection_, &handshake_, &nat_}) {
-    if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
-    *a = nullptr;
-  }
+  if (introspection_) caf::anon_send_exit(introspection_, caf::exit_reason::user_shutdown);
+  introspection_ = nullptr;
+  if (handshake_) caf::anon_send_exit(handshake_, caf::exit_reason::user_shutdown);
+  handshake_ = nullptr;
+  if (nat_) caf::anon_send_exit(nat_, caf::exit_reason::user_shutdown);
+  nat_ = nullptr;
   if (manager_) caf::anon_send_exit(manager_, caf::exit_reason::user_shutdown);
   manager_ = nullptr;
   if (socket_) caf::anon_send_exit(socket_, caf::exit_reason::user_shutdown);

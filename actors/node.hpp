@@ -51,11 +51,11 @@ class Node {
   uint16_t metrics_http_port() const { return http_.port(); }
   const std::vector<endpoint>& ssu2_endpoints() const { return endpoints_; }
   const std::shared_ptr<MetricsRegistry>& metrics() const { return metrics_; }
-  caf::actor socket() const { return socket_; }
+  socket_actor socket() const { return socket_; }
   subsystem_manager_actor manager() const { return manager_; }
   caf::actor introspection() const { return introspection_; }
-  caf::actor handshake() const { return handshake_; }
-  caf::actor nat() const { return nat_; }
+  handshake_actor handshake() const { return handshake_; }
+  nat_actor nat() const { return nat_; }
   // Our signed RouterInfo as now published (what a peer needs to connect to us).
   std::vector<uint8_t> router_info_bytes() const;
 
@@ -75,7 +75,10 @@ class Node {
   std::vector<endpoint> endpoints_;
   uint16_t control_port_ = 0;
   HttpServer http_;  // metrics.port: /metrics, /api/*, the console
-  caf::actor socket_, handshake_, introspection_, nat_;
+  socket_actor socket_;
+  handshake_actor handshake_;
+  caf::actor introspection_;
+  nat_actor nat_;
   subsystem_manager_actor manager_;
   bool stopped_ = false;
 };

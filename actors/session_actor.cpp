@@ -2,7 +2,6 @@
 
 #include "actors/support/deadline_timer.hpp"
 #include "actors/support/delivery_promises.hpp"
-#include "actors/nat_actor.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/send_as.hpp"
 #include "actors/support/session_summary.hpp"
@@ -27,7 +26,9 @@ struct session_state {
   endpoint remote;
   bool outbound = false;
   uint64_t our_conn_id = 0;
-  caf::actor socket, handshake, nat;
+  session_socket_actor socket;
+  session_handshake_actor handshake;
+  session_nat_actor nat;
   session_events_actor manager;
   DatagramPath path;                   // our inbox at the socket, the direct sender
   std::vector<InboundDatagram> batch;  // reused by every inbox take
@@ -75,8 +76,8 @@ void on_end(session_t* self, const std::string& reason) {
   self->request(st.manager, caf::infinite, closed_atom::value, st.peer, reason)
       .then([](bool) {}, [](caf::error&) {});
   // From us (not anon): the handshake and nat actors tell us from a newer session for the peer.
-  if (st.handshake) send_as_self(self, st.handshake, closed_atom::value, st.peer, reason);
-  if (st.nat) send_as_self(self, st.nat, closed_atom::value, st.peer, reason);
+  if (st.handshake) self->send(st.handshake, closed_atom::value, st.peer, reason);
+  if (st.nat) self->send(st.nat, closed_atom::value, st.peer, reason);
   if (st.metrics)
     st.metrics->counter("ssu2_sessions_closed_total", "Sessions ended, by reason",
                         {{"reason", reason}}).inc();
@@ -103,8 +104,8 @@ void forward_to_nat(session_t* self, std::vector<wire::Block>& blocks) {
     st.ignored_blocks += blocks.size();
     return;
   }
-  send_as_self(self, st.nat, nat_blocks_atom::value, st.peer,
-               std::vector<uint8_t>(bytes->begin(), bytes->end()));
+  self->send(st.nat, nat_blocks_atom::value, st.peer,
+             std::vector<uint8_t>(bytes->begin(), bytes->end()));
 }
 
 // Blocks from the nat actor: one packet if they fit, else one per block, in order.
@@ -146,7 +147,7 @@ void drain(session_t* self) {
       st.pending.answer(*r, st.peer);
     } else if (auto* t = std::get_if<ss::NewTokenReceived>(&*e)) {
       if (st.handshake)
-        send_as_self(self, st.handshake, new_token_atom::value, st.peer, st.remote, t->token, t->expires);
+        self->send(st.handshake, new_token_atom::value, st.peer, st.remote, t->token, t->expires);
     } else if (auto* ri = std::get_if<ss::RouterInfoReceived>(&*e)) {
       // To the netDb, and to the nat actor in arrival order (Charlie learns Alice from it
       // before the PeerTest that names her).
@@ -202,12 +203,12 @@ void start(session_t* self, SessionActorOptions& o) {
   if (st.nat) {
     std::vector<uint8_t> ri;
     if (h.peer_router_info) ri.assign(h.peer_router_info->bytes().begin(), h.peer_router_info->bytes().end());
-    send_as_self(self, st.nat, established_atom::value, st.peer, caf::actor_cast<nat_session_actor>(self),
-                 st.remote, std::move(ri), h.relay_tag_asked, h.relay_tag.value_or(0),
-                 h.relay_tag_issued.value_or(0));
+    self->send(st.nat, established_atom::value, st.peer, caf::actor_cast<nat_session_actor>(self),
+               st.remote, std::move(ri), h.relay_tag_asked, h.relay_tag.value_or(0),
+               h.relay_tag_issued.value_or(0));
     // Bob's Address block in Session Created: how he sees us (reachability).
     if (h.our_observed_address)
-      send_as_self(self, st.nat, observed_atom::value, st.peer, udp::to_endpoint(*h.our_observed_address));
+      self->send(st.nat, observed_atom::value, st.peer, udp::to_endpoint(*h.our_observed_address));
   }
   const auto& peer = h.peer;
   for (auto& p : h.first_packets) st.ds->on_datagram(now, p, peer);

@@ -71,11 +71,11 @@ namespace ssu2d {
 
 struct SessionActorOptions {
   ssu2::handshake::SessionContext context;  // moved in; first_packets are processed at start
-  caf::actor socket;
+  session_socket_actor socket;
   session_events_actor manager;
-  caf::actor handshake;  // may be null (tokens and closes are then not reported)
-  caf::actor nat;        // may be null (NAT blocks are then counted and dropped)
-  DatagramPath path;     // inbox registered at the socket + direct sender; both may be null
+  session_handshake_actor handshake;  // may be null (tokens, closes then not reported)
+  session_nat_actor nat;              // may be null (NAT blocks then counted and dropped)
+  DatagramPath path;  // inbox registered at the socket + direct sender; both may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   std::shared_ptr<ssu2::session::SharedBudget> reassembly_budget;  // node-wide; may be null
   std::shared_ptr<BandwidthLimiter> out_limit;  // node-wide outbound limit; may be null

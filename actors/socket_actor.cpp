@@ -29,9 +29,9 @@ struct socket_state {
   std::shared_ptr<DatagramInbox> inbox;    // from the reader: everything not a session's
   std::shared_ptr<SessionDemux> sessions;  // shared with the reader
   std::vector<InboundDatagram> batch;      // reused by every inbox take
-  std::unordered_map<uint64_t, caf::actor> by_conn;
-  std::map<endpoint, caf::actor> by_ep;
-  caf::actor new_inbound;
+  std::unordered_map<uint64_t, datagram_target_actor> by_conn;
+  std::map<endpoint, datagram_target_actor> by_ep;
+  datagram_target_actor new_inbound;
   std::unique_ptr<SendBacklog> backlog;  // the slow send path
   bool retry_armed = false;
   uint64_t unknown = 0;
@@ -45,9 +45,9 @@ struct socket_state {
   }
 };
 
-using socket_actor_t = caf::stateful_actor<socket_state>;
+using socket_actor_t = socket_actor::stateful_pointer<socket_state>;
 
-void arm_retry(socket_actor_t* self) {
+void arm_retry(socket_actor_t self) {
   if (self->state.retry_armed) return;
   self->state.retry_armed = true;
   self->delayed_send(self, std::chrono::milliseconds(2), retry_atom::value);
@@ -56,15 +56,15 @@ void arm_retry(socket_actor_t* self) {
 // A datagram the reader did not route to a session: a session registered since (its inbox
 // then), a handshake (conn id or source address), or the new-inbound handler. Datagrams for an
 // actor are collected into one batch per target.
-void dispatch(socket_actor_t* self, InboundDatagram& in,
-              std::vector<std::pair<caf::actor, std::vector<datagram>>>& out) {
+void dispatch(socket_actor_t self, InboundDatagram& in,
+              std::vector<std::pair<datagram_target_actor, std::vector<datagram>>>& out) {
   auto& st = self->state;
-  caf::actor wake;
+  inbox_wake_actor wake;
   if (st.sessions->route(in.conn_id, in.from, in.bytes, wake) != SessionDemux::Route::none) {
     if (wake) self->send(wake, inbox_atom::value);
     return;
   }
-  caf::actor target;
+  datagram_target_actor target;
   if (auto it = st.by_conn.find(in.conn_id); it != st.by_conn.end()) target = it->second;
   else if (auto e = st.by_ep.find(udp::to_endpoint(in.from)); e != st.by_ep.end()) target = e->second;
   else target = st.new_inbound;
@@ -86,11 +86,11 @@ void dispatch(socket_actor_t* self, InboundDatagram& in,
 // answered the previous batch: what arrives meanwhile waits in the bounded inbox (and beyond
 // its bound is dropped and counted), so a flood of unsolicited datagrams never piles up in an
 // actor's unbounded mailbox.
-void take_inbox(socket_actor_t* self) {
+void take_inbox(socket_actor_t self) {
   auto& st = self->state;
   if (st.batches_in_flight > 0) return;
   size_t n = st.inbox->take(st.batch);
-  std::vector<std::pair<caf::actor, std::vector<datagram>>> out;
+  std::vector<std::pair<datagram_target_actor, std::vector<datagram>>> out;
   for (size_t i = 0; i < n; ++i) dispatch(self, st.batch[i], out);
   for (auto& [who, batch] : out) {
     ++st.batches_in_flight;
@@ -112,7 +112,7 @@ void forget(socket_state& st, const caf::actor_addr& who) {
   st.update_entries();
 }
 
-caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
+socket_actor::behavior_type socket_behavior(socket_actor_t self, SocketOptions opts) {
   auto& st = self->state;
   st.metrics = opts.metrics ? opts.metrics : std::make_shared<MetricsRegistry>();
   st.m = std::make_unique<SocketMetrics>(*st.metrics);
@@ -127,7 +127,7 @@ caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
   ReaderConfig rc;
   for (auto& s : st.sender->sockets()) rc.fds.push_back(s.fd);
   rc.intro_key = opts.intro_key;
-  rc.socket = caf::actor_cast<caf::actor>(self);
+  rc.socket = self;
   rc.socket_inbox = st.inbox;
   rc.demux = st.sessions;
   rc.metrics = st.metrics;
@@ -138,14 +138,14 @@ caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
   if (!st.reader) {
     log().error("{}", err);
     self->quit(caf::sec::runtime_error);
-    return {};
+    return {socket_actor::behavior_type::unsafe_init{}, caf::behavior{}};  // no handlers: quitting
   }
 
   self->set_down_handler([self](caf::down_msg& dm) { forget(self->state, dm.source); });
 
   return {
     [self](inbox_atom) { take_inbox(self); },
-    [self](register_atom, uint64_t id, caf::actor who) {
+    [self](register_atom, uint64_t id, datagram_target_actor who) {
       auto& st = self->state;
       self->monitor(who);
       st.sessions->erase(id);
@@ -153,7 +153,7 @@ caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
       st.update_entries();
       return true;
     },
-    [self](register_session_atom, uint64_t id, caf::actor who,
+    [self](register_session_atom, uint64_t id, inbox_wake_actor who,
            std::shared_ptr<DatagramInbox>& inbox) {
       auto& st = self->state;
       if (!who || !inbox) return false;
@@ -170,7 +170,7 @@ caf::behavior socket_actor(socket_actor_t* self, SocketOptions opts) {
       st.update_entries();
       return existed;
     },
-    [self](register_ep_atom, endpoint& ep, caf::actor who) {
+    [self](register_ep_atom, endpoint& ep, datagram_target_actor who) {
       self->monitor(who);
       self->state.by_ep[ep] = std::move(who);
       self->state.update_entries();
@@ -254,10 +254,10 @@ bool open_udp(const std::string& host, uint16_t port, UdpSocket& out, std::strin
   return true;
 }
 
-caf::actor spawn_socket_actor(caf::actor_system& sys, SocketOptions opts) {
+socket_actor spawn_socket_actor(caf::actor_system& sys, SocketOptions opts) {
   // Detached: it only does syscalls that never block (non-blocking sendto), but it still
   // carries every handshake datagram; its own thread keeps it off the shared scheduler.
-  return sys.spawn<caf::detached>(socket_actor, std::move(opts));
+  return sys.spawn<caf::detached>(socket_behavior, std::move(opts));
 }
 
 }  // namespace ssu2d

@@ -21,18 +21,9 @@
 // queue is reported back to the sender as (send_failed_atom, send_failure). A failed send is
 // never fatal and never silent.
 //
-// Protocol (all dynamic, atoms from messages.hpp):
-//   (register_atom, uint64 conn_id, actor)  -> bool         entry added/replaced
-//   (register_session_atom, uint64 conn_id, actor, shared_ptr<DatagramInbox>) -> bool
-//                                                           entry added/replaced
-//   (unregister_atom, uint64 conn_id)       -> bool         entry existed (either kind)
-//   (register_ep_atom, endpoint, actor)     -> bool
-//   (unregister_ep_atom, endpoint)          -> bool
-//   (send_atom, send_request)               -> (nothing; failures reported)
-//   (local_endpoints_atom)                  -> std::vector<endpoint>
-//   (socket_stats_atom)                     -> socket_stats
-//   (inbox_atom)                            from the reader thread: our inbox went non-empty
-// Registered actors are monitored: when one terminates, all its entries are removed.
+// Protocol: typed, `socket_actor` in messages/interfaces.hpp, with the roles its callers hold
+// (datagram_out_actor, session_socket_actor, handshake_socket_actor, socket_stats_actor);
+// what it sends to registered actors is datagram_target_actor / inbox_wake_actor there.
 #pragma once
 #include <memory>
 #include <optional>
@@ -45,6 +36,7 @@
 #include "actors/support/metrics.hpp"
 #include "actors/support/udp_reader.hpp"
 #include "actors/support/udp_sender.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
 #include "transport/common/bytes.hpp"
 #include "transport/crypto/crypto.hpp"
@@ -72,13 +64,13 @@ struct SocketOptions {
   std::shared_ptr<UdpSender> sender;      // shared with the sessions; built from `sockets`
                                           // when null
   ssu2::crypto::Key32 intro_key;          // our k_header_1 for inbound packets
-  caf::actor new_inbound;                 // unknown conn ids; may be null
+  datagram_target_actor new_inbound;      // unknown conn ids; may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null (a private registry is used)
   size_t send_queue_limit = 4096;
   size_t inbox_limit = 4096;              // datagrams waiting for this actor (not sessions')
   std::shared_ptr<BandwidthLimiter> in_limit;  // inbound bandwidth limit; may be null
 };
 
-caf::actor spawn_socket_actor(caf::actor_system& sys, SocketOptions opts);
+socket_actor spawn_socket_actor(caf::actor_system& sys, SocketOptions opts);
 
 }  // namespace ssu2d

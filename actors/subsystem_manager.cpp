@@ -39,7 +39,7 @@ struct manager_state {
   std::map<router_hash, Entry> table;
   std::map<router_hash, std::vector<uint8_t>> router_infos;  // verified, by hash
   std::map<router_hash, std::vector<Waiting>> waiting;       // connect in progress
-  caf::actor handshake;
+  connector_actor handshake;
   std::vector<i2np_listener_actor> listeners;
   std::shared_ptr<MetricsRegistry> metrics;
   Gauge* connected = nullptr;
@@ -226,7 +226,7 @@ subsystem_manager_actor::behavior_type manager(manager_t* self, SubsystemOptions
     [self](i2np_atom, i2np_message& m) { on_inbound(self, m); },
     [self](route_atom, i2np_message& m) { return route<bool>(self, m); },
     [self](route_atom, i2np_message& m, confirm_atom) { return route<delivery_report>(self, m); },
-    [self](handshake_atom, caf::actor hs) { self->state.handshake = std::move(hs); },
+    [self](handshake_atom, connector_actor hs) { self->state.handshake = std::move(hs); },
     [self](router_info_atom, std::vector<uint8_t>& bytes) {
       remember_router_info(self->state, bytes);
     },

@@ -20,7 +20,7 @@
 //        delivery feedback (the session answers once the peer ACKed the message)
 //        Without a session but with a known RouterInfo, the handshake actor is asked to
 //        connect and the message waits (bounded) until the session is established.
-//   (handshake_atom, actor)                  the handshake actor to connect through
+//   (handshake_atom, connector_actor)        the handshake actor to connect through
 //   (router_info_atom, std::vector<uint8_t>) a peer RouterInfo (config, RouterInfo block);
 //        DatabaseStores received are learned the same way
 //   (router_info_atom, router_hash) -> std::vector<uint8_t> | error unknown_session

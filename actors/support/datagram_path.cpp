@@ -8,7 +8,7 @@ namespace ssu2d {
 
 std::vector<SendBatchResult::Failure> send_datagrams(caf::local_actor* self,
                                                      const DatagramPath& path,
-                                                     const caf::actor& socket,
+                                                     const datagram_out_actor& socket,
                                                      std::span<ssu2::session::OutDatagram> out) {
   SendBatchResult r;
   r.blocked_from = 0;

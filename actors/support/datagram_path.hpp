@@ -9,6 +9,7 @@
 
 #include "actors/support/datagram_inbox.hpp"
 #include "actors/support/udp_sender.hpp"
+#include "messages/interfaces.hpp"
 
 namespace ssu2d {
 
@@ -24,7 +25,7 @@ struct DatagramPath {
 // here (already counted in ssu2_send_errors_total), for the caller to count and log.
 std::vector<SendBatchResult::Failure> send_datagrams(caf::local_actor* self,
                                                      const DatagramPath& path,
-                                                     const caf::actor& socket,
+                                                     const datagram_out_actor& socket,
                                                      std::span<ssu2::session::OutDatagram> out);
 
 }  // namespace ssu2d

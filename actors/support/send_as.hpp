@@ -1,9 +1,10 @@
-// Sending from a statically typed actor to a dynamically typed one (socket, handshake, nat)
-// without losing the sender: CAF's send() refuses that pairing at compile time and
-// anon_send() leaves current_sender() empty, but these receivers use it (the socket reports
-// a failed send back to it, the handshake and nat actors tell one session from a newer one
-// for the same peer). The message is checked by the receiver's handlers at run time, as
-// any message to a dynamically typed actor is.
+// Sending without losing the sender where CAF's send() refuses it at compile time: from a
+// typed actor to a typed one whose reply the sender's interface does not take (a session's
+// unregister at the socket -> bool), to a dynamically typed receiver, and from a plain
+// caf::local_actor*, which has no send() (datagram_path's send_atom). anon_send() would leave
+// current_sender() empty, but the socket uses it: it reports a failed send back to the
+// sender. Nothing checks the message at compile time here: the receiver's handlers match it
+// at run time.
 #pragma once
 
 #include <caf/local_actor.hpp>

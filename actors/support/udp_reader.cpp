@@ -23,7 +23,7 @@ namespace ssu2d {
 
 // ---- SessionDemux -----------------------------------------------------------------
 
-void SessionDemux::put(uint64_t conn_id, caf::actor owner, std::shared_ptr<DatagramInbox> inbox) {
+void SessionDemux::put(uint64_t conn_id, inbox_wake_actor owner, std::shared_ptr<DatagramInbox> inbox) {
   std::unique_lock lk(mu_);
   map_[conn_id] = Entry{std::move(owner), std::move(inbox)};
 }
@@ -57,7 +57,7 @@ bool SessionDemux::contains(uint64_t conn_id) const {
 }
 
 SessionDemux::Route SessionDemux::route(uint64_t conn_id, const ssu2::session::PeerAddress& from,
-                                        std::span<const uint8_t> bytes, caf::actor& wake) {
+                                        std::span<const uint8_t> bytes, inbox_wake_actor& wake) {
   std::shared_lock lk(mu_);
   auto it = map_.find(conn_id);
   if (it == map_.end()) return Route::none;
@@ -126,12 +126,13 @@ void wake_socket(Shared& sh) {
     sh.stop = true;  // the socket actor is gone: nobody to read for
     return;
   }
-  caf::anon_send(caf::actor_cast<caf::actor>(strong), inbox_atom::value);
+  // The weak pointer erased the type; it was cfg.socket, an inbox_wake_actor.
+  caf::anon_send(caf::actor_cast<inbox_wake_actor>(strong), inbox_atom::value);
 }
 
 // One received datagram: demux into a session inbox or the socket's inbox.
 void route_one(Shared& sh, const sockaddr_storage& ss, std::span<const uint8_t> bytes,
-               std::vector<caf::actor>& wakes, bool& wake_socket_needed) {
+               std::vector<inbox_wake_actor>& wakes, bool& wake_socket_needed) {
   auto id = ssu2::wire::peek_dest_conn_id(bytes, sh.cfg.intro_key);
   if (!id) {
     sh.drop_short->inc();
@@ -150,7 +151,7 @@ void route_one(Shared& sh, const sockaddr_storage& ss, std::span<const uint8_t> 
       return;
     }
   }
-  caf::actor wake;
+  inbox_wake_actor wake;
   switch (sh.cfg.demux->route(*id, *from, bytes, wake)) {
     case SessionDemux::Route::queued:
       if (wake) wakes.push_back(std::move(wake));
@@ -170,7 +171,7 @@ void route_one(Shared& sh, const sockaddr_storage& ss, std::span<const uint8_t> 
 }
 
 // Drains one socket until it would block (or a full batch came: poll again, fairly).
-void drain(Shared& sh, int fd, RecvBatch& b, std::vector<caf::actor>& wakes) {
+void drain(Shared& sh, int fd, RecvBatch& b, std::vector<inbox_wake_actor>& wakes) {
   for (int round = 0; round < 8 && !sh.stop; ++round) {
     b.reset();
     int n = ::recvmmsg(fd, b.msgs.data(), unsigned(kRecvBatch), MSG_DONTWAIT, nullptr);
@@ -210,7 +211,7 @@ void drain(Shared& sh, int fd, RecvBatch& b, std::vector<caf::actor>& wakes) {
 
 void reader_loop(std::shared_ptr<Shared> sh) {
   RecvBatch batch(sh->gro);
-  std::vector<caf::actor> wakes;
+  std::vector<inbox_wake_actor> wakes;
   wakes.reserve(kRecvBatch);
   std::vector<pollfd> pfds;
   for (int fd : sh->cfg.fds) pfds.push_back({fd, POLLIN, 0});
@@ -246,7 +247,7 @@ std::unique_ptr<UdpReader> UdpReader::start(ReaderConfig cfg, std::string& error
   sh->drop_truncated = &m.counter(drop, drop_help, {{"reason", "truncated"}});
   sh->drop_address = &m.counter(drop, drop_help, {{"reason", "bad_address"}});
   sh->socket = caf::actor_cast<caf::weak_actor_ptr>(cfg.socket);
-  cfg.socket = caf::actor{};  // weak only: the thread must not keep the socket actor alive
+  cfg.socket = nullptr;  // weak only: the thread must not keep the socket actor alive
   sh->cfg = std::move(cfg);
   // UDP GRO where the kernel has it (Linux >= 5.0): fewer, larger reads under load.
   sh->gro = !sh->cfg.fds.empty();

@@ -21,6 +21,7 @@
 #include "actors/support/bandwidth_limiter.hpp"
 #include "actors/support/datagram_inbox.hpp"
 #include "actors/support/metrics.hpp"
+#include "messages/interfaces.hpp"
 #include "transport/crypto/crypto.hpp"
 
 namespace ssu2d {
@@ -34,7 +35,7 @@ inline constexpr size_t kMaxDatagram = 2048;
 class SessionDemux {
  public:
   enum class Route { none, queued, dropped };
-  void put(uint64_t conn_id, caf::actor owner, std::shared_ptr<DatagramInbox> inbox);
+  void put(uint64_t conn_id, inbox_wake_actor owner, std::shared_ptr<DatagramInbox> inbox);
   bool erase(uint64_t conn_id);
   size_t erase_owner(const caf::actor_addr& owner);  // every entry of that actor
   size_t size() const;
@@ -42,11 +43,11 @@ class SessionDemux {
   // Pushes into the entry's inbox. When the inbox was empty, `wake` is set to its owner: the
   // caller sends it (inbox_atom) after releasing whatever it holds.
   Route route(uint64_t conn_id, const ssu2::session::PeerAddress& from,
-              std::span<const uint8_t> bytes, caf::actor& wake);
+              std::span<const uint8_t> bytes, inbox_wake_actor& wake);
 
  private:
   struct Entry {
-    caf::actor owner;
+    inbox_wake_actor owner;
     std::shared_ptr<DatagramInbox> inbox;
   };
   mutable std::shared_mutex mu_;
@@ -56,7 +57,7 @@ class SessionDemux {
 struct ReaderConfig {
   std::vector<int> fds;
   ssu2::crypto::Key32 intro_key;
-  caf::actor socket;                           // woken for its inbox; held weakly
+  inbox_wake_actor socket;                     // woken for its inbox; held weakly
   std::shared_ptr<DatagramInbox> socket_inbox;
   std::shared_ptr<SessionDemux> demux;
   std::shared_ptr<MetricsRegistry> metrics;

@@ -43,8 +43,11 @@ std::vector<uint8_t> packet_for(uint64_t conn_id, const ssu2::crypto::Key32& rec
 struct Fixture {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
+  // `inbound` and `session` stand in for a datagram target / a session: scoped actors are
+  // dynamically typed, so they are registered through caf::actor_cast to those roles (they
+  // receive whatever comes, with receive() below).
   std::unique_ptr<caf::scoped_actor> inbound, session, client;
-  caf::actor a, b;
+  socket_actor a, b;
   endpoint a_ep, b_ep;
   ssu2::crypto::Key32 key_a = key_of(0xa1), key_b = key_of(0xb2);
   std::shared_ptr<MetricsRegistry> metrics_b = std::make_shared<MetricsRegistry>();
@@ -55,16 +58,17 @@ struct Fixture {
     inbound = std::make_unique<caf::scoped_actor>(*sys);
     session = std::make_unique<caf::scoped_actor>(*sys);
     client = std::make_unique<caf::scoped_actor>(*sys);
-    a = make_socket(key_a, a_ep, caf::actor{});
-    b = make_socket(key_b, b_ep, caf::actor_cast<caf::actor>(*inbound), metrics_b);
+    a = make_socket(key_a, a_ep, datagram_target_actor{});
+    b = make_socket(key_b, b_ep, caf::actor_cast<datagram_target_actor>(*inbound), metrics_b);
   }
   ~Fixture() {
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
   }
 
-  caf::actor make_socket(const ssu2::crypto::Key32& k, endpoint& ep, caf::actor handler,
-                         std::shared_ptr<MetricsRegistry> metrics = nullptr) {
+  socket_actor make_socket(const ssu2::crypto::Key32& k, endpoint& ep,
+                           datagram_target_actor handler,
+                           std::shared_ptr<MetricsRegistry> metrics = nullptr) {
     UdpSocket s;
     std::string err;
     BOOST_REQUIRE_MESSAGE(open_udp("127.0.0.1", 0, s, err), err);
@@ -79,14 +83,14 @@ struct Fixture {
   }
 
   template <class... Ts>
-  bool ask_bool(const caf::actor& who, Ts... xs) {
+  bool ask_bool(const socket_actor& who, Ts... xs) {
     bool out = false;
     (*client)->request(who, kWait, xs...).receive([&](bool r) { out = r; },
                                                   [&](caf::error& e) { BOOST_FAIL(sys->render(e)); });
     return out;
   }
 
-  socket_stats stats(const caf::actor& who) {
+  socket_stats stats(const socket_actor& who) {
     socket_stats s;
     (*client)->request(who, kWait, socket_stats_atom::value)
         .receive([&](socket_stats& r) { s = r; },
@@ -94,7 +98,7 @@ struct Fixture {
     return s;
   }
 
-  void send(const caf::actor& from, const endpoint& to, std::vector<uint8_t> bytes) {
+  void send(const socket_actor& from, const endpoint& to, std::vector<uint8_t> bytes) {
     (*client)->send(from, send_atom::value, send_request{to, std::move(bytes)});
   }
 
@@ -144,7 +148,8 @@ BOOST_AUTO_TEST_CASE(open_udp_rejects_bad_addresses) {
 BOOST_FIXTURE_TEST_CASE(demux_register_unknown_unregister, Fixture) {
   const uint64_t id = 0x1122334455667788ull, unknown_id = 42;
 
-  BOOST_TEST(ask_bool(b, register_atom::value, id, caf::actor_cast<caf::actor>(*session)));
+  BOOST_TEST(ask_bool(b, register_atom::value, id,
+                      caf::actor_cast<datagram_target_actor>(*session)));
 
   // Registered ID -> the registered actor, bytes and source intact.
   auto p1 = packet_for(id, key_b, 80, 2);
@@ -170,7 +175,8 @@ BOOST_FIXTURE_TEST_CASE(demux_register_unknown_unregister, Fixture) {
   BOOST_TEST(d3.bytes == p3);
 
   // And the other direction: b sends to a, where the ID was registered with a's key.
-  BOOST_TEST(ask_bool(a, register_atom::value, uint64_t(9), caf::actor_cast<caf::actor>(*session)));
+  BOOST_TEST(ask_bool(a, register_atom::value, uint64_t(9),
+                      caf::actor_cast<datagram_target_actor>(*session)));
   auto p4 = packet_for(9, key_a, 100, 5);
   send(b, a_ep, p4);
   auto d4 = expect_datagram(*session);
@@ -186,7 +192,8 @@ BOOST_FIXTURE_TEST_CASE(demux_register_unknown_unregister, Fixture) {
 BOOST_FIXTURE_TEST_CASE(address_fallback_for_pending_outbound, Fixture) {
   // Session Created / Retry are masked with the sender's key: the ID cannot be read, so
   // a pending outbound handshake registers the peer's address instead.
-  BOOST_TEST(ask_bool(b, register_ep_atom::value, a_ep, caf::actor_cast<caf::actor>(*session)));
+  BOOST_TEST(ask_bool(b, register_ep_atom::value, a_ep,
+                      caf::actor_cast<datagram_target_actor>(*session)));
   auto p = packet_for(5, key_a, 64, 6);  // masked with the *sender's* key
   send(a, b_ep, p);
   auto d = expect_datagram(*session);
@@ -209,7 +216,8 @@ BOOST_FIXTURE_TEST_CASE(short_datagrams_are_counted_not_delivered, Fixture) {
 
 BOOST_FIXTURE_TEST_CASE(entries_of_terminated_sessions_are_removed, Fixture) {
   // docs/DEFECTS.md defect 13: a session that ends must not stay in the demux map.
-  auto doomed = sys->spawn([](caf::event_based_actor*) -> caf::behavior {
+  auto doomed = sys->spawn([](datagram_target_actor::pointer)
+                               -> datagram_target_actor::behavior_type {
     return {[](inbound_atom, const std::vector<datagram>&) { return true; }};
   });
   BOOST_TEST(ask_bool(b, register_atom::value, uint64_t(1234), doomed));
@@ -285,8 +293,8 @@ uint64_t metric(MetricsRegistry& m, const std::string& name, const Labels& label
 BOOST_FIXTURE_TEST_CASE(batch_demux_to_registered_session_inbox, Fixture) {
   const uint64_t id = 0xabcdef0102030405ull;
   auto inbox = make_session_inbox(metrics_b, 1024);
-  BOOST_TEST(ask_bool(b, register_session_atom::value, id, caf::actor_cast<caf::actor>(*session),
-                      inbox));
+  BOOST_TEST(ask_bool(b, register_session_atom::value, id,
+                      caf::actor_cast<inbox_wake_actor>(*session), inbox));
   std::vector<std::vector<uint8_t>> sent;
   for (uint32_t i = 0; i < 100; ++i) {
     sent.push_back(packet_for(id, key_b, 60 + i, 100 + i));
@@ -307,8 +315,8 @@ BOOST_FIXTURE_TEST_CASE(batch_demux_to_registered_session_inbox, Fixture) {
 BOOST_FIXTURE_TEST_CASE(one_wake_per_burst, Fixture) {
   const uint64_t id = 77;
   auto inbox = make_session_inbox(metrics_b, 1024);
-  BOOST_TEST(ask_bool(b, register_session_atom::value, id, caf::actor_cast<caf::actor>(*session),
-                      inbox));
+  BOOST_TEST(ask_bool(b, register_session_atom::value, id,
+                      caf::actor_cast<inbox_wake_actor>(*session), inbox));
   for (uint32_t i = 0; i < 40; ++i) send(a, b_ep, packet_for(id, key_b, 64, i));
   wait_until([&] { return inbox->size() == 40; });
   BOOST_REQUIRE_EQUAL(inbox->size(), 40u);
@@ -327,8 +335,8 @@ BOOST_FIXTURE_TEST_CASE(one_wake_per_burst, Fixture) {
 BOOST_FIXTURE_TEST_CASE(full_session_inbox_drops_and_counts, Fixture) {
   const uint64_t id = 0x5151;
   auto inbox = make_session_inbox(metrics_b, 8);
-  BOOST_TEST(ask_bool(b, register_session_atom::value, id, caf::actor_cast<caf::actor>(*session),
-                      inbox));
+  BOOST_TEST(ask_bool(b, register_session_atom::value, id,
+                      caf::actor_cast<inbox_wake_actor>(*session), inbox));
   for (uint32_t i = 0; i < 30; ++i) send(a, b_ep, packet_for(id, key_b, 64, i));
   wait_until([&] { return stats(b).datagrams_in == 30; });
   BOOST_REQUIRE_EQUAL(stats(b).datagrams_in, 30u);
@@ -350,8 +358,8 @@ BOOST_FIXTURE_TEST_CASE(full_session_inbox_drops_and_counts, Fixture) {
 
 BOOST_FIXTURE_TEST_CASE(unknown_conn_id_still_reaches_new_inbound, Fixture) {
   auto inbox = make_session_inbox(metrics_b, 16);
-  BOOST_TEST(ask_bool(b, register_session_atom::value, uint64_t(1), caf::actor_cast<caf::actor>(*session),
-                      inbox));
+  BOOST_TEST(ask_bool(b, register_session_atom::value, uint64_t(1),
+                      caf::actor_cast<inbox_wake_actor>(*session), inbox));
   auto p = packet_for(2, key_b, 90, 5);
   send(a, b_ep, p);
   auto d = expect_datagram(*inbound);
@@ -365,7 +373,7 @@ BOOST_FIXTURE_TEST_CASE(unknown_conn_id_still_reaches_new_inbound, Fixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(session_entry_removed_when_its_actor_dies, Fixture) {
-  auto doomed = sys->spawn([](caf::event_based_actor*) -> caf::behavior {
+  auto doomed = sys->spawn([](inbox_wake_actor::pointer) -> inbox_wake_actor::behavior_type {
     return {[](inbox_atom) {}};
   });
   auto inbox = make_session_inbox(metrics_b, 16);
@@ -384,8 +392,8 @@ BOOST_FIXTURE_TEST_CASE(session_entry_removed_when_its_actor_dies, Fixture) {
 BOOST_FIXTURE_TEST_CASE(udp_sender_sends_a_batch_with_sendmmsg, Fixture) {
   const uint64_t id = 0x600d;
   auto inbox = make_session_inbox(metrics_b, 1024);
-  BOOST_TEST(ask_bool(b, register_session_atom::value, id, caf::actor_cast<caf::actor>(*session),
-                      inbox));
+  BOOST_TEST(ask_bool(b, register_session_atom::value, id,
+                      caf::actor_cast<inbox_wake_actor>(*session), inbox));
   UdpSocket s;
   std::string err;
   BOOST_REQUIRE_MESSAGE(open_udp("127.0.0.1", 0, s, err), err);
@@ -420,8 +428,8 @@ BOOST_FIXTURE_TEST_CASE(backlogged_sender_hands_the_batch_to_the_socket_actor, F
   // (send_atom) instead of overtaking: nothing is lost, order is kept.
   const uint64_t id = 0xbac;
   auto inbox = make_session_inbox(metrics_b, 1024);
-  BOOST_TEST(ask_bool(b, register_session_atom::value, id, caf::actor_cast<caf::actor>(*session),
-                      inbox));
+  BOOST_TEST(ask_bool(b, register_session_atom::value, id,
+                      caf::actor_cast<inbox_wake_actor>(*session), inbox));
   auto sender = std::make_shared<UdpSender>(std::vector<UdpSocket>{}, nullptr);
   sender->set_backlogged(true);
   auto to = *udp::to_address(b_ep);
