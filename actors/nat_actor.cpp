@@ -22,26 +22,6 @@ void count(nat_t* self, const std::string& name, const std::string& help) {
   if (self->state.opts.metrics) self->state.opts.metrics->counter(name, help).inc();
 }
 
-}  // namespace nat_detail
-
-namespace {
-
-using namespace nat_detail;
-
-void send_blocks(nat_t* self, nat::SendBlocks& sb) {
-  auto& st = self->state;
-  auto it = st.sessions.find(to_router_hash(sb.to));
-  auto bytes = wire::emit_blocks(sb.blocks);
-  if (it == st.sessions.end() || !bytes) {
-    // The session went away between the engine's decision and now: the peer's timers cover it.
-    st.unroutable++;
-    return log().debug("nat: no session with {} for blocks", to_string(to_router_hash(sb.to)));
-  }
-  log().debug("nat: blocks {} to {}", wire::block_type_list(*bytes), to_string(to_router_hash(sb.to)));
-  self->send(it->second, send_blocks_atom::value,
-             std::vector<uint8_t>(bytes->begin(), bytes->end()));
-}
-
 void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d) {
   auto& st = self->state;
   log().info("nat: peer test {} via {}: {}", d.nonce, to_string(to_router_hash(d.bob)),
@@ -138,46 +118,12 @@ void run_due_tests(nat_t* self) {
   arm_reach_timer(self);
 }
 
-}  // namespace
+}  // namespace nat_detail
 
-// Carries out every action the engine produced (also those produced meanwhile), then
-// re-arms its timer.
-void nat_detail::drain(nat_t* self) {
-  auto& st = self->state;
-  for (auto actions = st.engine->take_actions(); !actions.empty(); actions = st.engine->take_actions())
-    for (auto& a : actions) {
-      if (auto* sb = std::get_if<nat::SendBlocks>(&a)) {
-        send_blocks(self, *sb);
-      } else if (auto* sp = std::get_if<nat::SendPacket>(&a)) {
-        log().debug("nat: out-of-session packet to {}", to_string(udp::to_endpoint(sp->to)));
-        if (st.opts.socket)
-          self->send(st.opts.socket, send_atom::value,
-                     send_request{udp::to_endpoint(sp->to),
-                                  std::vector<uint8_t>(sp->bytes.begin(), sp->bytes.end())});
-      } else if (auto* d = std::get_if<nat::PeerTestDone>(&a)) {
-        on_peer_test_done(self, *d);
-        after_reachability(self);
-      } else if (auto* g = std::get_if<nat::RelayTagGranted>(&a)) {
-        on_tag_granted(self, *g);
-        update_tag_wish(self);
-      } else if (std::holds_alternative<nat::IntroducersChanged>(a)) {
-        republish(self);
-      } else if (auto* k = std::get_if<nat::KeepAlive>(&a)) {
-        if (auto it = st.sessions.find(to_router_hash(k->to)); it != st.sessions.end())
-          self->send(it->second, keepalive_atom::value);
-      } else if (auto* t = std::get_if<nat::TokenIssued>(&a)) {
-        on_token_issued(self, *t);
-      } else if (auto* r = std::get_if<nat::IntroductionReady>(&a)) {
-        on_introduction_ready(self, *r);
-      } else if (auto* f = std::get_if<nat::IntroductionFailed>(&a)) {
-        on_introduction_failed(self, *f);
-      }
-    }
-  if (st.opts.metrics) export_nat_drops(*st.opts.metrics, st.engine->counters(), st.exported);
-  arm_timer(self);
-}
 
 namespace {
+
+using namespace nat_detail;
 
 caf::result<peer_test_result> start_peer_test(nat_t* self, const router_hash& bob) {
   auto& st = self->state;
@@ -320,6 +266,12 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
       drain(self);
     },
     [self](nat_timeout_atom, uint32_t id) { self->state.requests.expire(id); },
+    [self](send_failed_atom, const send_failure& f) {
+      // An out-of-session packet (peer test, hole punch) the socket could not send: the
+      // engine's timers cover its loss; counted and logged, never silent.
+      count(self, "ssu2_nat_send_failures_total", "Out-of-session NAT packets the socket could not send");
+      log().debug("nat: send to {} failed: {}", to_string(f.to), f.reason);
+    },
     [self](tick_atom, int64_t deadline) {
       auto& s = self->state;
       s.reach_timer.fired(deadline);

@@ -1,6 +1,7 @@
-// The nat actor's state, shared by its two files: nat_actor.cpp (the behaviour, peer tests,
-// relay tags, reachability) and nat_introduce.cpp (connects through introducers, Alice, and
-// Charlie's relay tokens). Not an interface: only those two include it.
+// The nat actor's state, shared by its three files: nat_actor.cpp (the behaviour, peer tests,
+// relay tags, reachability), nat_drain.cpp (the engine's actions onto sends) and
+// nat_introduce.cpp (connects through introducers, Alice, and Charlie's relay tokens). Not an
+// interface: only those include it.
 #pragma once
 #include <map>
 #include <memory>
@@ -37,8 +38,19 @@ using nat_t = nat_actor::stateful_base<nat_state>;
 
 nat::Now now_pair();
 void count(nat_t* self, const std::string& name, const std::string& help);
-// Carries out every action the engine produced, then re-arms its timer (nat_actor.cpp).
+// Carries out every action the engine produced, then re-arms its timer (nat_drain.cpp).
 void drain(nat_t* self);
+
+// ---- nat_actor.cpp, for drain() ----
+void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d);
+void on_tag_granted(nat_t* self, const nat::RelayTagGranted& g);
+// Firewalled and short of tags: outbound handshakes ask for one; told to the handshake actor.
+void update_tag_wish(nat_t* self);
+// Our RouterInfo rebuilt (reachability, introducers) and told to the engine and handshake actor.
+void republish(nat_t* self);
+// After a peer test or address report: the machines' view into the engine, republish if due.
+void after_reachability(nat_t* self);
+void arm_timer(nat_t* self);
 
 // ---- nat_introduce.cpp ----
 // (introduce_atom, RouterInfo bytes) from the handshake actor: a firewalled router.

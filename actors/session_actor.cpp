@@ -322,7 +322,7 @@ session_actor::behavior_type session_behavior(session_t* self, SessionActorOptio
     },
     [self](session_atom) { return info_of(self); },
     [self](send_blocks_atom, const std::vector<uint8_t>& bytes) { send_nat_blocks(self, bytes); },
-    [self](keepalive_atom) { self->state.ds->send_keepalive(steady_now()), drain(self); },
+    [self](keepalive_atom) { self->state.ds->send_keepalive(steady_now()); drain(self); },
     [self](peer_test_atom) -> caf::result<peer_test_result> {
       auto& st = self->state;
       if (!st.nat) return make_error(node_errc::not_available, "this node has no nat actor");

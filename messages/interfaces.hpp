@@ -164,7 +164,8 @@ using nat_control_actor =
 
 // The whole nat actor: the roles above, plus its late links from the node (the socket, the
 // handshake actor) and its own timers (an introduction attempt's deadline, the engine's
-// deadline, a waiting request's bound, the reachability tick).
+// deadline, a waiting request's bound, the reachability tick), and the socket's reports of
+// out-of-session packets it could not send.
 using nat_actor = handshake_nat_actor::extend<
     caf::replies_to<nat_status_atom>::with<nat_status>,
     caf::reacts_to<set_socket_atom, datagram_out_actor>,
@@ -172,7 +173,8 @@ using nat_actor = handshake_nat_actor::extend<
     caf::reacts_to<introduce_atom, router_hash, uint64_t>,
     caf::reacts_to<nat_timeout_atom, int64_t>,
     caf::reacts_to<nat_timeout_atom, uint32_t>,
-    caf::reacts_to<tick_atom, int64_t>>;
+    caf::reacts_to<tick_atom, int64_t>,
+    caf::reacts_to<send_failed_atom, send_failure>>;
 
 // ---- subsystem manager (actors/subsystem_manager.hpp) ---------------------------------
 // Who hears inbound I2NP (listen_atom).
