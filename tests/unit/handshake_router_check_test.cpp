@@ -190,7 +190,9 @@ BOOST_AUTO_TEST_CASE(remote_router_picks_an_address_of_a_family_we_have) {
   BOOST_TEST(!no.what.empty());
 
   auto named = router_with_hosts({"router.example"});
-  BOOST_TEST((remote_router_from_bytes(named, 2, r).error == RemoteRouterError::bad_host));
+  auto bad = remote_router_from_bytes(named, 2, r);
+  BOOST_TEST((bad.error == RemoteRouterError::bad_host));
+  BOOST_TEST(bad.what.find("router.example") != std::string::npos);
 }
 
 // A firewalled peer (introducers, no host) is reported as such, also beside an address of a

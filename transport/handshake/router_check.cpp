@@ -109,7 +109,7 @@ RemoteRouterCheck remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, Remo
       auto ep = numeric_address(*a);
       if (!ep) {
         if (a->host() && a->port()) bad_host = *a->host();
-        introducers = introducers || !a->introducers().empty() || !a->host();
+        introducers = introducers || !a->introducers().empty() || !a->host() || !a->port();
         continue;
       }
       if (!families.allows(*ep)) {
