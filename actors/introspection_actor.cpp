@@ -41,7 +41,7 @@ struct introspection_state {
   // IDs of the test messages: random, none repeated within the receivers' duplicate filter.
   ssu2::session::MessageIdAllocator message_ids{steady_now()};
 };
-using introspection_t = caf::stateful_actor<introspection_state>;
+using introspection_t = introspection_actor::stateful_base<introspection_state>;
 
 node_status base_status(const IntrospectionOptions& o) {
   node_status s;
@@ -236,7 +236,7 @@ caf::result<send_test_result> start_send_test(introspection_t* self, const std::
   return rp;
 }
 
-caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
+introspection_actor::behavior_type introspection(introspection_t* self, IntrospectionOptions opts) {
   self->state.opts = std::move(opts);
   if (self->state.opts.metrics) {
     self->state.bandwidth = std::make_unique<BandwidthRates>(*self->state.opts.metrics);
@@ -316,11 +316,11 @@ caf::behavior introspection(introspection_t* self, IntrospectionOptions opts) {
 
 }  // namespace
 
-caf::actor spawn_introspection_actor(caf::actor_system& sys, IntrospectionOptions opts) {
+introspection_actor spawn_introspection_actor(caf::actor_system& sys, IntrospectionOptions opts) {
   return sys.spawn(introspection, std::move(opts));
 }
 
-caf::expected<uint16_t> publish_introspection(caf::actor_system& sys, const caf::actor& actor,
+caf::expected<uint16_t> publish_introspection(caf::actor_system& sys, const introspection_actor& actor,
                                               const std::string& host, uint16_t port, bool tls) {
   if (tls) {
 #ifdef SSU2D_HAVE_CAF_OPENSSL

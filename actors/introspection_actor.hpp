@@ -1,7 +1,8 @@
 // The introspection (control) actor, published with the middleman on control.host:port and
 // queried by ssu2ctl through remote_actor.
 //
-// Requests (dynamic, atoms from messages.hpp; hashes travel as text, hex or I2P base64):
+// Requests: `introspection_client_actor` in messages/interfaces.hpp (ssu2ctl's remote_actor
+// and the web console name that type). What they do:
 //   (status_atom)                         -> node_status
 //   (sessions_atom)                       -> session_list
 //   (session_atom, std::string hash)      -> session_info | error unknown_session/bad_request
@@ -60,12 +61,12 @@ struct IntrospectionOptions {
 // a 4-byte length and `size` random bytes.
 std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size);
 
-caf::actor spawn_introspection_actor(caf::actor_system& sys, IntrospectionOptions opts);
+introspection_actor spawn_introspection_actor(caf::actor_system& sys, IntrospectionOptions opts);
 
 // Publishes `actor` on host:port (0 = ephemeral) with the middleman, or with CAF's OpenSSL
 // module when tls is true (the system must have loaded caf::openssl::manager and been given
 // the certificate and key). Returns the bound port.
-caf::expected<uint16_t> publish_introspection(caf::actor_system& sys, const caf::actor& actor,
+caf::expected<uint16_t> publish_introspection(caf::actor_system& sys, const introspection_actor& actor,
                                               const std::string& host, uint16_t port, bool tls);
 
 }  // namespace ssu2d

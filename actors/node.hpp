@@ -53,7 +53,7 @@ class Node {
   const std::shared_ptr<MetricsRegistry>& metrics() const { return metrics_; }
   socket_actor socket() const { return socket_; }
   subsystem_manager_actor manager() const { return manager_; }
-  caf::actor introspection() const { return introspection_; }
+  introspection_actor introspection() const { return introspection_; }
   handshake_actor handshake() const { return handshake_; }
   nat_actor nat() const { return nat_; }
   // Our signed RouterInfo as now published (what a peer needs to connect to us).
@@ -77,7 +77,7 @@ class Node {
   HttpServer http_;  // metrics.port: /metrics, /api/*, the console
   socket_actor socket_;
   handshake_actor handshake_;
-  caf::actor introspection_;
+  introspection_actor introspection_;
   nat_actor nat_;
   subsystem_manager_actor manager_;
   bool stopped_ = false;

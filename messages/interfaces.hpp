@@ -207,4 +207,28 @@ using subsystem_manager_actor = session_events_actor::extend_with<i2np_router_ac
     caf::replies_to<session_atom, router_hash>::with<session_info>,
     caf::replies_to<disconnect_atom, router_hash>::with<bool>>;
 
+// ---- introspection actor (actors/introspection_actor.hpp) -----------------------------
+// What ssu2ctl and the web console ask (remotely, through the middleman: ssu2ctl's
+// remote_actor names this type, so both ends check the same interface). Router hashes
+// travel as text (hex or I2P base64).
+using introspection_client_actor = caf::typed_actor<
+    caf::replies_to<status_atom>::with<node_status>,
+    caf::replies_to<sessions_atom>::with<session_list>,
+    caf::replies_to<session_atom, std::string>::with<session_info>,
+    caf::replies_to<metrics_atom>::with<std::string>,
+    caf::replies_to<connect_atom, std::vector<uint8_t>>::with<router_hash>,
+    caf::replies_to<send_test_atom, std::string, uint32_t, uint32_t, uint32_t>::with<send_test_result>,
+    caf::replies_to<send_sequential_atom, std::string, uint32_t, uint32_t, uint32_t>::with<send_test_result>,
+    caf::replies_to<handshake_stats_atom>::with<handshake_stats>,
+    caf::replies_to<disconnect_atom, std::string>::with<bool>,
+    caf::replies_to<peer_test_atom, std::string>::with<peer_test_result>,
+    caf::replies_to<relay_atom, std::string>::with<uint32_t>,
+    caf::replies_to<log_level_atom, std::string>::with<std::string>>;
+
+// The whole introspection actor: the client's requests, plus its 1 s bandwidth tick and the
+// node's note of our control endpoint once published.
+using introspection_actor = introspection_client_actor::extend<
+    caf::reacts_to<tick_atom>,
+    caf::reacts_to<local_endpoints_atom, std::string>>;
+
 }  // namespace ssu2d

@@ -45,7 +45,7 @@ std::optional<std::pair<ssu2::Bytes, ssu2::i2p::RouterInfo>> load_router_info(co
   return std::pair{std::move(*bytes), std::move(*ri)};
 }
 
-int connect(caf::scoped_actor& self, const caf::actor& node, const Command& c) {
+int connect(caf::scoped_actor& self, const introspection_client_actor& node, const Command& c) {
   // Decoded here too, so that the progress lines name the peer before the node answers.
   auto loaded = load_router_info(c);
   if (!loaded) return 1;
@@ -73,7 +73,7 @@ int connect(caf::scoped_actor& self, const caf::actor& node, const Command& c) {
   return rc;
 }
 
-int send(caf::scoped_actor& self, const caf::actor& node, const Command& c) {
+int send(caf::scoped_actor& self, const introspection_client_actor& node, const Command& c) {
   progress(c.quiet, "send: " + std::to_string(c.count) + " message(s) to " + c.hash +
                         (c.sequential ? ", one at a time" : "") +
                         " (a session is opened first if there is none)");
@@ -107,7 +107,7 @@ int routerinfo_offline(const Command& c) {
   return 0;
 }
 
-int run_command(caf::actor_system& sys, const caf::actor& node, const Command& c) {
+int run_command(caf::actor_system& sys, const introspection_client_actor& node, const Command& c) {
   caf::scoped_actor self{sys};
   int rc = 0;
   auto on_error = [&](caf::error& e) { rc = report(c.json, e); };

@@ -6,6 +6,8 @@
 
 #include <caf/all.hpp>
 
+#include "messages/interfaces.hpp"
+
 namespace ssu2d::ctl {
 
 // The parsed command line (CLI11 fills it; values are already validated).
@@ -23,7 +25,7 @@ struct Command {
 };
 
 // Runs a command against a connected node; returns the exit code (0 ok, 1 failed).
-int run_command(caf::actor_system& sys, const caf::actor& node, const Command& c);
+int run_command(caf::actor_system& sys, const introspection_client_actor& node, const Command& c);
 // `routerinfo FILE`, no node needed.
 int routerinfo_offline(const Command& c);
 

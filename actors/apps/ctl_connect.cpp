@@ -60,7 +60,7 @@ std::string tcp_probe(const Endpoint& ep) {
 }
 
 int with_node(const Endpoint& ep, const TlsFiles& tls, bool as_json,
-              const std::function<int(caf::actor_system&, const caf::actor&)>& fn) {
+              const std::function<int(caf::actor_system&, const introspection_client_actor&)>& fn) {
   caf::actor_system_config cfg;
   register_messages(cfg);
   cfg.load<caf::io::middleman>();
@@ -80,12 +80,13 @@ int with_node(const Endpoint& ep, const TlsFiles& tls, bool as_json,
   if (tls.on) return report(as_json, "usage", "built without TLS support", 2);
 #endif
   caf::actor_system sys{cfg};
-  caf::expected<caf::actor> node = caf::error{};
+  // Typed: CAF checks at connect that the node's control actor has this interface.
+  caf::expected<introspection_client_actor> node = caf::error{};
 #ifdef SSU2D_HAVE_CAF_OPENSSL
-  if (tls.on) node = caf::openssl::remote_actor(sys, ep.host, ep.port);
+  if (tls.on) node = caf::openssl::remote_actor<introspection_client_actor>(sys, ep.host, ep.port);
   else
 #endif
-    node = sys.middleman().remote_actor(ep.host, ep.port);
+    node = sys.middleman().remote_actor<introspection_client_actor>(ep.host, ep.port);
   if (!node) {
     const std::string why = tcp_probe(ep);
     const std::string at = ep.host + ":" + std::to_string(ep.port);

@@ -7,6 +7,8 @@
 
 #include <caf/all.hpp>
 
+#include "messages/interfaces.hpp"
+
 namespace ssu2d::ctl {
 
 struct Endpoint {
@@ -25,6 +27,6 @@ std::string tcp_probe(const Endpoint& ep);
 // Connects to the node's control actor and runs `fn` with it; returns fn's exit code, or 1
 // after reporting "cannot reach node at HOST:PORT: <errno text>; is ssu2d running? ...".
 int with_node(const Endpoint& ep, const TlsFiles& tls, bool as_json,
-              const std::function<int(caf::actor_system&, const caf::actor&)>& fn);
+              const std::function<int(caf::actor_system&, const introspection_client_actor&)>& fn);
 
 }  // namespace ssu2d::ctl

@@ -241,7 +241,7 @@ int main(int argc, char** argv) {
   if (!ctl::split_host_port(g.node, ep))
     return ctl::report(c.json, "usage", "--node must be HOST:PORT, got \"" + g.node + "\"", 2);
   ctl::TlsFiles tls{g.tls, g.tls_ca, g.tls_cert, g.tls_key};
-  return ctl::with_node(ep, tls, c.json, [&](caf::actor_system& sys, const caf::actor& node) {
+  return ctl::with_node(ep, tls, c.json, [&](caf::actor_system& sys, const introspection_client_actor& node) {
     return ctl::run_command(sys, node, c);
   });
 }

@@ -89,7 +89,7 @@ std::string dump(const nlohmann::json& j) {
 
 // One request to the introspection actor; `out` is the JSON answer or {"error": ...}.
 template <class T, class Atom, class Render>
-bool ask(caf::actor_system& sys, const caf::actor& who, Atom atom, Render render,
+bool ask(caf::actor_system& sys, const introspection_client_actor& who, Atom atom, Render render,
          std::string& out) {
   caf::scoped_actor self{sys};
   bool ok = false;

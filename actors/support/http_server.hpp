@@ -22,6 +22,7 @@
 #include <caf/all.hpp>
 
 #include "actors/support/metrics.hpp"
+#include "messages/interfaces.hpp"
 
 namespace ssu2d {
 
@@ -32,7 +33,7 @@ struct HttpServerOptions {
   std::string auth_password_file{};  // read by start()
   std::shared_ptr<MetricsRegistry> metrics{};
   caf::actor_system* system = nullptr;  // both set: /api/* answer, else 503
-  caf::actor introspection{};
+  introspection_client_actor introspection{};
   size_t threads = 8;  // a console tab holds one or two kept-alive connections
   size_t queue = 64;
 };

@@ -26,7 +26,8 @@ struct Fixture {
   std::unique_ptr<caf::actor_system> server, client;
   std::shared_ptr<MetricsRegistry> metrics = std::make_shared<MetricsRegistry>();
   subsystem_manager_actor manager;
-  caf::actor introspection, remote;
+  introspection_actor introspection;
+  introspection_client_actor remote;
   uint16_t port = 0;
 
   Fixture() {
@@ -52,7 +53,7 @@ struct Fixture {
     if (!p) BOOST_FAIL("publish: " + server->render(p.error()));
     port = *p;
     BOOST_REQUIRE(port != 0);
-    auto r = client->middleman().remote_actor("127.0.0.1", port);
+    auto r = client->middleman().remote_actor<introspection_client_actor>("127.0.0.1", port);
     if (!r) BOOST_FAIL("remote_actor: " + client->render(r.error()));
     remote = *r;
   }
@@ -87,6 +88,16 @@ BOOST_FIXTURE_TEST_CASE(status_through_remote_actor, Fixture) {
   BOOST_TEST((s.addresses == std::vector<std::string>{"127.0.0.1:4567"}));
   BOOST_TEST(s.sessions == 0u);
   BOOST_TEST(s.version.find("ssu2d") == 0u);
+}
+
+// The interface is checked when a client connects: one that expects another actor (or the
+// old dynamic one) is refused instead of sending messages nobody handles.
+BOOST_FIXTURE_TEST_CASE(a_client_with_another_interface_is_refused, Fixture) {
+  auto wrong = client->middleman().remote_actor<socket_stats_actor>("127.0.0.1", port);
+  BOOST_REQUIRE(!wrong);
+  BOOST_TEST((wrong.error() == caf::sec::unexpected_actor_messaging_interface));
+  auto dynamic = client->middleman().remote_actor("127.0.0.1", port);
+  BOOST_TEST(!dynamic);
 }
 
 BOOST_FIXTURE_TEST_CASE(sessions_follow_the_manager_table, Fixture) {
