@@ -4,6 +4,7 @@
 
 #include "actors/support/bandwidth.hpp"
 #include "actors/support/clock.hpp"
+#include "actors/support/deadline_timer.hpp"
 #include "actors/support/logging.hpp"
 #include "transport/crypto/crypto.hpp"
 #include "transport/session/duplicate.hpp"
@@ -38,6 +39,10 @@ struct introspection_state {
   static inline const char* name = "ssu2d.introspection";
   IntrospectionOptions opts;
   std::unique_ptr<BandwidthRates> bandwidth;  // sampled by a 1 s tick
+  // The tick is part of the published interface: a stray (tick_atom, x) from a control
+  // client neither samples early nor starts a second chain.
+  DeadlineTimer tick;
+  ssu2::TimePoint next_sample{0};
   // IDs of the test messages: random, none repeated within the receivers' duplicate filter.
   ssu2::session::MessageIdAllocator message_ids{steady_now()};
 };
@@ -240,12 +245,18 @@ introspection_actor::behavior_type introspection(introspection_t* self, Introspe
   self->state.opts = std::move(opts);
   if (self->state.opts.metrics) {
     self->state.bandwidth = std::make_unique<BandwidthRates>(*self->state.opts.metrics);
-    self->send(self, tick_atom::value);
+    self->state.tick.arm(self, steady_now(), tick_atom::value);
   }
   return {
-    [self](tick_atom) {
-      self->state.bandwidth->sample(steady_now());
-      self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+    [self](tick_atom, int64_t deadline) {
+      auto& st = self->state;
+      st.tick.fired(deadline);
+      const auto now = steady_now();
+      if (st.bandwidth && now >= st.next_sample) {
+        st.bandwidth->sample(now);
+        st.next_sample = now + ssu2::Millis{1000};
+      }
+      if (st.bandwidth) st.tick.arm(self, st.next_sample, tick_atom::value);
     },
     [self](status_atom) { return status(self); },
     // Sent once by the node after publishing: our control endpoint with the bound port.

@@ -228,7 +228,7 @@ using introspection_client_actor = caf::typed_actor<
 // The whole introspection actor: the client's requests, plus its 1 s bandwidth tick and the
 // node's note of our control endpoint once published.
 using introspection_actor = introspection_client_actor::extend<
-    caf::reacts_to<tick_atom>,
+    caf::reacts_to<tick_atom, int64_t>,
     caf::reacts_to<local_endpoints_atom, std::string>>;
 
 }  // namespace ssu2d
