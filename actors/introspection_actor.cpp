@@ -188,7 +188,11 @@ void pump_send_test(introspection_t* self, std::shared_ptr<SendTest> run) {
         self->state.message_ids.next(steady_now(), ssu2::crypto::random_bytes), size);
     auto issued_at = clock::now();
     const uint32_t index = run->issued;
-    self->request(self->state.opts.manager, std::chrono::seconds(120), route_atom::value,
+    // No per-message timeout: each would be a timer in CAF's clock thread (a wake-up of
+    // that thread and a timeout message later), a fifth of the sender's CPU at 8 KiB. Every
+    // routed message is answered anyway, by the session (delivered, or failed when it
+    // ends) or by the manager (no route); the client's own call has its timeout.
+    self->request(self->state.opts.manager, caf::infinite, route_atom::value,
                   i2np_message{run->peer, std::move(bytes)}, confirm_atom::value)
         .then(
             [self, run, issued_at](const delivery_report&) {
