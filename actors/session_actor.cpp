@@ -62,8 +62,8 @@ session_info info_of(session_t* self) {
   s.i2np_out = st.i2np_out;
   s.outbound = st.outbound;
   fill_transport_state(s, *st.ds);
-  if (st.send_failures) s.drops["socket send failure"] += st.send_failures;
-  if (st.ignored_blocks) s.drops["unhandled control block"] += st.ignored_blocks;
+  add_drops(s, ss::DropReason::socket_send_failure, st.send_failures);
+  add_drops(s, ss::DropReason::unhandled_control_block, st.ignored_blocks);
   return s;
 }
 

@@ -22,7 +22,11 @@ void fill_transport_state(session_info& s, ss::DataSession& ds) {
   s.packets_in = m.packets_in;
   s.packets_out = m.packets_out;
   s.retransmissions = m.retransmissions;
-  s.drops = m.drops;
+  m.for_each_drop([&](ss::DropReason r, uint64_t n) { add_drops(s, r, n); });
+}
+
+void add_drops(session_info& s, ss::DropReason r, uint64_t n) {
+  if (n) s.drops[std::string(name(r))] += n;
 }
 
 caf::error queue_error(ss::QueueResult r) {

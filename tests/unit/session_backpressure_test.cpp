@@ -68,9 +68,9 @@ void exchange(const Run& r) {
   BOOST_TEST_MESSAGE("seed " << r.seed << " virtual ms " << (to_ms(p.now) - 1000) << " steps " << steps
                      << " datagrams " << p.datagrams << " resends a " << ma.retransmissions << " b "
                      << mb.retransmissions << " backpressure drops a "
-                     << ma.dropped("reassembly backpressure") << " b "
-                     << mb.dropped("reassembly backpressure") << " delivered a->b " << p.got_b.size()
-                     << " b->a " << p.got_a.size());
+                     << ma.dropped(DropReason::reassembly_backpressure) << " b "
+                     << mb.dropped(DropReason::reassembly_backpressure) << " delivered a->b "
+                     << p.got_b.size() << " b->a " << p.got_a.size());
   for (auto* ev : {&p.ev_a, &p.ev_b})
     for (auto& e : *ev)
       if (auto* t = std::get_if<Terminated>(&e))
@@ -87,7 +87,9 @@ void exchange(const Run& r) {
   BOOST_TEST_CONTEXT("a->b") { check_exactly_once(p.got_b, sent_a, p.fb_a); }
   BOOST_TEST_CONTEXT("b->a") { check_exactly_once(p.got_a, sent_b, p.fb_b); }
   // The run must really have exercised backpressure, or it proves nothing.
-  BOOST_TEST(ma.dropped("reassembly backpressure") + mb.dropped("reassembly backpressure") > 0u);
+  BOOST_TEST(ma.dropped(DropReason::reassembly_backpressure) +
+                 mb.dropped(DropReason::reassembly_backpressure) >
+             0u);
 }
 
 }  // namespace

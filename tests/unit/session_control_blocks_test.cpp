@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(router_info_arrives_gunzipped_and_a_bad_one_is_counted) {
   BOOST_REQUIRE(in);
   BOOST_TEST((in->router_info == ri));
   BOOST_TEST(in->flood);
-  BOOST_TEST(p.b.metrics().dropped("bad RouterInfo block") == 1u);
+  BOOST_TEST(p.b.metrics().dropped(DropReason::bad_router_info_block) == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(an_oversized_router_info_goes_gzipped_and_arrives_whole) {
@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(split_sends_the_blocks_that_fit_when_one_cannot) {
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_REQUIRE(std::holds_alternative<wire::RelayTagBlock>(got[0]));
   BOOST_TEST(std::get<wire::RelayTagBlock>(got[0]).relay_tag == 91u);
-  BOOST_TEST(p.a.metrics().dropped("control blocks refused: blocks too large") >= 1u);
+  BOOST_TEST(p.a.metrics().dropped(DropReason::control_blocks_too_large) >= 1u);
   // Two blocks that fit together go in one packet, with no refusal.
   BOOST_TEST(p.a.send_blocks_split(p.now, {wire::RelayTagBlock{1}, wire::RelayTagBlock{2}}).empty());
   p.collect();

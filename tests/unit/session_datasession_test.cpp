@@ -72,8 +72,8 @@ BOOST_AUTO_TEST_CASE(duplicate_and_expired_messages_are_dropped) {
   BOOST_TEST(got[0].id == 77u);
   auto& m = p.b.metrics();
   BOOST_TEST(m.duplicate_messages == 1u);
-  BOOST_TEST(m.dropped("expired message") == 1u);
-  BOOST_TEST(m.dropped("expiration too far in future") == 1u);
+  BOOST_TEST(m.dropped(DropReason::expired_message) == 1u);
+  BOOST_TEST(m.dropped(DropReason::expiration_too_far) == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(queue_is_bounded_at_512) {

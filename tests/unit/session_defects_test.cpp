@@ -56,10 +56,12 @@ BOOST_AUTO_TEST_CASE(defect_1_bad_packets_are_counted_never_asserted) {
   p.b.take_datagrams();
   p.b.on_datagram(p.now, seal(confirmed, 0xB, 0, {wire::PaddingBlock{40}}, false, 2), kAddrA);
   auto& m = p.b.metrics();
-  BOOST_TEST(m.dropped("wrong connection id") + m.dropped("bad header") + m.dropped("unexpected message type") >= 1u);
-  BOOST_TEST(m.dropped("too short") == 1u);
-  BOOST_TEST(m.dropped("aead failure") == 1u);
-  BOOST_TEST(m.dropped("malformed payload") == 1u);
+  BOOST_TEST(m.dropped(DropReason::wrong_connection_id) + m.dropped(DropReason::bad_header) +
+                 m.dropped(DropReason::unexpected_message_type) >=
+             1u);
+  BOOST_TEST(m.dropped(DropReason::too_short) == 1u);
+  BOOST_TEST(m.dropped(DropReason::aead_failure) == 1u);
+  BOOST_TEST(m.dropped(DropReason::malformed_payload) == 1u);
   BOOST_TEST(m.session_confirmed_retransmits == 1u);
   BOOST_TEST(acks(p.b.take_datagrams(), bob_send(), 0));  // answered with an ACK of packet 0
   BOOST_TEST((p.b.state() == DataSession::State::active));
@@ -319,14 +321,14 @@ BOOST_AUTO_TEST_CASE(no_silent_loss_fragments_beyond_the_memory_bound_are_not_ac
     wire::FirstFragmentBlock f{20, id, uint32_t(kUnixStartMs / 1000 + 60), piece};
     b.on_datagram(now, seal(bctx.receive, bctx.our_conn_id, pn, {f}, true), kAddrA);
   }
-  BOOST_TEST(b.metrics().drops.count("reassembly backpressure") == 0u);
+  BOOST_TEST(b.metrics().dropped(DropReason::reassembly_backpressure) == 0u);
   (void)b.take_datagrams();
   // The buffer is full: the next new message's fragment is refused and its packet not ACKed.
   const uint32_t refused_pn = pn++;
   wire::FirstFragmentBlock extra{20, 999'999, uint32_t(kUnixStartMs / 1000 + 60), piece};
   b.on_datagram(now, seal(bctx.receive, bctx.our_conn_id, refused_pn, {extra}, true), kAddrA);
   b.on_timer(now + Millis{200});
-  BOOST_TEST(b.metrics().drops.at("reassembly backpressure") == 1u);
+  BOOST_TEST(b.metrics().dropped(DropReason::reassembly_backpressure) == 1u);
   BOOST_TEST(!acks(b.take_datagrams(), bctx.send, refused_pn));
   // The same content in a later packet is taken once the memory drains (incomplete messages
   // time out here; in real traffic they complete).

@@ -84,11 +84,14 @@ BOOST_AUTO_TEST_CASE(duplicates_bad_numbers_and_inconsistency_are_refused) {
   Reassembler r;
   Bytes d{1, 2, 3};
   BOOST_TEST(!r.on_follow_on(TimePoint{Millis{0}}, 1, 2, true, d).dropped);
-  BOOST_TEST(r.on_follow_on(TimePoint{Millis{0}}, 1, 2, true, d).dropped);        // duplicate
-  BOOST_TEST(r.on_follow_on(TimePoint{Millis{0}}, 1, 0, false, d).dropped);       // number 0
-  BOOST_TEST(r.on_follow_on(TimePoint{Millis{0}}, 2, 64, true, d).dropped);       // > 63
-  BOOST_TEST(r.on_follow_on(TimePoint{Millis{0}}, 2, 1, false, Bytes{}).dropped); // empty
-  BOOST_TEST(r.on_follow_on(TimePoint{Millis{0}}, 1, 3, false, d).dropped);       // beyond last
+  auto refused = [&](uint32_t id, uint8_t number, bool last, const Bytes& data) {
+    return r.on_follow_on(TimePoint{Millis{0}}, id, number, last, data).dropped;
+  };
+  BOOST_TEST((refused(1, 2, true, d) == DropReason::duplicate_fragment));
+  BOOST_TEST((refused(1, 0, false, d) == DropReason::follow_on_fragment_number_0));
+  BOOST_TEST((refused(2, 64, true, d) == DropReason::fragment_number_too_high));
+  BOOST_TEST((refused(2, 1, false, Bytes{}) == DropReason::empty_fragment));
+  BOOST_TEST((refused(1, 3, false, d) == DropReason::inconsistent_fragments));  // beyond the last
   BOOST_TEST(r.pending_messages() == 0u);  // message 1 discarded as inconsistent
   BOOST_TEST(r.buffered_bytes() == 0u);
 }
@@ -130,7 +133,8 @@ BOOST_AUTO_TEST_CASE(started_messages_complete_when_the_buffer_is_full) {
   BOOST_TEST(r.buffered_bytes() == 10'000u);
   BOOST_TEST(!r.has_room(200, 1));              // a new message: no room
   BOOST_TEST(r.has_room(1, 1000));              // a started one: room up to twice the limit
-  BOOST_TEST(r.on_first(TimePoint{Millis{0}}, 20, 200, 0, piece).dropped != nullptr);
+  BOOST_TEST((r.on_first(TimePoint{Millis{0}}, 20, 200, 0, piece).dropped ==
+              DropReason::reassembly_memory_limit));
   BOOST_TEST(!r.on_follow_on(TimePoint{Millis{0}}, 1, 1, false, piece).dropped);
   auto done = r.on_first(TimePoint{Millis{0}}, 20, 1, 0, piece);
   BOOST_REQUIRE(done.complete.has_value());
@@ -154,8 +158,10 @@ BOOST_AUTO_TEST_CASE(node_budget_is_shared_by_sessions_and_given_back) {
   for (uint32_t id = 0; id < 29; ++id) BOOST_TEST(!a->on_first(TimePoint{Millis{0}}, 20, id, 0, piece).dropped);
   BOOST_TEST(budget->used() == 30'000u);
   // New messages are refused on every session, although each is far below its own bound.
-  BOOST_TEST(a->on_first(TimePoint{Millis{0}}, 20, 100, 0, piece).dropped != nullptr);
-  BOOST_TEST(b.on_first(TimePoint{Millis{0}}, 20, 200, 0, piece).dropped != nullptr);
+  BOOST_TEST((a->on_first(TimePoint{Millis{0}}, 20, 100, 0, piece).dropped ==
+              DropReason::reassembly_memory_limit));
+  BOOST_TEST((b.on_first(TimePoint{Millis{0}}, 20, 200, 0, piece).dropped ==
+              DropReason::reassembly_memory_limit));
   BOOST_TEST(!b.admits({Reassembler::Piece{201, 0, 1'000}}));
   // B's started message still completes (progress may use the rest of the budget).
   BOOST_TEST(b.admits({Reassembler::Piece{7, 0, 1'000}}));

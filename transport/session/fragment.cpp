@@ -98,15 +98,16 @@ bool Reassembler::admits(const std::vector<Piece>& pieces) const {
 
 Reassembler::Outcome Reassembler::add(TimePoint now, uint32_t id, uint8_t number, ByteSpan data,
                                       bool admitted, Partial** out) {
-  if (data.empty()) return {std::nullopt, "empty fragment"};
-  if (number >= kMaxFragments) return {std::nullopt, "fragment number too high"};
+  if (data.empty()) return {std::nullopt, DropReason::empty_fragment};
+  if (number >= kMaxFragments) return {std::nullopt, DropReason::fragment_number_too_high};
   auto it = partial_.find(id);
-  if (it != partial_.end() && it->second.pieces.count(number)) return {std::nullopt, "duplicate fragment"};
+  if (it != partial_.end() && it->second.pieces.count(number))
+    return {std::nullopt, DropReason::duplicate_fragment};
   // Admitted packets passed the node-wide check in admits() already.
   bool room = admitted ? buffered_ + data.size() <= hard_cap() &&
                              (it != partial_.end() || partial_.size() < kMaxPartialMessages)
                        : has_room(id, data.size());
-  if (!room) return {std::nullopt, "reassembly memory limit"};
+  if (!room) return {std::nullopt, DropReason::reassembly_memory_limit};
   if (it == partial_.end()) {
     Partial fresh;
     fresh.started = now;
@@ -129,12 +130,12 @@ Reassembler::Outcome Reassembler::on_first(TimePoint now, uint8_t type, uint32_t
   p->have_first = true;
   p->type = type;
   p->expiration = expiration;
-  return {try_complete(id), nullptr};
+  return {try_complete(id), std::nullopt};
 }
 
 Reassembler::Outcome Reassembler::on_follow_on(TimePoint now, uint32_t id, uint8_t number,
                                                bool last, ByteSpan data, bool admitted) {
-  if (number == 0) return {std::nullopt, "follow-on fragment number 0"};
+  if (number == 0) return {std::nullopt, DropReason::follow_on_fragment_number_0};
   auto existing = partial_.find(id);
   if (existing != partial_.end()) {
     // A fragment beyond the known last one, or a second different "last", is inconsistent:
@@ -145,14 +146,14 @@ Reassembler::Outcome Reassembler::on_follow_on(TimePoint now, uint32_t id, uint8
                                (!q.pieces.empty() && q.pieces.rbegin()->first > number));
     if (beyond || other_last) {
       erase(id);
-      return {std::nullopt, "inconsistent fragments"};
+      return {std::nullopt, DropReason::inconsistent_fragments};
     }
   }
   Partial* p = nullptr;
   auto r = add(now, id, number, data, admitted, &p);
   if (!p) return r;
   if (last) p->last = number;
-  return {try_complete(id), nullptr};
+  return {try_complete(id), std::nullopt};
 }
 
 std::optional<I2npMessage> Reassembler::try_complete(uint32_t id) {

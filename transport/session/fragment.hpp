@@ -20,6 +20,7 @@
 #include "transport/common/result.hpp"
 #include "transport/common/time.hpp"
 #include "transport/session/budget.hpp"
+#include "transport/session/drop_reason.hpp"
 
 namespace ssu2::session {
 
@@ -118,7 +119,7 @@ class Reassembler {
 
   struct Outcome {
     std::optional<I2npMessage> complete;  // set when this fragment finished a message
-    const char* dropped = nullptr;        // set when the fragment was refused (reason)
+    std::optional<DropReason> dropped;    // set when the fragment was refused
   };
   // `admitted`: the fragment's packet passed admits(), so only the hard bounds apply here
   // (the packet is ACKed; the soft limit must not drop what admits() took).

@@ -1,11 +1,11 @@
 // Per-session counters. Every datagram counts: resends and ACK-only packets are real
 // bandwidth, so they are included in bytes/packets out.
 #pragma once
+#include <array>
 #include <cstdint>
-#include <map>
-#include <string>
 
 #include "transport/common/time.hpp"
+#include "transport/session/drop_reason.hpp"
 
 namespace ssu2::session {
 
@@ -24,15 +24,21 @@ struct Metrics {
   uint64_t control_blocks_out = 0;    // blocks accepted by send_blocks()
   uint64_t control_packets_out = 0;   // first transmissions of send_blocks() packets
   uint64_t control_refused = 0;       // send_blocks() calls refused (full, too large, ...)
-  std::map<std::string, uint64_t> drops;  // reason -> count; never an assert
   Micros rtt{0}, rto{0};
   size_t window = 0, in_flight = 0, queued = 0, control_queued = 0;
 
-  void drop(const std::string& reason) { ++drops[reason]; }
-  uint64_t dropped(const std::string& reason) const {
-    auto it = drops.find(reason);
-    return it == drops.end() ? 0 : it->second;
+  // Drops by reason, counted where remote input would otherwise assert or vanish.
+  void drop(DropReason r, uint64_t n = 1) { drops_[size_t(r)] += n; }
+  uint64_t dropped(DropReason r) const { return drops_[size_t(r)]; }
+  // Calls f(reason, count) for every reason counted at least once, in enum order.
+  template <class F>
+  void for_each_drop(F&& f) const {
+    for (size_t i = 0; i < kDropReasons; ++i)
+      if (drops_[i]) f(DropReason(i), drops_[i]);
   }
+
+ private:
+  std::array<uint64_t, kDropReasons> drops_{};
 };
 
 }  // namespace ssu2::session

@@ -77,7 +77,7 @@ DataSession::DataSession(SessionContext ctx)
     (void)ack_.record(ctx_.now, 0, true, true, transmission_.rtt().rtt());
   }
   if (ctx_.new_token && !send_blocks(ctx_.now, {*ctx_.new_token}))
-    metrics_.drop("new token not queued");
+    metrics_.drop(DropReason::new_token_not_queued);
 }
 
 uint64_t DataSession::unix_seconds(TimePoint now) const {
@@ -114,35 +114,35 @@ void DataSession::on_packet(TimePoint now, MutByteSpan buf, const PeerAddress& f
   metrics_.bytes_in += buf.size();
   bw_bytes_in_ += buf.size();
   ++metrics_.packets_in;
-  if (state_ == State::closed) return metrics_.drop("session closed");
-  if (buf.size() < wire::kMinPacketLen) return metrics_.drop("too short");
+  if (state_ == State::closed) return metrics_.drop(DropReason::session_closed);
+  if (buf.size() < wire::kMinPacketLen) return metrics_.drop(DropReason::too_short);
 
   auto peeked = wire::peek_header(buf, ctx_.receive.k_header_1, ctx_.receive.k_header_2);
-  if (!peeked) return metrics_.drop("bad header");
-  if (peeked->dest_conn_id != ctx_.our_conn_id) return metrics_.drop("wrong connection id");
+  if (!peeked) return metrics_.drop(DropReason::bad_header);
+  if (peeked->dest_conn_id != ctx_.our_conn_id) return metrics_.drop(DropReason::wrong_connection_id);
   if (peeked->type != uint8_t(wire::MessageType::Data)) {
-    if (!recognise_session_confirmed(now, buf)) metrics_.drop("unexpected message type");
+    if (!recognise_session_confirmed(now, buf)) metrics_.drop(DropReason::unexpected_message_type);
     return;
   }
 
   auto header = wire::unprotect_short(buf, ctx_.receive.k_header_1, ctx_.receive.k_header_2);
-  if (!header) return metrics_.drop("bad header");
+  if (!header) return metrics_.drop(DropReason::bad_header);
   uint32_t pn = header->packet_number;
   if (ack_.check(pn) != RemoteAckManager::Check::fresh) {
     ++metrics_.replayed_packets;
-    return metrics_.drop("replayed packet number");
+    return metrics_.drop(DropReason::replayed_packet_number);
   }
   ByteSpan ad(buf.data(), wire::kShortHeaderLen);
   size_t body_len = buf.size() - wire::kShortHeaderLen;
   if (!crypto::aead_decrypt(ctx_.receive.k_data, pn, ad, buf.data() + wire::kShortHeaderLen, body_len))
-    return metrics_.drop("aead failure");
+    return metrics_.drop(DropReason::aead_failure);
   auto blocks = wire::parse_blocks(
       ByteSpan(buf.data() + wire::kShortHeaderLen, body_len - crypto::kTagLen));
-  if (!blocks) return metrics_.drop("malformed payload");
+  if (!blocks) return metrics_.drop(DropReason::malformed_payload);
 
   // A packet whose fragments the reassembler cannot hold now is dropped before it is
   // acknowledged, so the peer sends it again later (receiver backpressure, never silent loss).
-  if (!reassembly_has_room(*blocks)) return metrics_.drop("reassembly backpressure");
+  if (!reassembly_has_room(*blocks)) return metrics_.drop(DropReason::reassembly_backpressure);
 
   bool eliciting = std::any_of(blocks->begin(), blocks->end(), is_ack_eliciting);
   (void)ack_.record(now, pn, eliciting, header->immediate_ack(), transmission_.rtt().rtt());
@@ -228,7 +228,7 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
         continue;
       }
       auto o = reassembler_.on_first(now, f->type, f->msg_id, f->expiration, f->data, true);
-      if (o.dropped) metrics_.drop(o.dropped);
+      if (o.dropped) metrics_.drop(*o.dropped);
       if (o.complete) deliver(now, std::move(*o.complete));
     } else if (auto* g = std::get_if<wire::FollowOnFragmentBlock>(&block)) {
       if (seen_messages_.contains(g->msg_id)) {
@@ -236,7 +236,7 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
         continue;
       }
       auto o = reassembler_.on_follow_on(now, g->msg_id, g->fragment_number, g->is_last, g->data, true);
-      if (o.dropped) metrics_.drop(o.dropped);
+      if (o.dropped) metrics_.drop(*o.dropped);
       if (o.complete) deliver(now, std::move(*o.complete));
     } else if (auto* a = std::get_if<wire::AckBlock>(&block)) {
       (void)transmission_.on_ack(now, to_info(*a, ack_in_));
@@ -252,7 +252,7 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
         pending_control_out_.push_back(std::move(payload));
         pending_control_to_.push_back(from);
       } else {
-        metrics_.drop("path responses queue full");
+        metrics_.drop(DropReason::path_responses_queue_full);
       }
     } else if (auto* pr = std::get_if<wire::PathResponseBlock>(&block)) {
       on_path_response(now, pr->data);
@@ -270,7 +270,7 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
       } else if (auto un = i2p::gzip_decompress(ri->data)) {
         events_.push_back(RouterInfoReceived{std::move(*un), ri->flood()});
       } else {
-        metrics_.drop("bad RouterInfo block");
+        metrics_.drop(DropReason::bad_router_info_block);
       }
     } else {
       // Relay*, PeerTest, RelayTag*, Options, ...: for the caller.
@@ -281,9 +281,9 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
 
 void DataSession::deliver(TimePoint now, I2npMessage msg) {
   int64_t now_s = int64_t(unix_seconds(now));
-  if (int64_t(msg.expiration) < now_s) return metrics_.drop("expired message");
+  if (int64_t(msg.expiration) < now_s) return metrics_.drop(DropReason::expired_message);
   if (int64_t(msg.expiration) > now_s + kMaxFutureExpirationS)
-    return metrics_.drop("expiration too far in future");
+    return metrics_.drop(DropReason::expiration_too_far);
   if (!seen_messages_.insert(now, msg.id)) {
     ++metrics_.duplicate_messages;
     return;
@@ -377,25 +377,29 @@ bool is_caller_control_block(const wire::Block& b) {
 }
 
 Status DataSession::send_blocks(TimePoint now, std::vector<wire::Block> blocks) {
-  auto refuse = [&](Errc code, const char* what) -> Status {
+  auto refuse = [&](Errc code, DropReason why) -> Status {
     ++metrics_.control_refused;
-    metrics_.drop(std::string("control blocks refused: ") + what);
-    return Error{code, what};
+    metrics_.drop(why);
+    return Error{code, refusal_text(why)};
   };
-  if (state_ != State::active) return refuse(Errc::wrong_state, "session not active");
-  if (blocks.empty()) return refuse(Errc::malformed, "no blocks");
+  if (state_ != State::active) return refuse(Errc::wrong_state, DropReason::control_not_active);
+  if (blocks.empty()) return refuse(Errc::malformed, DropReason::control_no_blocks);
   if (!std::all_of(blocks.begin(), blocks.end(), is_caller_control_block))
-    return refuse(Errc::malformed, "not a control block");
-  if (control_queue_.size() >= kMaxQueuedControl) return refuse(Errc::oversized, "control queue full");
+    return refuse(Errc::malformed, DropReason::control_not_a_control_block);
+  if (control_queue_.size() >= kMaxQueuedControl)
+    return refuse(Errc::oversized, DropReason::control_queue_full);
   Bytes encoded;
   for (const auto& b : blocks)
-    if (!wire::append_block(encoded, b)) return refuse(Errc::malformed, "unencodable block");
+    if (!wire::append_block(encoded, b))
+      return refuse(Errc::malformed, DropReason::control_unencodable_block);
   if (encoded.size() > ctx_.max_payload - kAckReserve && compress_router_infos(blocks)) {
     encoded.clear();
     for (const auto& b : blocks)
-      if (!wire::append_block(encoded, b)) return refuse(Errc::malformed, "unencodable block");
+      if (!wire::append_block(encoded, b))
+        return refuse(Errc::malformed, DropReason::control_unencodable_block);
   }
-  if (encoded.size() > ctx_.max_payload - kAckReserve) return refuse(Errc::oversized, "blocks too large");
+  if (encoded.size() > ctx_.max_payload - kAckReserve)
+    return refuse(Errc::oversized, DropReason::control_blocks_too_large);
   metrics_.control_blocks_out += blocks.size();
   control_queue_.push_back(std::move(encoded));
   now_ = now;
@@ -529,7 +533,7 @@ bool DataSession::finish(uint32_t pn, bool immediate_ack, Bytes& pkt) {
   if (!seal_in_place(pn, immediate_ack, pkt)) {
     // crypto failure (bad key): nothing is sent
     (sink_ ? *sink_ : staged_).pop();
-    metrics_.drop("encrypt failure");
+    metrics_.drop(DropReason::encrypt_failure);
     return false;
   }
   count_out(pkt.size());
@@ -655,7 +659,7 @@ bool DataSession::send_new_data(TimePoint now) {
   uint64_t now_s = unix_seconds(now);
   while (!queue_.empty() && queue_.front().next_piece == 0 && queue_.front().msg.expiration < now_s) {
     transmission_.deliveries().fail(queue_.front().handle, DeliveryFailure::expired);
-    metrics_.drop("expired before sending");
+    metrics_.drop(DropReason::expired_before_sending);
     queue_.pop_front();
   }
   if (queue_.empty() || !transmission_.pace_new_packet(now)) return false;
@@ -735,7 +739,7 @@ void DataSession::run_timers(TimePoint now) {
     return;
   }
   if (state_ == State::closed) return;
-  if (size_t n = reassembler_.expire(now)) metrics_.drops["incomplete message timeout"] += n;
+  if (size_t n = reassembler_.expire(now)) metrics_.drop(DropReason::incomplete_message_timeout, n);
   seen_messages_.on_timer(now);
   auto pv = path_.on_timer(now);
   if (pv.retry) send_challenge(now, *pv.retry);
