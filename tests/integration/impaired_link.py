@@ -89,6 +89,16 @@ def main(net):
     check(stats.get("dropped", 0) > 0 and stats.get("duplicated", 0) > 0
           and stats.get("reordered", 0) > 0,
           f"the proxy really dropped, duplicated and reordered datagrams ({stats})")
+    # The duplicates were refused by packet number, and each node's metric counts what its
+    # session counted (the proxy is stopped: nothing arrives between the two reads).
+    replayed = 0
+    for node, peer in ((a, hb), (b, ha)):
+        own = node.ctl("session", peer).get("drops", {}).get("replayed packet number", 0)
+        exported = node.metric("ssu2_session_dropped_total", {"reason": "replayed packet number"})
+        check(exported == own, f"{node.name}: ssu2_session_dropped_total {exported} = the "
+              f"session's own count {own}")
+        replayed += own
+    check(replayed > 0, f"duplicated datagrams were dropped as replays ({replayed})")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,6 @@ const DirectionKeys& bob_send() {
   static const DirectionKeys k = context(false, TimePoint{Millis{0}}).send;
   return k;
 }
-uint32_t exp_s(TimePoint now, uint32_t ttl = 60) {
-  return uint32_t((kUnixStartMs + uint64_t(to_ms(now))) / 1000 + ttl);
-}
 // Runs B's timers until its ACK deadline passed and returns what it sent.
 std::vector<OutDatagram> b_output_after(Pair& p, Millis d) {
   auto out = p.b.take_datagrams();

@@ -27,6 +27,7 @@ struct Metrics {
   Micros rtt{0}, rto{0};
   size_t window = 0, in_flight = 0, queued = 0, control_queued = 0;
 
+  using DropCounts = std::array<uint64_t, kDropReasons>;
   // Drops by reason, counted where remote input would otherwise assert or vanish.
   void drop(DropReason r, uint64_t n = 1) { drops_[size_t(r)] += n; }
   uint64_t dropped(DropReason r) const { return drops_[size_t(r)]; }
@@ -38,7 +39,7 @@ struct Metrics {
   }
 
  private:
-  std::array<uint64_t, kDropReasons> drops_{};
+  DropCounts drops_{};
 };
 
 }  // namespace ssu2::session
