@@ -27,6 +27,8 @@ namespace ssu2d {
 // Registers messages and loads the middleman (and CAF's OpenSSL module with the
 // certificate/key when control.tls is set). Call before constructing the actor_system.
 void configure_actor_system(caf::actor_system_config& cfg, const NodeConfig& nc);
+// The scheduler's worker count: `workers` from the config, or derived from the cores (0).
+size_t worker_threads(int configured, unsigned cores);
 
 class Node {
  public:

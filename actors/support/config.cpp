@@ -100,6 +100,8 @@ ConfigResult build(json merged) {
   c.data_dir = merged["data_dir"].get<std::string>();
   if (!(err = get_int(merged, "net_id", 1, 255, v)).empty()) return fail(err);
   c.net_id = int(v);
+  if (!(err = get_int(merged, "workers", 0, 256, v)).empty()) return fail(err);
+  c.workers = int(v);
 
   c.ssu2.host = merged["ssu2"]["host"].get<std::string>();
   c.ssu2.ipv6_host = merged["ssu2"]["ipv6_host"].get<std::string>();

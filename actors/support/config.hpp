@@ -16,6 +16,9 @@ namespace ssu2d {
 struct NodeConfig {
   std::string data_dir;
   int net_id = 2;
+  // CAF worker threads running the actors; 0 = one per core but one (the socket's reader
+  // thread has its own), at least one (docs/BENCHMARKS.md, "Worker threads").
+  int workers = 0;
   struct Ssu2 {
     std::string host;       // IPv4 listen address ("" = no IPv4 socket)
     uint16_t port = 0;

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE node_config
 #include <boost/test/unit_test.hpp>
 
+#include "actors/node.hpp"
 #include "actors/support/config.hpp"
 #include "actors/support/router_publisher.hpp"
 
@@ -209,4 +210,22 @@ BOOST_AUTO_TEST_CASE(router_caps_letter_follows_the_bandwidth_limits) {
   BOOST_TEST(caps(R"({"bandwidth":{"out_kbytes_s":2000}})") == "P");
   BOOST_TEST(caps(R"({"bandwidth":{"in_kbytes_s":2001,"out_kbytes_s":10000}})") == "X");
   BOOST_TEST(caps(R"({"bandwidth":{"in_kbytes_s":100,"out_kbytes_s":10000}})") == "N");
+}
+
+BOOST_AUTO_TEST_CASE(workers_key_sets_the_scheduler_threads) {
+  auto d = load_default_config();
+  BOOST_REQUIRE(d.ok());
+  BOOST_TEST(d.config->workers == 0);  // derived from the cores
+  auto r = load_config_text(R"({"workers":3})");
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.error);
+  BOOST_TEST(r.config->workers == 3);
+  BOOST_TEST(load_config_text(R"({"workers":-1})").error.find("\"workers\"") != std::string::npos);
+  BOOST_TEST(load_config_text(R"({"workers":"2"})").error.find("\"workers\"") != std::string::npos);
+  BOOST_TEST(!reloadable_key("workers"));
+  // 0: one per core but one (the socket reader's), at least one; a set value is taken as is.
+  BOOST_TEST(worker_threads(0, 1) == 1u);
+  BOOST_TEST(worker_threads(0, 2) == 1u);
+  BOOST_TEST(worker_threads(0, 8) == 7u);
+  BOOST_TEST(worker_threads(0, 0) == 1u);  // hardware_concurrency() may not know
+  BOOST_TEST(worker_threads(4, 2) == 4u);
 }
