@@ -97,7 +97,10 @@ void take_inbox(socket_actor_t self) {
     auto done = [self] {
       if (--self->state.batches_in_flight == 0 && !self->state.inbox->empty()) take_inbox(self);
     };
-    self->request(who, std::chrono::seconds(10), inbound_atom::value, std::move(batch))
+    // No timeout: it would be a timer in CAF's clock thread per batch (a wake-up of that
+    // thread and a timeout message later). The handler answers at once, and a target that
+    // is gone or ends first makes CAF answer with an error, which counts as done too.
+    self->request(who, caf::infinite, inbound_atom::value, std::move(batch))
         .then([done](bool) { done(); }, [done](caf::error&) { done(); });
   }
 }
