@@ -228,9 +228,33 @@ BOOST_AUTO_TEST_CASE(peek_does_not_modify_and_reads_type) {
   BOOST_TEST(h->packet_number == 0xdeadbeefu);
   BOOST_TEST(h->flags[0] == kProtocolVersion);
   BOOST_TEST(h->flags[1] == kDefaultNetId);
-  auto raw = peek_first16(packet, k1, k2);
+  auto raw = peek_short(packet, k1, k2);
   BOOST_REQUIRE(raw.ok());
-  BOOST_TEST(std::equal(raw->begin(), raw->end(), hdr.begin()));
+  BOOST_TEST(std::equal(raw->first16.begin(), raw->first16.end(), hdr.begin()));
+  BOOST_TEST((packet == wire));
+}
+
+BOOST_AUTO_TEST_CASE(peek_short_then_apply_equals_unprotect_short) {
+  auto k1 = key_from(0x21), k2 = key_from(0x42);
+  ShortHeader sh;
+  sh.dest_conn_id = 0x0102030405060708ull;
+  sh.packet_number = 77;
+  sh.type = uint8_t(MessageType::Data);
+  sh.flags = {0x01, 0x00, 0x00};
+  Bytes packet = make_packet(encode(sh), 60, 9);
+  BOOST_REQUIRE(protect_short(packet, k1, k2).ok());
+  Bytes a = packet, b = packet;
+  auto peeked = peek_short(a, k1, k2);
+  BOOST_REQUIRE(peeked.ok());
+  BOOST_TEST((a == packet));  // peeking changes nothing
+  peeked->apply(a);
+  auto h = unprotect_short(b, k1, k2);
+  BOOST_REQUIRE(h.ok());
+  BOOST_TEST((a == b));
+  BOOST_TEST(peeked->header.dest_conn_id == h->dest_conn_id);
+  BOOST_TEST(peeked->header.packet_number == 77u);
+  BOOST_TEST(peeked->header.type == h->type);
+  BOOST_TEST(std::equal(peeked->header.flags.begin(), peeked->header.flags.end(), h->flags.begin()));
 }
 
 BOOST_AUTO_TEST_CASE(minimum_lengths_are_clean_errors) {

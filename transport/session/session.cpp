@@ -117,16 +117,16 @@ void DataSession::on_packet(TimePoint now, MutByteSpan buf, const PeerAddress& f
   if (state_ == State::closed) return metrics_.drop(DropReason::session_closed);
   if (buf.size() < wire::kMinPacketLen) return metrics_.drop(DropReason::too_short);
 
-  auto peeked = wire::peek_header(buf, ctx_.receive.k_header_1, ctx_.receive.k_header_2);
+  // The masks are computed once: peeked, then applied to the packet if it is ours.
+  auto peeked = wire::peek_short(buf, ctx_.receive.k_header_1, ctx_.receive.k_header_2);
   if (!peeked) return metrics_.drop(DropReason::bad_header);
-  if (peeked->dest_conn_id != ctx_.our_conn_id) return metrics_.drop(DropReason::wrong_connection_id);
-  if (peeked->type != uint8_t(wire::MessageType::Data)) {
+  const wire::ShortHeader* header = &peeked->header;
+  if (header->dest_conn_id != ctx_.our_conn_id) return metrics_.drop(DropReason::wrong_connection_id);
+  if (header->type != uint8_t(wire::MessageType::Data)) {
     if (!recognise_session_confirmed(now, buf)) metrics_.drop(DropReason::unexpected_message_type);
     return;
   }
-
-  auto header = wire::unprotect_short(buf, ctx_.receive.k_header_1, ctx_.receive.k_header_2);
-  if (!header) return metrics_.drop(DropReason::bad_header);
+  peeked->apply(buf);
   uint32_t pn = header->packet_number;
   if (ack_.check(pn) != RemoteAckManager::Check::fresh) {
     ++metrics_.replayed_packets;

@@ -194,22 +194,28 @@ Result<uint64_t> peek_dest_conn_id(ByteSpan packet, const crypto::Key32& k1) {
   return load_be64(id);
 }
 
-Result<ByteArray<kShortHeaderLen>> peek_first16(ByteSpan packet, const crypto::Key32& k1,
-                                                const crypto::Key32& k2) {
+Result<PeekedShort> peek_short(ByteSpan packet, const crypto::Key32& k1, const crypto::Key32& k2) {
   if (packet.size() < kMinPacketLen) return Error{Errc::truncated, "packet too short"};
   auto masks = header_masks(packet, k1, k2);
   if (!masks) return masks.error();
-  ByteArray<kShortHeaderLen> out{};
-  std::memcpy(out.data(), packet.data(), out.size());
-  xor_first16(out.data(), *masks);
+  PeekedShort out;
+  std::memcpy(out.first16.data(), packet.data(), out.first16.size());
+  xor_first16(out.first16.data(), *masks);
+  auto h = decode_short(out.first16);
+  if (!h) return h.error();
+  out.header = *h;
   return out;
+}
+
+void PeekedShort::apply(MutByteSpan packet) const {
+  if (packet.size() >= first16.size()) std::memcpy(packet.data(), first16.data(), first16.size());
 }
 
 Result<ShortHeader> peek_header(ByteSpan packet, const crypto::Key32& k1,
                                 const crypto::Key32& k2) {
-  auto first = peek_first16(packet, k1, k2);
-  if (!first) return first.error();
-  return decode_short(*first);
+  auto p = peek_short(packet, k1, k2);
+  if (!p) return p.error();
+  return p->header;
 }
 
 }  // namespace ssu2::wire
