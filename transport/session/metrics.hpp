@@ -24,6 +24,7 @@ struct Metrics {
   uint64_t control_blocks_out = 0;    // blocks accepted by send_blocks()
   uint64_t control_packets_out = 0;   // first transmissions of send_blocks() packets
   uint64_t control_refused = 0;       // send_blocks() calls refused (full, too large, ...)
+  uint64_t control_answered = 0;      // control packets settled by their answer (answers.hpp)
   Micros rtt{0}, rto{0};
   size_t window = 0, in_flight = 0, queued = 0, control_queued = 0;
 

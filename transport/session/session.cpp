@@ -1,5 +1,7 @@
 #include "transport/session/session.hpp"
 
+#include "transport/session/answers.hpp"
+
 #include <algorithm>
 
 #include "transport/i2p/gzip.hpp"
@@ -273,6 +275,10 @@ void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, cons
         metrics_.drop(DropReason::bad_router_info_block);
       }
     } else {
+      // An answer settles the request it answers (answers.hpp: i2pd 2.45.1 does not ACK it).
+      if (auto key = answer_key(block))
+        metrics_.control_answered += transmission_.settle_control(
+            [&](ByteSpan blocks) { return carries_request(blocks, *key); });
       // Relay*, PeerTest, RelayTag*, Options, ...: for the caller.
       events_.push_back(ControlReceived{std::move(block)});
     }

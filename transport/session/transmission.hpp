@@ -298,6 +298,25 @@ class TransmissionManager {
   // A packet from take_expired() went out again under `new_pn`.
   void on_resent(TimePoint now, PacketRef ref, uint32_t new_pn);
 
+  // Frees every packet in flight that carries no I2NP and whose blocks satisfy `pred`
+  // (called with the serialized blocks), as an ACK would but with no RTT sample and no
+  // window change: for requests whose answer arrived (answers.hpp). Returns how many.
+  template <class Pred>
+  size_t settle_control(Pred&& pred) {
+    size_t n = 0;
+    for (size_t i = 0; i < live_.size();) {
+      const SentPacket& p = pool_[live_[i]].p;
+      if (p.messages.empty() && pred(ByteSpan(p.blocks.data(), p.blocks.size()))) {
+        release(live_[i]);  // moves the last live packet to i
+        ++n;
+      } else {
+        ++i;
+      }
+    }
+    if (n) trim();
+    return n;
+  }
+
   // Earliest resend deadline of the packets in flight. Depends only on the packets, so no
   // unrelated wake-up can push it back.
   std::optional<TimePoint> next_deadline() const;
