@@ -176,6 +176,34 @@ BOOST_AUTO_TEST_CASE(own_router_info_round_trip) {
   BOOST_TEST(*make_own_router_info(keys, params())->serialize() == *raw);
 }
 
+// A dual-stack node publishes one SSU2 address per family, each with our keys.
+BOOST_AUTO_TEST_CASE(own_router_info_lists_every_family) {
+  const RouterKeys keys = fixed_keys();
+  auto p = params();
+  OwnAddress v6;
+  v6.host = "::1";
+  v6.port = 12346;
+  v6.mtu = 1280;
+  v6.address_caps = "BC";
+  p.more_addresses.push_back(v6);
+  auto ri = make_own_router_info(keys, p);
+  BOOST_REQUIRE(ri.ok());
+  auto back = RouterInfo::parse(*ri->serialize());
+  BOOST_REQUIRE(back.ok());
+  BOOST_TEST(back->verify());
+  auto all = back->ssu2_addresses();
+  BOOST_REQUIRE_EQUAL(all.size(), 2u);
+  BOOST_TEST(all[0]->host().value_or("") == "127.0.0.1");
+  BOOST_TEST(all[1]->host().value_or("") == "::1");
+  BOOST_TEST(all[1]->port().value_or(0) == 12346);
+  BOOST_TEST(all[1]->mtu().value_or(0) == 1280);
+  for (const auto* a : all) {
+    BOOST_TEST(*a->static_key() == keys.x25519_pub);
+    BOOST_TEST(*a->intro_key() == keys.intro_key.bytes);
+    BOOST_TEST(*a->versions() == "2");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(own_router_info_every_flipped_byte_fails) {
   const Bytes raw = *make_own_router_info(fixed_keys(), params())->serialize();
   for (size_t i = 0; i < raw.size(); ++i) {

@@ -223,6 +223,31 @@ BOOST_AUTO_TEST_CASE(published_params_follow_reachability) {
   BOOST_TEST(p.router_caps == "LU");
 }
 
+// The other family's address follows its own machine: firewalled IPv6 publishes no host,
+// caps "6" and the introducers given; a reachable one its learned address.
+BOOST_AUTO_TEST_CASE(published_address_of_the_second_family_follows_its_machine) {
+  i2p::OwnAddress base;
+  base.host = "2001:db8::10";
+  base.port = 9000;
+  base.mtu = 1280;
+  base.address_caps = "BC";
+  const Endpoint bound = Endpoint::v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10}, 9000);
+  ReachabilityMachine m(cfg(), 16, TimePoint{Millis{0}}, bound);
+  auto a = published_address(base, false, m.published());
+  BOOST_TEST(a.host == "2001:db8::10");
+  BOOST_TEST(a.mtu == 1280u);
+  m.on_peer_test(TimePoint{Millis{2}}, done(Reachability::Firewalled, bound));
+  m.on_peer_test(TimePoint{Millis{3}}, done(Reachability::Firewalled, bound));
+  i2p::Introducer in;
+  in.tag = 7;
+  a = published_address(base, false, m.published(), {in});
+  BOOST_TEST(a.host.empty());
+  BOOST_TEST(a.port == 0);
+  BOOST_TEST(a.address_caps == "6");
+  BOOST_REQUIRE_EQUAL(a.introducers.size(), 1u);
+  BOOST_TEST(a.introducers[0].tag == 7u);
+}
+
 BOOST_AUTO_TEST_CASE(one_test_at_a_time_and_address_change_during_a_test) {
   ReachabilityMachine m(cfg(), 4, TimePoint{Millis{0}}, ep(10, 9000));
   m.on_test_started(TimePoint{Millis{5000}});

@@ -75,9 +75,11 @@ Result<RouterKeys> parse_router_keys(ByteSpan in) {
   return k;
 }
 
-Result<RouterInfo> make_own_router_info(const RouterKeys& keys, const OwnRouterInfoParams& p) {
+namespace {
+
+RouterAddress ssu2_address(const RouterKeys& keys, const OwnAddress& p, uint8_t cost) {
   RouterAddress a;
-  a.cost = p.cost;
+  a.cost = cost;
   a.expiration = 0;
   a.transport = std::string(kTransportSSU2);
   if (!p.host.empty()) {
@@ -96,11 +98,17 @@ Result<RouterInfo> make_own_router_info(const RouterKeys& keys, const OwnRouterI
     a.options.set("itag" + idx, std::to_string(in.tag));
     if (in.expiration_s != 0) a.options.set("iexp" + idx, std::to_string(in.expiration_s));
   }
+  return a;
+}
 
+}  // namespace
+
+Result<RouterInfo> make_own_router_info(const RouterKeys& keys, const OwnRouterInfoParams& p) {
   RouterInfo ri;
   ri.identity = keys.identity();
   ri.published = p.published_ms;
-  ri.addresses.push_back(std::move(a));
+  ri.addresses.push_back(ssu2_address(keys, p, p.cost));
+  for (const auto& more : p.more_addresses) ri.addresses.push_back(ssu2_address(keys, more, p.cost));
   ri.options.set("netId", std::to_string(p.net_id));
   if (!p.router_caps.empty()) ri.options.set("caps", p.router_caps);
   ri.options.set("router.version", std::string(kRouterVersion));

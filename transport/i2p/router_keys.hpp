@@ -2,6 +2,7 @@
 // File I/O lives in actors/support/key_store; this is only the byte format (sans-IO).
 #pragma once
 #include <string>
+#include <vector>
 
 #include "transport/crypto/crypto.hpp"
 #include "transport/i2p/router_info.hpp"
@@ -31,23 +32,32 @@ Bytes serialize_router_keys(const RouterKeys& k);
 // private ones, Errc::unsupported on an unknown version.
 Result<RouterKeys> parse_router_keys(ByteSpan in);
 
-struct OwnRouterInfoParams {
+// One SSU2 address of ours as published: host/port (none when firewalled), mtu, caps and,
+// without a host, the introducers that reach us.
+struct OwnAddress {
   std::string host;                // empty: no host/port published
   uint16_t port = 0;
   uint16_t mtu = 0;                // 0: not published
   std::string address_caps;        // SSU2 address caps, e.g. "BC"; empty: not published
-  std::string router_caps = "L";   // router "caps" option
-  uint32_t net_id = 2;
-  uint8_t cost = 8;
-  uint64_t published_ms = 0;       // wall clock, passed in (the core has no clock)
   // Published as ih0/itag0/iexp0 .. (ssu2.rst "Introducers"), at most kMaxIntroducers;
   // only meaningful without host/port.
   std::vector<Introducer> introducers;
 };
+
+// The first address is the params' own (IPv4 when we have it); a dual-stack node lists the
+// other family's in more_addresses (ssu2.rst: one SSU2 address per IP family).
+struct OwnRouterInfoParams : OwnAddress {
+  std::vector<OwnAddress> more_addresses;
+  std::string router_caps = "L";   // router "caps" option
+  uint32_t net_id = 2;
+  uint8_t cost = 8;
+  uint64_t published_ms = 0;       // wall clock, passed in (the core has no clock)
+};
 inline constexpr std::string_view kRouterVersion = "0.9.57";
 
-// Our RouterInfo: one SSU2 address (host, port, s, i, v=2, mtu, caps, introducers) and the router
-// options netId, caps, router.version; signed with keys.ed25519_seed.
+// Our RouterInfo: one SSU2 address per OwnAddress (host, port, s, i, v=2, mtu, caps,
+// introducers) and the router options netId, caps, router.version; signed with
+// keys.ed25519_seed.
 Result<RouterInfo> make_own_router_info(const RouterKeys& keys, const OwnRouterInfoParams& p);
 
 }  // namespace ssu2::i2p

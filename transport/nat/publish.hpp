@@ -15,5 +15,10 @@ namespace ssu2::nat {
 i2p::OwnRouterInfoParams published_params(i2p::OwnRouterInfoParams base, bool host_configured,
                                           const PublishedAddress& a, char router_cap,
                                           const std::vector<i2p::Introducer>& introducers = {});
+// The same for one address alone (the other family's on a dual-stack node: its own
+// reachability machine's PublishedAddress; its router cap letter goes into the combined one).
+i2p::OwnAddress published_address(i2p::OwnAddress base, bool host_configured,
+                                  const PublishedAddress& a,
+                                  const std::vector<i2p::Introducer>& introducers = {});
 
 }  // namespace ssu2::nat
