@@ -7,7 +7,6 @@
 #include "actors/support/deadline_timer.hpp"
 #include "actors/support/handshake_metrics.hpp"
 #include "actors/support/logging.hpp"
-#include "actors/support/udp.hpp"
 #include "transport/handshake/endpoint.hpp"
 #include "transport/handshake/payload.hpp"
 #include "transport/handshake/router_check.hpp"
@@ -62,7 +61,7 @@ session_actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
 void on_done(handshake_t* self, hs::HandshakeDone& d) {
   auto& st = self->state;
   st.counts->on_done(d);
-  if (d.outbound) caf::anon_send(st.socket, unregister_ep_atom::value, udp::to_endpoint(d.peer));
+  if (d.outbound) caf::anon_send(st.socket, unregister_ep_atom::value, d.peer);
   auto h = to_router_hash(d.router);
   if (d.session) {
     log().info("handshake: {} {} {}", d.outbound ? "connected to" : "accepted", to_string(h),
@@ -103,7 +102,7 @@ void drain(handshake_t* self) {
   while (auto e = st.ep->poll_event()) {
     if (auto* s = std::get_if<hs::OutboundStarted>(&*e)) {
       caf::anon_send(st.socket, register_atom::value, s->conn_id, me);
-      caf::anon_send(st.socket, register_ep_atom::value, udp::to_endpoint(s->peer), me);
+      caf::anon_send(st.socket, register_ep_atom::value, s->peer, me);
     } else {
       on_done(self, std::get<hs::HandshakeDone>(*e));
     }
@@ -111,7 +110,7 @@ void drain(handshake_t* self) {
   while (auto d = st.ep->poll_transmit())
     if (st.socket)
       self->send(st.socket, send_atom::value,
-                 send_request{udp::to_endpoint(d->to),
+                 send_request{d->to,
                               std::vector<uint8_t>(d->bytes.begin(), d->bytes.end())});
   st.counts->export_from(*st.ep);
   st.timer.arm(self, st.ep->poll_timeout(), tick_atom::value);
@@ -120,9 +119,8 @@ void drain(handshake_t* self) {
 // One datagram from the socket (drain() afterwards).
 void on_datagram(handshake_t* self, datagram& d) {
   auto& st = self->state;
-  auto from = udp::to_address(d.from);
-  if (!from) return;
-  auto r = st.ep->on_datagram(steady_now(), unix_now_s(), *from, d.conn_id, d.bytes);
+  if (!d.from.has_ip()) return;
+  auto r = st.ep->on_datagram(steady_now(), unix_now_s(), d.from, d.conn_id, d.bytes);
   if (r.what == hs::Disposition::to_nat && st.opts.nat) {
     self->send(st.opts.nat, nat_packet_atom::value, std::move(d));
   } else if (r.what == hs::Disposition::to_session) {
@@ -272,22 +270,21 @@ handshake_actor::behavior_type handshake_behavior(handshake_t* self,
     [self](connect_atom, std::vector<uint8_t>& bytes, relay_atom) {
       return connect(self, bytes, true);
     },
-    [self](connect_atom, std::vector<uint8_t>& bytes, endpoint& charlie, uint64_t token) {
-      auto via = udp::to_address(charlie);
-      if (!via) return caf::result<router_hash>(make_error(node_errc::bad_request, "bad address"));
-      return connect(self, bytes, false, &*via, token);
+    [self](connect_atom, std::vector<uint8_t>& bytes, ssu2::Address& charlie, uint64_t token) {
+      if (!charlie.has_ip())
+        return caf::result<router_hash>(make_error(node_errc::bad_request, "bad address"));
+      return connect(self, bytes, false, &charlie, token);
     },
-    [self](relay_token_atom, endpoint& alice, uint64_t token) {
-      if (auto a = udp::to_address(alice))
-        self->state.ep->listener().tokens().accept_relay_token(*a, token, unix_now_s());
+    [self](relay_token_atom, ssu2::Address& alice, uint64_t token) {
+      if (alice.has_ip())
+        self->state.ep->listener().tokens().accept_relay_token(alice, token, unix_now_s());
     },
     [self](relay_atom, bool want) { self->state.want_tags = want; },
-    [self](new_token_atom, router_hash& h, endpoint& ep, uint64_t value, uint32_t expires) {
-      auto addr = udp::to_address(ep);
-      if (!addr) return;
+    [self](new_token_atom, router_hash& h, ssu2::Address& addr, uint64_t value, uint32_t expires) {
+      if (!addr.has_ip()) return;
       ssu2::crypto::Hash32 key;
       std::copy(h.bytes.begin(), h.bytes.end(), key.begin());
-      self->state.ep->on_new_token(key, *addr, hs::Token{value, expires}, unix_now_s());
+      self->state.ep->on_new_token(key, addr, hs::Token{value, expires}, unix_now_s());
     },
     [self](closed_atom, router_hash&, std::string&) {
       auto& st = self->state;
@@ -306,7 +303,7 @@ handshake_actor::behavior_type handshake_behavior(handshake_t* self,
     [self](send_failed_atom, send_failure& f) {
       self->state.metrics->counter("ssu2_handshake_send_failures_total",
                                    "Handshake datagrams the socket could not send").inc();
-      log().debug("handshake: send to {} failed: {}", to_string(f.to), f.reason);
+      log().debug("handshake: send to {} failed: {}", f.to.to_string(), f.reason);
     },
   };
 }

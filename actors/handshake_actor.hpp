@@ -27,13 +27,13 @@
 //        Session Request asks for a relay tag (it reaches the nat actor with the session)
 //        A RouterInfo whose address has no host (a firewalled router) is handed to the
 //        nat actor as (introduce_atom, ri), which answers once Charlie's session is up.
-//   (connect_atom, ri, endpoint charlie, uint64 token) -> router_hash   from the nat actor
+//   (connect_atom, ri, Address charlie, uint64 token) -> router_hash   from the nat actor
 //        after an introduction: connect to Charlie there with his relay token (no Retry)
-//   (relay_token_atom, endpoint alice, uint64 token)   from the nat actor as Charlie: our
+//   (relay_token_atom, Address alice, uint64 token)    from the nat actor as Charlie: our
 //        listener accepts Alice's Session Request with this token
 //   (relay_atom, bool)                          from the nat actor: every outbound
 //        handshake asks for a relay tag (firewalled and short of tags) or not
-//   (new_token_atom, router_hash, endpoint, uint64 token, uint32 expires)  from sessions
+//   (new_token_atom, router_hash, Address, uint64 token, uint32 expires)  from sessions
 //   (closed_atom, router_hash, std::string reason)                         from sessions
 //   (tick_atom, int64 deadline_ms)              self-timer (one armed at a time)
 //   (handshake_stats_atom) -> handshake_stats

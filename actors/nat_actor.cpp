@@ -6,7 +6,6 @@
 #include "actors/session_actor.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/reachability_status.hpp"
-#include "actors/support/udp.hpp"
 
 namespace ssu2d {
 
@@ -31,8 +30,8 @@ void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d) {
   peer_test_result r;
   r.bob = to_router_hash(d.bob);
   r.result = reachability_name(d.result);
-  if (d.observed) r.observed = to_string(udp::to_endpoint(*d.observed));
-  r.tested = to_string(udp::to_endpoint(d.tested));
+  if (d.observed) r.observed = d.observed->to_string();
+  r.tested = d.tested.to_string();
   r.nonce = d.nonce;
   r.reject_code = d.reject_code;
   st.requests.answer_test(d.nonce, std::move(r));
@@ -113,7 +112,7 @@ void run_due_tests(nat_t* self) {
     auto nonce = st.engine->start_peer_test(now_pair(), t.bob, t.tested);
     if (nonce)
       log().debug("nat: automatic peer test {} of {} via {}", *nonce,
-                  to_string(udp::to_endpoint(t.tested)), to_string(to_router_hash(t.bob)));
+                  t.tested.to_string(), to_string(to_router_hash(t.bob)));
   }
   arm_reach_timer(self);
 }
@@ -181,15 +180,14 @@ caf::result<uint32_t> request_tag(nat_t* self, const router_hash& introducer) {
 }
 
 void on_established(nat_t* self, const router_hash& peer, const nat_session_actor& session,
-                    const endpoint& remote, const std::vector<uint8_t>& ri,
+                    const ssu2::Address& remote, const std::vector<uint8_t>& ri,
                     const nat::HandshakeTags& tags) {
   auto& st = self->state;
   st.sessions[peer] = session;
-  if (auto ep = udp::to_address(remote)) st.session_family[peer] = ep->ip_len;
+  if (remote.has_ip()) st.session_family[peer] = remote.ip_len;
   if (!ri.empty() && !st.engine->learn_verified_router_info(ssu2::ByteSpan(ri.data(), ri.size())))
     log().debug("nat: RouterInfo of {} not usable", to_string(peer));
-  if (auto ep = udp::to_address(remote))
-    st.engine->session_established(now_pair(), peer.bytes, *ep, tags);
+  if (remote.has_ip()) st.engine->session_established(now_pair(), peer.bytes, remote, tags);
   if (tags.issued) log().debug("nat: relay tag {} issued to {}", *tags.issued, to_string(peer));
   introductions_on_session(self, peer);
   drain(self);
@@ -228,7 +226,7 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
       update_tag_wish(self);
     },
     [self](established_atom, const router_hash& peer, nat_session_actor& session,
-           const endpoint& remote, const std::vector<uint8_t>& ri, bool tag_asked,
+           const ssu2::Address& remote, const std::vector<uint8_t>& ri, bool tag_asked,
            uint32_t tag_granted, uint32_t tag_issued) {
       nat::HandshakeTags tags;
       tags.asked = tag_asked;
@@ -246,10 +244,9 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
       drain(self);
     },
     [self](nat_packet_atom, const datagram& d) {
-      auto src = udp::to_address(d.from);
-      if (!src) return;
+      if (!d.from.has_ip()) return;
       self->state.packets_in++;
-      (void)self->state.engine->on_packet(now_pair(), *src,
+      (void)self->state.engine->on_packet(now_pair(), d.from,
                                           ssu2::ByteSpan(d.bytes.data(), d.bytes.size()));
       drain(self);
     },
@@ -270,7 +267,7 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
       // An out-of-session packet (peer test, hole punch) the socket could not send: the
       // engine's timers cover its loss; counted and logged, never silent.
       count(self, "ssu2_nat_send_failures_total", "Out-of-session NAT packets the socket could not send");
-      log().debug("nat: send to {} failed: {}", to_string(f.to), f.reason);
+      log().debug("nat: send to {} failed: {}", f.to.to_string(), f.reason);
     },
     [self](tick_atom, int64_t deadline) {
       auto& s = self->state;
@@ -278,11 +275,10 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
       run_due_tests(self);
       drain(self);
     },
-    [self](observed_atom, const router_hash& peer, const endpoint& seen) {
+    [self](observed_atom, const router_hash& peer, const ssu2::Address& seen) {
       auto& s = self->state;
-      auto ep = udp::to_address(seen);
-      if (!ep) return;
-      s.reach->on_address_report(steady_now(), peer.bytes, *ep);
+      if (!seen.has_ip()) return;
+      s.reach->on_address_report(steady_now(), peer.bytes, seen);
       after_reachability(self);
       drain(self);
     },

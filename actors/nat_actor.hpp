@@ -7,7 +7,7 @@
 //   (set_socket_atom, datagram_out_actor socket)            once, from the node
 //   (handshake_atom, nat_handshake_actor)                  once, from the node: told each
 //        republished RouterInfo as (router_info_atom, bytes)
-//   (established_atom, router_hash, nat_session_actor, endpoint remote, bytes router_info,
+//   (established_atom, router_hash, nat_session_actor, Address remote, bytes router_info,
 //        bool tag_asked, uint32 tag_granted, uint32 tag_issued)
 //        from a session actor when it starts: the session is used for SendBlocks, the
 //        peer's RouterInfo (from the handshake, may be empty) is learned, and the relay tag
@@ -33,12 +33,12 @@
 //        limit (Introductions::kMaxAttempts), bad_request (no introducers)
 //   (introduce_atom, router_hash charlie, uint64 serial)   that attempt's deadline
 //   As Charlie, a relay token we gave Alice goes to the handshake actor as
-//        (relay_token_atom, endpoint alice, uint64 token).
+//        (relay_token_atom, Address alice, uint64 token).
 //   Firewalled (reachability), the node asks for relay tags in every outbound handshake
 //   until it holds kWantedTags: (relay_atom, bool) to the handshake actor when that changes.
 //   (nat_timeout_atom, int64 deadline_ms)                   engine timer (one armed at a time)
 //   (nat_timeout_atom, uint32 request_id)                   bound on a waiting request
-//   (observed_atom, router_hash peer, endpoint seen)        a peer's Address block: how it
+//   (observed_atom, router_hash peer, Address seen)         a peer's Address block: how it
 //        sees us (feeds the reachability machine)
 //   (nat_status_atom) -> nat_status                         reachability for ssu2ctl status
 //   (tick_atom, int64 deadline_ms)                          reachability timer: automatic

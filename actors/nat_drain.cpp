@@ -3,7 +3,6 @@
 #include "actors/nat_actor_state.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/reachability_status.hpp"
-#include "actors/support/udp.hpp"
 
 namespace ssu2d::nat_detail {
 
@@ -36,10 +35,10 @@ void drain(nat_t* self) {
       if (auto* sb = std::get_if<nat::SendBlocks>(&a)) {
         send_blocks(self, *sb);
       } else if (auto* sp = std::get_if<nat::SendPacket>(&a)) {
-        log().debug("nat: out-of-session packet to {}", to_string(udp::to_endpoint(sp->to)));
+        log().debug("nat: out-of-session packet to {}", sp->to.to_string());
         if (st.opts.socket)
           self->send(st.opts.socket, send_atom::value,
-                     send_request{udp::to_endpoint(sp->to),
+                     send_request{sp->to,
                                   std::vector<uint8_t>(sp->bytes.begin(), sp->bytes.end())});
       } else if (auto* d = std::get_if<nat::PeerTestDone>(&a)) {
         on_peer_test_done(self, *d);

@@ -8,7 +8,6 @@
 //     Alice's Session Request with that token.
 #include "actors/nat_actor_state.hpp"
 #include "actors/support/logging.hpp"
-#include "actors/support/udp.hpp"
 
 namespace ssu2d::nat_detail {
 
@@ -132,11 +131,11 @@ void on_introduction_ready(nat_t* self, const nat::IntroductionReady& r) {
   }
   log().info("nat: {} agreed (nonce {}, {}): connecting to {} at {}", to_string(*a->bob), r.nonce,
              r.via_hole_punch ? "hole punch" : "relay response", to_string(*charlie),
-             to_string(udp::to_endpoint(r.charlie_endpoint)));
+             r.charlie_endpoint.to_string());
   count(self, "ssu2_introductions_ready_total", "Introductions Charlie agreed to (we are Alice)");
   for (auto& rp : a->waiting)
     rp.delegate(st.opts.handshake, connect_atom::value, a->router_info,
-                udp::to_endpoint(r.charlie_endpoint), r.token);
+                r.charlie_endpoint, r.token);
 }
 
 void on_introduction_failed(nat_t* self, const nat::IntroductionFailed& f) {
@@ -154,7 +153,7 @@ void on_introduction_failed(nat_t* self, const nat::IntroductionFailed& f) {
 void on_token_issued(nat_t* self, const nat::TokenIssued& t) {
   if (self->state.opts.handshake)
     self->send(self->state.opts.handshake, relay_token_atom::value,
-               udp::to_endpoint(t.alice_endpoint), t.token);
+               t.alice_endpoint, t.token);
 }
 
 void introductions_on_session(nat_t* self, const router_hash& peer) {

@@ -174,7 +174,7 @@ std::string Node::start() {
 
   IntrospectionOptions io;
   io.hash = hash_;
-  for (auto& ep : endpoints_) io.addresses.push_back(to_string(ep));
+  for (auto& ep : endpoints_) io.addresses.push_back(ep.to_string());
   io.socket = socket_;
   io.manager = manager_;
   io.handshake = handshake_;
@@ -197,9 +197,9 @@ std::string Node::start() {
   control_port_ = *port;
   // The bound port is only known now (control.port may be 0); tell the actor for status.
   caf::anon_send(introspection_, local_endpoints_atom::value,
-                 to_string(endpoint{cfg_.control.host, control_port_}));
+                 ssu2::host_port(cfg_.control.host, control_port_));
 
-  for (auto& ep : endpoints_) log().info("node: SSU2 listening on udp {}", to_string(ep));
+  for (auto& ep : endpoints_) log().info("node: SSU2 listening on udp {}", ep.to_string());
   log().info("node: router hash {}", to_string(hash_));
   log().info("node: control on {}:{}{}", cfg_.control.host, control_port_,
              cfg_.control.tls ? " (tls)" : "");
@@ -212,7 +212,7 @@ std::string Node::start() {
       stop();
       return err;
     }
-    log().info("node: console and metrics on http://{}/{}", to_string(endpoint{mc.host, http_.port()}),
+    log().info("node: console and metrics on http://{}/{}", ssu2::host_port(mc.host, http_.port()),
                mc.auth_user.empty() ? "" : " (basic auth)");
   }
   connect_configured_peers();

@@ -51,7 +51,7 @@ class Node {
   const router_hash& hash() const { return hash_; }
   uint16_t control_port() const { return control_port_; }
   uint16_t metrics_http_port() const { return http_.port(); }
-  const std::vector<endpoint>& ssu2_endpoints() const { return endpoints_; }
+  const std::vector<ssu2::Address>& ssu2_endpoints() const { return endpoints_; }
   const std::shared_ptr<MetricsRegistry>& metrics() const { return metrics_; }
   socket_actor socket() const { return socket_; }
   subsystem_manager_actor manager() const { return manager_; }
@@ -74,7 +74,7 @@ class Node {
   std::shared_ptr<const ssu2::i2p::RouterInfo> router_info_;  // as built at start
   std::shared_ptr<RouterPublisher> publisher_;                 // current, after republishing
   router_hash hash_;
-  std::vector<endpoint> endpoints_;
+  std::vector<ssu2::Address> endpoints_;
   uint16_t control_port_ = 0;
   HttpServer http_;  // metrics.port: /metrics, /api/*, the console
   socket_actor socket_;

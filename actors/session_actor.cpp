@@ -21,7 +21,7 @@ void start(session_t* self, SessionActorOptions& o) {
   auto& st = self->state;
   auto& h = o.context;
   st.peer = to_router_hash(h.peer_hash);
-  st.remote = udp::to_endpoint(h.peer);
+  st.remote = h.peer;
   st.outbound = h.outbound;
   st.our_conn_id = h.our_conn_id;
   st.socket = o.socket;
@@ -49,13 +49,13 @@ void start(session_t* self, SessionActorOptions& o) {
                h.relay_tag_issued.value_or(0));
     // Bob's Address block in Session Created: how he sees us (reachability).
     if (h.our_observed_address)
-      self->send(st.nat, observed_atom::value, st.peer, udp::to_endpoint(*h.our_observed_address));
+      self->send(st.nat, observed_atom::value, st.peer, *h.our_observed_address);
   }
   const auto& peer = h.peer;
   for (auto& p : h.first_packets) st.ds->on_datagram(now, p, peer);
   st.ds->on_timer(now);  // Bob: ACK Session Confirmed at once
   self->request(st.manager, caf::infinite, established_atom::value, st.peer,
-                caf::actor_cast<managed_session_actor>(self), to_string(st.remote))
+                caf::actor_cast<managed_session_actor>(self), st.remote.to_string())
       .then(
           [self](bool accepted) {
             if (accepted || self->state.ended) return;
@@ -88,9 +88,8 @@ session_actor::behavior_type session_behavior(session_t* self, SessionActorOptio
       drain(self);
     },
     [self](inbound_atom, datagram& d) {
-      auto from = udp::to_address(d.from);
-      if (!from) return;
-      self->state.ds->on_datagram(steady_now(), d.bytes, *from);
+      if (!d.from.has_ip()) return;
+      self->state.ds->on_datagram(steady_now(), d.bytes, d.from);
       drain(self);
     },
     [self](deliver_atom, std::vector<uint8_t>& bytes) -> caf::result<bool> {
@@ -177,7 +176,7 @@ session_actor::behavior_type session_behavior(session_t* self, SessionActorOptio
     [self](send_failed_atom, send_failure& f) {
       self->state.send_failures++;
       log().debug("session {}: send to {} failed: {}", to_string(self->state.peer),
-                  to_string(f.to), f.reason);
+                  f.to.to_string(), f.reason);
     },
   };
 }

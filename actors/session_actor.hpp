@@ -37,12 +37,12 @@
 //   manager:   (established_atom, hash, self as managed_session_actor, remote) at start; (i2np_atom, i2np_message)
 //              for each message received; (router_info_atom, bytes) for RouterInfo blocks;
 //              (closed_atom, hash, reason) when the session ends
-//   handshake: (new_token_atom, hash, endpoint, uint64 token, uint32 expires) for NewToken
+//   handshake: (new_token_atom, hash, Address, uint64 token, uint32 expires) for NewToken
 //              blocks (Alice's next connection skips the Retry); (closed_atom, hash, reason)
 //   socket:    datagrams go out through DatagramPath::sender (sendmmsg, no actor hop); what
 //              the kernel pushes back, or everything without a sender, as (send_atom,
 //              send_request); (unregister_atom, conn id) when freed
-//   nat:       (established_atom, hash, self as nat_session_actor, endpoint remote, bytes peer RouterInfo,
+//   nat:       (established_atom, hash, self as nat_session_actor, Address remote, bytes peer RouterInfo,
 //              bool tag asked, uint32 tag granted, uint32 tag issued) at start (the relay
 //              tag of the handshake, 0 = none: nat_actor.hpp); (nat_blocks_atom, hash, bytes) with the RouterInfo / PeerTest / Relay*
 //              / RelayTag* blocks received; (closed_atom, hash, reason) when the session ends

@@ -9,7 +9,6 @@
 #include "actors/session_actor.hpp"
 #include "actors/support/deadline_timer.hpp"
 #include "actors/support/delivery_promises.hpp"
-#include "actors/support/udp.hpp"
 
 namespace ssu2d::session_detail {
 
@@ -19,7 +18,7 @@ struct session_state {
   static inline const char* name = "ssu2d.session";
   std::unique_ptr<ss::DataSession> ds;
   router_hash peer;
-  endpoint remote;
+  ssu2::Address remote;
   bool outbound = false;
   uint64_t our_conn_id = 0;
   session_socket_actor socket;

@@ -51,7 +51,7 @@ session_info info_of(session_t* self) {
   auto& st = self->state;
   session_info s;
   s.peer = st.peer;
-  s.remote = to_string(st.remote);
+  s.remote = st.remote.to_string();
   s.established_ms_ago = uint64_t(ssu2::to_ms(steady_now() - st.started));
   s.i2np_in = st.i2np_in;
   s.i2np_out = st.i2np_out;
@@ -138,7 +138,7 @@ void drain(session_t* self) {
     } else if (auto* t = std::get_if<ss::Terminated>(&*e)) {
       on_end(self, reason_text(*t));
     } else if (auto* a = std::get_if<ss::AddressChanged>(&*e)) {
-      st.remote = udp::to_endpoint(a->address);
+      st.remote = a->address;
     }
   }
   forward_to_nat(self, nat_blocks);

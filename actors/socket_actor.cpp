@@ -30,7 +30,7 @@ struct socket_state {
   std::shared_ptr<SessionDemux> sessions;  // shared with the reader
   std::vector<InboundDatagram> batch;      // reused by every inbox take
   std::unordered_map<uint64_t, datagram_target_actor> by_conn;
-  std::map<endpoint, datagram_target_actor> by_ep;
+  std::map<ssu2::Address, datagram_target_actor> by_ep;
   datagram_target_actor new_inbound;
   std::unique_ptr<SendBacklog> backlog;  // the slow send path
   bool retry_armed = false;
@@ -66,14 +66,14 @@ void dispatch(socket_actor_t self, InboundDatagram& in,
   }
   datagram_target_actor target;
   if (auto it = st.by_conn.find(in.conn_id); it != st.by_conn.end()) target = it->second;
-  else if (auto e = st.by_ep.find(udp::to_endpoint(in.from)); e != st.by_ep.end()) target = e->second;
+  else if (auto e = st.by_ep.find(in.from); e != st.by_ep.end()) target = e->second;
   else target = st.new_inbound;
   if (!target) {
     st.unknown++;
     st.m->drop_unknown->inc();
     return;
   }
-  datagram d{udp::to_endpoint(in.from), std::move(in.bytes), in.conn_id};
+  datagram d{in.from, std::move(in.bytes), in.conn_id};
   for (auto& [who, batch] : out)
     if (who == target) {
       batch.push_back(std::move(d));
@@ -173,13 +173,13 @@ socket_actor::behavior_type socket_behavior(socket_actor_t self, SocketOptions o
       st.update_entries();
       return existed;
     },
-    [self](register_ep_atom, endpoint& ep, datagram_target_actor who) {
+    [self](register_ep_atom, ssu2::Address& ep, datagram_target_actor who) {
       self->monitor(who);
       self->state.by_ep[ep] = std::move(who);
       self->state.update_entries();
       return true;
     },
-    [self](unregister_ep_atom, endpoint& ep) {
+    [self](unregister_ep_atom, ssu2::Address& ep) {
       bool existed = self->state.by_ep.erase(ep) > 0;
       self->state.update_entries();
       return existed;
@@ -192,7 +192,7 @@ socket_actor::behavior_type socket_behavior(socket_actor_t self, SocketOptions o
       if (self->state.backlog->flush()) arm_retry(self);
     },
     [self](local_endpoints_atom) {
-      std::vector<endpoint> out;
+      std::vector<ssu2::Address> out;
       for (auto& s : self->state.sender->sockets()) out.push_back(s.local);
       return out;
     },
@@ -223,10 +223,10 @@ std::optional<uint64_t> peek_dest_conn_id(ssu2::ByteSpan packet,
 }
 
 bool open_udp(const std::string& host, uint16_t port, UdpSocket& out, std::string& error) {
-  endpoint ep{host, port};
+  auto ep = ssu2::Address::parse(host, port);
   sockaddr_storage ss;
   socklen_t sl = 0;
-  if (!udp::to_sockaddr(ep, ss, sl)) {
+  if (!ep || !udp::to_sockaddr(*ep, ss, sl)) {
     error = "socket: \"" + host + "\" is not a numeric IPv4/IPv6 address";
     return false;
   }
@@ -245,7 +245,7 @@ bool open_udp(const std::string& host, uint16_t port, UdpSocket& out, std::strin
   ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), sl) != 0) {
-    error = "socket: cannot bind udp " + to_string(ep) + ": " + bind_error_text(errno);
+    error = "socket: cannot bind udp " + ep->to_string() + ": " + bind_error_text(errno);
     ::close(fd);
     return false;
   }
@@ -253,7 +253,7 @@ bool open_udp(const std::string& host, uint16_t port, UdpSocket& out, std::strin
   socklen_t bl = sizeof bound;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bl);
   out.fd = fd;
-  out.local = udp::to_endpoint(bound);
+  out.local = udp::to_address(bound).value_or(ssu2::Address{});
   return true;
 }
 

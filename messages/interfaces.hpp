@@ -45,8 +45,8 @@ using handshake_socket_actor = session_socket_actor::extend<
     caf::replies_to<register_atom, uint64_t, datagram_target_actor>::with<bool>,
     caf::replies_to<register_session_atom, uint64_t, inbox_wake_actor,
                     std::shared_ptr<DatagramInbox>>::with<bool>,
-    caf::replies_to<register_ep_atom, endpoint, datagram_target_actor>::with<bool>,
-    caf::replies_to<unregister_ep_atom, endpoint>::with<bool>>;
+    caf::replies_to<register_ep_atom, ssu2::Address, datagram_target_actor>::with<bool>,
+    caf::replies_to<unregister_ep_atom, ssu2::Address>::with<bool>>;
 
 // The socket's counters (introspection, the node's shutdown round trip).
 using socket_stats_actor = caf::typed_actor<caf::replies_to<socket_stats_atom>::with<socket_stats>>;
@@ -56,15 +56,15 @@ using socket_stats_actor = caf::typed_actor<caf::replies_to<socket_stats_atom>::
 using socket_actor = handshake_socket_actor::extend_with<socket_stats_actor>::extend<
     caf::reacts_to<inbox_atom>,
     caf::reacts_to<retry_atom>,
-    caf::replies_to<local_endpoints_atom>::with<std::vector<endpoint>>>;
+    caf::replies_to<local_endpoints_atom>::with<std::vector<ssu2::Address>>>;
 
 // ---- handshake actor (actors/handshake_actor.hpp) -------------------------------------
 // What a session tells the handshake actor (sent from the session: the sender tells which
-// session it is): it closed, and each New Token its peer gave us (router, its endpoint,
+// session it is): it closed, and each New Token its peer gave us (router, its address,
 // token, expiry in unix seconds).
 using session_handshake_actor = caf::typed_actor<
     caf::reacts_to<closed_atom, router_hash, std::string>,
-    caf::reacts_to<new_token_atom, router_hash, endpoint, uint64_t, uint32_t>>;
+    caf::reacts_to<new_token_atom, router_hash, ssu2::Address, uint64_t, uint32_t>>;
 
 // Connects with a RouterInfo (the manager): the peer's router hash once the session is up,
 // at once when one exists; relay_atom: the Session Request asks for a relay tag.
@@ -76,8 +76,8 @@ using connector_actor = caf::typed_actor<
 // introduction (his endpoint and relay token), Alice's relay token we gave as Charlie, the
 // relay tag wish for outbound handshakes, and our republished RouterInfo.
 using nat_handshake_actor = caf::typed_actor<
-    caf::replies_to<connect_atom, std::vector<uint8_t>, endpoint, uint64_t>::with<router_hash>,
-    caf::reacts_to<relay_token_atom, endpoint, uint64_t>,
+    caf::replies_to<connect_atom, std::vector<uint8_t>, ssu2::Address, uint64_t>::with<router_hash>,
+    caf::reacts_to<relay_token_atom, ssu2::Address, uint64_t>,
     caf::reacts_to<relay_atom, bool>,
     caf::reacts_to<router_info_atom, std::vector<uint8_t>>>;
 
@@ -145,11 +145,11 @@ using nat_command_actor = caf::typed_actor<
 // handshake's relay tags: asked, granted, issued), that it closed, the NAT blocks it
 // received, and how the peer sees us (its Address block).
 using session_nat_actor = nat_command_actor::extend<
-    caf::reacts_to<established_atom, router_hash, nat_session_actor, endpoint,
+    caf::reacts_to<established_atom, router_hash, nat_session_actor, ssu2::Address,
                    std::vector<uint8_t>, bool, uint32_t, uint32_t>,
     caf::reacts_to<closed_atom, router_hash, std::string>,
     caf::reacts_to<nat_blocks_atom, router_hash, std::vector<uint8_t>>,
-    caf::reacts_to<observed_atom, router_hash, endpoint>>;
+    caf::reacts_to<observed_atom, router_hash, ssu2::Address>>;
 
 // What the handshake actor needs of the nat actor: what its sessions need (it hands the
 // handle on), out-of-session Peer Test / Hole Punch packets, and connects to firewalled

@@ -45,12 +45,6 @@ bool parse_hex_hash(const std::string& text, router_hash& out) {
 
 }  // namespace
 
-std::string to_string(const endpoint& ep) {
-  if (ep.host.find(':') != std::string::npos)
-    return "[" + ep.host + "]:" + std::to_string(ep.port);
-  return ep.host + ":" + std::to_string(ep.port);
-}
-
 std::string to_string(const router_hash& h) {
   return ssu2::i2p::base64_encode(ssu2::ByteSpan(h.bytes.data(), h.bytes.size()));
 }
@@ -105,7 +99,7 @@ std::string render_node_error(const caf::error& err) {
 }
 
 void register_messages(caf::actor_system_config& cfg) {
-  cfg.add_message_type<endpoint>("ssu2d::endpoint");
+  cfg.add_message_type<ssu2::Address>("ssu2::Address");
   cfg.add_message_type<datagram>("ssu2d::datagram");
   cfg.add_message_type<std::vector<datagram>>("ssu2d::datagram_batch");
   cfg.add_message_type<send_request>("ssu2d::send_request");

@@ -11,6 +11,18 @@
 
 #include <caf/all.hpp>
 
+#include "transport/common/address.hpp"
+
+namespace ssu2 {
+// UDP addresses cross actors as the core's binary ssu2::Address (IP family by length, the IP
+// bytes, the port); text only at the edges (logs, config, ssu2ctl). The core does not know
+// CAF, so its serialization for CAF lives here, found by argument-dependent lookup.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Address& x) {
+  return f(caf::meta::type_name("address"), x.ip_len, x.ip, x.port);
+}
+}  // namespace ssu2
+
 namespace ssu2d {
 
 // ---- atoms ------------------------------------------------------------------
@@ -70,26 +82,10 @@ using introduce_atom = caf::atom_constant<caf::atom("introduce")>;  // handshake
 using relay_token_atom = caf::atom_constant<caf::atom("relaytoken")>;  // nat -> handshake: Charlie's token
 
 // ---- plain data ---------------------------------------------------------------
-// A UDP peer address. host is a numeric IPv4 or IPv6 address (no names, no brackets).
-struct endpoint {
-  std::string host;
-  uint16_t port = 0;
-  bool operator==(const endpoint& o) const { return port == o.port && host == o.host; }
-  bool operator<(const endpoint& o) const {
-    return host < o.host || (host == o.host && port < o.port);
-  }
-};
-std::string to_string(const endpoint& ep);  // "1.2.3.4:5" or "[::1]:5"
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, endpoint& x) {
-  return f(caf::meta::type_name("endpoint"), x.host, x.port);
-}
-
 // A received datagram. conn_id is the destination connection ID after unmasking with our
 // intro key (0 when the packet was too short to carry one).
 struct datagram {
-  endpoint from;
+  ssu2::Address from;
   std::vector<uint8_t> bytes;
   uint64_t conn_id = 0;
 };
@@ -100,7 +96,7 @@ typename Inspector::result_type inspect(Inspector& f, datagram& x) {
 
 // A datagram to send. The socket reports a failure back with send_failed_atom.
 struct send_request {
-  endpoint to;
+  ssu2::Address to;
   std::vector<uint8_t> bytes;
 };
 template <class Inspector>
@@ -110,7 +106,7 @@ typename Inspector::result_type inspect(Inspector& f, send_request& x) {
 
 // Why a send did not go out: errno of the last attempt and a short reason.
 struct send_failure {
-  endpoint to;
+  ssu2::Address to;
   int32_t error_code = 0;
   std::string reason;
 };
@@ -131,7 +127,6 @@ std::string short_hash(const router_hash& h);  // its first 8 characters, for lo
 std::string to_hex(const router_hash& h);      // lowercase hex, 64 chars
 bool parse_router_hash(const std::string& text, router_hash& out);  // hex (64) or I2P base64 (44, or 43 unpadded)
 inline std::ostream& operator<<(std::ostream& os, const router_hash& h) { return os << to_string(h); }
-inline std::ostream& operator<<(std::ostream& os, const endpoint& e) { return os << to_string(e); }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, router_hash& x) {
   return f(caf::meta::type_name("router_hash"), x.bytes);
@@ -150,7 +145,7 @@ typename Inspector::result_type inspect(Inspector& f, i2np_message& x) {
 // ---- introspection replies ------------------------------------------------------
 struct session_info {
   router_hash peer;
-  std::string remote;      // endpoint text, may be empty if unknown
+  std::string remote;      // the peer's address as text, may be empty if unknown
   std::string state;       // "established", "terminating", "closed"
   uint64_t established_ms_ago = 0;  // age of the session
   uint64_t i2np_in = 0;    // I2NP messages received (delivered to the manager)

@@ -2,7 +2,6 @@
 
 #include "actors/support/send_as.hpp"
 
-#include "actors/support/udp.hpp"
 
 namespace ssu2d {
 
@@ -17,7 +16,7 @@ std::vector<SendBatchResult::Failure> send_datagrams(caf::local_actor* self,
   if (rest && path.sender) path.sender->count_deferred(rest);
   for (size_t i = r.blocked_from; i < out.size(); ++i)
     send_as_self(self, socket, send_atom::value,
-                 send_request{udp::to_endpoint(out[i].to), std::move(out[i].bytes)});
+                 send_request{out[i].to, std::move(out[i].bytes)});
   return std::move(r.failed);
 }
 

@@ -2,7 +2,6 @@
 
 #include "actors/nat_actor.hpp"
 #include "actors/support/logging.hpp"
-#include "actors/support/udp.hpp"
 #include "transport/i2p/base64.hpp"
 
 namespace ssu2d {
@@ -25,12 +24,12 @@ nat_status make_nat_status(const nat::ReachabilitySet& reach,
   nat_status s;
   if (const auto* primary = reach.primary()) {
     s.reachability = reachability_name(primary->state());
-    if (auto e = primary->external()) s.external = to_string(udp::to_endpoint(*e));
+    if (auto e = primary->external()) s.external = e->to_string();
     for (const auto* m : {reach.v4(), reach.v6()}) {
       if (!m) continue;
       for (const auto& t : m->history()) {
         std::string line = reachability_name(t.result);
-        line += " observed=" + (t.observed ? to_string(udp::to_endpoint(*t.observed)) : "-");
+        line += " observed=" + (t.observed ? t.observed->to_string() : "-");
         if (t.reject_code) line += " reject=" + std::to_string(t.reject_code);
         line += " age_s=" + std::to_string(ssu2::to_ms(now - t.at) / 1000);
         s.peer_tests.push_back(std::move(line));

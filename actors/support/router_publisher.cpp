@@ -9,9 +9,10 @@
 
 namespace ssu2d {
 
-ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg, const endpoint& bound) {
+ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg,
+                                                        const ssu2::Address& bound) {
   ssu2::i2p::OwnRouterInfoParams p;
-  p.host = cfg.ssu2.published_host.empty() ? bound.host : cfg.ssu2.published_host;
+  p.host = cfg.ssu2.published_host.empty() ? bound.host() : cfg.ssu2.published_host;
   p.port = cfg.ssu2.published_port ? cfg.ssu2.published_port : bound.port;
   p.mtu = uint16_t(cfg.ssu2.mtu);
   p.net_id = uint32_t(cfg.net_id);
@@ -26,7 +27,7 @@ ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg, co
 
 ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
                                                                const ssu2::i2p::RouterKeys& keys,
-                                                               const endpoint& bound) {
+                                                               const ssu2::Address& bound) {
   auto p = base_router_info_params(cfg, bound);
   p.published_ms = unix_now_ms();
   return ssu2::i2p::make_own_router_info(keys, p);

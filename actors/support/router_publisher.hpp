@@ -7,7 +7,7 @@
 #include <string>
 
 #include "actors/support/config.hpp"
-#include "messages/messages.hpp"
+#include "transport/common/address.hpp"
 #include "transport/i2p/router_info.hpp"
 #include "transport/i2p/router_keys.hpp"
 #include "transport/nat/reachability.hpp"
@@ -17,11 +17,12 @@ namespace ssu2d {
 // The configured parameters: ssu2.published_host/port when set, else the bound address;
 // caps "BC" (we take part in peer tests as Bob and Charlie and hand out relay tags); the
 // router caps' bandwidth class from bandwidth.* (K .. X, L when unlimited).
-ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg, const endpoint& bound);
+ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg,
+                                                        const ssu2::Address& bound);
 // Our signed RouterInfo with those parameters and the current time.
 ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
                                                                const ssu2::i2p::RouterKeys& keys,
-                                                               const endpoint& bound);
+                                                               const ssu2::Address& bound);
 
 class RouterPublisher {
  public:

@@ -35,20 +35,18 @@ SocketMetrics::SocketMetrics(MetricsRegistry& m) {
 
 namespace {
 
-void report_failure(const caf::strong_actor_ptr& to, const endpoint& ep, int err,
+void report_failure(const caf::strong_actor_ptr& to, const ssu2::Address& ep, int err,
                     std::string reason) {
-  log().debug("socket: send to {} failed: {}", to_string(ep), reason);
+  log().debug("socket: send to {} failed: {}", ep.to_string(), reason);
   if (!to) return;  // anonymous senders still get the failure counted in metrics
   caf::anon_send(caf::actor_cast<caf::actor>(to), send_failed_atom::value,
                  send_failure{ep, err, std::move(reason)});
 }
 
-bool is_v6(const endpoint& ep) { return ep.host.find(':') != std::string::npos; }
-
 }  // namespace
 
 SendBacklog::Outcome SendBacklog::try_send(const Pending& p) {
-  int fd = sender_->fd_for(is_v6(p.req.to));
+  int fd = sender_->fd_for(p.req.to.is_v6());
   sockaddr_storage ss;
   socklen_t sl = 0;
   if (fd < 0 || !udp::to_sockaddr(p.req.to, ss, sl)) {

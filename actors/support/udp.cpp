@@ -6,8 +6,8 @@
 
 namespace ssu2d::udp {
 
-std::optional<ssu2::session::PeerAddress> to_peer_address(const sockaddr_storage& ss) {
-  ssu2::session::PeerAddress a;
+std::optional<ssu2::Address> to_address(const sockaddr_storage& ss) {
+  ssu2::Address a;
   if (ss.ss_family == AF_INET) {
     const auto* s = reinterpret_cast<const sockaddr_in*>(&ss);
     std::memcpy(a.ip.data(), &s->sin_addr, 4);
@@ -25,7 +25,7 @@ std::optional<ssu2::session::PeerAddress> to_peer_address(const sockaddr_storage
   return std::nullopt;
 }
 
-bool to_sockaddr(const ssu2::session::PeerAddress& a, sockaddr_storage& ss, socklen_t& len) {
+bool to_sockaddr(const ssu2::Address& a, sockaddr_storage& ss, socklen_t& len) {
   std::memset(&ss, 0, sizeof ss);
   if (a.ip_len == 4) {
     auto* s = reinterpret_cast<sockaddr_in*>(&ss);
@@ -45,19 +45,5 @@ bool to_sockaddr(const ssu2::session::PeerAddress& a, sockaddr_storage& ss, sock
   }
   return false;
 }
-
-endpoint to_endpoint(const sockaddr_storage& ss) {
-  auto a = to_peer_address(ss);
-  return a ? to_endpoint(*a) : endpoint{};
-}
-
-endpoint to_endpoint(const ssu2::Address& a) { return endpoint{a.host(), a.port}; }
-
-bool to_sockaddr(const endpoint& ep, sockaddr_storage& ss, socklen_t& len) {
-  auto a = to_address(ep);
-  return a && to_sockaddr(*a, ss, len);
-}
-
-std::optional<ssu2::Address> to_address(const endpoint& ep) { return ssu2::Address::parse(ep.host, ep.port); }
 
 }  // namespace ssu2d::udp

@@ -138,7 +138,7 @@ void route_one(Shared& sh, const sockaddr_storage& ss, std::span<const uint8_t> 
     sh.drop_short->inc();
     return;
   }
-  auto from = udp::to_peer_address(ss);
+  auto from = udp::to_address(ss);
   if (!from) {
     sh.drop_address->inc();
     return;

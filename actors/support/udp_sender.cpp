@@ -35,7 +35,7 @@ UdpSender::~UdpSender() {
 
 int UdpSender::fd_for(bool v6) const {
   for (auto& s : sockets_)
-    if ((s.local.host.find(':') != std::string::npos) == v6) return s.fd;
+    if (s.local.is_v6() == v6) return s.fd;
   return -1;
 }
 

@@ -20,14 +20,14 @@
 #include <vector>
 
 #include "actors/support/metrics.hpp"
-#include "messages/messages.hpp"
+#include "transport/common/address.hpp"
 #include "transport/session/session.hpp"
 
 namespace ssu2d {
 
 struct UdpSocket {
   int fd = -1;
-  endpoint local;  // the bound address (port resolved when 0 was asked)
+  ssu2::Address local;  // the bound address (port resolved when 0 was asked)
 };
 
 inline constexpr size_t kSendBatch = 64;

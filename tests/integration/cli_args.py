@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Command-line edges of ssu2d and ssu2ctl (no network): stray positional arguments and
-options taken as values are refused with a hint, --version works in both programs,
+options taken as values are refused with a hint, --init refuses an ssu2.host that is not a
+numeric address (as the node does) before making keys, --version works in both programs,
 ssu2ctl --help lists the commands without internal options (and `COMMAND --help` describes
 one), bad arguments are refused naming them, an unreachable node is an errno and a hint
 (JSON under --json), a duplicate key in a config
@@ -38,6 +39,14 @@ def main(net):
     check(not os.path.exists("--init"), "no directory named --init was created")
     r = sh(d, "--config", "--print-config")
     check(r.returncode == 2 and "--config needs a value" in r.stderr, "same for --config")
+    named = os.path.join(net.base, "named.json")
+    named_dir = os.path.join(net.base, "named-data")
+    with open(named, "w") as f:
+        json.dump({"data_dir": named_dir, "ssu2": {"host": "localhost"}}, f)
+    r = sh(d, "--config", named, "--init")
+    check(r.returncode == 1 and '"localhost" is not a numeric IPv4/IPv6 address' in r.stderr and
+          not os.path.exists(os.path.join(named_dir, "router.keys")),
+          f"--init refuses a host name as ssu2.host before making keys ({r.stderr.strip()})")
 
     for prog, name in ((d, "ssu2d"), (ctl, "ssu2ctl")):
         r = sh(prog, "--version")

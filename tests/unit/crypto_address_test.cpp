@@ -22,6 +22,13 @@ BOOST_AUTO_TEST_CASE(parse_and_format_round_trip) {
   BOOST_TEST((Address::parse(b->host(), 9) == b));
 }
 
+BOOST_AUTO_TEST_CASE(host_port_brackets_ipv6_text_only) {
+  BOOST_TEST(ssu2::host_port("127.0.0.1", 12346) == "127.0.0.1:12346");
+  BOOST_TEST(ssu2::host_port("::1", 80) == "[::1]:80");
+  BOOST_TEST(ssu2::host_port("localhost", 0) == "localhost:0");  // configured names stay text
+  BOOST_TEST(Address::v4(1, 2, 3, 4, 5).to_string() == ssu2::host_port("1.2.3.4", 5));
+}
+
 BOOST_AUTO_TEST_CASE(malformed_text_is_refused) {
   for (const char* bad : {"", "localhost", "1.2.3", "1.2.3.256", "1.2.3.4.5", "[::1]", "::g",
                           " 1.2.3.4", "1.2.3.4 ", "1.2.3.4:5", "\x01\x02"})
@@ -29,10 +36,14 @@ BOOST_AUTO_TEST_CASE(malformed_text_is_refused) {
   Address absent;
   absent.ip_len = 0;  // a RelayResponse without Charlie's address
   BOOST_TEST(absent.host().empty());
+  BOOST_TEST(!absent.has_ip());
+  BOOST_TEST(Address::v4(1, 2, 3, 4, 5).has_ip());
+  BOOST_TEST(Address::parse("::1", 5)->has_ip());
   Address bogus;
   bogus.ip_len = 200;  // never produced by a parser; must not read past the array
   BOOST_TEST(bogus.ip_bytes().size() == 16u);
   BOOST_TEST(bogus.host().empty());
+  BOOST_TEST(!bogus.has_ip());
 }
 
 BOOST_AUTO_TEST_CASE(only_significant_bytes_compare) {

@@ -77,7 +77,7 @@ BOOST_AUTO_TEST_CASE(peer_test_and_relay_tag_between_three_nodes) {
   BOOST_TEST(r->bob == b.node->hash());
   BOOST_TEST(r->reject_code == 0u);
   BOOST_TEST(r->result == "reachable");
-  const std::string a_ep = to_string(a.node->ssu2_endpoints().front());
+  const std::string a_ep = a.node->ssu2_endpoints().front().to_string();
   BOOST_TEST(r->tested == a_ep);
   BOOST_TEST(r->observed == a_ep);  // what Charlie saw is where A really is
   BOOST_TEST(r->nonce != 0u);

@@ -19,13 +19,17 @@ std::optional<Address> Address::parse(std::string_view host, uint16_t port) {
 
 std::string Address::host() const {
   char buf[INET6_ADDRSTRLEN] = {0};
-  if (ip_len != 4 && ip_len != 16) return "";
+  if (!has_ip()) return "";
   inet_ntop(is_v6() ? AF_INET6 : AF_INET, ip.data(), buf, sizeof buf);
   return buf;
 }
 
-std::string Address::to_string() const {
-  return is_v6() ? "[" + host() + "]:" + std::to_string(port) : host() + ":" + std::to_string(port);
+std::string host_port(std::string_view host, uint16_t port) {
+  std::string h(host);
+  if (h.find(':') != std::string::npos) h = "[" + h + "]";
+  return h + ":" + std::to_string(port);
 }
+
+std::string Address::to_string() const { return host_port(host(), port); }
 
 }  // namespace ssu2

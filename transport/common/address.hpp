@@ -36,6 +36,8 @@ struct Address {
   static std::optional<Address> parse(std::string_view host, uint16_t port);
 
   bool is_v6() const { return ip_len == 16; }
+  // A 4- or 16-byte IP (a block's absent endpoint has ip_len 0).
+  bool has_ip() const { return ip_len == 4 || ip_len == 16; }
   std::span<const uint8_t> ip_bytes() const { return {ip.data(), std::min<size_t>(ip_len, 16)}; }
   // "1.2.3.4:5" or "[::1]:5"
   std::string to_string() const;
@@ -55,6 +57,10 @@ struct Address {
     return port <=> o.port;
   }
 };
+
+// "host:port", the host in brackets when it holds a ':' (IPv6 text). For configured hosts,
+// which may be names that an Address cannot hold; Address::to_string is this of host().
+std::string host_port(std::string_view host, uint16_t port);
 
 struct AddressHash {
   size_t operator()(const Address& a) const {

@@ -14,7 +14,7 @@
 
 namespace ssu2::handshake {
 
-// A UDP peer address: the core's one address type.
+// ssu2::Address under the handshake's name: the same type (an alias), not a separate concept.
 using Endpoint = ssu2::Address;
 
 // One datagram the caller must send.

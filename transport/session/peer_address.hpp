@@ -4,5 +4,6 @@
 #include "transport/common/address.hpp"
 
 namespace ssu2::session {
+// ssu2::Address under the session's name: the same type (an alias), not a separate concept.
 using PeerAddress = ssu2::Address;
 }  // namespace ssu2::session

@@ -61,7 +61,8 @@ inline constexpr size_t kMaxBlockDataLen = 0xffff;   // the size field is 16 bit
 
 // An IP endpoint as carried in Address, Relay* and PeerTest blocks: 2-byte port then a
 // 4-byte IPv4 or 16-byte IPv6 address, both in network order. ip_len 0 is used only by
-// RelayResponse (csz = 0). The core's one address type.
+// RelayResponse (csz = 0).
+// ssu2::Address under the wire's name: the same type (an alias), not a separate concept.
 using Endpoint = ssu2::Address;
 // Encoded size: port + address = 6 or 18 (0 when absent) — the spec's asz/csz value.
 inline uint8_t wire_size(const Endpoint& e) { return e.ip_len == 0 ? 0 : uint8_t(2 + e.ip_len); }
