@@ -72,8 +72,11 @@ void republish(nat_t* self) {
   auto& st = self->state;
   const auto* primary = st.reach->primary();
   if (!primary || !st.opts.publisher) return;
+  // A dual-stack node's IPv6 address follows its own machine.
+  std::vector<ssu2::nat::PublishedAddress> more;
+  if (primary == st.reach->v4() && st.reach->v6()) more.push_back(st.reach->v6()->published());
   auto err = st.opts.publisher->publish(primary->published(), st.reach->router_cap(),
-                                        st.engine->introducers().published());
+                                        st.engine->introducers().published(), more);
   if (!err.empty()) log().warn("nat: {}", err);
   auto ri = st.opts.publisher->current();
   if (ri) st.engine->set_local_router_info(ri->bytes());

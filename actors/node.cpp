@@ -85,13 +85,13 @@ std::string Node::start() {
     return err;
   }
 
-  auto ri = make_published_router_info(cfg_, *keys_, endpoints_.front());
+  auto ri = make_published_router_info(cfg_, *keys_, endpoints_);
   if (!ri) {
     for (auto& s : sockets) ::close(s.fd);
     return "node: cannot build our RouterInfo: " + std::string(ssu2::to_string(ri.error().code));
   }
   router_info_ = std::make_shared<ssu2::i2p::RouterInfo>(std::move(*ri));
-  publisher_ = std::make_shared<RouterPublisher>(*keys_, base_router_info_params(cfg_, endpoints_.front()),
+  publisher_ = std::make_shared<RouterPublisher>(*keys_, base_router_info_params(cfg_, endpoints_),
                                                  !cfg_.ssu2.published_host.empty(), cfg_.data_dir,
                                                  router_info_);
   // From here on the sender owns the fds (they close with its last holder).

@@ -23,14 +23,19 @@ namespace ssu2d {
 std::string init_data_dir(const NodeConfig& cfg, std::string& hash_hex) {
   DataDirLock lock;
   if (auto err = lock.acquire(cfg.data_dir); !err.empty()) return err;
-  // The address the node would bind (it refuses names too): checked before any key is made.
-  std::string host = !cfg.ssu2.host.empty() ? cfg.ssu2.host : cfg.ssu2.ipv6_host;
-  auto bound = ssu2::Address::parse(host, cfg.ssu2.port);
-  if (!bound) return "init: \"" + host + "\" is not a numeric IPv4/IPv6 address";
+  // The addresses the node would bind (it refuses names too): checked before any key is made.
+  std::vector<ssu2::Address> bound;
+  for (const std::string& host : {cfg.ssu2.host, cfg.ssu2.ipv6_host}) {
+    if (host.empty()) continue;
+    auto a = ssu2::Address::parse(host, cfg.ssu2.port);
+    if (!a) return "init: \"" + host + "\" is not a numeric IPv4/IPv6 address";
+    bound.push_back(*a);
+  }
+  if (bound.empty()) return "init: neither ssu2.host nor ssu2.ipv6_host is set";
   auto ks = load_or_create_router_keys(cfg.data_dir);
   for (auto& w : ks.warnings) log().warn("init: {}", w);
   if (!ks.ok()) return ks.error;
-  auto ri = make_published_router_info(cfg, *ks.keys, *bound);
+  auto ri = make_published_router_info(cfg, *ks.keys, bound);
   if (!ri) return "init: cannot build our RouterInfo: " + std::string(ssu2::to_string(ri.error().code));
   if (auto st = write_router_info(cfg.data_dir, *ri); !st.ok()) return st.error;
   hash_hex = to_string(to_router_hash(ri->hash()));

@@ -10,15 +10,21 @@
 namespace ssu2d {
 
 ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg,
-                                                        const ssu2::Address& bound) {
+                                                        const std::vector<ssu2::Address>& bound) {
   ssu2::i2p::OwnRouterInfoParams p;
-  p.host = cfg.ssu2.published_host.empty() ? bound.host() : cfg.ssu2.published_host;
-  p.port = cfg.ssu2.published_port ? cfg.ssu2.published_port : bound.port;
-  p.mtu = uint16_t(cfg.ssu2.mtu);
+  for (size_t i = 0; i < bound.size(); ++i) {
+    ssu2::i2p::OwnAddress a;
+    const bool first = i == 0;
+    a.host = first && !cfg.ssu2.published_host.empty() ? cfg.ssu2.published_host : bound[i].host();
+    a.port = first && cfg.ssu2.published_port ? cfg.ssu2.published_port : bound[i].port;
+    a.mtu = uint16_t(cfg.ssu2.mtu);
+    // B: we take part in peer tests as Bob and Charlie; C: we hand out relay tags (nat
+    // actor). Reachability replaces them when we are not reachable (transport/nat/publish).
+    a.address_caps = "BC";
+    if (first) static_cast<ssu2::i2p::OwnAddress&>(p) = std::move(a);
+    else p.more_addresses.push_back(std::move(a));
+  }
   p.net_id = uint32_t(cfg.net_id);
-  // B: we take part in peer tests as Bob and Charlie; C: we hand out relay tags (nat actor).
-  // Reachability replaces them when we are not reachable (transport/nat/publish).
-  p.address_caps = "BC";
   // The bandwidth class letter follows the configured limits (R/U is added by reachability).
   p.router_caps = std::string(1, ssu2::i2p::bandwidth_class(cfg.bandwidth.in_kbytes_s,
                                                              cfg.bandwidth.out_kbytes_s));
@@ -27,7 +33,7 @@ ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg,
 
 ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
                                                                const ssu2::i2p::RouterKeys& keys,
-                                                               const ssu2::Address& bound) {
+                                                               const std::vector<ssu2::Address>& bound) {
   auto p = base_router_info_params(cfg, bound);
   p.published_ms = unix_now_ms();
   return ssu2::i2p::make_own_router_info(keys, p);
@@ -43,8 +49,12 @@ RouterPublisher::RouterPublisher(ssu2::i2p::RouterKeys keys, ssu2::i2p::OwnRoute
       current_(std::move(initial)) {}
 
 std::string RouterPublisher::publish(const ssu2::nat::PublishedAddress& a, char router_cap,
-                                     const std::vector<ssu2::i2p::Introducer>& introducers) {
+                                     const std::vector<ssu2::i2p::Introducer>& introducers,
+                                     const std::vector<ssu2::nat::PublishedAddress>& more) {
   auto p = ssu2::nat::published_params(base_, host_configured_, a, router_cap, introducers);
+  // Introducers are found for the first family only (relay tags come from its sessions).
+  for (size_t i = 0; i < p.more_addresses.size() && i < more.size(); ++i)
+    p.more_addresses[i] = ssu2::nat::published_address(base_.more_addresses[i], false, more[i]);
   uint64_t ms = unix_now_ms();
   {
     // RouterInfo dates are compared by peers: never publish an older or equal time.

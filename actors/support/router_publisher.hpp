@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "actors/support/config.hpp"
 #include "transport/common/address.hpp"
@@ -14,15 +15,16 @@
 
 namespace ssu2d {
 
-// The configured parameters: ssu2.published_host/port when set, else the bound address;
-// caps "BC" (we take part in peer tests as Bob and Charlie and hand out relay tags); the
-// router caps' bandwidth class from bandwidth.* (K .. X, L when unlimited).
+// The configured parameters: one SSU2 address per bound socket, IPv4 first (the first one
+// takes ssu2.published_host/port when set); caps "BC" (we take part in peer tests as Bob and
+// Charlie and hand out relay tags); the router caps' bandwidth class from bandwidth.* (K .. X,
+// L when unlimited). `bound` is not empty.
 ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg,
-                                                        const ssu2::Address& bound);
+                                                        const std::vector<ssu2::Address>& bound);
 // Our signed RouterInfo with those parameters and the current time.
 ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
                                                                const ssu2::i2p::RouterKeys& keys,
-                                                               const ssu2::Address& bound);
+                                                               const std::vector<ssu2::Address>& bound);
 
 class RouterPublisher {
  public:
@@ -32,8 +34,11 @@ class RouterPublisher {
   // Rebuilds, signs and writes the RouterInfo for this reachability and these introducers
   // (published only when `a` has no host); "" or a one-line error (the previous RouterInfo
   // stays current on error).
+  // `more`: what the other families' reachability says of our other addresses, in the order
+  // of base.more_addresses (missing ones are published as configured).
   std::string publish(const ssu2::nat::PublishedAddress& a, char router_cap,
-                      const std::vector<ssu2::i2p::Introducer>& introducers = {});
+                      const std::vector<ssu2::i2p::Introducer>& introducers = {},
+                      const std::vector<ssu2::nat::PublishedAddress>& more = {});
   std::shared_ptr<const ssu2::i2p::RouterInfo> current() const;
   uint64_t published_count() const;
 

@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(router_caps_letter_follows_the_bandwidth_limits) {
   auto caps = [](const std::string& user) {
     auto r = load_config_text(user);
     BOOST_REQUIRE_MESSAGE(r.ok(), r.error);
-    return base_router_info_params(*r.config, ssu2::Address::v4(127, 0, 0, 1, 12345)).router_caps;
+    return base_router_info_params(*r.config, {ssu2::Address::v4(127, 0, 0, 1, 12345)}).router_caps;
   };
   BOOST_TEST(caps("{}") == "L");  // unlimited: L, as i2pd without a bandwidth setting
   BOOST_TEST(caps(R"({"bandwidth":{"in_kbytes_s":12}})") == "K");
