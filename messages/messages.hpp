@@ -156,6 +156,9 @@ struct session_info {
   uint64_t window = 0, in_flight = 0, queued = 0;  // packets / packets / messages
   uint64_t bytes_in = 0, bytes_out = 0, packets_in = 0, packets_out = 0;
   uint64_t retransmissions = 0;
+  // Control packets (relay, peer test) settled by the peer's answer instead of an ACK
+  // (transport/session/answers.hpp: i2pd 2.45.1 does not ACK them).
+  uint64_t control_answered = 0;
   std::map<std::string, uint64_t> drops;  // reason -> count
 };
 template <class Inspector>
@@ -163,7 +166,7 @@ typename Inspector::result_type inspect(Inspector& f, session_info& x) {
   return f(caf::meta::type_name("session_info"), x.peer, x.remote, x.state,
            x.established_ms_ago, x.i2np_in, x.i2np_out, x.outbound, x.rtt_ms, x.rto_ms, x.rtt_us,
            x.window, x.in_flight, x.queued, x.bytes_in, x.bytes_out, x.packets_in,
-           x.packets_out, x.retransmissions, x.drops);
+           x.packets_out, x.retransmissions, x.control_answered, x.drops);
 }
 
 // Answer to a delivery-confirmed I2NP send: the peer ACKed every packet of the message.

@@ -106,6 +106,7 @@ void print_session_detail(const session_info& s) {
   row("bytes in / out", std::to_string(s.bytes_in) + " / " + std::to_string(s.bytes_out));
   row("packets in / out", std::to_string(s.packets_in) + " / " + std::to_string(s.packets_out));
   row("retransmissions", std::to_string(s.retransmissions));
+  row("answered control", std::to_string(s.control_answered));
   for (auto& [reason, n] : s.drops) row("dropped", std::to_string(n) + " " + reason);
 }
 

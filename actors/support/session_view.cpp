@@ -22,6 +22,7 @@ void fill_transport_state(session_info& s, ss::DataSession& ds) {
   s.packets_in = m.packets_in;
   s.packets_out = m.packets_out;
   s.retransmissions = m.retransmissions;
+  s.control_answered = m.control_answered;
   m.for_each_drop([&](ss::DropReason r, uint64_t n) { add_drops(s, r, n); });
 }
 

@@ -13,7 +13,8 @@ json session_json(const session_info& s) {
           {"in_flight", s.in_flight},        {"queued", s.queued},
           {"bytes_in", s.bytes_in},          {"bytes_out", s.bytes_out},
           {"packets_in", s.packets_in},      {"packets_out", s.packets_out},
-          {"retransmissions", s.retransmissions}, {"drops", s.drops}};
+          {"retransmissions", s.retransmissions}, {"control_answered", s.control_answered},
+          {"drops", s.drops}};
 }
 
 json sessions_json(const std::vector<session_info>& sessions) {

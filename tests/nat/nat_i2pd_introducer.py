@@ -111,6 +111,11 @@ def run(build_dir):
                 seen = i2pd.log()[mark:]
                 for line in ("SSU2: RelayRequest", "SSU2: RelayResponse"):
                     assert line in seen, f"i2pd's log lacks {line!r}"
+                # i2pd 2.45.1 does not ACK a packet holding only our Relay Request; its Relay
+                # Response settles it (transport/session/answers.hpp), so it is not resent.
+                s4 = p4.ctl("session", i2pd.hash_b64)
+                assert s4.get("control_answered", 0) >= 1, \
+                    f"p4's Relay Request was not settled by i2pd's answer ({s4})"
                 n_hex, p4_hex = n.hex_hash(), p4.hex_hash()
                 for sender, to in ((p4, n_hex), (n, p4_hex)):
                     r = sender.ctl("send", to, 100, "200-3000", timeout=60)
