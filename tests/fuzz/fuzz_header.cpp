@@ -37,8 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (h) {
       auto d = decode_short(pkt);
       FUZZ_CHECK(d.ok() && *d == *h);
-      auto first16 = peek_first16(in, k1, k2);
-      FUZZ_CHECK(first16.ok() && std::equal(first16->begin(), first16->end(), pkt.begin()));
+      auto peeked = peek_short(in, k1, k2);
+      FUZZ_CHECK(peeked.ok() && std::equal(peeked->first16.begin(), peeked->first16.end(), pkt.begin()));
+      FUZZ_CHECK(peeked->header == *h);
+      Bytes applied(in.begin(), in.end());
+      peeked->apply(applied);  // = unprotect_short without computing the masks again
+      FUZZ_CHECK(applied == pkt);
       auto id = peek_dest_conn_id(in, k1);
       FUZZ_CHECK(id.ok() && *id == h->dest_conn_id);
       auto ph = peek_header(in, k1, k2);
