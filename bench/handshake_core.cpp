@@ -34,10 +34,10 @@ struct Router {
   i2p::RouterKeys keys;
   i2p::RouterInfo ri;
   std::shared_ptr<LocalIdentity> local;
-  Endpoint ep;
+  ssu2::Address ep;
 };
 
-Router make_router(Endpoint ep) {
+Router make_router(ssu2::Address ep) {
   Router r;
   r.ep = ep;
   r.keys = i2p::RouterKeys::generate();
@@ -90,7 +90,7 @@ Bytes ack0(const SessionContext& ctx) {
 
 int main(int argc, char** argv) {
   int n = argc > 1 ? std::atoi(argv[1]) : 500;
-  Router bob = make_router(Endpoint::v4(127, 0, 0, 1, 9000));
+  Router bob = make_router(ssu2::Address::v4(127, 0, 0, 1, 9000));
   auto lim = EndpointLimits::for_sessions(size_t(n) + 10, size_t(n) + 10);
   lim.admission.session_requests_per_s = lim.admission.session_request_burst = 1e9;
   lim.admission.token_requests_per_s = lim.admission.token_request_burst = 1e9;
@@ -99,10 +99,10 @@ int main(int argc, char** argv) {
   std::vector<Router> alices;
   std::vector<std::unique_ptr<HandshakeEndpoint>> as;
   for (int i = 0; i < n; ++i) {
-    alices.push_back(make_router(Endpoint::v4(127, 1, uint8_t(i >> 8), uint8_t(i), 9001)));
+    alices.push_back(make_router(ssu2::Address::v4(127, 1, uint8_t(i >> 8), uint8_t(i), 9001)));
     as.push_back(std::make_unique<HandshakeEndpoint>(Config{}, alices.back().local, EndpointLimits{}));
   }
-  std::map<Endpoint, size_t> index;
+  std::map<ssu2::Address, size_t> index;
   for (int i = 0; i < n; ++i) index[alices[i].ep] = size_t(i);
   TimePoint now{0};
   uint32_t wall = uint32_t(std::time(nullptr));

@@ -10,7 +10,7 @@ DatagramInbox::~DatagramInbox() {
   if (size_ && n_) size_->add(-int64_t(n_));  // what nobody took leaves the gauge too
 }
 
-DatagramInbox::Push DatagramInbox::push(const ssu2::session::PeerAddress& from, uint64_t conn_id,
+DatagramInbox::Push DatagramInbox::push(const ssu2::Address& from, uint64_t conn_id,
                                         std::span<const uint8_t> bytes) {
   std::lock_guard<std::mutex> lk(mu_);
   if (n_ >= bound_) {

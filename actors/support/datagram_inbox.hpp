@@ -20,12 +20,12 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include "actors/support/metrics.hpp"
-#include "transport/session/peer_address.hpp"
+#include "transport/common/address.hpp"
 
 namespace ssu2d {
 
 struct InboundDatagram {
-  ssu2::session::PeerAddress from;
+  ssu2::Address from;
   uint64_t conn_id = 0;          // unmasked destination connection ID
   std::vector<uint8_t> bytes;
 };
@@ -41,7 +41,7 @@ class DatagramInbox {
   DatagramInbox& operator=(const DatagramInbox&) = delete;
 
   // Reader side. queued_wake: the inbox was empty, post the owner's wake-up message.
-  Push push(const ssu2::session::PeerAddress& from, uint64_t conn_id,
+  Push push(const ssu2::Address& from, uint64_t conn_id,
             std::span<const uint8_t> bytes);
 
   // Owner side: swaps `batch` with the queue and returns how many entries of `batch` are

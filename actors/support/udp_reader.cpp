@@ -56,7 +56,7 @@ bool SessionDemux::contains(uint64_t conn_id) const {
   return map_.count(conn_id) != 0;
 }
 
-SessionDemux::Route SessionDemux::route(uint64_t conn_id, const ssu2::session::PeerAddress& from,
+SessionDemux::Route SessionDemux::route(uint64_t conn_id, const ssu2::Address& from,
                                         std::span<const uint8_t> bytes, inbox_wake_actor& wake) {
   std::shared_lock lk(mu_);
   auto it = map_.find(conn_id);

@@ -42,7 +42,7 @@ class SessionDemux {
   bool contains(uint64_t conn_id) const;
   // Pushes into the entry's inbox. When the inbox was empty, `wake` is set to its owner: the
   // caller sends it (inbox_atom) after releasing whatever it holds.
-  Route route(uint64_t conn_id, const ssu2::session::PeerAddress& from,
+  Route route(uint64_t conn_id, const ssu2::Address& from,
               std::span<const uint8_t> bytes, inbox_wake_actor& wake);
 
  private:

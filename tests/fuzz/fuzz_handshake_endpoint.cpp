@@ -24,15 +24,15 @@ enum Op : uint8_t {
 };
 
 const Router& bob() {
-  static const Router r = make_router(1, Endpoint::v4(198, 18, 1, 1, 9001));
+  static const Router r = make_router(1, ssu2::Address::v4(198, 18, 1, 1, 9001));
   return r;
 }
 const Router& alice() {
-  static const Router r = make_router(2, Endpoint::v4(198, 18, 2, 2, 9002));
+  static const Router r = make_router(2, ssu2::Address::v4(198, 18, 2, 2, 9002));
   return r;
 }
 const Router& carol() {
-  static const Router r = make_router(3, Endpoint::v4(198, 18, 3, 3, 9003));
+  static const Router r = make_router(3, ssu2::Address::v4(198, 18, 3, 3, 9003));
   return r;
 }
 
@@ -55,7 +55,7 @@ Bytes first_data_packet(const SessionContext& ctx) {
 }
 
 struct InFlight {
-  Endpoint from;
+  ssu2::Address from;
   Datagram d;
 };
 
@@ -111,7 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pump(b, bob(), carol(), b_sessions);
     pump(c, carol(), bob(), c_sessions);
   };
-  auto deliver = [&](HandshakeEndpoint& e, const Router& to, const Endpoint& from, ByteSpan d) {
+  auto deliver = [&](HandshakeEndpoint& e, const Router& to, const ssu2::Address& from, ByteSpan d) {
     auto id = wire::peek_dest_conn_id(d, to.keys.intro_key);
     auto r = e.on_datagram(now, wall(), from, id ? *id : 0, d);
     if (r.what == Disposition::to_session) FUZZ_CHECK(e.has_session(r.session));
@@ -132,7 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       case kRaw: {
         uint8_t who = in.u8();
-        Endpoint from = (who & 1) ? carol().ep : alice().ep;
+        ssu2::Address from = (who & 1) ? carol().ep : alice().ep;
         uint64_t conn = (who & 2) ? in.u64() : 0;
         auto chunk = in.chunk();
         if (who & 2) {

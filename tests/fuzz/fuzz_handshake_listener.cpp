@@ -17,11 +17,11 @@ namespace {
 enum Op : uint8_t { kTokenRequest, kSessionRequest, kSessionConfirmed, kRaw, kReplay, kAdvance, kMove, kOpCount };
 
 const Router& bob() {
-  static const Router r = make_router(1, Endpoint::v4(198, 18, 1, 1, 9001));
+  static const Router r = make_router(1, ssu2::Address::v4(198, 18, 1, 1, 9001));
   return r;
 }
 const Router& alice() {
-  static const Router r = make_router(2, Endpoint::v4(198, 18, 2, 2, 9002));
+  static const Router r = make_router(2, ssu2::Address::v4(198, 18, 2, 2, 9002));
   return r;
 }
 
@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   InboundListener listener(cfg, bob().local, seeded_random(7));
   std::map<uint64_t, std::unique_ptr<InboundHandshake>> pending;  // by our connection ID
   FuzzAlice fa{alice(), remote_of(bob())};
-  Endpoint from = alice().ep;
+  ssu2::Address from = alice().ep;
   std::vector<Bytes> sent;  // Alice's datagrams, for replays
 
   auto replies = [&](std::vector<Datagram> out) {
@@ -111,7 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case kMove:  // Alice's packets now come from another port
-        from = Endpoint::v4(198, 18, 2, 2, in.u16());
+        from = ssu2::Address::v4(198, 18, 2, 2, in.u16());
         break;
     }
   }

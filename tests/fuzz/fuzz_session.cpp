@@ -35,7 +35,7 @@ crypto::Key32 key(uint8_t v) {
   return k;
 }
 
-const PeerAddress kAlice = PeerAddress::v4(198, 18, 0, 1, 1111);
+const ssu2::Address kAlice = ssu2::Address::v4(198, 18, 0, 1, 1111);
 constexpr uint64_t kUnixStartMs = 1'700'000'000'000ull;
 const DirectionKeys kAliceToBob{key(1), key(3), key(4)};
 const DirectionKeys kBobToAlice{key(2), key(5), key(6)};
@@ -125,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case kDataFrom: {
-        PeerAddress from = PeerAddress::v4(198, 18, 0, 2, in.u16());
+        ssu2::Address from = ssu2::Address::v4(198, 18, 0, 2, in.u16());
         uint32_t pn = in.u16();
         uint8_t flags = in.u8();
         s.on_datagram(now, data_packet(pn, flags, in.chunk()), from);

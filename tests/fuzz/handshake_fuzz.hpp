@@ -31,10 +31,10 @@ struct Router {
   i2p::RouterKeys keys;
   i2p::RouterInfo ri;
   std::shared_ptr<LocalIdentity> local;
-  Endpoint ep;
+  ssu2::Address ep;
 };
 
-inline Router make_router(uint8_t tag, Endpoint ep) {
+inline Router make_router(uint8_t tag, ssu2::Address ep) {
   Router r;
   r.ep = ep;
   r.keys.x25519_priv = key_of(uint8_t(tag * 4 + 1));

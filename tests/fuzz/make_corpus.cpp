@@ -45,9 +45,9 @@ Bytes read_file(const fs::path& p) {
 std::vector<std::pair<std::string, wire::Block>> sample_blocks() {
   using namespace wire;
   std::vector<std::pair<std::string, Block>> v;
-  Endpoint a4 = Endpoint::v4(198, 18, 0, 1, 9000);
+  ssu2::Address a4 = ssu2::Address::v4(198, 18, 0, 1, 9000);
   std::array<uint8_t, 16> ip6{0x20, 0x01, 0x0d, 0xb8};
-  Endpoint a6 = Endpoint::v6(ip6, 9001);
+  ssu2::Address a6 = ssu2::Address::v6(ip6, 9001);
   v.push_back({"datetime", DateTimeBlock{kWall}});
   v.push_back({"options", OptionsBlock{1, 2, 3, 4, 5, 6, 7, 8, {9, 9}}});
   v.push_back({"routerinfo", RouterInfoBlock{0, 1, Bytes(40, 0x11)}});
@@ -213,7 +213,7 @@ void session_seeds() {
   {
     FuzzOutput o;
     data(o, 0, 0, {wire::NewTokenBlock{kWall + 100, 77}, wire::RelayTagRequestBlock{},
-                   wire::AddressBlock{Endpoint::v4(198, 18, 9, 9, 1)}});
+                   wire::AddressBlock{ssu2::Address::v4(198, 18, 9, 9, 1)}});
     data(o, 1, 0, {wire::TerminationBlock{1, wire::TerminationReason::NormalClose, {}}});
     o.u8(kPoll); o.u8(8);
     write("fuzz_session", "control_and_termination", o.out);
@@ -378,7 +378,7 @@ int main(int argc, char** argv) {
     std::cerr << "make_corpus: no " << (fixtures / "i2pd-2.45.1-router.info") << "\n";
     return 1;
   }
-  const Router r = make_router(1, Endpoint::v4(198, 18, 1, 1, 9001));
+  const Router r = make_router(1, ssu2::Address::v4(198, 18, 1, 1, 9001));
   header_seeds();
   blocks_seeds();
   i2np_seeds(r);

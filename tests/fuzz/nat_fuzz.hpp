@@ -27,11 +27,11 @@ inline constexpr uint32_t kUnixBase = 1'700'000'000;
 struct Party {
   i2p::RouterKeys keys;
   i2p::RouterInfo ri;
-  Endpoint ep;
+  ssu2::Address ep;
   RouterHash hash() const { return ri.hash(); }
 };
 
-inline Party make_party(uint8_t tag, Endpoint ep) {
+inline Party make_party(uint8_t tag, ssu2::Address ep) {
   Party p;
   p.keys.x25519_priv = key_of(uint8_t(tag * 4 + 1));
   p.keys.x25519_pub = *crypto::x25519_public(p.keys.x25519_priv);
@@ -53,9 +53,9 @@ inline Party make_party(uint8_t tag, Endpoint ep) {
 
 // [0] = us, [1] = P1, [2] = P2.
 inline const std::array<Party, 3>& parties() {
-  static const std::array<Party, 3> p{make_party(1, Endpoint::v4(198, 18, 0, 1, 7001)),
-                                      make_party(2, Endpoint::v4(198, 18, 0, 2, 7002)),
-                                      make_party(3, Endpoint::v4(198, 18, 0, 3, 7003))};
+  static const std::array<Party, 3> p{make_party(1, ssu2::Address::v4(198, 18, 0, 1, 7001)),
+                                      make_party(2, ssu2::Address::v4(198, 18, 0, 2, 7002)),
+                                      make_party(3, ssu2::Address::v4(198, 18, 0, 3, 7003))};
   return p;
 }
 
@@ -109,13 +109,13 @@ struct Harness {
     uint8_t sel = in.u8();
     return sel & 0x80 ? in.u32() : now().unix_s + int8_t(sel << 1) / 2;
   }
-  Endpoint endpoint(FuzzInput& in) {
+  ssu2::Address endpoint(FuzzInput& in) {
     uint8_t sel = in.u8();
     if (sel < 128) return party(sel).ep;
-    if (sel < 192) return Endpoint::v4(198, 18, in.u8(), in.u8(), in.u16());
+    if (sel < 192) return ssu2::Address::v4(198, 18, in.u8(), in.u8(), in.u16());
     std::array<uint8_t, 16> ip{};
     for (auto& b : ip) b = in.u8();
-    return Endpoint::v6(ip, in.u16());
+    return ssu2::Address::v6(ip, in.u16());
   }
   Bytes signature(const crypto::Key32& priv, ByteSpan msg, FuzzInput& in) {
     auto s = nat::sign(priv, msg);
@@ -197,7 +197,7 @@ struct Harness {
     uint32_t nonce = this->nonce(in);
     uint32_t tag = (in.u8() & 1 && !tags.empty()) ? tags[in.u8() % tags.size()] : in.u32();
     uint32_t ts = timestamp(in);
-    Endpoint e = endpoint(in);
+    ssu2::Address e = endpoint(in);
     if (kind == 0) {
       wire::RelayRequestBlock r;
       r.nonce = nonce; r.relay_tag = tag; r.timestamp = ts; r.alice = e;
@@ -244,7 +244,7 @@ struct Harness {
     auto extra = in.chunk();
     payload.insert(payload.end(), extra.begin(), extra.end());
     if (payload.size() < 8) payload.insert(payload.end(), {254, 0, 5, 0, 0, 0, 0, 0});
-    Endpoint from = endpoint(in);
+    ssu2::Address from = endpoint(in);
     auto pkt = handshake::packet::seal_symmetric(h, parties()[0].keys.intro_key, payload);
     if (pkt) (void)engine->on_packet(now(), from, *pkt);
   }
@@ -286,7 +286,7 @@ struct Harness {
       }
       case kPacket: packet(in); break;
       case kRawPacket: {
-        Endpoint from = endpoint(in);
+        ssu2::Address from = endpoint(in);
         (void)engine->on_packet(now(), from, in.chunk());
         break;
       }

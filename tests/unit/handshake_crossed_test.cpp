@@ -14,8 +14,8 @@ using namespace hs_test;
 
 namespace {
 
-Node node_a() { return make_node(Endpoint::v4(10, 0, 0, 1, 11111), {}, 101); }
-Node node_b() { return make_node(Endpoint::v4(10, 0, 0, 2, 22222), {}, 202); }
+Node node_a() { return make_node(ssu2::Address::v4(10, 0, 0, 1, 11111), {}, 101); }
+Node node_b() { return make_node(ssu2::Address::v4(10, 0, 0, 2, 22222), {}, 202); }
 
 bool reads_as_nat_type(const Bytes& d, const Node& receiver) {
   auto h = wire::peek_header(d, receiver.local->intro_key, receiver.local->intro_key);
@@ -171,7 +171,7 @@ struct Crossed {
   }
 
   // What the handshake actor does with a datagram that no session took.
-  void receive(Router& r, const Endpoint& from, const Bytes& d, std::deque<Bytes>& replies) {
+  void receive(Router& r, const ssu2::Address& from, const Bytes& d, std::deque<Bytes>& replies) {
     auto id = wire::peek_dest_conn_id(d, r.node.local->intro_key);
     BOOST_REQUIRE(id.ok());
     for (auto& ctx : r.in_ctx)

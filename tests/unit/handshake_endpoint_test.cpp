@@ -28,10 +28,10 @@ struct Peer {
 struct Net {
   TimePoint now{0};
   uint32_t wall() const { return kWall + uint32_t(to_ms(now) / 1000); }
-  std::map<Endpoint, Peer*> peers;
+  std::map<ssu2::Address, Peer*> peers;
   std::deque<Datagram> wire;  // Datagram.to + bytes; from kept beside
-  std::deque<Endpoint> from;
-  std::function<bool(const Endpoint& from, const Endpoint& to, ByteSpan)> drop;
+  std::deque<ssu2::Address> from;
+  std::function<bool(const ssu2::Address& from, const ssu2::Address& to, ByteSpan)> drop;
   uint64_t to_nat = 0, to_session = 0;
   bool bob_acks = true;
 
@@ -61,7 +61,7 @@ struct Net {
     for (auto& [ep, p] : peers) pump(*p);
     while (!wire.empty() && max--) {
       Datagram d = std::move(wire.front());
-      Endpoint f = from.front();
+      ssu2::Address f = from.front();
       wire.pop_front();
       from.pop_front();
       auto it = peers.find(d.to);
@@ -91,15 +91,15 @@ struct Net {
   }
 };
 
-Peer make_peer(Endpoint ep, EndpointLimits limits = {}, uint64_t seed = 1) {
+Peer make_peer(ssu2::Address ep, EndpointLimits limits = {}, uint64_t seed = 1) {
   Peer p;
   p.node = make_node(ep);
   p.ep = std::make_unique<HandshakeEndpoint>(Config{}, p.node.local, limits, seeded_random(seed));
   return p;
 }
 
-const Endpoint kA = Endpoint::v4(198, 18, 0, 1, 9001);
-const Endpoint kB = Endpoint::v4(198, 18, 1, 2, 9002);
+const ssu2::Address kA = ssu2::Address::v4(198, 18, 0, 1, 9001);
+const ssu2::Address kB = ssu2::Address::v4(198, 18, 1, 2, 9002);
 
 }  // namespace
 
@@ -159,7 +159,7 @@ BOOST_AUTO_TEST_CASE(unanswered_connect_times_out_with_reason) {
   Net net;
   net.add(a);
   net.add(b);
-  net.drop = [](const Endpoint&, const Endpoint&, ByteSpan) { return true; };
+  net.drop = [](const ssu2::Address&, const ssu2::Address&, ByteSpan) { return true; };
   a.ep->connect(net.now, net.wall(), remote_of(b.node));
   for (int i = 0; i < 50 && a.done.empty(); ++i) net.step();
   BOOST_REQUIRE(a.done.size() == 1u);
@@ -267,12 +267,12 @@ BOOST_AUTO_TEST_CASE(pending_slots_are_admitted_before_the_dh) {
   net.add(bob);
   std::vector<std::unique_ptr<Peer>> attackers;
   for (uint8_t i = 0; i < 6; ++i) {
-    attackers.push_back(std::make_unique<Peer>(make_peer(Endpoint::v4(198, 18, 7, 10 + i, 5000), {}, 20 + i)));
+    attackers.push_back(std::make_unique<Peer>(make_peer(ssu2::Address::v4(198, 18, 7, 10 + i, 5000), {}, 20 + i)));
     net.add(*attackers.back());
   }
   // Attackers never send Session Confirmed: drop everything from them after their Session
   // Request, i.e. every datagram Bob sends them is lost.
-  net.drop = [&](const Endpoint& from, const Endpoint& to, ByteSpan) { return to != kB && from == kB && to.ip[2] == 7; };
+  net.drop = [&](const ssu2::Address& from, const ssu2::Address& to, ByteSpan) { return to != kB && from == kB && to.ip[2] == 7; };
   for (auto& at : attackers) {
     auto t = bob.ep->listener().tokens().issue_new_token(at->node.ep, net.wall());
     at->ep->token_cache().store(bob.node.local->router_hash, kB, t, net.wall());
@@ -285,7 +285,7 @@ BOOST_AUTO_TEST_CASE(pending_slots_are_admitted_before_the_dh) {
   BOOST_TEST(s.listener.accepted == 4u);
   BOOST_TEST(s.new_tokens == 2u);  // the refused ones' tokens are still there
   // An honest router in another prefix completes its handshake meanwhile.
-  Peer honest = make_peer(Endpoint::v4(198, 18, 9, 1, 7000), {}, 40);
+  Peer honest = make_peer(ssu2::Address::v4(198, 18, 9, 1, 7000), {}, 40);
   net.add(honest);
   honest.ep->connect(net.now, net.wall(), remote_of(bob.node));
   net.deliver_all();
@@ -312,10 +312,10 @@ BOOST_AUTO_TEST_CASE(full_pending_table_gives_way_to_other_prefixes) {
   net.add(bob);
   std::vector<std::unique_ptr<Peer>> attackers;
   for (uint8_t i = 0; i < 5; ++i) {
-    attackers.push_back(std::make_unique<Peer>(make_peer(Endpoint::v4(198, 18, 7, 10 + i, 5000), {}, 90 + i)));
+    attackers.push_back(std::make_unique<Peer>(make_peer(ssu2::Address::v4(198, 18, 7, 10 + i, 5000), {}, 90 + i)));
     net.add(*attackers.back());
   }
-  net.drop = [&](const Endpoint& from, const Endpoint& to, ByteSpan) { return from == kB && to.ip[2] == 7; };
+  net.drop = [&](const ssu2::Address& from, const ssu2::Address& to, ByteSpan) { return from == kB && to.ip[2] == 7; };
   for (size_t i = 0; i < 5; ++i) {
     auto& at = attackers[i];
     auto t = bob.ep->listener().tokens().issue_new_token(at->node.ep, net.wall());
@@ -326,7 +326,7 @@ BOOST_AUTO_TEST_CASE(full_pending_table_gives_way_to_other_prefixes) {
   BOOST_TEST(bob.ep->stats().pending_inbound == 4u);
   BOOST_TEST(bob.ep->stats().listener.refused_pending == 1u);  // the fifth, same prefix
   BOOST_TEST(bob.ep->stats().evicted_pending == 0u);
-  Peer honest = make_peer(Endpoint::v4(198, 18, 9, 1, 7000), {}, 99);
+  Peer honest = make_peer(ssu2::Address::v4(198, 18, 9, 1, 7000), {}, 99);
   net.add(honest);
   honest.ep->connect(net.now, net.wall(), remote_of(bob.node));
   net.deliver_all();
@@ -346,17 +346,17 @@ BOOST_AUTO_TEST_CASE(token_requests_beyond_the_prefix_rate_get_no_retry) {
   net.add(bob);
   std::vector<std::unique_ptr<Peer>> alices;
   for (uint16_t i = 0; i < 60; ++i) {
-    alices.push_back(std::make_unique<Peer>(make_peer(Endpoint::v4(198, 18, 20, 1, uint16_t(6000 + i)), {}, 100 + i)));
+    alices.push_back(std::make_unique<Peer>(make_peer(ssu2::Address::v4(198, 18, 20, 1, uint16_t(6000 + i)), {}, 100 + i)));
     net.add(*alices.back());
     alices.back()->ep->connect(net.now, net.wall(), remote_of(bob.node));
   }
-  net.drop = [&](const Endpoint& from, const Endpoint&, ByteSpan) { return from == kB; };
+  net.drop = [&](const ssu2::Address& from, const ssu2::Address&, ByteSpan) { return from == kB; };
   net.deliver_all();
   auto s = bob.ep->stats().listener;
   BOOST_TEST(s.retries_sent == 20u);  // the burst
   BOOST_TEST(s.rate_limited_token == 40u);
   // Another prefix is not affected.
-  Peer other = make_peer(Endpoint::v4(198, 18, 21, 1, 6000), {}, 300);
+  Peer other = make_peer(ssu2::Address::v4(198, 18, 21, 1, 6000), {}, 300);
   net.add(other);
   other.ep->connect(net.now, net.wall(), remote_of(bob.node));
   net.deliver_all();
@@ -373,7 +373,7 @@ BOOST_AUTO_TEST_CASE(node_at_max_sessions_answers_with_connection_limits) {
   EndpointLimits lim;
   lim.max_sessions = 1;
   Peer bob = make_peer(kB, lim, 60), a1 = make_peer(kA, {}, 61),
-       a2 = make_peer(Endpoint::v4(198, 18, 30, 1, 9003), {}, 62);
+       a2 = make_peer(ssu2::Address::v4(198, 18, 30, 1, 9003), {}, 62);
   Net net;
   net.add(bob);
   net.add(a1);
@@ -401,14 +401,14 @@ BOOST_AUTO_TEST_CASE(token_tables_hold_20000_sessions_and_retries_in_flight) {
   auto lim = EndpointLimits::for_sessions(20000, 256);
   TokenManager m(seeded_random(70), lim.tokens);
   uint32_t wall = kWall;
-  std::vector<std::pair<Endpoint, Token>> retries;
+  std::vector<std::pair<ssu2::Address, Token>> retries;
   for (uint16_t i = 0; i < 200; ++i) {
-    Endpoint ep = Endpoint::v4(127, 1, uint8_t(i), 1, 1000);
+    ssu2::Address ep = ssu2::Address::v4(127, 1, uint8_t(i), 1, 1000);
     retries.emplace_back(ep, m.retry_token(ep, wall));
   }
-  std::vector<std::pair<Endpoint, Token>> news;
+  std::vector<std::pair<ssu2::Address, Token>> news;
   for (uint32_t i = 0; i < 20000; ++i) {
-    Endpoint ep = Endpoint::v4(127, 2, uint8_t(i >> 8), uint8_t(i), 2000);
+    ssu2::Address ep = ssu2::Address::v4(127, 2, uint8_t(i >> 8), uint8_t(i), 2000);
     news.emplace_back(ep, m.issue_new_token(ep, wall + i / 4000));  // over 5 virtual seconds
   }
   wall += 5;
@@ -420,7 +420,7 @@ BOOST_AUTO_TEST_CASE(token_tables_hold_20000_sessions_and_retries_in_flight) {
   BOOST_TEST(ok == 20000u);
   // A flood of Token Requests from 200,000 sources only cycles the Retry table.
   for (uint32_t i = 0; i < 200000; ++i)
-    m.retry_token(Endpoint::v6({0x20, 0x01, 0x0d, 0xb8, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)}, 1), wall);
+    m.retry_token(ssu2::Address::v6({0x20, 0x01, 0x0d, 0xb8, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)}, 1), wall);
   BOOST_TEST(m.retry_tokens().size() <= lim.tokens.max_retry_tokens);
   BOOST_TEST(m.new_tokens().size() == 0u);
 }
@@ -429,7 +429,7 @@ BOOST_AUTO_TEST_CASE(token_tables_hold_20000_sessions_and_retries_in_flight) {
 // Session Confirmed, one already in progress keeps the RouterInfo it started with.
 BOOST_AUTO_TEST_CASE(update_router_info_applies_to_later_handshakes_only) {
   Peer a = make_peer(kA, {}, 1), b = make_peer(kB, {}, 2);
-  Peer c = make_peer(Endpoint::v4(198, 18, 2, 3, 9003), {}, 3);
+  Peer c = make_peer(ssu2::Address::v4(198, 18, 2, 3, 9003), {}, 3);
   Net net;
   net.add(a);
   net.add(b);
@@ -536,7 +536,7 @@ BOOST_AUTO_TEST_CASE(connect_option_asks_for_a_relay_tag_in_session_request) {
   // A Bob that does not hand out tags: asked, none given.
   Config no_relay;
   no_relay.grant_relay_tags = false;
-  Peer c = make_peer(Endpoint::v4(198, 18, 2, 3, 9003), {}, 43);
+  Peer c = make_peer(ssu2::Address::v4(198, 18, 2, 3, 9003), {}, 43);
   c.ep = std::make_unique<HandshakeEndpoint>(no_relay, c.node.local, EndpointLimits{}, seeded_random(43));
   net.add(c);
   auto [alice3, bob3] = run(a, c, true);
@@ -561,7 +561,7 @@ BOOST_AUTO_TEST_CASE(inbound_session_answers_a_pending_connect_to_the_same_route
   net.from.clear();
   b.ep->connect(net.now, net.wall(), remote_of(a.node));
   // From here only B's handshake moves: A's datagrams to B other than answers are dropped.
-  net.drop = [&](const Endpoint& from, const Endpoint&, ByteSpan bytes) {
+  net.drop = [&](const ssu2::Address& from, const ssu2::Address&, ByteSpan bytes) {
     if (!(from == kA)) return false;
     auto h = wire::peek_header(bytes, b.node.local->intro_key, b.node.local->intro_key);
     return h && h->type == uint8_t(wire::MessageType::TokenRequest);

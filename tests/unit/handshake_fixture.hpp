@@ -38,7 +38,7 @@ struct Node {
   i2p::RouterKeys keys;
   i2p::RouterInfo ri;
   std::shared_ptr<LocalIdentity> local;
-  Endpoint ep;
+  ssu2::Address ep;
 };
 
 // Options to shape a router's RouterInfo.
@@ -49,7 +49,7 @@ struct NodeOptions {
   bool publish_other_static_key = false;  // RouterInfo advertises a different s
 };
 
-inline Node make_node(Endpoint ep, NodeOptions o = {}, uint64_t seed = 1) {
+inline Node make_node(ssu2::Address ep, NodeOptions o = {}, uint64_t seed = 1) {
   Node n;
   n.ep = ep;
   n.keys = i2p::RouterKeys::generate();

@@ -6,8 +6,8 @@
 using namespace hs_test;
 
 namespace {
-Node alice_node(NodeOptions o = {}) { return make_node(Endpoint::v4(10, 0, 0, 1, 11111), o, 101); }
-Node bob_node(NodeOptions o = {}) { return make_node(Endpoint::v4(10, 0, 0, 2, 22222), o, 202); }
+Node alice_node(NodeOptions o = {}) { return make_node(ssu2::Address::v4(10, 0, 0, 1, 11111), o, 101); }
+Node bob_node(NodeOptions o = {}) { return make_node(ssu2::Address::v4(10, 0, 0, 2, 22222), o, 202); }
 
 void check_mirror(const SessionContext& a, const SessionContext& b) {
   BOOST_TEST(a.outbound);
@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(stale_token_gets_retry_then_succeeds) {
 BOOST_AUTO_TEST_CASE(fragmented_session_confirmed_with_large_router_info) {
   NodeOptions big;
   big.filler_bytes = 2600;  // base64 text of random bytes: gzip cannot bring it under one MTU
-  Link link(Config{}, make_node(Endpoint::v4(10, 0, 0, 1, 11111), big, 5), bob_node());
+  Link link(Config{}, make_node(ssu2::Address::v4(10, 0, 0, 1, 11111), big, 5), bob_node());
   BOOST_REQUIRE(link.alice.local->router_info.size() > 2500u);
   link.connect();
   link.run();
@@ -132,7 +132,7 @@ BOOST_AUTO_TEST_CASE(fragmented_session_confirmed_with_large_router_info) {
 BOOST_AUTO_TEST_CASE(fragments_out_of_order_are_reassembled) {
   NodeOptions big;
   big.filler_bytes = 2600;
-  Link link(Config{}, make_node(Endpoint::v4(10, 0, 0, 1, 11111), big, 5), bob_node());
+  Link link(Config{}, make_node(ssu2::Address::v4(10, 0, 0, 1, 11111), big, 5), bob_node());
   // Hold back Session Confirmed fragment 0 once (datagram index 2 = first fragment), so Bob
   // gets fragment 1 first, then the retransmitted fragment 0.
   link.drop = [](bool a2b, size_t n, const Bytes&) { return a2b && n == 2; };
@@ -147,8 +147,8 @@ BOOST_AUTO_TEST_CASE(ipv6_peer_uses_ipv6_overheads) {
   ByteArray<16> a6{}, b6{};
   a6[0] = 0xfd; a6[15] = 1;
   b6[0] = 0xfd; b6[15] = 2;
-  Endpoint ea; ea.ip = a6; ea.ip_len = 16; ea.port = 1000;
-  Endpoint eb; eb.ip = b6; eb.ip_len = 16; eb.port = 2000;
+  ssu2::Address ea; ea.ip = a6; ea.ip_len = 16; ea.port = 1000;
+  ssu2::Address eb; eb.ip = b6; eb.ip_len = 16; eb.port = 2000;
   Link link(Config{}, make_node(ea, {}, 1), make_node(eb, {}, 2));
   link.connect();
   link.run();

@@ -8,8 +8,8 @@
 using namespace hs_test;
 
 namespace {
-Node alice_node() { return make_node(Endpoint::v4(10, 0, 0, 1, 11111), {}, 101); }
-Node bob_node() { return make_node(Endpoint::v4(10, 0, 0, 2, 22222), {}, 202); }
+Node alice_node() { return make_node(ssu2::Address::v4(10, 0, 0, 1, 11111), {}, 101); }
+Node bob_node() { return make_node(ssu2::Address::v4(10, 0, 0, 2, 22222), {}, 202); }
 
 // A valid token for Alice, as if from an earlier session's New Token block.
 Token token_for(Link& link) { return link.listener.tokens().issue_new_token(link.alice.ep, link.bwall()); }

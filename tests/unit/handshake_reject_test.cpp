@@ -6,8 +6,8 @@
 using namespace hs_test;
 
 namespace {
-Node alice_node(NodeOptions o = {}) { return make_node(Endpoint::v4(10, 0, 0, 1, 11111), o, 101); }
-Node bob_node(NodeOptions o = {}) { return make_node(Endpoint::v4(10, 0, 0, 2, 22222), o, 202); }
+Node alice_node(NodeOptions o = {}) { return make_node(ssu2::Address::v4(10, 0, 0, 1, 11111), o, 101); }
+Node bob_node(NodeOptions o = {}) { return make_node(ssu2::Address::v4(10, 0, 0, 2, 22222), o, 202); }
 Token token_for(Link& link) { return link.listener.tokens().issue_new_token(link.alice.ep, link.bwall()); }
 
 // Every prefix, and copies with one bit flipped at a spread of positions.
@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(listener_drops_garbage_silently) {
   auto bob = bob_node();
   InboundListener l(Config{}, bob.local, seeded_random(3));
   for (auto& g : garbage(42)) {
-    auto o = l.on_datagram(TimePoint{Millis{0}}, kWall, Endpoint::v4(1, 2, 3, 4, 5), g);
+    auto o = l.on_datagram(TimePoint{Millis{0}}, kWall, ssu2::Address::v4(1, 2, 3, 4, 5), g);
     BOOST_TEST(o.replies.empty());
     BOOST_TEST(!o.handshake);
   }
@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(datagrams_from_other_addresses_are_ignored) {
     return false;
   };
   link.connect(token_for(link));
-  link.out->on_datagram(link.now, link.awall(), Endpoint::v4(6, 6, 6, 6, 22222), created);
+  link.out->on_datagram(link.now, link.awall(), ssu2::Address::v4(6, 6, 6, 6, 22222), created);
   BOOST_TEST(link.out->stats().dropped_wrong_source == 1u);
   BOOST_TEST(link.out->state() == OutboundHandshake::State::session_request_sent);
 }
@@ -159,7 +159,7 @@ BOOST_AUTO_TEST_CASE(replayed_session_request_is_dropped) {
   BOOST_TEST(link.listener.stats().dropped_replay == 1u);
   BOOST_TEST(link.listener.replay_cache().replays() == 1u);
   // From another address too (the replay cache is keyed by X, not by address).
-  auto o2 = link.listener.on_datagram(link.now, link.bwall(), Endpoint::v4(9, 9, 9, 9, 9), request);
+  auto o2 = link.listener.on_datagram(link.now, link.bwall(), ssu2::Address::v4(9, 9, 9, 9, 9), request);
   BOOST_TEST(!o2.handshake);
   BOOST_TEST(link.listener.stats().dropped_replay == 2u);
 }
@@ -168,7 +168,7 @@ BOOST_AUTO_TEST_CASE(token_is_bound_to_address_and_single_use) {
   Link link(Config{}, alice_node(), bob_node());
   Token t = token_for(link);
   // Alice's address is different from where the token was issued: Retry, not accepted.
-  link.alice.ep = Endpoint::v4(10, 0, 0, 1, 11112);
+  link.alice.ep = ssu2::Address::v4(10, 0, 0, 1, 11112);
   link.connect(t);
   link.run();
   BOOST_REQUIRE(link.alice_ctx && link.bob_ctx);
@@ -321,7 +321,7 @@ BOOST_AUTO_TEST_CASE(policy_can_refuse_the_router) {
 BOOST_AUTO_TEST_CASE(connecting_to_ourselves_is_refused) {
   auto bob = bob_node();
   Node self = bob;
-  self.ep = Endpoint::v4(10, 0, 0, 1, 11111);
+  self.ep = ssu2::Address::v4(10, 0, 0, 1, 11111);
   Link link(Config{}, self, bob);
   link.connect(token_for(link));
   link.run(Millis{30000});

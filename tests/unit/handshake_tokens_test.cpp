@@ -11,8 +11,8 @@ using namespace ssu2::handshake;
 using ssu2::testing::seeded_random;
 
 namespace {
-const Endpoint kA = Endpoint::v4(10, 0, 0, 1, 1000);
-const Endpoint kB = Endpoint::v4(10, 0, 0, 1, 1001);
+const ssu2::Address kA = ssu2::Address::v4(10, 0, 0, 1, 1000);
+const ssu2::Address kB = ssu2::Address::v4(10, 0, 0, 1, 1001);
 constexpr uint32_t kNow = 1'700'000'000;
 }  // namespace
 
@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(token_table_is_bounded) {
   TokenManager::Limits lim;
   lim.max_new_tokens = 4;
   TokenManager m(seeded_random(4), lim);
-  for (uint16_t p = 0; p < 100; ++p) m.issue_new_token(Endpoint::v4(1, 1, 1, 1, p), kNow + p);
+  for (uint16_t p = 0; p < 100; ++p) m.issue_new_token(ssu2::Address::v4(1, 1, 1, 1, p), kNow + p);
   BOOST_TEST(m.size() <= 4u);
   BOOST_TEST(m.issued() == 100u);
 }

@@ -24,7 +24,7 @@ wire::LongHeader header(uint8_t type, uint32_t nonce) {
 wire::PeerTestBlock pt(uint8_t msg) {
   wire::PeerTestBlock b;
   b.msg = msg;
-  b.signed_data = wire::PeerTestBlock::make_signed_data(2, 42, 1000, wire::Endpoint::v4(1, 2, 3, 4, 5555));
+  b.signed_data = wire::PeerTestBlock::make_signed_data(2, 42, 1000, ssu2::Address::v4(1, 2, 3, 4, 5555));
   return b;
 }
 }  // namespace
@@ -35,14 +35,14 @@ BOOST_AUTO_TEST_CASE(conn_id_from_nonce) {
 
 BOOST_AUTO_TEST_CASE(oos_round_trip_and_rejections) {
   std::vector<wire::Block> blocks{wire::DateTimeBlock{1000},
-                                  wire::AddressBlock{wire::Endpoint::v4(9, 9, 9, 9, 99)}, pt(7)};
+                                  wire::AddressBlock{ssu2::Address::v4(9, 9, 9, 9, 99)}, pt(7)};
   auto pkt = seal_oos_packet(header(7, 42), blocks, key(1));
   BOOST_REQUIRE(pkt.ok());
   auto o = open_oos_packet(*pkt, key(1), 2);
   BOOST_REQUIRE(o.ok());
   BOOST_CHECK(o->header == header(7, 42));
   BOOST_CHECK_EQUAL(*o->datetime, 1000u);
-  BOOST_CHECK(*o->address == wire::Endpoint::v4(9, 9, 9, 9, 99));
+  BOOST_CHECK(*o->address == ssu2::Address::v4(9, 9, 9, 9, 99));
   BOOST_CHECK(*o->peer_test == pt(7));
   // Wrong key, wrong net ID, flipped byte, truncations: clean errors.
   BOOST_CHECK(open_oos_packet(*pkt, key(2), 2).error().code != Errc::ok);

@@ -28,7 +28,7 @@ PeerInfo peer(uint32_t n) {
   return p;
 }
 
-Endpoint ep(uint32_t n) { return Endpoint::v4(10, 0, uint8_t(n >> 8), uint8_t(n), 9000); }
+ssu2::Address ep(uint32_t n) { return ssu2::Address::v4(10, 0, uint8_t(n >> 8), uint8_t(n), 9000); }
 
 Context make(size_t max_known) {
   Config c;

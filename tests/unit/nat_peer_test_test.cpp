@@ -102,8 +102,8 @@ BOOST_AUTO_TEST_CASE(msg5_lost_and_port_rewritten_gives_symmetric_nat) {
     return true;
   };
   // Alice's NAT maps her message 6 to another external port.
-  t.w.nat = [&](const std::string& from, const Endpoint& real) {
-    Endpoint e = real;
+  t.w.nat = [&](const std::string& from, const ssu2::Address& real) {
+    ssu2::Address e = real;
     if (from == "alice") e.port = 40000;
     return e;
   };
@@ -231,7 +231,7 @@ BOOST_AUTO_TEST_CASE(bob_rejects_implausible_address_with_code_5) {
   Three t;
   wire::PeerTestBlock b;
   b.msg = 1;
-  Endpoint other = ep4(99, 20001);  // not the session's IP
+  ssu2::Address other = ep4(99, 20001);  // not the session's IP
   b.signed_data = wire::PeerTestBlock::make_signed_data(2, 77, at(0).unix_s, other);
   b.signature = *nat::sign(t.alice().keys.ed25519_seed,
                            nat::peer_test_message(t.bob().hash(), nullptr, b.signed_data));

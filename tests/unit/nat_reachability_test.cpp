@@ -30,9 +30,9 @@ RouterHash peer(uint8_t n) {
   return h;
 }
 
-Endpoint ep(uint8_t d, uint16_t port) { return Endpoint::v4(198, 18, 160, d, port); }
+ssu2::Address ep(uint8_t d, uint16_t port) { return ssu2::Address::v4(198, 18, 160, d, port); }
 
-PeerTestDone done(Reachability r, Endpoint tested, std::optional<Endpoint> observed = {}) {
+PeerTestDone done(Reachability r, ssu2::Address tested, std::optional<ssu2::Address> observed = {}) {
   PeerTestDone d;
   d.result = r;
   d.tested = tested;
@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(first_test_due_after_start_and_unknown_publishes_host) {
 
 BOOST_AUTO_TEST_CASE(firewalled_after_two_consistent_results) {
   ReachabilityMachine m(cfg(), 4, TimePoint{Millis{0}}, ep(10, 9000));
-  const Endpoint ext = ep(1, 40000);
+  const ssu2::Address ext = ep(1, 40000);
   m.on_address_report(TimePoint{Millis{1000}}, peer(1), ext);
   m.on_address_report(TimePoint{Millis{1100}}, peer(2), ext);
   BOOST_REQUIRE(m.external());
@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE(symmetric_nat_from_ports_that_differ_per_peer) {
 
 BOOST_AUTO_TEST_CASE(address_change_triggers_retest_and_back_to_reachable) {
   ReachabilityMachine m(cfg(), 4, TimePoint{Millis{0}}, ep(10, 9000));
-  const Endpoint a = ep(1, 9000), b = ep(2, 9000);
+  const ssu2::Address a = ep(1, 9000), b = ep(2, 9000);
   m.on_address_report(TimePoint{Millis{1000}}, peer(1), a);
   m.on_address_report(TimePoint{Millis{1000}}, peer(2), a);
   m.on_peer_test(TimePoint{Millis{2000}}, done(Reachability::Firewalled, a, a));
@@ -184,9 +184,9 @@ BOOST_AUTO_TEST_CASE(reports_are_bounded_expire_and_other_family_is_ignored) {
   BOOST_TEST(!m.external());
   // IPv6 input to an IPv4 machine changes nothing.
   std::array<uint8_t, 16> ip6{0x20, 0x01, 0x0d, 0xb8};
-  m.on_address_report(TimePoint{Millis{20000}}, peer(51), Endpoint::v6(ip6, 9000));
-  m.on_peer_test(TimePoint{Millis{20000}}, done(Reachability::Reachable, Endpoint::v6(ip6, 9000)));
-  m.on_peer_test(TimePoint{Millis{20001}}, done(Reachability::Reachable, Endpoint::v6(ip6, 9000)));
+  m.on_address_report(TimePoint{Millis{20000}}, peer(51), ssu2::Address::v6(ip6, 9000));
+  m.on_peer_test(TimePoint{Millis{20000}}, done(Reachability::Reachable, ssu2::Address::v6(ip6, 9000)));
+  m.on_peer_test(TimePoint{Millis{20001}}, done(Reachability::Reachable, ssu2::Address::v6(ip6, 9000)));
   BOOST_TEST(m.reports() == 1u);
   BOOST_TEST(m.state() == Reachability::Unknown);
   ReachabilityMachine m6(c, 16, TimePoint{Millis{0}});
@@ -231,7 +231,7 @@ BOOST_AUTO_TEST_CASE(published_address_of_the_second_family_follows_its_machine)
   base.port = 9000;
   base.mtu = 1280;
   base.address_caps = "BC";
-  const Endpoint bound = Endpoint::v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10}, 9000);
+  const ssu2::Address bound = ssu2::Address::v6({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10}, 9000);
   ReachabilityMachine m(cfg(), 16, TimePoint{Millis{0}}, bound);
   auto a = published_address(base, false, m.published());
   BOOST_TEST(a.host == "2001:db8::10");
@@ -269,7 +269,7 @@ BOOST_AUTO_TEST_CASE(one_test_at_a_time_and_address_change_during_a_test) {
 // The set over the families: one due test per family, Bobs of that family in turn, the
 // earlier family's deadline, and a family without a Bob still marked started.
 BOOST_AUTO_TEST_CASE(set_takes_one_test_per_family_with_bobs_in_turn) {
-  auto v6 = Endpoint::v6({0x20, 0x01, 0x0d, 0xb8}, 9000);
+  auto v6 = ssu2::Address::v6({0x20, 0x01, 0x0d, 0xb8}, 9000);
   ReachabilitySet set(cfg(), TimePoint{Millis{0}}, ep(10, 9000), v6);
   BOOST_REQUIRE(set.v4() && set.v6());
   BOOST_TEST(set.primary() == set.v4());
@@ -295,7 +295,7 @@ BOOST_AUTO_TEST_CASE(set_takes_one_test_per_family_with_bobs_in_turn) {
 BOOST_AUTO_TEST_CASE(set_is_firewalled_when_a_family_is) {
   ReachabilitySet set(cfg(), TimePoint{0}, ep(10, 9000), std::nullopt);
   BOOST_TEST(!set.firewalled());
-  const Endpoint a = ep(1, 9000);
+  const ssu2::Address a = ep(1, 9000);
   set.on_address_report(TimePoint{Millis{1000}}, peer(1), a);
   set.on_address_report(TimePoint{Millis{1000}}, peer(2), a);
   set.on_peer_test(TimePoint{Millis{2000}}, done(Reachability::Firewalled, a, a));

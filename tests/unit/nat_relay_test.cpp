@@ -89,8 +89,8 @@ BOOST_AUTO_TEST_CASE(lost_hole_punch_uses_bobs_response) {
 BOOST_AUTO_TEST_CASE(hole_punch_source_port_wins) {
   Three t;
   t.w.filter = [](Wire& w) { return !(w.from == "bob" && w.to == "alice"); };
-  t.w.nat = [](const std::string& from, const Endpoint& real) {
-    Endpoint e = real;
+  t.w.nat = [](const std::string& from, const ssu2::Address& real) {
+    ssu2::Address e = real;
     if (from == "charlie") e.port = 45000;
     return e;
   };

@@ -45,7 +45,7 @@ struct Party {
   std::string name;
   i2p::RouterKeys keys;
   i2p::RouterInfo ri;
-  Endpoint ep;                         // where it is reachable (and what it publishes)
+  ssu2::Address ep;                         // where it is reachable (and what it publishes)
   std::unique_ptr<NatEngine> engine;
   std::vector<Action> results;         // non-send actions it produced
   RouterHash hash() const { return ri.hash(); }
@@ -71,7 +71,7 @@ class World {
  public:
   explicit World(uint64_t seed = 1) : seed_(seed) {}
 
-  Party& add(const std::string& name, uint8_t tag, Endpoint ep, std::string caps = "BC") {
+  Party& add(const std::string& name, uint8_t tag, ssu2::Address ep, std::string caps = "BC") {
     auto p = std::make_unique<Party>();
     p->name = name;
     p->keys = keys_for(tag);
@@ -141,12 +141,12 @@ class World {
 
   Filter filter;
   // Rewrites the source address a packet appears to come from (NAT simulation).
-  std::function<Endpoint(const std::string& from, const Endpoint& real)> nat;
+  std::function<ssu2::Address(const std::string& from, const ssu2::Address& real)> nat;
   int packets_sent = 0;
   int packets_dropped = 0;
 
  private:
-  Party* by_endpoint(const Endpoint& e) {
+  Party* by_endpoint(const ssu2::Address& e) {
     for (auto& [n, p] : parties_)
       if (p->ep == e) return p.get();
     for (auto& [mapped, p] : nat_mappings_)
@@ -177,7 +177,7 @@ class World {
       if (!to) return;
       Wire w{from.name, to->name, &a};
       if (filter && !filter(w)) { ++packets_dropped; return; }
-      Endpoint src = nat ? nat(from.name, from.ep) : from.ep;
+      ssu2::Address src = nat ? nat(from.name, from.ep) : from.ep;
       if (!(src == from.ep)) nat_mappings_.emplace_back(src, &from);  // replies find their way back
       (void)to->engine->on_packet(at(now_ms), src, sp->bytes);
     } else {
@@ -186,11 +186,11 @@ class World {
   }
 
   uint64_t seed_;
-  std::vector<std::pair<Endpoint, Party*>> nat_mappings_;
+  std::vector<std::pair<ssu2::Address, Party*>> nat_mappings_;
   std::map<std::string, std::unique_ptr<Party>> parties_;
 };
 
-inline Endpoint ep4(uint8_t last, uint16_t port) { return Endpoint::v4(10, 0, 0, last, port); }
+inline ssu2::Address ep4(uint8_t last, uint16_t port) { return ssu2::Address::v4(10, 0, 0, last, port); }
 
 // Helpers for filters.
 inline bool has_peer_test(const Wire& w, uint8_t msg) {

@@ -18,7 +18,7 @@ wire::RelayRequestBlock relay_request(uint32_t nonce) {
   b.nonce = nonce;
   b.relay_tag = 9;
   b.timestamp = 1'700'000'000;
-  b.alice = wire::Endpoint::v4(198, 18, 0, 1, 12345);
+  b.alice = ssu2::Address::v4(198, 18, 0, 1, 12345);
   b.signature = Bytes(64, 0x5a);
   return b;
 }
@@ -35,7 +35,7 @@ wire::PeerTestBlock peer_test(uint8_t msg, uint32_t nonce) {
   b.msg = msg;
   if (wire::PeerTestBlock::message_has_hash(msg)) b.hash = ByteArray<32>{};
   b.signed_data = wire::PeerTestBlock::make_signed_data(2, nonce, 1'700'000'000,
-                                                        wire::Endpoint::v4(198, 18, 0, 1, 5));
+                                                        ssu2::Address::v4(198, 18, 0, 1, 5));
   b.signature = Bytes(64, 0x33);
   return b;
 }

@@ -156,7 +156,7 @@ BOOST_AUTO_TEST_CASE(termination_initiated_by_peer_with_lost_termination) {
 BOOST_AUTO_TEST_CASE(path_validation_success_switches_address) {
   Pair p;
   auto alice = context(true, TimePoint{Millis{0}});
-  const PeerAddress moved = PeerAddress::v4(10, 0, 0, 9, 3333);
+  const ssu2::Address moved = ssu2::Address::v4(10, 0, 0, 9, 3333);
   // A packet from A's new address: B challenges the new address.
   p.b.on_datagram(p.now, seal(alice.send, 0xB, 1, {wire::DateTimeBlock{1}, wire::PaddingBlock{4}}), moved);
   auto out = p.b.take_datagrams();
@@ -184,7 +184,7 @@ BOOST_AUTO_TEST_CASE(path_validation_success_switches_address) {
 BOOST_AUTO_TEST_CASE(path_validation_failure_keeps_old_address) {
   Pair p;
   auto alice = context(true, TimePoint{Millis{0}});
-  const PeerAddress spoofed = PeerAddress::v4(66, 6, 6, 6, 666);
+  const ssu2::Address spoofed = ssu2::Address::v4(66, 6, 6, 6, 666);
   p.b.on_datagram(p.now, seal(alice.send, 0xB, 1, {wire::DateTimeBlock{1}, wire::PaddingBlock{4}}), spoofed);
   p.b.take_datagrams();
   // wrong response

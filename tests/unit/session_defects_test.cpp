@@ -255,7 +255,7 @@ BOOST_AUTO_TEST_CASE(defect_10_packet_number_replay_is_rejected) {
 // docs/DEFECTS.md defect 11. Guards: Path blocks decode as well-formed Address blocks.
 BOOST_AUTO_TEST_CASE(defect_11_path_blocks_carry_a_well_formed_address_block) {
   Pair p;
-  const PeerAddress moved = PeerAddress::v4(192, 168, 1, 7, 4444);
+  const ssu2::Address moved = ssu2::Address::v4(192, 168, 1, 7, 4444);
   p.b.on_datagram(p.now, seal(alice_send(), 0xB, 3, {wire::PathChallengeBlock{Bytes(9, 3)}}), moved);
   size_t checked = 0;
   for (auto& d : p.b.take_datagrams()) {

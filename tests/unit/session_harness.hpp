@@ -23,8 +23,8 @@ inline crypto::Key32 key(uint8_t v) {
   return k;
 }
 
-inline const PeerAddress kAddrA = PeerAddress::v4(10, 0, 0, 1, 1111);
-inline const PeerAddress kAddrB = PeerAddress::v4(10, 0, 0, 2, 2222);
+inline const ssu2::Address kAddrA = ssu2::Address::v4(10, 0, 0, 1, 1111);
+inline const ssu2::Address kAddrB = ssu2::Address::v4(10, 0, 0, 2, 2222);
 inline constexpr uint64_t kUnixStartMs = 1'700'000'000'000ull;
 
 // Keys: A->B uses k_ab=1, header keys (B intro 3, 4); B->A uses k_ba=2, (A intro 5, 6).
@@ -157,7 +157,7 @@ struct Pair {
   struct InFlight {
     Bytes bytes;
     bool to_b;
-    PeerAddress from;
+    ssu2::Address from;
   };
   std::multimap<TimePoint, InFlight> wire_;
   std::vector<I2npMessage> got_a, got_b;
@@ -182,7 +182,7 @@ struct Pair {
   }
 
   void collect() {
-    auto move_out = [&](DataSession& s, bool to_b, const PeerAddress& from) {
+    auto move_out = [&](DataSession& s, bool to_b, const ssu2::Address& from) {
       for (auto& d : s.take_datagrams()) {
         ++datagrams;
         InFlight f{std::move(d.bytes), to_b, from};

@@ -11,7 +11,7 @@ using namespace ssu2::session;
 
 using ssu2::testing::seeded_random;  // deterministic randomness for the code under test
 
-static const PeerAddress kNew = PeerAddress::v4(10, 0, 0, 2, 4000);
+static const ssu2::Address kNew = ssu2::Address::v4(10, 0, 0, 2, 4000);
 
 BOOST_AUTO_TEST_CASE(challenge_has_8_to_23_bytes_and_matching_response_validates) {
   PathValidator v(seeded_random(1));

@@ -35,14 +35,14 @@ std::vector<Block> every_block() {
   {
     RelayRequestBlock b;
     b.nonce = 11; b.relay_tag = 22; b.timestamp = 33; b.version = 2;
-    b.alice = Endpoint::v4(10, 0, 0, 1, 12345);
+    b.alice = ssu2::Address::v4(10, 0, 0, 1, 12345);
     b.signature = seq(64);
     v.push_back(b);
   }
   {
     RelayResponseBlock b;
     b.code = 0; b.nonce = 44; b.has_details = true; b.timestamp = 55; b.version = 2;
-    b.charlie = Endpoint::v6(v6addr(), 4567);
+    b.charlie = ssu2::Address::v6(v6addr(), 4567);
     b.signature = seq(64, 9);
     b.token = 0x0102030405060708ull;
     v.push_back(b);
@@ -50,7 +50,7 @@ std::vector<Block> every_block() {
   {
     RelayResponseBlock b;  // Bob reject with a signature but no Charlie endpoint
     b.code = 3; b.nonce = 45; b.has_details = true; b.timestamp = 56;
-    b.charlie = Endpoint{{}, 0, 0};
+    b.charlie = ssu2::Address{{}, 0, 0};
     b.signature = seq(64, 7);
     v.push_back(b);
   }
@@ -63,7 +63,7 @@ std::vector<Block> every_block() {
     RelayIntroBlock b;
     for (size_t i = 0; i < 32; ++i) b.alice_hash[i] = uint8_t(i * 3);
     b.nonce = 11; b.relay_tag = 22; b.timestamp = 33;
-    b.alice = Endpoint::v6(v6addr(), 9999);
+    b.alice = ssu2::Address::v6(v6addr(), 9999);
     b.signature = seq(64, 2);
     v.push_back(b);
   }
@@ -73,20 +73,20 @@ std::vector<Block> every_block() {
     b.hash = ByteArray<32>{};
     (*b.hash)[0] = 0xaa;
     b.signed_data = PeerTestBlock::make_signed_data(2, 0xcafebabe, 1700000001,
-                                                    Endpoint::v4(1, 2, 3, 4, 5));
+                                                    ssu2::Address::v4(1, 2, 3, 4, 5));
     b.signature = seq(64, 3);
     v.push_back(b);
   }
   {
     PeerTestBlock b;  // message 5: no hash, no signature
     b.msg = 5;
-    b.signed_data = PeerTestBlock::make_signed_data(2, 1, 2, Endpoint::v6(v6addr(), 6));
+    b.signed_data = PeerTestBlock::make_signed_data(2, 1, 2, ssu2::Address::v6(v6addr(), 6));
     v.push_back(b);
   }
   v.push_back(NextNonceBlock{seq(4)});
   v.push_back(AckBlock{10, 2, {{1, 2}, {2, 3}}});
-  v.push_back(AddressBlock{Endpoint::v4(192, 168, 0, 1, 8080)});
-  v.push_back(AddressBlock{Endpoint::v6(v6addr(), 443)});
+  v.push_back(AddressBlock{ssu2::Address::v4(192, 168, 0, 1, 8080)});
+  v.push_back(AddressBlock{ssu2::Address::v6(v6addr(), 443)});
   v.push_back(RelayTagRequestBlock{});
   v.push_back(RelayTagBlock{0x11223344});
   v.push_back(NewTokenBlock{1700003600, 0xfeedfacecafebeefull});
@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(fixed_byte_layout) {
   std::vector<Block> v{
       DateTimeBlock{0x5f5e1000},
       AckBlock{10, 2, {{1, 2}, {2, 3}}},
-      AddressBlock{Endpoint::v4(192, 168, 0, 1, 8080)},
+      AddressBlock{ssu2::Address::v4(192, 168, 0, 1, 8080)},
       I2npBlock{0x13, 0x01020304, 0x0a0b0c0d, {0xee}},
       FollowOnFragmentBlock{3, true, 0x01020304, {0xdd}},
       NewTokenBlock{0x11223344, 0x0102030405060708ull},
@@ -168,12 +168,12 @@ BOOST_AUTO_TEST_CASE(peer_test_accessors) {
   PeerTestBlock b;
   b.msg = 1;
   b.signed_data = PeerTestBlock::make_signed_data(2, 0xcafebabe, 1700000001,
-                                                  Endpoint::v4(1, 2, 3, 4, 0x1234));
+                                                  ssu2::Address::v4(1, 2, 3, 4, 0x1234));
   BOOST_TEST(to_hex(b.signed_data) == "02" "cafebabe" "6553f101" "06" "1234" "01020304");
   BOOST_TEST(b.version() == 2);
   BOOST_TEST(b.nonce() == 0xcafebabeu);
   BOOST_TEST(b.timestamp() == 1700000001u);
-  BOOST_TEST((b.alice() == Endpoint::v4(1, 2, 3, 4, 0x1234)));
+  BOOST_TEST((b.alice() == ssu2::Address::v4(1, 2, 3, 4, 0x1234)));
   // Message 1 with a hash cannot be emitted; message 2 without one neither.
   b.hash = ByteArray<32>{};
   BOOST_TEST(!emit_blocks({b}).ok());
@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE(peer_test_accessors) {
 BOOST_AUTO_TEST_CASE(relay_signed_data_layout) {
   RelayRequestBlock b;
   b.nonce = 1; b.relay_tag = 2; b.timestamp = 3; b.version = 2;
-  b.alice = Endpoint::v4(10, 0, 0, 1, 0x3039);
+  b.alice = ssu2::Address::v4(10, 0, 0, 1, 0x3039);
   BOOST_TEST(to_hex(b.signed_data()) == "00000001" "00000002" "00000003" "02" "06" "3039" "0a000001");
 }
 
@@ -265,7 +265,7 @@ BOOST_AUTO_TEST_CASE(emit_rejects_unencodable) {
   BOOST_TEST(!emit_blocks({PaddingBlock{1}, PaddingBlock{1}}).ok());
   BOOST_TEST(!emit_blocks({TerminationBlock{}, DateTimeBlock{1}}).ok());
   BOOST_TEST(emit_blocks({DateTimeBlock{1}, TerminationBlock{}, PaddingBlock{0}}).ok());
-  BOOST_TEST(!emit_blocks({AddressBlock{Endpoint{{}, 5, 1}}}).ok());
+  BOOST_TEST(!emit_blocks({AddressBlock{ssu2::Address{{}, 5, 1}}}).ok());
   BOOST_TEST(!emit_blocks({FollowOnFragmentBlock{0, false, 1, {1}}}).ok());
   BOOST_TEST(!emit_blocks({FollowOnFragmentBlock{128, false, 1, {1}}}).ok());
   BOOST_TEST(!emit_blocks({RelayTagBlock{0}}).ok());

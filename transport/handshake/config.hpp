@@ -43,7 +43,7 @@ struct LocalIdentity {
 
 // Bob as Alice knows him from the network database.
 struct RemoteRouter {
-  Endpoint address;
+  Address address;
   crypto::PublicKey32 static_key{};  // s of his SSU2 address
   crypto::Key32 intro_key;           // i of his SSU2 address
   crypto::Hash32 router_hash{};

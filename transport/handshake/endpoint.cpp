@@ -34,7 +34,7 @@ void HandshakeEndpoint::update_router_info(Bytes ri) {
   listener_.set_local(local_);
 }
 
-Routed HandshakeEndpoint::on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from,
+Routed HandshakeEndpoint::on_datagram(TimePoint now, uint32_t wall_s, const Address& from,
                                       uint64_t conn_id, ByteSpan datagram) {
   if (auto it = pending_.find(conn_id); it != pending_.end()) {
     if (it->second.in)
@@ -62,7 +62,7 @@ Routed HandshakeEndpoint::on_datagram(TimePoint now, uint32_t wall_s, const Endp
   return {};
 }
 
-void HandshakeEndpoint::listen(TimePoint now, uint32_t wall_s, const Endpoint& from,
+void HandshakeEndpoint::listen(TimePoint now, uint32_t wall_s, const Address& from,
                                uint64_t conn_id, ByteSpan datagram) {
   // The room is decided here, before the listener spends anything on a Session Request.
   // A Session Request's Destination Connection ID is Alice's choice; one we already use went
@@ -85,7 +85,7 @@ void HandshakeEndpoint::listen(TimePoint now, uint32_t wall_s, const Endpoint& f
   settle(now, id);
 }
 
-Room HandshakeEndpoint::room_for(const Endpoint& from) {
+Room HandshakeEndpoint::room_for(const Address& from) {
   if (open_sessions_ + pending_inbound_ >= limits_.max_sessions) return Room::sessions_full;
   if (pending_.size() < limits_.max_pending) return Room::yes;
   // Full: the busiest prefix gives up its oldest pending inbound handshake, if it holds at
@@ -135,7 +135,7 @@ ConnectResult HandshakeEndpoint::connect(TimePoint now, uint32_t wall_s, RemoteR
   auto token = cache_.take(remote.router_hash, remote.address, wall_s);
   ++counters_.outbound_started;
   if (token) ++counters_.outbound_with_token;
-  Endpoint peer = remote.address;
+  Address peer = remote.address;
   crypto::Hash32 router = remote.router_hash;
   Config cfg = cfg_;
   cfg.request_relay_tag = cfg_.request_relay_tag || opts.request_relay_tag;
@@ -281,7 +281,7 @@ void HandshakeEndpoint::drop_pending(std::map<uint64_t, Pending>::iterator it) {
   pending_.erase(it);
 }
 
-void HandshakeEndpoint::on_new_token(const crypto::Hash32& router, const Endpoint& peer, Token t,
+void HandshakeEndpoint::on_new_token(const crypto::Hash32& router, const Address& peer, Token t,
                                      uint32_t wall_s) {
   cache_.store(router, peer, t, wall_s);
   ++counters_.new_tokens_received;

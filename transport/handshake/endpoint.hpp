@@ -57,7 +57,7 @@ struct Routed {
 // peer's intro key, so their unmasked ID is noise) must come to this endpoint.
 struct OutboundStarted {
   uint64_t conn_id = 0;
-  Endpoint peer;
+  Address peer;
 };
 
 // A handshake ended. On success `session` holds the context for the new session (already in
@@ -66,7 +66,7 @@ struct OutboundStarted {
 struct HandshakeDone {
   uint64_t conn_id = 0;
   bool outbound = false;
-  Endpoint peer;
+  Address peer;
   crypto::Hash32 router{};  // zero for a failed inbound handshake
   std::optional<SessionContext> session;
   std::optional<Failed> failure;       // unset on success and for "shutdown"
@@ -132,7 +132,7 @@ class HandshakeEndpoint final : private RoomPolicy {
                     RandomFn rng = default_random());
 
   // A datagram whose Destination Connection ID, unmasked with our intro key, is `conn_id`.
-  Routed on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from, uint64_t conn_id,
+  Routed on_datagram(TimePoint now, uint32_t wall_s, const Address& from, uint64_t conn_id,
                      ByteSpan datagram);
   // A router already connected or being connected keeps its session or handshake (a relay
   // tag is then not asked for: the data phase's RelayTagRequest is the caller's way).
@@ -145,7 +145,7 @@ class HandshakeEndpoint final : private RoomPolicy {
   std::optional<Datagram> poll_transmit();
 
   // A session received a New Token block from its peer.
-  void on_new_token(const crypto::Hash32& router, const Endpoint& peer, Token t, uint32_t wall_s);
+  void on_new_token(const crypto::Hash32& router, const Address& peer, Token t, uint32_t wall_s);
   // The session started closing: a connect to its router makes a new one.
   void on_session_closed(uint64_t conn_id);
   // The session is gone: its connection ID is free.
@@ -169,7 +169,7 @@ class HandshakeEndpoint final : private RoomPolicy {
   struct Pending {
     std::unique_ptr<InboundHandshake> in;
     std::unique_ptr<OutboundHandshake> out;
-    Endpoint peer;
+    Address peer;
     crypto::Hash32 router{};  // outbound
     std::optional<TimePoint> deadline;
     TimePoint since{0};  // started (outbound) / Session Request accepted (inbound)
@@ -181,8 +181,8 @@ class HandshakeEndpoint final : private RoomPolicy {
     TimePoint established{0};
   };
 
-  Room room_for(const Endpoint& from) override;
-  void listen(TimePoint now, uint32_t wall_s, const Endpoint& from, uint64_t conn_id,
+  Room room_for(const Address& from) override;
+  void listen(TimePoint now, uint32_t wall_s, const Address& from, uint64_t conn_id,
               ByteSpan datagram);
   // After any input to pending handshake `id`: its datagrams, its deadline, its end.
   void settle(TimePoint now, uint64_t id);
@@ -199,7 +199,7 @@ class HandshakeEndpoint final : private RoomPolicy {
 
   std::map<uint64_t, Pending> pending_;  // by our connection ID, both directions
   size_t pending_inbound_ = 0;
-  std::map<Endpoint, uint64_t> outbound_by_peer_;
+  std::map<Address, uint64_t> outbound_by_peer_;
   std::map<crypto::Hash32, uint64_t> outbound_by_router_;
   std::set<std::pair<TimePoint, uint64_t>> deadlines_;
 

@@ -11,7 +11,7 @@ namespace ssu2::handshake {
 std::variant<std::unique_ptr<InboundHandshake>, InboundHandshake::Refusal> InboundHandshake::accept(
     const Config& cfg, std::shared_ptr<const LocalIdentity> local,
     std::shared_ptr<TokenManager> tokens, RandomFn rng, TimePoint now, uint32_t wall_s,
-    const Endpoint& from, ByteSpan datagram, const packet::OpenedHandshake& request) {
+    const Address& from, ByteSpan datagram, const packet::OpenedHandshake& request) {
   // ---- Session Request: "e", "es" ----
   auto noise = wire::initial_handshake_state(local->static_pub);
   const auto x = request.ephemeral();
@@ -110,7 +110,7 @@ void InboundHandshake::on_timer(TimePoint now, uint32_t wall_s) {
   }
 }
 
-void InboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from,
+void InboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Address& from,
                                    ByteSpan dgram) {
   if (done()) return;
   ++stats_.received;

@@ -36,9 +36,9 @@ class InboundHandshake {
   static std::variant<std::unique_ptr<InboundHandshake>, Refusal> accept(
       const Config& cfg, std::shared_ptr<const LocalIdentity> local,
       std::shared_ptr<TokenManager> tokens, RandomFn rng, TimePoint now, uint32_t wall_s,
-      const Endpoint& from, ByteSpan datagram, const packet::OpenedHandshake& request);
+      const Address& from, ByteSpan datagram, const packet::OpenedHandshake& request);
 
-  void on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from, ByteSpan datagram);
+  void on_datagram(TimePoint now, uint32_t wall_s, const Address& from, ByteSpan datagram);
   void on_timer(TimePoint now, uint32_t wall_s);
 
   std::vector<Datagram> take_outgoing();
@@ -51,7 +51,7 @@ class InboundHandshake {
 
   uint64_t our_conn_id() const { return our_conn_id_; }     // Alice's Destination Connection ID
   uint64_t their_conn_id() const { return their_conn_id_; }  // Alice's Source Connection ID
-  const Endpoint& peer() const { return peer_; }
+  const Address& peer() const { return peer_; }
   const HandshakeStats& stats() const { return stats_; }
 
  private:
@@ -65,7 +65,7 @@ class InboundHandshake {
   std::shared_ptr<const LocalIdentity> local_;
   std::shared_ptr<TokenManager> tokens_;
   RandomFn rng_;
-  Endpoint peer_;
+  Address peer_;
   uint64_t our_conn_id_ = 0;
   uint64_t their_conn_id_ = 0;
   bool relay_tag_requested_ = false;

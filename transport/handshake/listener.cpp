@@ -17,7 +17,7 @@ InboundListener::InboundListener(Config cfg, std::shared_ptr<const LocalIdentity
       admission_(admission) {}
 
 InboundListener::Output InboundListener::on_datagram(TimePoint now, uint32_t wall_s,
-                                                     const Endpoint& from, ByteSpan dgram,
+                                                     const Address& from, ByteSpan dgram,
                                                      RoomPolicy* room) {
   Output out;
   ++stats_.received;
@@ -39,7 +39,7 @@ InboundListener::Output InboundListener::on_datagram(TimePoint now, uint32_t wal
   return out;
 }
 
-void InboundListener::on_token_request(TimePoint now, uint32_t wall_s, const Endpoint& from,
+void InboundListener::on_token_request(TimePoint now, uint32_t wall_s, const Address& from,
                                        ByteSpan dgram, Output& out) {
   // Before the AEAD: a prefix gets a bounded number of Retries per second.
   if (!admission_.admit(AdmissionControl::Kind::token_request, from, now)) {
@@ -75,7 +75,7 @@ void InboundListener::on_token_request(TimePoint now, uint32_t wall_s, const End
   send_retry(wall_s, from, h.dest_conn_id, h.src_conn_id, token.value, std::nullopt, out);
 }
 
-void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const Endpoint& from,
+void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const Address& from,
                                          ByteSpan dgram, RoomPolicy* room, Output& out) {
   auto o = packet::open_handshake(dgram, local_->intro_key, local_->intro_key,
                                   packet::MessageType::SessionRequest);
@@ -153,7 +153,7 @@ void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const E
   out.handshake = std::move(std::get<std::unique_ptr<InboundHandshake>>(r));
 }
 
-void InboundListener::send_retry(uint32_t wall_s, const Endpoint& to, uint64_t their_dest,
+void InboundListener::send_retry(uint32_t wall_s, const Address& to, uint64_t their_dest,
                                  uint64_t their_src, uint64_t token,
                                  std::optional<wire::TerminationReason> reason, Output& out) {
   packet::LongHeader h;

@@ -140,7 +140,7 @@ void OutboundHandshake::send_session_request(TimePoint now, uint32_t wall_s, uin
 
 // ---- inbound ----
 
-bool OutboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from,
+bool OutboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Address& from,
                                     ByteSpan dgram) {
   if (done() || state_ == State::idle) return false;
   ++stats_.received;

@@ -46,7 +46,7 @@ class OutboundHandshake {
   // or is a copy of Bob's Session Created. False for anything else (wrong source, a type or
   // key it does not expect, already done): it is counted in stats() and the caller may offer
   // it elsewhere, e.g. to the listener when it is Bob's own Session Request (crossed connect).
-  bool on_datagram(TimePoint now, uint32_t wall_s, const Endpoint& from, ByteSpan datagram);
+  bool on_datagram(TimePoint now, uint32_t wall_s, const Address& from, ByteSpan datagram);
   void on_timer(TimePoint now, uint32_t wall_s);
 
   std::vector<Datagram> take_outgoing();

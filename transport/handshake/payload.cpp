@@ -9,7 +9,7 @@ namespace ssu2::handshake::payload {
 bool date_time(Bytes& out, uint32_t wall_s) {
   return wire::append_block(out, wire::DateTimeBlock{wall_s}).ok();
 }
-bool address(Bytes& out, const Endpoint& ep) {
+bool address(Bytes& out, const Address& ep) {
   return wire::append_block(out, wire::AddressBlock{ep}).ok();
 }
 bool new_token(Bytes& out, const Token& t) {

@@ -16,7 +16,7 @@ namespace ssu2::handshake::payload {
 // Blocks common to the handshake payloads. Each append returns false only if a block
 // could not be encoded (which would be a local bug).
 bool date_time(Bytes& out, uint32_t wall_s);
-bool address(Bytes& out, const Endpoint& ep);
+bool address(Bytes& out, const Address& ep);
 bool new_token(Bytes& out, const Token& t);
 bool relay_tag_request(Bytes& out);
 bool relay_tag(Bytes& out, uint32_t tag);
@@ -30,7 +30,7 @@ bool router_info_update(Bytes& out, ByteSpan ri);
 // What a handshake message carried.
 struct Parsed {
   std::optional<uint32_t> date_time;
-  std::optional<Endpoint> address;
+  std::optional<Address> address;
   std::optional<Token> new_token;
   std::optional<uint32_t> relay_tag;
   std::optional<uint32_t> first_packet_number;

@@ -19,7 +19,7 @@ namespace ssu2::handshake {
 
 struct SessionContext {
   bool outbound = false;  // true: we are Alice
-  Endpoint peer;          // address the peer's packets come from / ours go to
+  Address peer;          // address the peer's packets come from / ours go to
 
   uint64_t our_conn_id = 0;    // Destination Connection ID of packets we receive
   uint64_t their_conn_id = 0;  // Destination Connection ID of packets we send
@@ -53,7 +53,7 @@ struct SessionContext {
   std::optional<uint32_t> relay_tag;        // Alice: Relay Tag from Session Created (asked for)
   bool relay_tag_requested = false;         // Bob: Alice asked for one in Session Request
   std::optional<uint32_t> relay_tag_issued;  // Bob: the Relay Tag we gave in Session Created
-  std::optional<Endpoint> our_observed_address;  // Address block: how the peer sees us
+  std::optional<Address> our_observed_address;  // Address block: how the peer sees us
 
   // Bob: header key 2 of Alice's Session Confirmed. With our intro key as key 1 it lets
   // the session recognise a retransmitted Session Confirmed (its ACK was lost) and

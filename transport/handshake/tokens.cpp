@@ -14,31 +14,31 @@ Token TokenManager::make(uint32_t wall_s, uint32_t lifetime_s) {
   return t;
 }
 
-Token TokenManager::retry_token(const Endpoint& ep, uint32_t wall_s) {
+Token TokenManager::retry_token(const Address& ep, uint32_t wall_s) {
   if (const Token* t = retry_.find(ep); t && t->expires > wall_s) return *t;
   Token t = make(wall_s, limits_.retry_lifetime_s);
   retry_.put(ep, t, wall_s);
   return t;
 }
 
-Token TokenManager::issue_new_token(const Endpoint& ep, uint32_t wall_s) {
+Token TokenManager::issue_new_token(const Address& ep, uint32_t wall_s) {
   Token t = make(wall_s, limits_.new_token_lifetime_s);
   retry_.erase(ep);  // only the last token given to an address is valid
   new_.put(ep, t, wall_s);
   return t;
 }
 
-void TokenManager::accept_relay_token(const Endpoint& ep, uint64_t value, uint32_t wall_s) {
+void TokenManager::accept_relay_token(const Address& ep, uint64_t value, uint32_t wall_s) {
   if (value == 0) return;  // never valid (see valid())
   retry_.put(ep, Token{value, wall_s + kRelayTokenLifetimeS}, wall_s);
 }
 
-bool TokenManager::valid(const Endpoint& ep, uint64_t value, uint32_t wall_s) const {
+bool TokenManager::valid(const Address& ep, uint64_t value, uint32_t wall_s) const {
   auto matches = [&](const Token* t) { return t && t->value == value && t->expires > wall_s; };
   return value != 0 && (matches(retry_.find(ep)) || matches(new_.find(ep)));
 }
 
-bool TokenManager::consume(const Endpoint& ep, uint64_t value, uint32_t wall_s) {
+bool TokenManager::consume(const Address& ep, uint64_t value, uint32_t wall_s) {
   auto matches = [&](const Token* t) { return t && t->value == value && t->expires > wall_s; };
   if (value != 0) {
     if (matches(retry_.find(ep))) return retry_.erase(ep);
@@ -80,12 +80,12 @@ bool ReplayCache::insert(const crypto::PublicKey32& x, TimePoint now) {
 
 // ---- TokenCache ----
 
-void TokenCache::store(const crypto::Hash32& peer, const Endpoint& ep, Token t, uint32_t wall_s) {
+void TokenCache::store(const crypto::Hash32& peer, const Address& ep, Token t, uint32_t wall_s) {
   if (t.value == 0) return;
   tokens_.put({peer, ep}, t, wall_s);
 }
 
-std::optional<Token> TokenCache::take(const crypto::Hash32& peer, const Endpoint& ep, uint32_t wall_s) {
+std::optional<Token> TokenCache::take(const crypto::Hash32& peer, const Address& ep, uint32_t wall_s) {
   const Token* found = tokens_.find({peer, ep});
   if (!found) return std::nullopt;
   Token t = *found;

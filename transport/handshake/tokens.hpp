@@ -99,18 +99,18 @@ class TokenManager {
 
   // Token for a Retry: the address's current Retry token if it is still valid (so a repeated
   // Token Request does not invalidate the Retry already in flight), else a new one.
-  Token retry_token(const Endpoint& ep, uint32_t wall_s);
+  Token retry_token(const Address& ep, uint32_t wall_s);
   // A fresh long-lived token for a New Token block; replaces any earlier token for `ep`.
-  Token issue_new_token(const Endpoint& ep, uint32_t wall_s);
+  Token issue_new_token(const Address& ep, uint32_t wall_s);
   // As relay Charlie we gave `value` to Alice at `ep` in our Relay Response (ssu2.rst "Relay
   // Process"): her Session Request carrying it is accepted without a Retry. Held like a Retry
   // token (one use), for kRelayTokenLifetimeS: Alice sends at once, after the Hole Punch.
   static constexpr uint32_t kRelayTokenLifetimeS = 60;
-  void accept_relay_token(const Endpoint& ep, uint64_t value, uint32_t wall_s);
+  void accept_relay_token(const Address& ep, uint64_t value, uint32_t wall_s);
   // True if `value` is the unexpired token issued to `ep` (nothing changes).
-  bool valid(const Endpoint& ep, uint64_t value, uint32_t wall_s) const;
+  bool valid(const Address& ep, uint64_t value, uint32_t wall_s) const;
   // As valid(), and the token is consumed.
-  bool consume(const Endpoint& ep, uint64_t value, uint32_t wall_s);
+  bool consume(const Address& ep, uint64_t value, uint32_t wall_s);
   // Forget every token (our address changed).
   void clear() {
     retry_.clear();
@@ -118,8 +118,8 @@ class TokenManager {
   }
 
   size_t size() const { return retry_.size() + new_.size(); }
-  const TokenTable<Endpoint>& retry_tokens() const { return retry_; }
-  const TokenTable<Endpoint>& new_tokens() const { return new_; }
+  const TokenTable<Address>& retry_tokens() const { return retry_; }
+  const TokenTable<Address>& new_tokens() const { return new_; }
   uint64_t issued() const { return issued_; }
   uint64_t rejected() const { return rejected_; }
 
@@ -128,8 +128,8 @@ class TokenManager {
 
   RandomFn rng_;
   Limits limits_{};
-  TokenTable<Endpoint> retry_;
-  TokenTable<Endpoint> new_;
+  TokenTable<Address> retry_;
+  TokenTable<Address> new_;
   uint64_t issued_ = 0;
   uint64_t rejected_ = 0;
 };
@@ -162,15 +162,15 @@ class ReplayCache {
 class TokenCache {
  public:
   explicit TokenCache(size_t max_entries = 4096) : tokens_(max_entries) {}
-  void store(const crypto::Hash32& peer, const Endpoint& ep, Token t, uint32_t wall_s = 0);
+  void store(const crypto::Hash32& peer, const Address& ep, Token t, uint32_t wall_s = 0);
   // Removes and returns the peer's token if it has not expired (tokens are single-use).
-  std::optional<Token> take(const crypto::Hash32& peer, const Endpoint& ep, uint32_t wall_s);
-  void forget(const crypto::Hash32& peer, const Endpoint& ep) { tokens_.erase({peer, ep}); }
+  std::optional<Token> take(const crypto::Hash32& peer, const Address& ep, uint32_t wall_s);
+  void forget(const crypto::Hash32& peer, const Address& ep) { tokens_.erase({peer, ep}); }
   void clear() { tokens_.clear(); }
   size_t size() const { return tokens_.size(); }
 
  private:
-  TokenTable<std::pair<crypto::Hash32, Endpoint>> tokens_;
+  TokenTable<std::pair<crypto::Hash32, Address>> tokens_;
 };
 
 }  // namespace ssu2::handshake

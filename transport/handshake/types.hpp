@@ -15,11 +15,10 @@
 namespace ssu2::handshake {
 
 // ssu2::Address under the handshake's name: the same type (an alias), not a separate concept.
-using Endpoint = ssu2::Address;
 
 // One datagram the caller must send.
 struct Datagram {
-  Endpoint to;
+  Address to;
   Bytes bytes;
 };
 

@@ -42,7 +42,7 @@ const PeerInfo* Context::peer(const RouterHash& h) const {
   return it == peers_.end() ? nullptr : &it->second;
 }
 
-const Endpoint* Context::session(const RouterHash& h) const {
+const Address* Context::session(const RouterHash& h) const {
   auto it = sessions_.find(h);
   return it == sessions_.end() ? nullptr : &it->second;
 }

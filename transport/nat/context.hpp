@@ -42,7 +42,7 @@ class Context {
   // ---- directory of routers and sessions ----
   void learn_peer(PeerInfo p);
   const PeerInfo* peer(const RouterHash& h) const;
-  void session_up(const RouterHash& h, const Endpoint& remote) {
+  void session_up(const RouterHash& h, const Address& remote) {
     sessions_[h] = remote;
     sessionless_.erase(h);
   }
@@ -51,8 +51,8 @@ class Context {
     if (peers_.count(h)) sessionless_.insert(h);
   }
   size_t known_peers() const { return peers_.size(); }
-  const Endpoint* session(const RouterHash& h) const;
-  const std::map<RouterHash, Endpoint>& sessions() const { return sessions_; }
+  const Address* session(const RouterHash& h) const;
+  const std::map<RouterHash, Address>& sessions() const { return sessions_; }
 
   // ---- helpers ----
   uint32_t random_u32();
@@ -67,7 +67,7 @@ class Context {
  private:
   RandomFn rng_;
   std::map<RouterHash, PeerInfo> peers_;
-  std::map<RouterHash, Endpoint> sessions_;
+  std::map<RouterHash, Address> sessions_;
   // Keys of peers_ without a session: the eviction candidates, so that learning a router
   // with a full directory is O(log n) (it walked the whole directory when every known
   // router had a session, i.e. on every session start beyond max_known_peers sessions).

@@ -39,7 +39,7 @@ Status NatEngine::learn_verified_router_info(ByteSpan bytes) {
   return {};
 }
 
-void NatEngine::session_established(const Now& now, const RouterHash& peer, const Endpoint& remote,
+void NatEngine::session_established(const Now& now, const RouterHash& peer, const Address& remote,
                                     const HandshakeTags& tags) {
   ctx_.session_up(peer, remote);
   relay_.on_handshake(peer, tags);
@@ -79,7 +79,7 @@ void NatEngine::on_block(const Now& now, const RouterHash& from, const wire::Blo
       block);
 }
 
-Status NatEngine::on_packet(const Now& now, const Endpoint& src, ByteSpan packet) {
+Status NatEngine::on_packet(const Now& now, const Address& src, ByteSpan packet) {
   auto p = open_oos_packet(packet, ctx_.local.intro_key, ctx_.local.net_id);
   if (!p) {
     ++ctx_.counters.malformed;

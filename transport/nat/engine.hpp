@@ -31,7 +31,7 @@ class NatEngine {
   Status learn_verified_router_info(ByteSpan bytes);
   // `tags`: what the session's handshake asked for and carried (Relay::on_handshake); a
   // tag granted there may make the peer one of our introducers.
-  void session_established(const Now& now, const RouterHash& peer, const Endpoint& remote,
+  void session_established(const Now& now, const RouterHash& peer, const Address& remote,
                            const HandshakeTags& tags = {});
   void session_closed(const Now& now, const RouterHash& peer);
   // The published address's reachability (family 4 or 16): drives our introducers.
@@ -49,10 +49,10 @@ class NatEngine {
   }
   // An out-of-session packet for us. Errors say why it was not ours or not valid (and it
   // was counted); ok means it was handled (which may still mean "dropped and counted").
-  Status on_packet(const Now& now, const Endpoint& src, ByteSpan packet);
+  Status on_packet(const Now& now, const Address& src, ByteSpan packet);
 
   // ---- commands ----
-  Result<uint32_t> start_peer_test(const Now& now, const RouterHash& bob, const Endpoint& tested) {
+  Result<uint32_t> start_peer_test(const Now& now, const RouterHash& bob, const Address& tested) {
     return peer_test_.start(now, bob, tested);
   }
   Status request_relay_tag(const Now& now, const RouterHash& introducer) {
@@ -60,7 +60,7 @@ class NatEngine {
   }
   Result<uint32_t> request_introduction(const Now& now, const RouterHash& bob,
                                         const RouterHash& charlie, uint32_t tag,
-                                        const Endpoint& our_endpoint) {
+                                        const Address& our_endpoint) {
     return relay_.request_introduction(now, bob, charlie, tag, our_endpoint);
   }
 
@@ -75,7 +75,7 @@ class NatEngine {
   const Introducers& introducers() const { return introducers_; }
   const LocalIdentity& local() const { return ctx_.local; }
   // Our addresses may change (e.g. after a peer test); Charlie uses them in his answers.
-  void set_local_endpoint(const Endpoint& e) { (e.ip_len == 16 ? ctx_.local.v6 : ctx_.local.v4) = e; }
+  void set_local_endpoint(const Address& e) { (e.ip_len == 16 ? ctx_.local.v6 : ctx_.local.v4) = e; }
   // Our RouterInfo was republished: Bob forwards the new one to Charlie.
   void set_local_router_info(Bytes ri) { ctx_.local.router_info = std::move(ri); }
 

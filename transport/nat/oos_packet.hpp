@@ -21,7 +21,7 @@ inline uint64_t nonce_conn_id(uint32_t nonce) { return uint64_t(nonce) << 32 | n
 struct OosPacket {
   wire::LongHeader header;
   std::optional<uint32_t> datetime;               // DateTime block (seconds)
-  std::optional<wire::Endpoint> address;          // Address block
+  std::optional<ssu2::Address> address;          // Address block
   std::optional<wire::PeerTestBlock> peer_test;   // type 7
   std::optional<wire::RelayResponseBlock> relay_response;  // type 11
 };

@@ -12,7 +12,7 @@ constexpr uint8_t kVersion = 2;
 
 // Spec "Processing by Bob": IPv4 must be the session's address, IPv6 must share the first
 // 8 bytes; privileged ports are refused.
-bool plausible_test_address(const Endpoint& claimed, const Endpoint* session) {
+bool plausible_test_address(const Address& claimed, const Address* session) {
   if (claimed.port < 1024) return false;
   if (!session) return true;  // no session address known: nothing to compare with
   if (claimed.ip_len != session->ip_len) return false;
@@ -35,7 +35,7 @@ wire::PeerTestBlock make_block(uint8_t msg, uint8_t code, std::optional<RouterHa
 
 // ===================================================================== Alice
 
-Result<uint32_t> PeerTest::start(const Now& now, const RouterHash& bob, const Endpoint& tested) {
+Result<uint32_t> PeerTest::start(const Now& now, const RouterHash& bob, const Address& tested) {
   if (!ctx_.session(bob)) return Error{Errc::not_found, "no session with Bob"};
   if (alice_.size() >= ctx_.cfg.max_active) return Error{Errc::wrong_state, "too many tests"};
   uint32_t nonce = ctx_.random_nonzero_u32();
@@ -92,7 +92,7 @@ void PeerTest::alice_msg4(const Now& now, const RouterHash& from, const wire::Pe
   if (t.got5) alice_send6(now, nonce, t);
 }
 
-void PeerTest::alice_msg5(const Now& now, const Endpoint& src, const OosPacket& p) {
+void PeerTest::alice_msg5(const Now& now, const Address& src, const OosPacket& p) {
   const uint32_t nonce = p.peer_test->nonce();
   auto it = alice_.find(nonce);
   if (it == alice_.end()) { ++ctx_.counters.unknown_nonce; return; }
@@ -127,7 +127,7 @@ void PeerTest::alice_send6(const Now& now, uint32_t nonce, AliceTest& t) {
     t.msg6_at.reset();
 }
 
-void PeerTest::alice_msg7(const Now& now, const Endpoint& src, const OosPacket& p) {
+void PeerTest::alice_msg7(const Now& now, const Address& src, const OosPacket& p) {
   const uint32_t nonce = p.peer_test->nonce();
   auto it = alice_.find(nonce);
   if (it == alice_.end()) { ++ctx_.counters.unknown_nonce; return; }
@@ -224,7 +224,7 @@ void PeerTest::bob_msg1(const Now& now, const RouterHash& alice, const wire::Pee
     ++ctx_.counters.bad_signature;
     return bob_reject(alice, b, pt_code::kBobSignature);
   }
-  const Endpoint claimed = b.alice();
+  const Address claimed = b.alice();
   if (!plausible_test_address(claimed, ctx_.session(alice)))
     return bob_reject(alice, b, pt_code::kBobAddress);
   if (bob_.size() >= ctx_.cfg.max_active || bob_.count(nonce)) {
@@ -271,7 +271,7 @@ void PeerTest::charlie_reply(const RouterHash& bob, const RouterHash& alice, Byt
 void PeerTest::charlie_msg2(const Now& now, const RouterHash& bob, const wire::PeerTestBlock& b) {
   const uint32_t nonce = b.nonce();
   const RouterHash alice = *b.hash;
-  const Endpoint alice_ep = b.alice();
+  const Address alice_ep = b.alice();
   if (b.version() != kVersion || b.code != 0) { ++ctx_.counters.malformed; return; }
   if (!ctx_.fresh(b.timestamp(), now)) { ++ctx_.counters.stale_timestamp; return; }
   switch (ctx_.nonces.insert(now.mono, NonceKind::PeerTestCharlie, bob, nonce)) {
@@ -316,7 +316,7 @@ void PeerTest::charlie_msg2(const Now& now, const RouterHash& bob, const wire::P
   charlie_.emplace(nonce, std::move(t));
 }
 
-void PeerTest::charlie_msg6(const Now& now, const Endpoint& src, const OosPacket& p) {
+void PeerTest::charlie_msg6(const Now& now, const Address& src, const OosPacket& p) {
   const uint32_t nonce = p.peer_test->nonce();
   auto it = charlie_.find(nonce);
   if (it == charlie_.end()) { ++ctx_.counters.unknown_nonce; return; }
@@ -347,7 +347,7 @@ void PeerTest::on_block(const Now& now, const RouterHash& from, const wire::Peer
   }
 }
 
-void PeerTest::on_packet(const Now& now, const Endpoint& src, const OosPacket& p) {
+void PeerTest::on_packet(const Now& now, const Address& src, const OosPacket& p) {
   if (!p.peer_test || !p.datetime || p.peer_test->alice().ip_len == 0) {
     ++ctx_.counters.malformed;
     return;
@@ -365,7 +365,7 @@ void PeerTest::on_packet(const Now& now, const Endpoint& src, const OosPacket& p
 }
 
 Result<Bytes> PeerTest::packet(const Now& now, uint32_t nonce, bool to_alice,
-                               const ByteArray<32>& key, std::optional<Endpoint> address,
+                               const ByteArray<32>& key, std::optional<Address> address,
                                wire::PeerTestBlock block) {
   const uint64_t cid = nonce_conn_id(nonce);
   wire::LongHeader h;

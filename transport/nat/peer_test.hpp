@@ -41,12 +41,12 @@ class PeerTest {
   // Alice: start a test of `tested` (our address as we believe it) through Bob, with whom
   // we have a session. Returns the nonce. Errors: not_found (no session with Bob),
   // wrong_state (too many tests), crypto_error.
-  Result<uint32_t> start(const Now& now, const RouterHash& bob, const Endpoint& tested);
+  Result<uint32_t> start(const Now& now, const RouterHash& bob, const Address& tested);
 
   // A PeerTest block received in the session with `from` (messages 1-4).
   void on_block(const Now& now, const RouterHash& from, const wire::PeerTestBlock& b);
   // An opened out-of-session Peer Test packet (messages 5-7) from `src`.
-  void on_packet(const Now& now, const Endpoint& src, const OosPacket& p);
+  void on_packet(const Now& now, const Address& src, const OosPacket& p);
 
   void on_timer(const Now& now);
   std::optional<TimePoint> next_deadline() const;
@@ -60,17 +60,17 @@ class PeerTest {
  private:
   struct AliceTest {
     RouterHash bob{};
-    Endpoint tested;
+    Address tested;
     Bytes signed_data, signature;  // message 1, reused in message 6
     TimePoint deadline{0};
     bool got4 = false, got5 = false, got7 = false;
     uint8_t reject = 0;
     RouterHash charlie{};
-    Endpoint charlie_endpoint;     // from Charlie's RouterInfo (message 6 goes there)
+    Address charlie_endpoint;     // from Charlie's RouterInfo (message 6 goes there)
     ByteArray<32> charlie_intro{};
     std::optional<TimePoint> msg6_at;
     int msg6_sent = 0;
-    std::optional<Endpoint> observed;
+    std::optional<Address> observed;
   };
   struct BobRelay {
     RouterHash alice{}, charlie{};
@@ -78,7 +78,7 @@ class PeerTest {
   };
   struct CharlieTest {
     RouterHash alice{};
-    Endpoint alice_endpoint;
+    Address alice_endpoint;
     ByteArray<32> alice_intro{};
     Bytes signed_data, signature;  // our message 3, reused in messages 5 and 7
     TimePoint expires{0};
@@ -86,8 +86,8 @@ class PeerTest {
   };
 
   void alice_msg4(const Now& now, const RouterHash& from, const wire::PeerTestBlock& b);
-  void alice_msg5(const Now& now, const Endpoint& src, const OosPacket& p);
-  void alice_msg7(const Now& now, const Endpoint& src, const OosPacket& p);
+  void alice_msg5(const Now& now, const Address& src, const OosPacket& p);
+  void alice_msg7(const Now& now, const Address& src, const OosPacket& p);
   void alice_send6(const Now& now, uint32_t nonce, AliceTest& t);
   void alice_finish(uint32_t nonce);
   Reachability alice_result(const AliceTest& t) const;
@@ -98,14 +98,14 @@ class PeerTest {
   const PeerInfo* bob_pick_charlie(const RouterHash& alice, uint8_t ip_len);
 
   void charlie_msg2(const Now& now, const RouterHash& bob, const wire::PeerTestBlock& b);
-  void charlie_msg6(const Now& now, const Endpoint& src, const OosPacket& p);
+  void charlie_msg6(const Now& now, const Address& src, const OosPacket& p);
   void charlie_reply(const RouterHash& bob, const RouterHash& alice, Bytes signed_data,
                      uint8_t code);
 
   // A protected Peer Test packet for `nonce`: towards Alice (messages 5, 7) or from her
   // (message 6, connection IDs swapped), encrypted with the receiver's intro key.
   Result<Bytes> packet(const Now& now, uint32_t nonce, bool to_alice, const ByteArray<32>& key,
-                       std::optional<Endpoint> address, wire::PeerTestBlock block);
+                       std::optional<Address> address, wire::PeerTestBlock block);
 
   Context& ctx_;
   std::map<uint32_t, AliceTest> alice_;

@@ -6,7 +6,7 @@
 namespace ssu2::nat {
 
 ReachabilityMachine::ReachabilityMachine(ReachabilityConfig cfg, uint8_t ip_len, TimePoint start,
-                                         std::optional<Endpoint> local)
+                                         std::optional<Address> local)
     : cfg_(cfg), ip_len_(ip_len == 16 ? 16 : 4), local_(local), next_test_(start + cfg.first_test) {
   if (cfg_.confirmations < 1) cfg_.confirmations = 1;
   if (cfg_.address_quorum < 1) cfg_.address_quorum = 1;
@@ -24,13 +24,13 @@ bool ReachabilityMachine::test_due(TimePoint now) const {
   return next_test_ && *next_test_ <= now;
 }
 
-std::optional<Endpoint> ReachabilityMachine::test_address() const {
+std::optional<Address> ReachabilityMachine::test_address() const {
   if (external_) return external_;
   if (external_ip_) return external_ip_;
   return local_;
 }
 
-std::optional<Endpoint> ReachabilityMachine::test_address_for(const RouterHash& bob) const {
+std::optional<Address> ReachabilityMachine::test_address_for(const RouterHash& bob) const {
   if (auto it = reports_.find(bob); it != reports_.end()) return it->second.seen;
   return test_address();
 }
@@ -111,7 +111,7 @@ void ReachabilityMachine::test_now(TimePoint now) {
 }
 
 void ReachabilityMachine::on_address_report(TimePoint now, const RouterHash& peer,
-                                            const Endpoint& seen) {
+                                            const Address& seen) {
   if (seen.ip_len != ip_len_) return;
   reports_[peer] = Report{seen, now};
   for (auto it = reports_.begin(); it != reports_.end();)
@@ -136,7 +136,7 @@ void ReachabilityMachine::on_address_report(TimePoint now, const RouterHash& pee
 void ReachabilityMachine::recompute_external(TimePoint) {
   // Votes per IP and per IP+port, each peer counted once (its latest report).
   struct Ip {
-    Endpoint latest;
+    Address latest;
     TimePoint latest_at{0};
     size_t peers = 0;
     std::vector<std::pair<uint16_t, size_t>> ports;
@@ -171,7 +171,7 @@ void ReachabilityMachine::recompute_external(TimePoint) {
   auto top = std::max_element(best->ports.begin(), best->ports.end(),
                               [](auto& a, auto& b) { return a.second < b.second; });
   if (top->second >= cfg_.address_quorum) {
-    Endpoint e = best->latest;
+    Address e = best->latest;
     e.port = top->first;
     external_ = e;
   } else if (best->ports.size() >= 2) {

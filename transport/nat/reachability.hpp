@@ -40,7 +40,7 @@ struct ReachabilityConfig {
 // What the address of this family should say in our RouterInfo.
 struct PublishedAddress {
   bool publish_host = true;        // host and port (false: firewalled, introducers later)
-  std::optional<Endpoint> host;    // learned external address, if any (else the caller's)
+  std::optional<Address> host;    // learned external address, if any (else the caller's)
   std::string address_caps = "BC";
   char router_cap = 0;             // 'R', 'U' or 0 (unknown)
   bool operator==(const PublishedAddress&) const = default;
@@ -49,7 +49,7 @@ struct PublishedAddress {
 struct TestRecord {
   TimePoint at{0};
   Reachability result = Reachability::Unknown;
-  std::optional<Endpoint> observed;
+  std::optional<Address> observed;
   uint8_t reject_code = 0;
 };
 
@@ -58,12 +58,12 @@ class ReachabilityMachine {
   // `ip_len` 4 or 16 picks the family; `local` is our bound address (a start value for the
   // address we ask peers to test).
   ReachabilityMachine(ReachabilityConfig cfg, uint8_t ip_len, TimePoint start,
-                      std::optional<Endpoint> local = std::nullopt);
+                      std::optional<Address> local = std::nullopt);
 
   // A peer test we ran as Alice finished (results of the other family are ignored).
   void on_peer_test(TimePoint now, const PeerTestDone& d);
   // `peer` reports seeing us at `seen` (Address block of a handshake or the data phase).
-  void on_address_report(TimePoint now, const RouterHash& peer, const Endpoint& seen);
+  void on_address_report(TimePoint now, const RouterHash& peer, const Address& seen);
   // The caller started an automatic test now (or found nobody to test with): the next one is
   // due after retest_soon unless a result comes first.
   void on_test_started(TimePoint now);
@@ -74,14 +74,14 @@ class ReachabilityMachine {
   Reachability state() const { return state_; }
   uint8_t ip_len() const { return ip_len_; }
   // Our external address as the quorum of peers sees it (port only when they agree on it).
-  std::optional<Endpoint> external() const { return external_; }
+  std::optional<Address> external() const { return external_; }
   bool symmetric_evidence() const { return symmetric_evidence_; }
   // The address to put in message 1: the external one when known, else the bound one with
   // the external IP when only that is known.
-  std::optional<Endpoint> test_address() const;
+  std::optional<Address> test_address() const;
   // The address to test through `bob`: the one he reported (his session's view of us, which
   // is what he checks message 1 against), else test_address().
-  std::optional<Endpoint> test_address_for(const RouterHash& bob) const;
+  std::optional<Address> test_address_for(const RouterHash& bob) const;
   PublishedAddress published() const;
   bool republish() const { return republish_; }
   bool take_republish() { bool r = republish_; republish_ = false; return r; }
@@ -90,7 +90,7 @@ class ReachabilityMachine {
 
  private:
   struct Report {
-    Endpoint seen;
+    Address seen;
     TimePoint at{0};
   };
   void vote(TimePoint now, Reachability r);
@@ -100,13 +100,13 @@ class ReachabilityMachine {
 
   ReachabilityConfig cfg_;
   uint8_t ip_len_;
-  std::optional<Endpoint> local_;
+  std::optional<Address> local_;
   Reachability state_ = Reachability::Unknown;
   Reachability candidate_ = Reachability::Unknown;
   int candidate_votes_ = 0;
   std::map<RouterHash, Report> reports_;
-  std::optional<Endpoint> external_;
-  std::optional<Endpoint> external_ip_;  // IP agreed, port from the latest report
+  std::optional<Address> external_;
+  std::optional<Address> external_ip_;  // IP agreed, port from the latest report
   bool symmetric_evidence_ = false;
   std::optional<TimePoint> next_test_;
   std::optional<TimePoint> in_flight_until_;  // an automatic test is running

@@ -3,8 +3,8 @@
 namespace ssu2::nat {
 
 ReachabilitySet::ReachabilitySet(const ReachabilityConfig& cfg, TimePoint start,
-                                 const std::optional<Endpoint>& v4,
-                                 const std::optional<Endpoint>& v6) {
+                                 const std::optional<Address>& v4,
+                                 const std::optional<Address>& v6) {
   if (v4) v4_.emplace(cfg, 4, start, v4);
   if (v6) v6_.emplace(cfg, 16, start, v6);
 }
@@ -31,7 +31,7 @@ void ReachabilitySet::on_peer_test(TimePoint now, const PeerTestDone& d) {
 }
 
 void ReachabilitySet::on_address_report(TimePoint now, const RouterHash& peer,
-                                        const Endpoint& seen) {
+                                        const Address& seen) {
   for (auto* m : {&v4_, &v6_})
     if (*m) (*m)->on_address_report(now, peer, seen);
 }
@@ -51,8 +51,8 @@ bool ReachabilitySet::take_republish() {
   return r;
 }
 
-std::vector<Endpoint> ReachabilitySet::known_externals() const {
-  std::vector<Endpoint> out;
+std::vector<Address> ReachabilitySet::known_externals() const {
+  std::vector<Address> out;
   for (auto* m : {&v4_, &v6_})
     if (*m && (*m)->state() != Reachability::SymmetricNat && !(*m)->symmetric_evidence())
       if (auto e = (*m)->external(); e && e->port != 0) out.push_back(*e);

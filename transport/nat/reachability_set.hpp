@@ -15,8 +15,8 @@ namespace ssu2::nat {
 
 class ReachabilitySet {
  public:
-  ReachabilitySet(const ReachabilityConfig& cfg, TimePoint start, const std::optional<Endpoint>& v4,
-                  const std::optional<Endpoint>& v6);
+  ReachabilitySet(const ReachabilityConfig& cfg, TimePoint start, const std::optional<Address>& v4,
+                  const std::optional<Address>& v6);
 
   struct Candidate {  // an established session that may serve as Bob
     RouterHash peer;
@@ -24,14 +24,14 @@ class ReachabilitySet {
   };
   struct DueTest {
     RouterHash bob;
-    Endpoint tested;  // the address Bob saw for us (Bob rejects another IP)
+    Address tested;  // the address Bob saw for us (Bob rejects another IP)
   };
   // The tests due now, at most one per family; each due family is marked started (its
   // result re-arms it, or it is retried soon), also when no Bob of its family is available.
   std::vector<DueTest> take_due_tests(TimePoint now, const std::vector<Candidate>& bobs);
 
   void on_peer_test(TimePoint now, const PeerTestDone& d);
-  void on_address_report(TimePoint now, const RouterHash& peer, const Endpoint& seen);
+  void on_address_report(TimePoint now, const RouterHash& peer, const Address& seen);
 
   std::optional<TimePoint> poll_timeout() const;
   // True once after any family changed what we publish.
@@ -40,7 +40,7 @@ class ReachabilitySet {
   // Response, Alice's in a Relay Request, the tested one): each family's as the quorum of
   // peers sees it, reachable or firewalled; not behind a symmetric NAT, whose port differs
   // per peer (Alice then takes the Hole Punch's source, ssu2.rst "Response Handling").
-  std::vector<Endpoint> known_externals() const;
+  std::vector<Address> known_externals() const;
 
   // The first family (IPv4 if we listen on it): what the RouterInfo's address publishes.
   const ReachabilityMachine* primary() const { return v4_ ? &*v4_ : v6_ ? &*v6_ : nullptr; }

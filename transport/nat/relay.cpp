@@ -14,7 +14,7 @@ wire::RelayResponseBlock response_head(uint8_t code, uint32_t nonce, uint32_t un
   r.has_details = true;
   r.timestamp = unix_s;
   r.version = kVersion;
-  r.charlie = Endpoint{{}, 0, 0};
+  r.charlie = Address{{}, 0, 0};
   return r;
 }
 
@@ -94,7 +94,7 @@ void Relay::on_session_closed(const RouterHash& peer) {
 
 Result<uint32_t> Relay::request_introduction(const Now& now, const RouterHash& bob,
                                              const RouterHash& charlie, uint32_t tag,
-                                             const Endpoint& our_endpoint) {
+                                             const Address& our_endpoint) {
   if (!ctx_.session(bob)) return Error{Errc::not_found, "no session with Bob"};
   if (!ctx_.peer(charlie)) return Error{Errc::not_found, "Charlie's RouterInfo unknown"};
   if (alice_.size() >= ctx_.cfg.max_active) return Error{Errc::wrong_state, "too many pending"};
@@ -144,7 +144,7 @@ void Relay::alice_response(const Now& now, const RouterHash& bob,
   ctx_.emit(IntroductionReady{b.nonce, a.charlie, b.charlie, *b.token, false});
 }
 
-void Relay::on_hole_punch(const Now& now, const Endpoint& src, const OosPacket& p) {
+void Relay::on_hole_punch(const Now& now, const Address& src, const OosPacket& p) {
   if (!p.relay_response || !p.datetime) { ++ctx_.counters.malformed; return; }
   if (!ctx_.fresh(*p.datetime, now)) { ++ctx_.counters.stale_timestamp; return; }
   const wire::RelayResponseBlock& b = *p.relay_response;

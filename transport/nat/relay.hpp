@@ -53,7 +53,7 @@ class Relay {
   // (too many pending), crypto_error.
   Result<uint32_t> request_introduction(const Now& now, const RouterHash& bob,
                                         const RouterHash& charlie, uint32_t tag,
-                                        const Endpoint& our_endpoint);
+                                        const Address& our_endpoint);
 
   // ---- in-session blocks from router `from` ----
   void on_tag_request(const Now& now, const RouterHash& from);
@@ -67,7 +67,7 @@ class Relay {
   void on_intro(const Now& now, const RouterHash& from, const wire::RelayIntroBlock& b);
   void on_response(const Now& now, const RouterHash& from, const wire::RelayResponseBlock& b);
   // ---- out of session: an opened Hole Punch packet from `src` ----
-  void on_hole_punch(const Now& now, const Endpoint& src, const OosPacket& p);
+  void on_hole_punch(const Now& now, const Address& src, const OosPacket& p);
 
   // Tags issued to / granted by a router die with its session.
   void on_session_closed(const RouterHash& peer);

@@ -17,9 +17,9 @@ std::string_view to_string(Reachability r) noexcept {
 }
 
 // inet_pton is a pure text-to-bytes conversion (no socket is involved).
-std::optional<Endpoint> parse_endpoint(std::string_view host, uint16_t port) {
+std::optional<Address> parse_endpoint(std::string_view host, uint16_t port) {
   std::string text(host);
-  Endpoint e;
+  Address e;
   e.port = port;
   if (inet_pton(AF_INET, text.c_str(), e.ip.data()) == 1) {
     e.ip_len = 4;

@@ -18,7 +18,6 @@
 namespace ssu2::nat {
 
 using RouterHash = crypto::Hash32;
-using wire::Endpoint;
 
 // Both clocks a NAT message needs: the monotonic one for timers and the wall clock (seconds
 // since the Unix epoch) for the timestamps inside signed data and DateTime blocks.
@@ -32,13 +31,13 @@ struct PeerInfo {
   RouterHash hash{};
   crypto::PublicKey32 signing_key{};
   std::optional<ByteArray<32>> intro_key;  // from its SSU2 address ("i")
-  std::optional<Endpoint> v4;              // published SSU2 IPv4 host/port
-  std::optional<Endpoint> v6;              // published SSU2 IPv6 host/port
+  std::optional<Address> v4;              // published SSU2 IPv4 host/port
+  std::optional<Address> v6;              // published SSU2 IPv6 host/port
   bool peer_test_capable = false;          // 'B' in the SSU2 address caps
   bool introducer_capable = false;         // 'C' in the SSU2 address caps (relays for us)
   Bytes router_info;                       // signed wire form, forwarded in RouterInfo blocks
 
-  const std::optional<Endpoint>& endpoint_for(uint8_t ip_len) const {
+  const std::optional<Address>& endpoint_for(uint8_t ip_len) const {
     return ip_len == 16 ? v6 : v4;
   }
 };
@@ -46,18 +45,18 @@ struct PeerInfo {
 // caller). malformed when it has no SSU2 address with an intro key.
 Result<PeerInfo> peer_info_from(const i2p::RouterInfo& ri);
 // "1.2.3.4" / IPv6 literal + port -> Endpoint (nullopt if not a literal address).
-std::optional<Endpoint> parse_endpoint(std::string_view host, uint16_t port);
+std::optional<Address> parse_endpoint(std::string_view host, uint16_t port);
 
 // Our own identity as the NAT code needs it.
 struct LocalIdentity {
   RouterHash hash{};
   crypto::Key32 signing_priv;           // Ed25519 seed
   ByteArray<32> intro_key{};            // our "i": key of every out-of-session packet we get
-  std::optional<Endpoint> v4;           // our published / believed addresses
-  std::optional<Endpoint> v6;
+  std::optional<Address> v4;           // our published / believed addresses
+  std::optional<Address> v6;
   Bytes router_info;                    // our signed RouterInfo
   uint8_t net_id = 2;
-  const std::optional<Endpoint>& endpoint_for(uint8_t ip_len) const {
+  const std::optional<Address>& endpoint_for(uint8_t ip_len) const {
     return ip_len == 16 ? v6 : v4;
   }
 };
@@ -74,7 +73,7 @@ struct SendBlocks {
 };
 // Send this complete, already protected UDP payload out of session.
 struct SendPacket {
-  Endpoint to;
+  Address to;
   Bytes bytes;
 };
 // A peer test we started as Alice is over.
@@ -82,8 +81,8 @@ struct PeerTestDone {
   uint32_t nonce = 0;
   RouterHash bob{};
   Reachability result = Reachability::Unknown;
-  Endpoint tested;                   // the address we asked to test (message 1)
-  std::optional<Endpoint> observed;  // our address as Charlie saw it (message 7)
+  Address tested;                   // the address we asked to test (message 1)
+  std::optional<Address> observed;  // our address as Charlie saw it (message 7)
   uint8_t reject_code = 0;           // nonzero if Bob or Charlie refused
   bool got4 = false, got5 = false, got7 = false;
 };
@@ -103,14 +102,14 @@ struct HandshakeTags {
 // As relay Charlie we accepted an introduction: the caller must accept a Session Request
 // from `alice_endpoint` carrying `token` (put it into the handshake token cache).
 struct TokenIssued {
-  Endpoint alice_endpoint;
+  Address alice_endpoint;
   uint64_t token = 0;
 };
 // As relay Alice: Charlie agreed; start the handshake to `charlie_endpoint` with `token`.
 struct IntroductionReady {
   uint32_t nonce = 0;
   RouterHash charlie{};
-  Endpoint charlie_endpoint;
+  Address charlie_endpoint;
   uint64_t token = 0;
   bool via_hole_punch = false;  // learned from the Hole Punch rather than Bob's response
 };

@@ -20,7 +20,7 @@ Bytes PathValidator::fresh_data() {
 }
 
 std::optional<PathValidator::Challenge> PathValidator::on_new_address(TimePoint now,
-                                                                      const PeerAddress& from,
+                                                                      const Address& from,
                                                                       Micros rtt) {
   if (pending_ && pending_->address == from) return std::nullopt;  // already validating it
   Pending p;

@@ -16,7 +16,7 @@
 #include "transport/common/bytes.hpp"
 #include "transport/common/random.hpp"
 #include "transport/common/time.hpp"
-#include "transport/session/peer_address.hpp"
+#include "transport/common/address.hpp"
 
 namespace ssu2::session {
 
@@ -32,23 +32,23 @@ class PathValidator {
   explicit PathValidator(RandomFn random = {});
 
   struct Challenge {
-    PeerAddress to;
+    Address to;
     Bytes data;
   };
 
   bool active() const { return pending_.has_value(); }
-  std::optional<PeerAddress> candidate() const {
-    return pending_ ? std::optional<PeerAddress>(pending_->address) : std::nullopt;
+  std::optional<Address> candidate() const {
+    return pending_ ? std::optional<Address>(pending_->address) : std::nullopt;
   }
 
   // A valid packet came from `from`, which differs from the current address. Starts a
   // validation (returns the challenge to send) unless one for that address is running.
-  std::optional<Challenge> on_new_address(TimePoint now, const PeerAddress& from, Micros rtt);
+  std::optional<Challenge> on_new_address(TimePoint now, const Address& from, Micros rtt);
 
   enum class Outcome { none, validated, failed };
   struct Response {
     Outcome outcome = Outcome::none;
-    PeerAddress address;  // the validated (or rejected) candidate
+    Address address;  // the validated (or rejected) candidate
   };
   // A Path Response arrived. validated: switch to `address`. failed: wrong data while
   // validating. none: nothing was pending (a reply to a ping).
@@ -60,14 +60,14 @@ class PathValidator {
   struct TimerResult {
     std::optional<Challenge> retry;
     bool failed = false;
-    PeerAddress failed_address;  // the abandoned candidate when failed
+    Address failed_address;  // the abandoned candidate when failed
   };
   TimerResult on_timer(TimePoint now);
   std::optional<TimePoint> next_deadline() const;
 
  private:
   struct Pending {
-    PeerAddress address;
+    Address address;
     Bytes data;
     TimePoint started{};
     TimePoint retry_at{};

@@ -106,13 +106,13 @@ void DataSession::on_datagrams(TimePoint now, std::span<InDatagram> batch) {
   for (auto& d : batch) on_packet(now, d.bytes, d.from);
 }
 
-void DataSession::on_datagram(TimePoint now, ByteSpan datagram, const PeerAddress& from) {
+void DataSession::on_datagram(TimePoint now, ByteSpan datagram, const Address& from) {
   now_ = now;
   scratch_.assign(datagram.begin(), datagram.end());
   on_packet(now, scratch_, from);
 }
 
-void DataSession::on_packet(TimePoint now, MutByteSpan buf, const PeerAddress& from) {
+void DataSession::on_packet(TimePoint now, MutByteSpan buf, const Address& from) {
   metrics_.bytes_in += buf.size();
   bw_bytes_in_ += buf.size();
   ++metrics_.packets_in;
@@ -207,7 +207,7 @@ bool DataSession::recognise_session_confirmed(TimePoint now, ByteSpan datagram) 
   return true;
 }
 
-void DataSession::check_address(TimePoint now, const PeerAddress& from) {
+void DataSession::check_address(TimePoint now, const Address& from) {
   if (from == peer_) {
     // A valid packet from the known address cancels a running validation (spoof defence).
     if (path_.active()) path_.cancel();
@@ -220,7 +220,7 @@ void DataSession::check_address(TimePoint now, const PeerAddress& from) {
   }
 }
 
-void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, const PeerAddress& from) {
+void DataSession::dispatch(TimePoint now, std::vector<wire::Block>& blocks, const Address& from) {
   for (auto& block : blocks) {
     if (auto* b = std::get_if<wire::I2npBlock>(&block)) {
       deliver(now, I2npMessage{b->type, b->msg_id, b->expiration, std::move(b->body)});
@@ -511,7 +511,7 @@ void DataSession::count_out(size_t bytes) {
   ++metrics_.packets_out;
 }
 
-Bytes& DataSession::start_packet(const PeerAddress& to) {
+Bytes& DataSession::start_packet(const Address& to) {
   OutDatagram& d = sink_ ? sink_->add(to) : staged_.add(to);
   d.bytes.resize(wire::kShortHeaderLen);
   return d.bytes;

@@ -31,7 +31,7 @@
 #include "transport/session/fragment.hpp"
 #include "transport/session/metrics.hpp"
 #include "transport/session/path_validation.hpp"
-#include "transport/session/peer_address.hpp"
+#include "transport/common/address.hpp"
 #include "transport/session/transmission.hpp"
 #include "transport/ssu2/blocks.hpp"
 
@@ -46,7 +46,7 @@ struct DirectionKeys {
 };
 
 struct SessionContext {
-  PeerAddress peer;
+  Address peer;
   uint64_t our_conn_id = 0;    // destination connection ID of packets we receive
   uint64_t their_conn_id = 0;  // destination connection ID of packets we send
   DirectionKeys send;
@@ -77,14 +77,14 @@ struct SessionContext {
 
 struct OutDatagram {
   Bytes bytes;
-  PeerAddress to;
+  Address to;
 };
 
 // A caller-owned batch of datagrams to send, reused from one poll to the next so that the
 // packet buffers keep their capacity (steady traffic allocates nothing per packet).
 class TransmitBatch {
  public:
-  OutDatagram& add(const PeerAddress& to) {
+  OutDatagram& add(const Address& to) {
     if (n_ == items_.size()) items_.emplace_back();
     OutDatagram& d = items_[n_++];
     d.bytes.clear();
@@ -108,7 +108,7 @@ class TransmitBatch {
 // One received datagram of a batch. The bytes are decrypted in place.
 struct InDatagram {
   MutByteSpan bytes;
-  PeerAddress from;
+  Address from;
 };
 
 // What a session reports, pulled with poll_event() in the order it happened.
@@ -132,10 +132,10 @@ struct Terminated {
   bool by_peer = false;
 };
 struct AddressChanged {  // the validated new peer address
-  PeerAddress address;
+  Address address;
 };
 struct PathValidationFailed {  // the candidate address that did not validate
-  PeerAddress address;
+  Address address;
 };
 struct BandwidthSample {  // bytes during the last kBandwidthPeriod (only while there is traffic)
   uint64_t bytes_in = 0, bytes_out = 0;
@@ -170,7 +170,7 @@ class DataSession {
   // answers) is built by the next poll_transmit(). The buffers are decrypted in place.
   void on_datagrams(TimePoint now, std::span<InDatagram> batch);
   // One datagram (copied into a scratch buffer first; tests and the handshake hand-over).
-  void on_datagram(TimePoint now, ByteSpan datagram, const PeerAddress& from);
+  void on_datagram(TimePoint now, ByteSpan datagram, const Address& from);
   QueueResult queue_message(TimePoint now, I2npMessage msg,
                             std::optional<uint64_t> feedback_id = std::nullopt);
   void on_timer(TimePoint now);
@@ -231,7 +231,7 @@ class DataSession {
   enum class State : uint8_t { active, closing, closed };
   State state() const { return state_; }
   bool can_be_freed() const { return state_ == State::closed; }
-  const PeerAddress& peer() const { return peer_; }
+  const Address& peer() const { return peer_; }
   const Metrics& metrics();
 
  private:
@@ -244,14 +244,14 @@ class DataSession {
 
 
   // inbound
-  void on_packet(TimePoint now, MutByteSpan datagram, const PeerAddress& from);
+  void on_packet(TimePoint now, MutByteSpan datagram, const Address& from);
   bool recognise_session_confirmed(TimePoint now, ByteSpan datagram);
   bool reassembly_has_room(const std::vector<wire::Block>& blocks);
-  void dispatch(TimePoint now, std::vector<wire::Block>& blocks, const PeerAddress& from);
+  void dispatch(TimePoint now, std::vector<wire::Block>& blocks, const Address& from);
   void deliver(TimePoint now, I2npMessage msg);
   void on_peer_termination(TimePoint now, const wire::TerminationBlock& t);
   void on_path_response(TimePoint now, ByteSpan data);
-  void check_address(TimePoint now, const PeerAddress& from);
+  void check_address(TimePoint now, const Address& from);
 
   // outbound: every packet is built in place in a datagram buffer: 16 bytes for the header,
   // then the payload blocks; finish() pads, encrypts, protects the header and counts it.
@@ -264,7 +264,7 @@ class DataSession {
   void send_challenge(TimePoint now, const PathValidator::Challenge& c);
   // A new datagram buffer (in the poll's batch, or staged for the next poll during inputs)
   // holding the header space.
-  Bytes& start_packet(const PeerAddress& to);
+  Bytes& start_packet(const Address& to);
   // Encrypts the payload after the header space in place; false (and the datagram is
   // withdrawn) on a crypto failure.
   bool finish(uint32_t pn, bool immediate_ack, Bytes& pkt);
@@ -281,7 +281,7 @@ class DataSession {
   uint64_t unix_seconds(TimePoint now) const;
 
   SessionContext ctx_;
-  PeerAddress peer_;
+  Address peer_;
   State state_ = State::active;
   TimePoint start_;
   TimePoint last_received_;
@@ -308,7 +308,7 @@ class DataSession {
   Bytes scratch_;            // on_datagram's copy
   std::vector<Reassembler::Piece> pieces_;  // reassembly_has_room's, reused per packet
   std::vector<Bytes> pending_control_out_;  // payloads of control packets (path responses)
-  std::vector<PeerAddress> pending_control_to_;
+  std::vector<Address> pending_control_to_;
   std::deque<Bytes> control_queue_;  // serialized blocks of send_blocks(), oldest first
 
   Metrics metrics_;

@@ -10,9 +10,9 @@ namespace {
 bool valid_ip_len(uint8_t len) { return len == 4 || len == 16; }
 
 // Reads port + IP of a known total size (the asz/csz value: 6 or 18, or 0 when allowed).
-bool read_endpoint(Reader& r, uint8_t size, Endpoint& out, bool allow_empty) {
+bool read_endpoint(Reader& r, uint8_t size, Address& out, bool allow_empty) {
   if (size == 0 && allow_empty) {
-    out = Endpoint{{}, 0, 0};
+    out = Address{{}, 0, 0};
     return true;
   }
   if (size != 6 && size != 18) return false;
@@ -25,7 +25,7 @@ bool read_endpoint(Reader& r, uint8_t size, Endpoint& out, bool allow_empty) {
   return true;
 }
 
-void write_endpoint(Writer& w, const Endpoint& e) {
+void write_endpoint(Writer& w, const Address& e) {
   if (e.ip_len == 0) return;
   w.u16(e.port);
   w.bytes(ByteSpan(e.ip.data(), e.ip_len));
@@ -33,7 +33,7 @@ void write_endpoint(Writer& w, const Endpoint& e) {
 
 // The signed middle of RelayRequest / RelayIntro: nonce, tag, timestamp, ver, asz, endpoint.
 Bytes relay_signed_data(uint32_t nonce, uint32_t tag, uint32_t ts, uint8_t ver,
-                        const Endpoint& e) {
+                        const Address& e) {
   Bytes out;
   Writer w(out);
   w.u32(nonce);
@@ -74,7 +74,7 @@ Bytes RelayResponseBlock::signed_data() const {
 // ---- PeerTest signed data ----
 
 Bytes PeerTestBlock::make_signed_data(uint8_t version, uint32_t nonce, uint32_t timestamp,
-                                      const Endpoint& alice) {
+                                      const Address& alice) {
   Bytes out;
   Writer w(out);
   w.u8(version);
@@ -96,12 +96,12 @@ uint32_t PeerTestBlock::timestamp() const {
   r.skip(5);
   return r.u32();
 }
-Endpoint PeerTestBlock::alice() const {
+Address PeerTestBlock::alice() const {
   Reader r(signed_data);
   r.skip(9);
   uint8_t asz = r.u8();
-  Endpoint e;
-  if (!r.ok() || !read_endpoint(r, asz, e, false)) return Endpoint{{}, 0, 0};
+  Address e;
+  if (!r.ok() || !read_endpoint(r, asz, e, false)) return Address{{}, 0, 0};
   return e;
 }
 
@@ -307,7 +307,7 @@ Result<Block> parse_peer_test(ByteSpan data) {
   r.skip(9);  // ver, nonce, timestamp
   uint8_t asz = r.u8();
   if (!r.ok()) return bad("peer test signed data too short");
-  Endpoint e;
+  Address e;
   if (!read_endpoint(r, asz, e, false)) return bad("peer test asz");
   b.signed_data = copy(data.subspan(signed_start, r.position() - signed_start));
   b.signature = copy(r.rest());

@@ -63,9 +63,8 @@ inline constexpr size_t kMaxBlockDataLen = 0xffff;   // the size field is 16 bit
 // 4-byte IPv4 or 16-byte IPv6 address, both in network order. ip_len 0 is used only by
 // RelayResponse (csz = 0).
 // ssu2::Address under the wire's name: the same type (an alias), not a separate concept.
-using Endpoint = ssu2::Address;
 // Encoded size: port + address = 6 or 18 (0 when absent) — the spec's asz/csz value.
-inline uint8_t wire_size(const Endpoint& e) { return e.ip_len == 0 ? 0 : uint8_t(2 + e.ip_len); }
+inline uint8_t wire_size(const Address& e) { return e.ip_len == 0 ? 0 : uint8_t(2 + e.ip_len); }
 
 // ---- one struct per block type ----
 
@@ -168,7 +167,7 @@ struct RelayRequestBlock {
   uint32_t relay_tag = 0;
   uint32_t timestamp = 0;
   uint8_t version = 2;
-  Endpoint alice;  // 6 or 18 bytes on the wire (asz)
+  Address alice;  // 6 or 18 bytes on the wire (asz)
   Bytes signature;
   // The signed fields exactly as on the wire (nonce .. Alice IP); the signature covers
   // "RelayRequestData" || bhash || chash || signed_data().
@@ -188,7 +187,7 @@ struct RelayResponseBlock {
   bool has_details = false;  // timestamp/version/charlie/signature present
   uint32_t timestamp = 0;
   uint8_t version = 2;
-  Endpoint charlie{{}, 0, 0};  // csz 0, 6 or 18
+  Address charlie{{}, 0, 0};  // csz 0, 6 or 18
   Bytes signature;
   std::optional<uint64_t> token;  // present iff code == 0
   // nonce .. Charlie IP as on the wire (what the signature covers after prologue and bhash).
@@ -204,7 +203,7 @@ struct RelayIntroBlock {
   uint32_t relay_tag = 0;
   uint32_t timestamp = 0;
   uint8_t version = 2;
-  Endpoint alice;
+  Address alice;
   Bytes signature;
   Bytes signed_data() const;  // nonce .. Alice IP, identical to the RelayRequest's
   bool operator==(const RelayIntroBlock&) const = default;
@@ -224,11 +223,11 @@ struct PeerTestBlock {
 
   static bool message_has_hash(uint8_t msg) { return msg == 2 || msg == 4; }
   static Bytes make_signed_data(uint8_t version, uint32_t nonce, uint32_t timestamp,
-                                const Endpoint& alice);
+                                const Address& alice);
   uint8_t version() const;
   uint32_t nonce() const;
   uint32_t timestamp() const;
-  Endpoint alice() const;  // {ip_len 0} if signed_data is malformed
+  Address alice() const;  // {ip_len 0} if signed_data is malformed
   bool operator==(const PeerTestBlock&) const = default;
 };
 
@@ -275,7 +274,7 @@ struct AckBlock {
 
 // 13: the receiver's address as seen by the sender (size 6 or 18).
 struct AddressBlock {
-  Endpoint endpoint;
+  Address endpoint;
   bool operator==(const AddressBlock&) const = default;
 };
 
