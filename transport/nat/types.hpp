@@ -44,7 +44,7 @@ struct PeerInfo {
 // Extracts the PeerInfo from a parsed RouterInfo (signature must already be checked by the
 // caller). malformed when it has no SSU2 address with an intro key.
 Result<PeerInfo> peer_info_from(const i2p::RouterInfo& ri);
-// "1.2.3.4" / IPv6 literal + port -> Endpoint (nullopt if not a literal address).
+// "1.2.3.4" / IPv6 literal + port -> Address (nullopt if not a literal address).
 std::optional<Address> parse_endpoint(std::string_view host, uint16_t port);
 
 // Our own identity as the NAT code needs it.
