@@ -53,7 +53,7 @@
 
 #include "actors/support/bandwidth_limiter.hpp"
 #include "actors/support/metrics.hpp"
-#include "actors/support/udp_sender.hpp"
+#include "actors/support/datagram_transport.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
 #include "transport/handshake/config.hpp"
@@ -76,7 +76,7 @@ struct HandshakeActorOptions {
   ssu2::handshake::Families families;
   // Sessions send through it directly (null: through the socket actor). Each session gets
   // its own inbox of `session_inbox` datagrams, registered with (register_session_atom).
-  std::shared_ptr<UdpSender> sender;
+  std::shared_ptr<DatagramTransport> sender;
   size_t session_inbox = 1024;
   // Node-wide reassembly memory shared by the sessions (limits.reassembly_memory_mb).
   std::shared_ptr<ssu2::session::SharedBudget> reassembly_budget;

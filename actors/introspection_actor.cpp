@@ -90,7 +90,7 @@ caf::result<node_status> status(introspection_t* self) {
   auto rp = self->make_response_promise<node_status>();
   auto s = base_status(self->state.opts);
   if (self->state.bandwidth) self->state.bandwidth->fill(s);
-  fill_limits(s, self->state.opts.in_limit.get(), self->state.opts.out_limit.get(), steady_now());
+  fill_limits(s, self->state.opts.in_limit.get(), self->state.opts.out_limit.get(), steady_now(self));
   auto& sock = self->state.opts.socket;
   if (!sock) {
     handshake_status(self, rp, std::move(s));
@@ -114,13 +114,13 @@ introspection_actor::behavior_type introspection(introspection_t* self, Introspe
   self->state.opts = std::move(opts);
   if (self->state.opts.metrics) {
     self->state.bandwidth = std::make_unique<BandwidthRates>(*self->state.opts.metrics);
-    self->state.tick.arm(self, steady_now(), tick_atom::value);
+    self->state.tick.arm(self, steady_now(self), tick_atom::value);
   }
   return {
     [self](tick_atom, int64_t deadline) {
       auto& st = self->state;
       st.tick.fired(deadline);
-      const auto now = steady_now();
+      const auto now = steady_now(self);
       if (st.bandwidth && now >= st.next_sample) {
         st.bandwidth->sample(now);
         st.next_sample = now + ssu2::Millis{1000};

@@ -59,7 +59,7 @@ struct IntrospectionOptions {
 
 // A short-header I2NP Data message (type 20, message ID `id`, expires in 60 s) whose body is
 // a 4-byte length and `size` random bytes.
-std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size);
+std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size, uint32_t now_s);
 
 introspection_actor spawn_introspection_actor(caf::actor_system& sys, IntrospectionOptions opts);
 

@@ -8,13 +8,13 @@
 
 namespace ssu2d {
 
-std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size) {
+std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size, uint32_t now_s) {
   // I2NP Data (type 20), expiring in 60 s; body = 4-byte length + random data.
   // The body is written behind the encoded header in the one buffer (no second copy).
   ssu2::session::I2npMessage m;
   m.type = 20;
   m.id = id;
-  m.expiration = unix_now_s() + 60;
+  m.expiration = now_s + 60;
   auto out = ssu2::session::short_i2np_bytes(m);
   const size_t at = out.size();
   out.resize(at + 4 + size);
@@ -40,7 +40,7 @@ struct SendTest {
   uint32_t window = kSendWindow;
   send_test_result result;
   std::vector<uint64_t> latencies_us;  // of delivered messages, in report order
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  caf::actor_clock::time_point started;  // the actor's clock
   caf::typed_response_promise<send_test_result> rp;
 };
 
@@ -62,10 +62,9 @@ void summarize_latencies(std::vector<uint64_t>& v, send_test_result& r) {
 }
 
 void pump_send_test(introspection_t* self, std::shared_ptr<SendTest> run) {
-  using clock = std::chrono::steady_clock;
   if (run->answered == run->count) {
     run->result.elapsed_ms = uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          clock::now() - run->started)
+                                          self->clock().now() - run->started)
                                           .count());
     summarize_latencies(run->latencies_us, run->result);
     run->rp.deliver(run->result);
@@ -78,8 +77,9 @@ void pump_send_test(introspection_t* self, std::shared_ptr<SendTest> run) {
     if (run->max_size > run->min_size)
       size += ssu2::crypto::random_u32() % (run->max_size - run->min_size + 1);
     auto bytes = make_test_data_message(
-        self->state.message_ids.next(steady_now(), ssu2::crypto::random_bytes), size);
-    auto issued_at = clock::now();
+        self->state.message_ids.next(steady_now(self), ssu2::crypto::random_bytes), size,
+        unix_now_s(self));
+    auto issued_at = self->clock().now();
     const uint32_t index = run->issued;
     // No per-message timeout: each would be a timer in CAF's clock thread (a wake-up of
     // that thread and a timeout message later), a fifth of the sender's CPU at 8 KiB. Every
@@ -90,7 +90,7 @@ void pump_send_test(introspection_t* self, std::shared_ptr<SendTest> run) {
         .then(
             [self, run, issued_at](const delivery_report&) {
               run->latencies_us.push_back(uint64_t(
-                  std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - issued_at)
+                  std::chrono::duration_cast<std::chrono::microseconds>(self->clock().now() - issued_at)
                       .count()));
               run->outstanding--;
               run->answered++;
@@ -130,6 +130,7 @@ caf::result<send_test_result> start_send_test(introspection_t* self, const std::
   auto rp = self->make_response_promise<send_test_result>();
   auto run = std::make_shared<SendTest>();
   run->peer = h;
+  run->started = self->clock().now();
   run->count = count;
   run->min_size = min_size;
   run->max_size = max_size;

@@ -22,7 +22,7 @@ struct introspection_state {
   DeadlineTimer tick;
   ssu2::TimePoint next_sample{0};
   // IDs of the test messages: random, none repeated within the receivers' duplicate filter.
-  ssu2::session::MessageIdAllocator message_ids{steady_now()};
+  ssu2::session::MessageIdAllocator message_ids{ssu2::TimePoint{0}};  // rotates at first use
 };
 using introspection_t = introspection_actor::stateful_base<introspection_state>;
 

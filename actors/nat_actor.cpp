@@ -13,8 +13,8 @@ namespace wire = ssu2::wire;
 
 namespace nat_detail {
 
-nat::Now now_pair() {
-  return nat::Now{steady_now(), uint32_t(unix_now_ms() / 1000)};
+nat::Now now_pair(nat_t* self) {
+  return nat::Now{steady_now(self), uint32_t(unix_now_ms(self) / 1000)};
 }
 
 void count(nat_t* self, const std::string& name, const std::string& help) {
@@ -26,7 +26,7 @@ void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d) {
   log().info("nat: peer test {} via {}: {}", d.nonce, to_string(to_router_hash(d.bob)),
              reachability_name(d.result));
   count(self, "ssu2_peer_tests_total", "Peer tests we ran as Alice");
-  st.reach->on_peer_test(steady_now(), d);
+  st.reach->on_peer_test(steady_now(self), d);
   peer_test_result r;
   r.bob = to_router_hash(d.bob);
   r.result = reachability_name(d.result);
@@ -83,7 +83,7 @@ void republish(nat_t* self) {
   if (ri && err.empty() && st.opts.handshake)
     self->send(st.opts.handshake, router_info_atom::value, ri->bytes());
   count(self, "ssu2_router_info_published_total", "RouterInfo rebuilds after reachability changes");
-  auto s = make_nat_status(*st.reach, ri.get(), steady_now(), 0);
+  auto s = make_nat_status(*st.reach, ri.get(), steady_now(self), 0);
   log().info("nat: reachability {}, RouterInfo republished (caps {}/{}, host {}, {} introducers)",
              s.reachability, s.router_caps, s.address_caps, s.published.empty() ? "none" : s.published.front(),
              s.introducers.size());
@@ -98,7 +98,7 @@ void after_reachability(nat_t* self) {
     for (const auto* m : {st.reach->v4(), st.reach->v6()})
       if (m) export_reachability(*st.opts.metrics, *m);
   if (const auto* primary = st.reach->primary())
-    st.engine->set_reachability(now_pair(), primary->state(), primary->ip_len());
+    st.engine->set_reachability(now_pair(self), primary->state(), primary->ip_len());
   if (st.reach->take_republish()) republish(self);
   update_tag_wish(self);
   arm_reach_timer(self);
@@ -108,11 +108,11 @@ void after_reachability(nat_t* self) {
 // of that family as Bob.
 void run_due_tests(nat_t* self) {
   auto& st = self->state;
-  const auto now = steady_now();
+  const auto now = steady_now(self);
   std::vector<nat::ReachabilitySet::Candidate> bobs;
   for (const auto& [h, fam] : st.session_family) bobs.push_back({h.bytes, fam});
   for (const auto& t : st.reach->take_due_tests(now, bobs)) {
-    auto nonce = st.engine->start_peer_test(now_pair(), t.bob, t.tested);
+    auto nonce = st.engine->start_peer_test(now_pair(self), t.bob, t.tested);
     if (nonce)
       log().debug("nat: automatic peer test {} of {} via {}", *nonce,
                   t.tested.to_string(), to_string(to_router_hash(t.bob)));
@@ -132,7 +132,7 @@ caf::result<peer_test_result> start_peer_test(nat_t* self, const router_hash& bo
   if (!st.sessions.count(bob)) return make_error(node_errc::unknown_session, to_string(bob));
   const auto& tested = st.engine->local().v4 ? st.engine->local().v4 : st.engine->local().v6;
   if (!tested) return make_error(node_errc::bad_request, "we have no address to test");
-  auto nonce = st.engine->start_peer_test(now_pair(), bob.bytes, *tested);
+  auto nonce = st.engine->start_peer_test(now_pair(self), bob.bytes, *tested);
   if (!nonce) {
     drain(self);
     if (nonce.error().code == ssu2::Errc::not_found)
@@ -171,7 +171,7 @@ caf::result<uint32_t> request_tag(nat_t* self, const router_hash& introducer) {
       held != st.engine->relay().granted_tags().end())
     return held->second;
   if (!st.sessions.count(introducer)) return connect_for_tag(self, introducer);
-  if (auto s = st.engine->request_relay_tag(now_pair(), core); !s) {
+  if (auto s = st.engine->request_relay_tag(now_pair(self), core); !s) {
     drain(self);
     return make_error(node_errc::unknown_session, to_string(introducer));
   }
@@ -190,7 +190,7 @@ void on_established(nat_t* self, const router_hash& peer, const nat_session_acto
   if (remote.has_ip()) st.session_family[peer] = remote.ip_len;
   if (!ri.empty() && !st.engine->learn_verified_router_info(ssu2::ByteSpan(ri.data(), ri.size())))
     log().debug("nat: RouterInfo of {} not usable", to_string(peer));
-  if (remote.has_ip()) st.engine->session_established(now_pair(), peer.bytes, remote, tags);
+  if (remote.has_ip()) st.engine->session_established(now_pair(self), peer.bytes, remote, tags);
   if (tags.issued) log().debug("nat: relay tag {} issued to {}", *tags.issued, to_string(peer));
   introductions_on_session(self, peer);
   drain(self);
@@ -204,7 +204,7 @@ void on_closed(nat_t* self, const router_hash& peer) {
     return;
   st.sessions.erase(it);
   st.session_family.erase(peer);
-  st.engine->session_closed(now_pair(), peer.bytes);
+  st.engine->session_closed(now_pair(self), peer.bytes);
   drain(self);
 }
 
@@ -212,7 +212,7 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
   auto& st = self->state;
   st.engine = std::make_unique<nat::NatEngine>(opts.local, nat::Config{}, ssu2::RandomFn{}, opts.introducers);
   st.opts = std::move(opts);
-  const auto start = steady_now();
+  const auto start = steady_now(self);
   st.reach.emplace(st.opts.reachability, start, st.opts.local.v4, st.opts.local.v6);
   arm_reach_timer(self);
   // Killed from outside (node stop): nobody is left waiting.
@@ -243,13 +243,13 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
       if (!blocks) return;
       log().debug("nat: blocks {} from {}", wire::block_type_list(ssu2::ByteSpan(bytes.data(), bytes.size())), to_string(from));
       self->state.blocks_in += blocks->size();
-      self->state.engine->on_blocks(now_pair(), from.bytes, *blocks);
+      self->state.engine->on_blocks(now_pair(self), from.bytes, *blocks);
       drain(self);
     },
     [self](nat_packet_atom, const datagram& d) {
       if (!d.from.has_ip()) return;
       self->state.packets_in++;
-      (void)self->state.engine->on_packet(now_pair(), d.from,
+      (void)self->state.engine->on_packet(now_pair(self), d.from,
                                           ssu2::ByteSpan(d.bytes.data(), d.bytes.size()));
       drain(self);
     },
@@ -262,7 +262,7 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
     [self](nat_timeout_atom, int64_t deadline) {
       auto& s = self->state;
       s.timer.fired(deadline);
-      s.engine->on_timer(now_pair());
+      s.engine->on_timer(now_pair(self));
       drain(self);
     },
     [self](nat_timeout_atom, uint32_t id) { self->state.requests.expire(id); },
@@ -281,14 +281,14 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
     [self](observed_atom, const router_hash& peer, const ssu2::Address& seen) {
       auto& s = self->state;
       if (!seen.has_ip()) return;
-      s.reach->on_address_report(steady_now(), peer.bytes, seen);
+      s.reach->on_address_report(steady_now(self), peer.bytes, seen);
       after_reachability(self);
       drain(self);
     },
     [self](nat_status_atom) {
       auto& s = self->state;
       auto ri = s.opts.publisher ? s.opts.publisher->current() : nullptr;
-      return make_nat_status(*s.reach, ri.get(), steady_now(),
+      return make_nat_status(*s.reach, ri.get(), steady_now(self),
                              s.opts.publisher ? s.opts.publisher->published_count() : 0);
     },
   };

@@ -36,7 +36,7 @@ bool ask(nat_t* self, const router_hash& charlie, Introductions::Attempt& a) {
     a.last_error = "we have no address for Charlie to answer";
     return false;
   }
-  auto nonce = st.engine->request_introduction(now_pair(), a.bob->bytes, charlie.bytes, a.tag, *ours);
+  auto nonce = st.engine->request_introduction(now_pair(self), a.bob->bytes, charlie.bytes, a.tag, *ours);
   if (!nonce) {
     a.last_error = std::string("relay request via ") + to_string(*a.bob) + ": " + nonce.error().what;
     drain(self);
@@ -108,7 +108,7 @@ caf::result<router_hash> introduce(nat_t* self, std::vector<uint8_t>& router_inf
   auto rp = self->make_response_promise();
   bool full = false;
   auto* a = st.introductions.start(charlie, std::move(router_info),
-                                   nat::IntroducerChoice(std::move(published), now_pair().unix_s),
+                                   nat::IntroducerChoice(std::move(published), now_pair(self).unix_s),
                                    rp, full);
   if (full) return make_error(node_errc::limit, "too many connects through introducers");
   if (a) {

@@ -8,6 +8,7 @@
 #include "actors/handshake_actor.hpp"
 #include "actors/introspection_actor.hpp"
 #include "actors/nat_actor.hpp"
+#include "actors/node_compose.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/socket_actor.hpp"
 #include "actors/subsystem_manager.hpp"
@@ -99,90 +100,19 @@ std::string Node::start() {
   if (auto st = write_router_info(cfg_.data_dir, *router_info_); !st.ok())
     log().warn("node: {}", st.error);
 
-  // Actors: manager, then the handshake actor (it hands sessions the manager), then the
-  // socket (the handshake actor is its new-inbound handler), then the late links.
-  SubsystemOptions mo;
-  mo.local_hash = hash_;
-  mo.local_router_info = router_info_;
-  mo.metrics = metrics_;
-  mo.max_sessions = size_t(cfg_.limits.max_sessions);
-  manager_ = spawn_subsystem_manager(sys_, std::move(mo));
-
-  NatActorOptions no;
-  no.local = nat_local_identity(*keys_, *router_info_, uint8_t(cfg_.net_id));
-  no.metrics = metrics_;
-  no.publisher = publisher_;
-  no.auto_peer_test = cfg_.nat.auto_peer_test;
-  no.reachability.first_test = std::chrono::seconds(cfg_.nat.first_test_s);
-  no.reachability.test_interval = std::chrono::seconds(cfg_.nat.test_interval_s);
-  no.reachability.retest_soon = std::chrono::seconds(cfg_.nat.retest_s);
-  no.reachability.confirmations = cfg_.nat.confirmations;
-  no.reachability.address_quorum = size_t(cfg_.nat.address_quorum);
-  no.introducers.keepalive_interval = std::chrono::seconds(cfg_.nat.introducer_keepalive_s);
-  no.manager = manager_;
-  nat_ = spawn_nat_actor(sys_, std::move(no));
-
-  HandshakeActorOptions ho;
-  ho.config.net_id = uint8_t(cfg_.net_id);
-  ho.config.mtu = uint16_t(cfg_.ssu2.mtu);
-  ho.local = local_identity(*keys_, *router_info_);
-  ho.manager = manager_;
-  ho.nat = nat_;
-  ho.metrics = metrics_;
-  ho.limits = ssu2::handshake::EndpointLimits::for_sessions(
-      size_t(cfg_.limits.max_sessions), size_t(cfg_.limits.max_pending_handshakes));
-  auto& adm = ho.limits.admission;
-  adm.token_requests_per_s = cfg_.limits.token_requests_per_prefix;
-  adm.token_request_burst = 2.0 * cfg_.limits.token_requests_per_prefix;
-  adm.session_requests_per_s = cfg_.limits.session_requests_per_prefix;
-  adm.session_request_burst = 2.0 * cfg_.limits.session_requests_per_prefix;
-  adm.max_pending_per_prefix = uint32_t(cfg_.limits.pending_handshakes_per_prefix);
-  ho.families.v4 = ho.families.v6 = false;
-  for (const std::string& host : {cfg_.ssu2.host, cfg_.ssu2.ipv6_host})
-    if (auto a = ssu2::Address::parse(host, 1)) (a->is_v6() ? ho.families.v6 : ho.families.v4) = true;
-  ho.sender = sender;
-  // Bandwidth limits (bandwidth.*): one bucket per direction for the whole node.
-  auto in_limit = std::make_shared<BandwidthLimiter>(cfg_.bandwidth.in_bytes_s(), "in", metrics_.get());
-  auto out_limit = std::make_shared<BandwidthLimiter>(cfg_.bandwidth.out_bytes_s(), "out", metrics_.get());
-  ho.out_limit = out_limit;
-  ho.reassembly_budget = std::make_shared<ssu2::session::SharedBudget>(
-      size_t(cfg_.limits.reassembly_memory_mb) * 1024 * 1024);
-  metrics_->gauge_fn("ssu2_reassembly_bytes",
-                     "Bytes of partial I2NP messages held by all sessions (node-wide budget)",
-                     [b = ho.reassembly_budget] { return int64_t(b->used()); });
-  metrics_->gauge_fn("ssu2_reassembly_budget_bytes", "Node-wide reassembly budget",
-                     [b = ho.reassembly_budget] { return int64_t(b->capacity()); });
-  metrics_->gauge_fn("ssu2_reassembly_refusals",
-                     "Fragments refused (packet left unacknowledged) for the node-wide budget",
-                     [b = ho.reassembly_budget] { return int64_t(b->refusals()); });
-  handshake_ = spawn_handshake_actor(sys_, std::move(ho));
-
-  SocketOptions so;
-  so.sender = sender;
-  so.intro_key = keys_->intro_key;
-  so.new_inbound = handshake_;
-  so.metrics = metrics_;
-  so.send_queue_limit = size_t(cfg_.limits.send_queue);
-  so.in_limit = in_limit;
-  socket_ = spawn_socket_actor(sys_, std::move(so));
-  // As the roles their handlers take (a message carries the handle's exact type).
-  caf::anon_send(handshake_, set_socket_atom::value, handshake_socket_actor{socket_});
-  caf::anon_send(nat_, set_socket_atom::value, datagram_out_actor{socket_});
-  // The nat actor tells the handshake actor each republished RouterInfo.
-  caf::anon_send(nat_, handshake_atom::value, nat_handshake_actor{handshake_});
-  caf::anon_send(manager_, handshake_atom::value, connector_actor{handshake_});
-
-  IntrospectionOptions io;
-  io.hash = hash_;
-  for (auto& ep : endpoints_) io.addresses.push_back(ep.to_string());
-  io.socket = socket_;
-  io.manager = manager_;
-  io.handshake = handshake_;
-  io.nat = nat_;
-  io.metrics = metrics_;
-  io.in_limit = in_limit;
-  io.out_limit = out_limit;
-  introspection_ = spawn_introspection_actor(sys_, io);
+  NodeParts parts;
+  parts.keys = *keys_;
+  parts.hash = hash_;
+  parts.router_info = router_info_;
+  parts.publisher = publisher_;
+  parts.transport = sender;
+  parts.metrics = metrics_;
+  auto actors = spawn_node_actors(sys_, cfg_, std::move(parts));
+  manager_ = actors.manager;
+  nat_ = actors.nat;
+  handshake_ = actors.handshake;
+  socket_ = actors.socket;
+  introspection_ = actors.introspection;
   auto port = publish_introspection(sys_, introspection_, cfg_.control.host, cfg_.control.port,
                                     cfg_.control.tls);
   if (!port) {

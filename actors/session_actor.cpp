@@ -32,9 +32,9 @@ void start(session_t* self, SessionActorOptions& o) {
   st.metrics = o.metrics;
   st.out_limit = o.out_limit;
   st.bandwidth = std::make_unique<SessionBandwidth>(st.out_limit.get());
-  auto now = steady_now();
+  auto now = steady_now(self);
   st.started = now;
-  auto ctx = hs::to_session_context(h, now, unix_now_ms());
+  auto ctx = hs::to_session_context(h, now, unix_now_ms(self));
   ctx.reassembly_budget = o.reassembly_budget;
   st.ds = std::make_unique<ss::DataSession>(std::move(ctx));
   if (st.metrics) {
@@ -59,7 +59,7 @@ void start(session_t* self, SessionActorOptions& o) {
       .then(
           [self](bool accepted) {
             if (accepted || self->state.ended) return;
-            self->state.ds->terminate(steady_now(), wire::TerminationReason::ConnectionLimits);
+            self->state.ds->terminate(steady_now(self), wire::TerminationReason::ConnectionLimits);
             drain(self);
           },
           [](caf::error&) {});
@@ -84,18 +84,18 @@ session_actor::behavior_type session_behavior(session_t* self, SessionActorOptio
       size_t n = st.path.inbox->take(st.batch);
       st.in.clear();
       for (size_t i = 0; i < n; ++i) st.in.push_back({st.batch[i].bytes, st.batch[i].from});
-      st.ds->on_datagrams(steady_now(), st.in);  // one burst: its ACKs coalesce
+      st.ds->on_datagrams(steady_now(self), st.in);  // one burst: its ACKs coalesce
       drain(self);
     },
     [self](inbound_atom, datagram& d) {
       if (!d.from.has_ip()) return;
-      self->state.ds->on_datagram(steady_now(), d.bytes, d.from);
+      self->state.ds->on_datagram(steady_now(self), d.bytes, d.from);
       drain(self);
     },
     [self](deliver_atom, std::vector<uint8_t>& bytes) -> caf::result<bool> {
       auto m = ss::parse_short_i2np(std::move(bytes));
       if (!m) return make_error(node_errc::bad_request, "I2NP message shorter than 9 bytes");
-      auto r = self->state.ds->queue_message(steady_now(), std::move(*m));
+      auto r = self->state.ds->queue_message(steady_now(self), std::move(*m));
       drain_soon(self);
       if (r != ss::QueueResult::queued) return queue_error(r);
       self->state.i2np_out++;
@@ -108,7 +108,7 @@ session_actor::behavior_type session_behavior(session_t* self, SessionActorOptio
       if (!m) return make_error(node_errc::bad_request, "I2NP message shorter than 9 bytes");
       auto rp = self->make_response_promise<delivery_report>();
       uint64_t id = st.pending.add(rp, m->id);
-      auto r = st.ds->queue_message(steady_now(), std::move(*m), id);
+      auto r = st.ds->queue_message(steady_now(self), std::move(*m), id);
       if (r != ss::QueueResult::queued) {
         (void)st.pending.take(id);  // answered by the error returned here
         drain(self);
@@ -125,13 +125,13 @@ session_actor::behavior_type session_behavior(session_t* self, SessionActorOptio
     [self](tick_atom, int64_t deadline) {
       auto& st = self->state;
       st.timer.fired(deadline);
-      st.ds->on_timer(steady_now());
+      st.ds->on_timer(steady_now(self));
       drain(self);
     },
     [self](terminate_atom, uint8_t reason) {
       auto& st = self->state;
       if (st.ds->state() != ss::DataSession::State::active) return false;
-      st.ds->terminate(steady_now(), wire::TerminationReason(reason));
+      st.ds->terminate(steady_now(self), wire::TerminationReason(reason));
       drain(self);  // the Termination is with the socket before we answer
       return true;
     },
@@ -152,17 +152,17 @@ session_actor::behavior_type session_behavior(session_t* self, SessionActorOptio
             .then([rp = *rp](delivery_report& r) mutable { rp.deliver(std::move(r)); },
                   [rp = *rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
       }
-      st.ds->terminate(steady_now(), wire::TerminationReason(reason));
+      st.ds->terminate(steady_now(self), wire::TerminationReason(reason));
       drain(self);
       return true;
     },
     [self](disconnect_atom) {
-      self->state.ds->terminate(steady_now(), wire::TerminationReason::NormalClose);
+      self->state.ds->terminate(steady_now(self), wire::TerminationReason::NormalClose);
       drain(self);
     },
     [self](session_atom) { return info_of(self); },
     [self](send_blocks_atom, const std::vector<uint8_t>& bytes) { send_nat_blocks(self, bytes); },
-    [self](keepalive_atom) { self->state.ds->send_keepalive(steady_now()); drain(self); },
+    [self](keepalive_atom) { self->state.ds->send_keepalive(steady_now(self)); drain(self); },
     [self](peer_test_atom) -> caf::result<peer_test_result> {
       auto& st = self->state;
       if (!st.nat) return make_error(node_errc::not_available, "this node has no nat actor");

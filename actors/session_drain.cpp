@@ -52,7 +52,7 @@ session_info info_of(session_t* self) {
   session_info s;
   s.peer = st.peer;
   s.remote = st.remote.to_string();
-  s.established_ms_ago = uint64_t(ssu2::to_ms(steady_now() - st.started));
+  s.established_ms_ago = uint64_t(ssu2::to_ms(steady_now(self) - st.started));
   s.i2np_in = st.i2np_in;
   s.i2np_out = st.i2np_out;
   s.outbound = st.outbound;
@@ -93,7 +93,7 @@ void send_nat_blocks(session_t* self, const std::vector<uint8_t>& bytes) {
   auto blocks = wire::parse_blocks(ssu2::ByteSpan(bytes.data(), bytes.size()));
   if (!blocks) return;
   // The core counts each refusal among the session's drops; the log names the block.
-  for (const auto& r : st.ds->send_blocks_split(steady_now(), std::move(*blocks)))
+  for (const auto& r : st.ds->send_blocks_split(steady_now(self), std::move(*blocks)))
     log().debug("session {}: nat block {} refused: {}", to_string(st.peer), r.block_type,
                 r.error.what);
   drain(self);
@@ -103,7 +103,7 @@ void send_nat_blocks(session_t* self, const std::vector<uint8_t>& bytes) {
 void drain(session_t* self) {
   auto& st = self->state;
   // Pull what is due now in batches of one sendmmsg each.
-  auto now = steady_now();
+  auto now = steady_now(self);
   size_t budget = st.bandwidth->open(now), used = 0;
   for (;;) {
     st.tx.clear();

@@ -14,6 +14,7 @@
 #include "actors/support/send_backlog.hpp"
 #include "actors/support/udp.hpp"
 #include "actors/support/udp_reader.hpp"
+#include "actors/support/udp_sender.hpp"
 
 namespace ssu2d {
 
@@ -22,10 +23,10 @@ namespace {
 // ---- the actor ------------------------------------------------------------------------
 struct socket_state {
   static inline const char* name = "ssu2d.socket";
-  std::shared_ptr<UdpSender> sender;  // owns the fds
+  std::shared_ptr<DatagramTransport> sender;  // a UdpSender owns the fds
   std::shared_ptr<MetricsRegistry> metrics;
   std::unique_ptr<SocketMetrics> m;
-  std::unique_ptr<UdpReader> reader;
+  std::unique_ptr<DatagramReceiver> reader;
   std::shared_ptr<DatagramInbox> inbox;    // from the reader: everything not a session's
   std::shared_ptr<SessionDemux> sessions;  // shared with the reader
   std::vector<InboundDatagram> batch;      // reused by every inbox take
@@ -127,17 +128,15 @@ socket_actor::behavior_type socket_behavior(socket_actor_t self, SocketOptions o
                                              st.metrics);
   st.sessions = std::make_shared<SessionDemux>();
 
-  ReaderConfig rc;
-  for (auto& s : st.sender->sockets()) rc.fds.push_back(s.fd);
+  InboundRouterConfig rc;
   rc.intro_key = opts.intro_key;
   rc.socket = self;
   rc.socket_inbox = st.inbox;
   rc.demux = st.sessions;
   rc.metrics = st.metrics;
-  rc.keep_fds = st.sender;
   rc.in_limit = opts.in_limit;
   std::string err;
-  st.reader = UdpReader::start(std::move(rc), err);
+  st.reader = st.sender->receive(std::make_shared<InboundRouter>(std::move(rc)), err);
   if (!st.reader) {
     log().error("{}", err);
     self->quit(caf::sec::runtime_error);
@@ -192,9 +191,7 @@ socket_actor::behavior_type socket_behavior(socket_actor_t self, SocketOptions o
       if (self->state.backlog->flush()) arm_retry(self);
     },
     [self](local_endpoints_atom) {
-      std::vector<ssu2::Address> out;
-      for (auto& s : self->state.sender->sockets()) out.push_back(s.local);
-      return out;
+      return self->state.sender->local_addresses();
     },
     [self](socket_stats_atom) {
       auto& st = self->state;
@@ -260,6 +257,7 @@ bool open_udp(const std::string& host, uint16_t port, UdpSocket& out, std::strin
 socket_actor spawn_socket_actor(caf::actor_system& sys, SocketOptions opts) {
   // Detached: it only does syscalls that never block (non-blocking sendto), but it still
   // carries every handshake datagram; its own thread keeps it off the shared scheduler.
+  if (!opts.detached) return sys.spawn(socket_behavior, std::move(opts));
   return sys.spawn<caf::detached>(socket_behavior, std::move(opts));
 }
 

@@ -1,7 +1,8 @@
-// The UDP socket actor: owns one or two real non-blocking UDP sockets (IPv4 and/or IPv6),
-// through a shared UdpSender (actors/support/udp_sender.hpp) that also closes them.
-// A reader thread (actors/support/udp_reader.hpp) receives batches with recvmmsg, unmasks
-// the destination connection ID with our intro key and demultiplexes IN THE THREAD:
+// The socket actor: owns the node's DatagramTransport (actors/support/datagram_transport.hpp:
+// one or two real non-blocking UDP sockets, IPv4 and/or IPv6, in a UdpSender that also
+// closes them; an in-memory network in whole-node tests). The transport's receiving side
+// (the UdpReader thread: recvmmsg batches) unmasks the destination connection ID with our
+// intro key and demultiplexes where it receives (actors/support/inbound_router.hpp):
 //   conn id of a registered session (register_session_atom)
 //                           -> that session's bounded DatagramInbox + one (inbox_atom) wake
 //                              per burst
@@ -16,7 +17,7 @@
 //   inbox (dropped and counted beyond it), never in an actor's mailbox.
 // A full inbox drops and counts: ssu2_datagrams_dropped_total{reason="inbox_full" |
 // "socket_inbox_full"}; sizes in ssu2_session_inbox_datagrams / ssu2_socket_inbox_datagrams.
-// Sends: sessions send directly through the UdpSender; (send_atom, send_request) -> sendto;
+// Sends: sessions send directly through the transport; (send_atom, send_request) -> sendto;
 // EAGAIN queues the datagram and retries on a short timer; any other failure or a full
 // queue is reported back to the sender as (send_failed_atom, send_failure). A failed send is
 // never fatal and never silent.
@@ -33,8 +34,8 @@
 #include <caf/all.hpp>
 
 #include "actors/support/datagram_inbox.hpp"
+#include "actors/support/inbound_router.hpp"
 #include "actors/support/metrics.hpp"
-#include "actors/support/udp_reader.hpp"
 #include "actors/support/udp_sender.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
@@ -60,15 +61,16 @@ std::optional<uint64_t> peek_dest_conn_id(ssu2::ByteSpan packet,
 bool open_udp(const std::string& host, uint16_t port, UdpSocket& out, std::string& error);
 
 struct SocketOptions {
-  std::vector<UdpSocket> sockets;         // ownership moves to the actor (when no sender)
-  std::shared_ptr<UdpSender> sender;      // shared with the sessions; built from `sockets`
-                                          // when null
+  std::vector<UdpSocket> sockets;              // ownership moves to the actor (when no sender)
+  std::shared_ptr<DatagramTransport> sender;   // shared with the sessions; a UdpSender of
+                                               // `sockets` when null
   ssu2::crypto::Key32 intro_key;          // our k_header_1 for inbound packets
   datagram_target_actor new_inbound;      // unknown conn ids; may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null (a private registry is used)
   size_t send_queue_limit = 4096;
   size_t inbox_limit = 4096;              // datagrams waiting for this actor (not sessions')
   std::shared_ptr<BandwidthLimiter> in_limit;  // inbound bandwidth limit; may be null
+  bool detached = true;  // its own thread (a node); false under CAF's test coordinator
 };
 
 socket_actor spawn_socket_actor(caf::actor_system& sys, SocketOptions opts);

@@ -12,12 +12,11 @@ namespace ssu2d {
 
 namespace {
 
-using steady = std::chrono::steady_clock;
 
 struct Entry {
   managed_session_actor session;
   std::string remote;
-  steady::time_point since;
+  caf::actor_clock::time_point since;  // the actor's clock
   uint64_t i2np_in = 0, i2np_out = 0;
 };
 
@@ -50,13 +49,13 @@ struct manager_state {
 };
 using manager_t = caf::stateful_actor<manager_state, subsystem_manager_actor::base>;
 
-session_info info_of(const router_hash& h, const Entry& e) {
+session_info info_of(const router_hash& h, const Entry& e, caf::actor_clock::time_point now) {
   session_info s;
   s.peer = h;
   s.remote = e.remote;
   s.state = "established";
   s.established_ms_ago = uint64_t(
-      std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - e.since).count());
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - e.since).count());
   s.i2np_in = e.i2np_in;
   s.i2np_out = e.i2np_out;
   return s;
@@ -140,7 +139,7 @@ void on_inbound(manager_t* self, i2np_message& m) {
   if (auto it = st.table.find(m.peer); it != st.table.end()) {
     it->second.i2np_in++;
     auto reply = answer_lookup_for_us(m, st.opts.local_hash, st.opts.local_router_info.get(),
-                                      unix_now_ms());
+                                      unix_now_ms(self));
     if (reply) {
       st.lookups_answered->inc();
       it->second.i2np_out++;
@@ -207,7 +206,7 @@ subsystem_manager_actor::behavior_type manager(manager_t* self, SubsystemOptions
         for (auto& x : w->second) hand_to_session(self, session, x);
         st.waiting.erase(w);
       }
-      st.table[h] = Entry{std::move(session), std::move(remote), steady::now()};
+      st.table[h] = Entry{std::move(session), std::move(remote), self->clock().now()};
       st.connected->set(int64_t(st.table.size()));
       log().info("manager: established {}", to_string(h));
       return true;
@@ -257,7 +256,7 @@ subsystem_manager_actor::behavior_type manager(manager_t* self, SubsystemOptions
       auto out = std::make_shared<session_list>();
       auto left = std::make_shared<size_t>(table.size());
       for (auto& [h, e] : table) {
-        auto fallback = info_of(h, e);
+        auto fallback = info_of(h, e, self->clock().now());
         auto done = [rp, out, left](session_info s) mutable {
           out->sessions.push_back(std::move(s));
           if (--*left == 0) rp.deliver(std::move(*out));

@@ -8,14 +8,14 @@
 #include <caf/all.hpp>
 
 #include "actors/support/datagram_inbox.hpp"
-#include "actors/support/udp_sender.hpp"
+#include "actors/support/datagram_transport.hpp"
 #include "messages/interfaces.hpp"
 
 namespace ssu2d {
 
 struct DatagramPath {
   std::shared_ptr<DatagramInbox> inbox;  // null: datagrams come as (inbound_atom, datagram)
-  std::shared_ptr<UdpSender> sender;     // null: every datagram goes as send_atom
+  std::shared_ptr<DatagramTransport> sender;     // null: every datagram goes as send_atom
 };
 
 // Sends one drain's datagrams: through path.sender in one batch, unless the socket actor's

@@ -19,7 +19,7 @@ class DeadlineTimer {
   void arm(Self* self, std::optional<ssu2::TimePoint> next, Atom atom) {
     if (!next || (armed_ && *armed_ <= *next)) return;
     armed_ = *next;
-    auto delay = std::max<ssu2::Micros>(*next - steady_now(), ssu2::Millis{1});
+    auto delay = std::max<ssu2::Micros>(*next - steady_now(self), ssu2::Millis{1});
     self->delayed_send(self, delay, atom, int64_t(next->count()));
   }
   // Call with the deadline the message carried.

@@ -1,13 +1,8 @@
 #include "actors/support/send_backlog.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <cerrno>
-#include <cstring>
 
 #include "actors/support/logging.hpp"
-#include "actors/support/udp.hpp"
 
 namespace ssu2d {
 
@@ -46,33 +41,15 @@ void report_failure(const caf::strong_actor_ptr& to, const ssu2::Address& ep, in
 }  // namespace
 
 SendBacklog::Outcome SendBacklog::try_send(const Pending& p) {
-  int fd = sender_->fd_for(p.req.to.is_v6());
-  sockaddr_storage ss;
-  socklen_t sl = 0;
-  if (fd < 0 || !udp::to_sockaddr(p.req.to, ss, sl)) {
-    m_.send_errors->inc();
-    report_failure(p.from, p.req.to, EAFNOSUPPORT,
-                   fd < 0 ? "no socket for this address family" : "invalid address");
-    return Outcome::failed;
+  auto r = sender_->send_one(p.req.to, p.req.bytes);  // counts sent datagrams and EAGAIN
+  switch (r.outcome) {
+    case SendOneResult::Outcome::sent: return Outcome::sent;
+    case SendOneResult::Outcome::would_block: return Outcome::would_block;
+    case SendOneResult::Outcome::failed: break;
   }
-  for (;;) {
-    ssize_t n = ::sendto(fd, p.req.bytes.data(), p.req.bytes.size(), 0,
-                         reinterpret_cast<sockaddr*>(&ss), sl);
-    if (n >= 0) {
-      m_.tx->inc();
-      m_.tx_bytes->inc(uint64_t(n));
-      return Outcome::sent;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-      m_.eagain->inc();
-      return Outcome::would_block;
-    }
-    int err = errno;
-    m_.send_errors->inc();
-    report_failure(p.from, p.req.to, err, std::strerror(err));
-    return Outcome::failed;
-  }
+  m_.send_errors->inc();
+  report_failure(p.from, p.req.to, r.error, std::move(r.reason));
+  return Outcome::failed;
 }
 
 // The size goes to the metric and to the direct send path (which queues behind a non-empty

@@ -11,7 +11,7 @@
 #include <caf/all.hpp>
 
 #include "actors/support/metrics.hpp"
-#include "actors/support/udp_sender.hpp"
+#include "actors/support/datagram_transport.hpp"
 #include "messages/messages.hpp"
 
 namespace ssu2d {
@@ -38,7 +38,7 @@ struct SocketMetrics {
 
 class SendBacklog {
  public:
-  SendBacklog(std::shared_ptr<UdpSender> sender, SocketMetrics& m, size_t limit)
+  SendBacklog(std::shared_ptr<DatagramTransport> sender, SocketMetrics& m, size_t limit)
       : sender_(std::move(sender)), m_(m), limit_(limit ? limit : 1) {}
 
   // Sends now, or queues behind what is already waiting. True when the caller must arm a
@@ -57,7 +57,7 @@ class SendBacklog {
   Outcome try_send(const Pending& p);
   void changed();
 
-  std::shared_ptr<UdpSender> sender_;
+  std::shared_ptr<DatagramTransport> sender_;
   SocketMetrics& m_;
   size_t limit_;
   std::deque<Pending> queue_;

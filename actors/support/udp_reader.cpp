@@ -16,69 +16,17 @@
 #include "actors/support/clock.hpp"
 #include "actors/support/logging.hpp"
 #include "actors/support/udp.hpp"
-#include "messages/messages.hpp"
-#include "transport/ssu2/header.hpp"
 
 namespace ssu2d {
-
-// ---- SessionDemux -----------------------------------------------------------------
-
-void SessionDemux::put(uint64_t conn_id, inbox_wake_actor owner, std::shared_ptr<DatagramInbox> inbox) {
-  std::unique_lock lk(mu_);
-  map_[conn_id] = Entry{std::move(owner), std::move(inbox)};
-}
-
-bool SessionDemux::erase(uint64_t conn_id) {
-  std::unique_lock lk(mu_);
-  return map_.erase(conn_id) > 0;
-}
-
-size_t SessionDemux::erase_owner(const caf::actor_addr& owner) {
-  std::unique_lock lk(mu_);
-  size_t n = 0;
-  for (auto it = map_.begin(); it != map_.end();)
-    if (it->second.owner.address() == owner) {
-      it = map_.erase(it);
-      n++;
-    } else {
-      ++it;
-    }
-  return n;
-}
-
-size_t SessionDemux::size() const {
-  std::shared_lock lk(mu_);
-  return map_.size();
-}
-
-bool SessionDemux::contains(uint64_t conn_id) const {
-  std::shared_lock lk(mu_);
-  return map_.count(conn_id) != 0;
-}
-
-SessionDemux::Route SessionDemux::route(uint64_t conn_id, const ssu2::Address& from,
-                                        std::span<const uint8_t> bytes, inbox_wake_actor& wake) {
-  std::shared_lock lk(mu_);
-  auto it = map_.find(conn_id);
-  if (it == map_.end()) return Route::none;
-  switch (it->second.inbox->push(from, conn_id, bytes)) {
-    case DatagramInbox::Push::queued_wake: wake = it->second.owner; return Route::queued;
-    case DatagramInbox::Push::queued: return Route::queued;
-    case DatagramInbox::Push::dropped: break;
-  }
-  return Route::dropped;
-}
 
 // ---- the reader thread --------------------------------------------------------------
 
 struct UdpReader::Shared {
   ReaderConfig cfg;
-  caf::weak_actor_ptr socket;
   int wake[2] = {-1, -1};
   std::atomic<bool> stop{false};
   Counter* rx = nullptr;
   Counter* rx_bytes = nullptr;
-  Counter* drop_short = nullptr;
   Counter* drop_truncated = nullptr;
   Counter* drop_address = nullptr;
   bool gro = false;  // UDP_GRO accepted on every socket
@@ -120,58 +68,19 @@ struct RecvBatch {
   }
 };
 
-void wake_socket(Shared& sh) {
-  auto strong = sh.socket.lock();
-  if (!strong) {
-    sh.stop = true;  // the socket actor is gone: nobody to read for
-    return;
-  }
-  // The weak pointer erased the type; it was cfg.socket, an inbox_wake_actor.
-  caf::anon_send(caf::actor_cast<inbox_wake_actor>(strong), inbox_atom::value);
-}
-
-// One received datagram: demux into a session inbox or the socket's inbox.
+// One received datagram, from the kernel's address.
 void route_one(Shared& sh, const sockaddr_storage& ss, std::span<const uint8_t> bytes,
-               std::vector<inbox_wake_actor>& wakes, bool& wake_socket_needed) {
-  auto id = ssu2::wire::peek_dest_conn_id(bytes, sh.cfg.intro_key);
-  if (!id) {
-    sh.drop_short->inc();
-    return;
-  }
+               ssu2::TimePoint now) {
   auto from = udp::to_address(ss);
   if (!from) {
     sh.drop_address->inc();
     return;
   }
-  if (auto& lim = sh.cfg.in_limit; lim && !lim->unlimited()) {
-    auto now = steady_now();
-    if (!sh.cfg.demux->contains(*id)) lim->charge(now, bytes.size());  // never dropped
-    else if (!lim->admit(now, bytes.size())) {
-      log().debug("socket: inbound bandwidth limit, datagram for {:016x} dropped", *id);
-      return;
-    }
-  }
-  inbox_wake_actor wake;
-  switch (sh.cfg.demux->route(*id, *from, bytes, wake)) {
-    case SessionDemux::Route::queued:
-      if (wake) wakes.push_back(std::move(wake));
-      return;
-    case SessionDemux::Route::dropped:
-      log().debug("socket: session inbox full, datagram for {:016x} dropped", *id);
-      return;
-    case SessionDemux::Route::none: break;
-  }
-  switch (sh.cfg.socket_inbox->push(*from, *id, bytes)) {
-    case DatagramInbox::Push::queued_wake: wake_socket_needed = true; break;
-    case DatagramInbox::Push::queued: break;
-    case DatagramInbox::Push::dropped:
-      log().debug("socket: socket inbox full, datagram dropped");
-      break;
-  }
+  sh.cfg.router->route(now, *from, bytes);
 }
 
 // Drains one socket until it would block (or a full batch came: poll again, fairly).
-void drain(Shared& sh, int fd, RecvBatch& b, std::vector<inbox_wake_actor>& wakes) {
+void drain(Shared& sh, int fd, RecvBatch& b) {
   for (int round = 0; round < 8 && !sh.stop; ++round) {
     b.reset();
     int n = ::recvmmsg(fd, b.msgs.data(), unsigned(kRecvBatch), MSG_DONTWAIT, nullptr);
@@ -180,7 +89,7 @@ void drain(Shared& sh, int fd, RecvBatch& b, std::vector<inbox_wake_actor>& wake
       return;  // EAGAIN or a transient error (e.g. ICMP-reported ECONNREFUSED): poll again
     }
     sh.rx->inc(uint64_t(n));
-    bool wake_sock = false;
+    const auto now = steady_now();
     for (int k = 0; k < n; ++k) {
       auto& h = b.msgs[k].msg_hdr;
       size_t len = b.msgs[k].msg_len;
@@ -200,19 +109,15 @@ void drain(Shared& sh, int fd, RecvBatch& b, std::vector<inbox_wake_actor>& wake
       if (seg < len) sh.rx->inc(uint64_t((len + seg - 1) / seg - 1));  // counted per datagram
       for (size_t off = 0; off < len; off += seg)
         route_one(sh, b.addr[k], std::span<const uint8_t>(base + off, std::min(seg, len - off)),
-                  wakes, wake_sock);
+                  now);
     }
-    for (auto& w : wakes) caf::anon_send(w, inbox_atom::value);
-    wakes.clear();
-    if (wake_sock) wake_socket(sh);
+    if (!sh.cfg.router->flush()) sh.stop = true;  // the socket actor is gone
     if (size_t(n) < kRecvBatch) return;
   }
 }
 
 void reader_loop(std::shared_ptr<Shared> sh) {
   RecvBatch batch(sh->gro);
-  std::vector<inbox_wake_actor> wakes;
-  wakes.reserve(kRecvBatch);
   std::vector<pollfd> pfds;
   for (int fd : sh->cfg.fds) pfds.push_back({fd, POLLIN, 0});
   pfds.push_back({sh->wake[0], POLLIN, 0});
@@ -225,7 +130,7 @@ void reader_loop(std::shared_ptr<Shared> sh) {
     }
     if (pfds.back().revents) return;  // woken to stop
     for (size_t i = 0; i + 1 < pfds.size(); ++i)
-      if (pfds[i].revents) drain(*sh, pfds[i].fd, batch, wakes);
+      if (pfds[i].revents) drain(*sh, pfds[i].fd, batch);
   }
 }
 
@@ -237,17 +142,13 @@ std::unique_ptr<UdpReader> UdpReader::start(ReaderConfig cfg, std::string& error
     error = std::string("socket: pipe2 failed: ") + std::strerror(errno);
     return nullptr;
   }
-  if (!cfg.metrics) cfg.metrics = std::make_shared<MetricsRegistry>();
-  auto& m = *cfg.metrics;
+  auto& m = cfg.router->metrics();
   const char* drop = "ssu2_datagrams_dropped_total";
   const char* drop_help = "Inbound datagrams dropped before reaching a session";
   sh->rx = &m.counter("ssu2_datagrams_received_total", "UDP datagrams received");
   sh->rx_bytes = &m.counter("ssu2_bytes_received_total", "UDP payload bytes received");
-  sh->drop_short = &m.counter(drop, drop_help, {{"reason", "too_short"}});
   sh->drop_truncated = &m.counter(drop, drop_help, {{"reason", "truncated"}});
   sh->drop_address = &m.counter(drop, drop_help, {{"reason", "bad_address"}});
-  sh->socket = caf::actor_cast<caf::weak_actor_ptr>(cfg.socket);
-  cfg.socket = nullptr;  // weak only: the thread must not keep the socket actor alive
   sh->cfg = std::move(cfg);
   // UDP GRO where the kernel has it (Linux >= 5.0): fewer, larger reads under load.
   sh->gro = !sh->cfg.fds.empty();

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "actors/support/udp.hpp"
+#include "actors/support/udp_reader.hpp"
 
 namespace ssu2d {
 
@@ -31,6 +32,46 @@ UdpSender::UdpSender(std::vector<UdpSocket> sockets, std::shared_ptr<MetricsRegi
 UdpSender::~UdpSender() {
   for (auto& s : sockets_)
     if (s.fd >= 0) ::close(s.fd);
+}
+
+std::vector<ssu2::Address> UdpSender::local_addresses() const {
+  std::vector<ssu2::Address> out;
+  for (auto& s : sockets_) out.push_back(s.local);
+  return out;
+}
+
+std::unique_ptr<DatagramReceiver> UdpSender::receive(std::shared_ptr<InboundRouter> router,
+                                                     std::string& error) {
+  ReaderConfig rc;
+  for (auto& s : sockets_) rc.fds.push_back(s.fd);
+  rc.router = std::move(router);
+  rc.keep_fds = shared_from_this();
+  return UdpReader::start(std::move(rc), error);
+}
+
+SendOneResult UdpSender::send_one(const ssu2::Address& to, std::span<const uint8_t> bytes) {
+  using O = SendOneResult::Outcome;
+  int fd = fd_for(to.is_v6());
+  sockaddr_storage ss;
+  socklen_t sl = 0;
+  if (fd < 0 || !udp::to_sockaddr(to, ss, sl))
+    return {O::failed, EAFNOSUPPORT,
+            fd < 0 ? "no socket for this address family" : "invalid address"};
+  for (;;) {
+    ssize_t n = ::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&ss), sl);
+    if (n >= 0) {
+      tx_->inc();
+      tx_bytes_->inc(uint64_t(n));
+      return {O::sent, 0, {}};
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+      eagain_->inc();
+      return {O::would_block, errno, {}};
+    }
+    int err = errno;
+    return {O::failed, err, std::strerror(err)};
+  }
 }
 
 int UdpSender::fd_for(bool v6) const {
