@@ -128,10 +128,11 @@ struct IntroductionFailed {
   bool timed_out = false;
 };
 
-// The introducers we publish changed (transport/nat/introducers): republish our RouterInfo
-// with these (empty: none).
+// The introducers one family's address publishes changed (transport/nat/introducers):
+// republish our RouterInfo with these in the SSU2 address of that family (empty: none).
 struct IntroducersChanged {
-  std::vector<i2p::Introducer> introducers;
+  uint8_t ip_len = 4;                        // the family: 4 or 16
+  std::vector<i2p::Introducer> introducers;  // that family's list now, ih0 first
 };
 
 // Send `to` (one of our introducers) a packet in its session now, whatever it carries (an
