@@ -44,11 +44,11 @@ void on_tag_granted(nat_t* self, const nat::RelayTagGranted& g) {
   st.requests.answer_tags(h, g.tag);
 }
 
-// Firewalled and short of tags: outbound handshakes ask for one (i2pd 2.45.1 gives tags
-// only in Session Created). Told to the handshake actor when it changes.
+// A firewalled family short of introducers: outbound handshakes ask for a tag (i2pd 2.45.1
+// gives tags only in Session Created). Told to the handshake actor when it changes.
 void update_tag_wish(nat_t* self) {
   auto& st = self->state;
-  bool want = st.engine->relay().wants_tags(st.reach->firewalled());
+  bool want = st.engine->introducers().wants_tags();
   if (want == st.wants_tags || !st.opts.handshake) return;
   st.wants_tags = want;
   self->send(st.opts.handshake, relay_atom::value, want);
@@ -66,17 +66,13 @@ void arm_reach_timer(nat_t* self) {
   st.reach_timer.arm(self, st.reach->poll_timeout(), tick_atom::value);
 }
 
-// Rebuilds our RouterInfo from the machines and the engine's introducers, and tells the
-// engine and the handshake actor (later handshakes and connected peers).
+// Rebuilds our RouterInfo from the machines and each family's introducers (one SSU2 address
+// per family, transport/nat/publish), and tells the engine and the handshake actor.
 void republish(nat_t* self) {
   auto& st = self->state;
-  const auto* primary = st.reach->primary();
-  if (!primary || !st.opts.publisher) return;
-  // A dual-stack node's IPv6 address follows its own machine.
-  std::vector<ssu2::nat::PublishedAddress> more;
-  if (primary == st.reach->v4() && st.reach->v6()) more.push_back(st.reach->v6()->published());
-  auto err = st.opts.publisher->publish(primary->published(), st.reach->router_cap(),
-                                        st.engine->introducers().published(), more);
+  if (!st.reach->primary() || !st.opts.publisher) return;
+  const auto& in = st.engine->introducers();
+  auto err = st.opts.publisher->publish(nat::address_publications(*st.reach, in), st.reach->router_cap());
   if (!err.empty()) log().warn("nat: {}", err);
   auto ri = st.opts.publisher->current();
   if (ri) st.engine->set_local_router_info(ri->bytes());
@@ -84,9 +80,9 @@ void republish(nat_t* self) {
     self->send(st.opts.handshake, router_info_atom::value, ri->bytes());
   count(self, "ssu2_router_info_published_total", "RouterInfo rebuilds after reachability changes");
   auto s = make_nat_status(*st.reach, ri.get(), steady_now(self), 0);
-  log().info("nat: reachability {}, RouterInfo republished (caps {}/{}, host {}, {} introducers)",
+  log().info("nat: reachability {}, RouterInfo republished (caps {}/{}, host {}, introducers {} IPv4, {} IPv6)",
              s.reachability, s.router_caps, s.address_caps, s.published.empty() ? "none" : s.published.front(),
-             s.introducers.size());
+             in.v4().published().size(), in.v6().published().size());
 }
 
 // Republishes our RouterInfo when the machines changed what it says, and keeps the engine's
@@ -97,8 +93,8 @@ void after_reachability(nat_t* self) {
   if (st.opts.metrics)
     for (const auto* m : {st.reach->v4(), st.reach->v6()})
       if (m) export_reachability(*st.opts.metrics, *m);
-  if (const auto* primary = st.reach->primary())
-    st.engine->set_reachability(now_pair(self), primary->state(), primary->ip_len());
+  for (const auto* m : {st.reach->v4(), st.reach->v6()})
+    if (m) st.engine->set_reachability(now_pair(self), m->state(), m->ip_len());
   if (st.reach->take_republish()) republish(self);
   update_tag_wish(self);
   arm_reach_timer(self);

@@ -34,8 +34,9 @@
 //   (introduce_atom, router_hash charlie, uint64 serial)   that attempt's deadline
 //   As Charlie, a relay token we gave Alice goes to the handshake actor as
 //        (relay_token_atom, Address alice, uint64 token).
-//   Firewalled (reachability), the node asks for relay tags in every outbound handshake
-//   until it holds kWantedTags: (relay_atom, bool) to the handshake actor when that changes.
+//   Firewalled (reachability, per family), the node asks for relay tags in every outbound
+//   handshake until each firewalled family holds its introducers (transport/nat/
+//   introducer_set): (relay_atom, bool) to the handshake actor when that changes.
 //   (nat_timeout_atom, int64 deadline_ms)                   engine timer (one armed at a time)
 //   (nat_timeout_atom, uint32 request_id)                   bound on a waiting request
 //   (observed_atom, router_hash peer, Address seen)         a peer's Address block: how it
@@ -43,8 +44,9 @@
 //   (nat_status_atom) -> nat_status                         reachability for ssu2ctl status
 //   (tick_atom, int64 deadline_ms)                          reachability timer: automatic
 //        peer tests with an established peer as Bob when the machine says one is due
-// Reachability (transport/nat/reachability) decides the published host/caps; on a change the
-// RouterPublisher rebuilds, signs and writes our RouterInfo.
+// Reachability (transport/nat/reachability, one machine per family) decides each SSU2
+// address's host/caps, each family's introducers go into that family's address; on a change
+// the RouterPublisher rebuilds, signs and writes our RouterInfo.
 // Outputs: session: (send_blocks_atom, bytes blocks); socket: (send_atom, send_request).
 #pragma once
 #include <memory>

@@ -44,7 +44,8 @@ void drain(nat_t* self);
 // ---- nat_actor.cpp, for drain() ----
 void on_peer_test_done(nat_t* self, const nat::PeerTestDone& d);
 void on_tag_granted(nat_t* self, const nat::RelayTagGranted& g);
-// Firewalled and short of tags: outbound handshakes ask for one; told to the handshake actor.
+// A firewalled family short of introducers: outbound handshakes ask for a tag; told to the
+// handshake actor when that changes.
 void update_tag_wish(nat_t* self);
 // Our RouterInfo rebuilt (reachability, introducers) and told to the engine and handshake actor.
 void republish(nat_t* self);

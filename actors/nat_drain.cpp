@@ -48,6 +48,7 @@ void drain(nat_t* self) {
         update_tag_wish(self);
       } else if (std::holds_alternative<nat::IntroducersChanged>(a)) {
         republish(self);
+        update_tag_wish(self);  // a lost introducer is asked for in handshakes again
       } else if (auto* k = std::get_if<nat::KeepAlive>(&a)) {
         if (auto it = st.sessions.find(to_router_hash(k->to)); it != st.sessions.end())
           self->send(it->second, keepalive_atom::value);

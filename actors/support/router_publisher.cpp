@@ -48,13 +48,9 @@ RouterPublisher::RouterPublisher(ssu2::i2p::RouterKeys keys, ssu2::i2p::OwnRoute
       data_dir_(std::move(data_dir)),
       current_(std::move(initial)) {}
 
-std::string RouterPublisher::publish(const ssu2::nat::PublishedAddress& a, char router_cap,
-                                     const std::vector<ssu2::i2p::Introducer>& introducers,
-                                     const std::vector<ssu2::nat::PublishedAddress>& more) {
-  auto p = ssu2::nat::published_params(base_, host_configured_, a, router_cap, introducers);
-  // Introducers are found for the first family only (relay tags come from its sessions).
-  for (size_t i = 0; i < p.more_addresses.size() && i < more.size(); ++i)
-    p.more_addresses[i] = ssu2::nat::published_address(base_.more_addresses[i], false, more[i]);
+std::string RouterPublisher::publish(const std::vector<ssu2::nat::AddressPublication>& addresses,
+                                     char router_cap) {
+  auto p = ssu2::nat::published_params(base_, host_configured_, addresses, router_cap);
   uint64_t ms = unix_now_ms();
   {
     // RouterInfo dates are compared by peers: never publish an older or equal time.

@@ -11,7 +11,7 @@
 #include "transport/common/address.hpp"
 #include "transport/i2p/router_info.hpp"
 #include "transport/i2p/router_keys.hpp"
-#include "transport/nat/reachability.hpp"
+#include "transport/nat/publish.hpp"
 
 namespace ssu2d {
 
@@ -31,14 +31,11 @@ class RouterPublisher {
   RouterPublisher(ssu2::i2p::RouterKeys keys, ssu2::i2p::OwnRouterInfoParams base,
                   bool host_configured, std::string data_dir,
                   std::shared_ptr<const ssu2::i2p::RouterInfo> initial);
-  // Rebuilds, signs and writes the RouterInfo for this reachability and these introducers
-  // (published only when `a` has no host); "" or a one-line error (the previous RouterInfo
-  // stays current on error).
-  // `more`: what the other families' reachability says of our other addresses, in the order
-  // of base.more_addresses (missing ones are published as configured).
-  std::string publish(const ssu2::nat::PublishedAddress& a, char router_cap,
-                      const std::vector<ssu2::i2p::Introducer>& introducers = {},
-                      const std::vector<ssu2::nat::PublishedAddress>& more = {});
+  // Rebuilds, signs and writes the RouterInfo for what each address's family says (its
+  // reachability and its introducers, published only on an address without host), in the
+  // order of base's addresses (transport/nat/publish; missing ones are published as
+  // configured); "" or a one-line error (the previous RouterInfo stays current on error).
+  std::string publish(const std::vector<ssu2::nat::AddressPublication>& addresses, char router_cap);
   std::shared_ptr<const ssu2::i2p::RouterInfo> current() const;
   uint64_t published_count() const;
 

@@ -46,7 +46,7 @@ struct Net {
     };
   }
   Party& n() { return w["n"]; }
-  std::vector<i2p::Introducer> published() { return n().engine->introducers().published(); }
+  std::vector<i2p::Introducer> published() { return n().engine->introducers().published(4); }
   std::set<std::string> introducer_names() {
     std::set<std::string> out;
     for (const auto& in : published())
@@ -221,10 +221,10 @@ BOOST_AUTO_TEST_CASE(new_session_fills_a_missing_slot) {
   w.connect("n", "p1");
   w["n"].engine->set_reachability(at(0), Reachability::Firewalled, 4);
   w.run(0, 1000);
-  BOOST_CHECK_EQUAL(w["n"].engine->introducers().published().size(), 1u);
+  BOOST_CHECK_EQUAL(w["n"].engine->introducers().published(4).size(), 1u);
   w.connect("n", "p2");  // the handshake finished: a candidate, asked at once
   w.run(1000, 2000);
-  BOOST_CHECK_EQUAL(w["n"].engine->introducers().published().size(), 2u);
+  BOOST_CHECK_EQUAL(w["n"].engine->introducers().published(4).size(), 2u);
 }
 
 // The handshake path (i2pd 2.45.1 gives tags only in Session Created): a firewalled N whose
@@ -250,7 +250,7 @@ BOOST_AUTO_TEST_CASE(tag_granted_in_the_handshake_is_an_introducer) {
   w["x"].engine->session_established(at(10), w["n"].hash(), w["n"].ep, HandshakeTags{false, {}, 778u});
   w["n"].engine->session_established(at(10), w["x"].hash(), w["x"].ep, HandshakeTags{true, 778u, {}});
   w.run(10, 1000);
-  auto pub = w["n"].engine->introducers().published();
+  auto pub = w["n"].engine->introducers().published(4);
   BOOST_REQUIRE_EQUAL(pub.size(), 1u);
   BOOST_CHECK(pub[0].router_hash == w["p1"].hash());
   BOOST_CHECK_EQUAL(pub[0].tag, 777u);
@@ -262,7 +262,7 @@ BOOST_AUTO_TEST_CASE(tag_granted_in_the_handshake_is_an_introducer) {
   w["n"].engine->set_reachability(at(2000), Reachability::Reachable, 4);
   w["n"].engine->learn_peer(w["p2"].info());
   w["n"].engine->session_established(at(2000), w["p2"].hash(), w["p2"].ep, HandshakeTags{true, 779u, {}});
-  BOOST_CHECK(w["n"].engine->introducers().published().empty());
+  BOOST_CHECK(w["n"].engine->introducers().published(4).empty());
 }
 
 BOOST_AUTO_TEST_CASE(peer_without_published_host_is_no_candidate) {
@@ -275,7 +275,7 @@ BOOST_AUTO_TEST_CASE(peer_without_published_host_is_no_candidate) {
   w["n"].engine->learn_peer(info);
   w["n"].engine->set_reachability(at(0), Reachability::Firewalled, 4);
   w.run(0, kMin);
-  BOOST_CHECK(w["n"].engine->introducers().published().empty());
+  BOOST_CHECK(w["n"].engine->introducers().published(4).empty());
   BOOST_CHECK(w["n"].all<IntroducersChanged>().empty());
 }
 

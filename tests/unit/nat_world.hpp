@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -46,6 +47,7 @@ struct Party {
   i2p::RouterKeys keys;
   i2p::RouterInfo ri;
   ssu2::Address ep;                         // where it is reachable (and what it publishes)
+  std::optional<ssu2::Address> ep6;         // a dual-stack party's IPv6 address (add_dual)
   std::unique_ptr<NatEngine> engine;
   std::vector<Action> results;         // non-send actions it produced
   RouterHash hash() const { return ri.hash(); }
@@ -72,6 +74,16 @@ class World {
   explicit World(uint64_t seed = 1) : seed_(seed) {}
 
   Party& add(const std::string& name, uint8_t tag, ssu2::Address ep, std::string caps = "BC") {
+    return add_party(name, tag, ep, std::move(caps), std::nullopt, "");
+  }
+  // A dual-stack party: an SSU2 address per family (IPv4 first), each with its own caps.
+  Party& add_dual(const std::string& name, uint8_t tag, ssu2::Address ep, ssu2::Address ep6,
+                  std::string caps = "BC", std::string caps6 = "BC") {
+    return add_party(name, tag, ep, std::move(caps), ep6, std::move(caps6));
+  }
+
+  Party& add_party(const std::string& name, uint8_t tag, ssu2::Address ep, std::string caps,
+                   std::optional<ssu2::Address> ep6, std::string caps6) {
     auto p = std::make_unique<Party>();
     p->name = name;
     p->keys = keys_for(tag);
@@ -81,14 +93,23 @@ class World {
     params.host = host;
     params.port = ep.port;
     params.address_caps = caps;
+    if (ep6) {
+      i2p::OwnAddress a6;
+      a6.host = ep6->host();
+      a6.port = ep6->port;
+      a6.address_caps = caps6;
+      params.more_addresses.push_back(a6);
+    }
     params.published_ms = uint64_t(kUnixBase) * 1000;
     p->ri = *i2p::make_own_router_info(p->keys, params);
     p->ep = ep;
+    p->ep6 = ep6;
     LocalIdentity local;
     local.hash = p->ri.hash();
     local.signing_priv = p->keys.ed25519_seed;
     local.intro_key = p->keys.intro_key.bytes;
     local.v4 = ep;
+    local.v6 = ep6;
     local.router_info = p->ri.bytes();
     p->engine = std::make_unique<NatEngine>(std::move(local), Config{}, seeded_random(seed_ + tag));
     auto& ref = *p;
@@ -99,13 +120,14 @@ class World {
   Party& operator[](const std::string& n) { return *parties_.at(n); }
 
   // An established session both ways; each side knows the other's RouterInfo (handshake).
-  void connect(const std::string& a, const std::string& b, int64_t now_ms = 0) {
+  // `ip_len` 16: over both parties' IPv6 addresses (add_dual).
+  void connect(const std::string& a, const std::string& b, int64_t now_ms = 0, uint8_t ip_len = 4) {
     Party& x = (*this)[a];
     Party& y = (*this)[b];
     x.engine->learn_peer(y.info());
     y.engine->learn_peer(x.info());
-    x.engine->session_established(at(now_ms), y.hash(), y.ep);
-    y.engine->session_established(at(now_ms), x.hash(), x.ep);
+    x.engine->session_established(at(now_ms), y.hash(), ip_len == 16 ? y.ep6.value() : y.ep);
+    y.engine->session_established(at(now_ms), x.hash(), ip_len == 16 ? x.ep6.value() : x.ep);
   }
 
   // Delivers everything that is queued, repeatedly, until nothing moves.
@@ -148,7 +170,7 @@ class World {
  private:
   Party* by_endpoint(const ssu2::Address& e) {
     for (auto& [n, p] : parties_)
-      if (p->ep == e) return p.get();
+      if (p->ep == e || p->ep6 == e) return p.get();
     for (auto& [mapped, p] : nat_mappings_)
       if (mapped == e) return p;
     return nullptr;
@@ -191,6 +213,9 @@ class World {
 };
 
 inline ssu2::Address ep4(uint8_t last, uint16_t port) { return ssu2::Address::v4(10, 0, 0, last, port); }
+inline ssu2::Address ep6(uint8_t last, uint16_t port) {
+  return ssu2::Address::v6({0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, last}, port);
+}
 
 // Helpers for filters.
 inline bool has_peer_test(const Wire& w, uint8_t msg) {

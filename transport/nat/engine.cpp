@@ -43,7 +43,7 @@ void NatEngine::session_established(const Now& now, const RouterHash& peer, cons
                                     const HandshakeTags& tags) {
   ctx_.session_up(peer, remote);
   relay_.on_handshake(peer, tags);
-  introducers_.on_session_up();
+  introducers_.on_session_up(now, peer);
   if (tags.granted && *tags.granted != 0) introducers_.on_handshake_tag(now, peer, *tags.granted);
 }
 

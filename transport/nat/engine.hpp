@@ -4,12 +4,12 @@
 //     PeerTest / Relay* / RelayTag* blocks drive the machines; other blocks are ignored),
 //   - out-of-session packets of type 7 (Peer Test) and 11 (Hole Punch), opened with our
 //     intro key,
-//   - commands, session up/down, the reachability of our published address (introducers
-//     are gathered while it is firewalled), and timer ticks.
+//   - commands, session up/down, the reachability of each family's published address
+//     (introducers of that family are gathered while it is firewalled), and timer ticks.
 // Output is the action queue (take_actions()) and next_deadline().
 #pragma once
 #include "transport/nat/context.hpp"
-#include "transport/nat/introducers.hpp"
+#include "transport/nat/introducer_set.hpp"
 #include "transport/nat/peer_test.hpp"
 #include "transport/nat/relay.hpp"
 
@@ -34,7 +34,8 @@ class NatEngine {
   void session_established(const Now& now, const RouterHash& peer, const Address& remote,
                            const HandshakeTags& tags = {});
   void session_closed(const Now& now, const RouterHash& peer);
-  // The published address's reachability (family 4 or 16): drives our introducers.
+  // The reachability of the published address of family `ip_len` (4 or 16): drives that
+  // family's introducers.
   void set_reachability(const Now& now, Reachability r, uint8_t ip_len) {
     introducers_.set_reachability(now, r, ip_len);
   }
@@ -72,7 +73,7 @@ class NatEngine {
   const Counters& counters() const { return ctx_.counters; }
   const PeerTest& peer_test() const { return peer_test_; }
   const Relay& relay() const { return relay_; }
-  const Introducers& introducers() const { return introducers_; }
+  const IntroducerSet& introducers() const { return introducers_; }
   const LocalIdentity& local() const { return ctx_.local; }
   // Our addresses may change (e.g. after a peer test); Charlie uses them in his answers.
   void set_local_endpoint(const Address& e) { (e.ip_len == 16 ? ctx_.local.v6 : ctx_.local.v4) = e; }
@@ -83,7 +84,7 @@ class NatEngine {
   Context ctx_;
   PeerTest peer_test_;
   Relay relay_;
-  Introducers introducers_;
+  IntroducerSet introducers_;
 };
 
 }  // namespace ssu2::nat

@@ -4,13 +4,10 @@
 
 namespace ssu2::nat {
 
-void Introducers::set_reachability(const Now& now, Reachability r, uint8_t ip_len) {
+void Introducers::set_reachability(const Now& now, Reachability r) {
   last_now_ = now.mono;
-  if (r == state_ && ip_len == ip_len_) return;
-  // Another family's introducers are of no use to the address we publish now.
-  if (ip_len != ip_len_) drop_all();
+  if (r == state_) return;
   state_ = r;
-  ip_len_ = ip_len;
   if (!active()) {
     drop_all();
     return;
@@ -28,7 +25,10 @@ void Introducers::drop_all() {
 
 bool Introducers::candidate(const RouterHash& h, const Now& now) const {
   const PeerInfo* p = ctx_.peer(h);
-  if (!p || !p->introducer_capable || !p->endpoint_for(ip_len_)) return false;
+  if (!p || !p->introduces(ip_len_)) return false;
+  // Its Relay Intro comes to us over this session: through this family's NAT mapping.
+  const Address* s = ctx_.session(h);
+  if (!s || s->ip_len != ip_len_) return false;
   if (asking_.count(h)) return false;
   if (std::any_of(held_.begin(), held_.end(), [&](const Held& x) { return x.peer == h; }))
     return false;
@@ -52,14 +52,25 @@ void Introducers::fill(const Now& now) {
   }
 }
 
-void Introducers::on_session_closed(const Now& now, const RouterHash& peer) {
-  last_now_ = now.mono;
+void Introducers::lose(const RouterHash& peer) {
   asking_.erase(peer);
   auto it = std::find_if(held_.begin(), held_.end(), [&](const Held& x) { return x.peer == peer; });
   if (it != held_.end()) {
     held_.erase(it);
     changed();
   }
+}
+
+void Introducers::on_session_up(const Now& now, const RouterHash& peer) {
+  last_now_ = now.mono;
+  // A newer session replaced the old one: over another family it no longer serves this one.
+  if (const Address* s = ctx_.session(peer); s && s->ip_len != ip_len_) lose(peer);
+  fill_due_ = active();
+}
+
+void Introducers::on_session_closed(const Now& now, const RouterHash& peer) {
+  last_now_ = now.mono;
+  lose(peer);
   fill_due_ = active();
 }
 

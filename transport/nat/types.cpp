@@ -50,7 +50,10 @@ Result<PeerInfo> peer_info_from(const i2p::RouterInfo& ri) {
     auto e = parse_endpoint(*host, *port);
     if (!e) continue;
     auto& slot = e->ip_len == 16 ? p.v6 : p.v4;
-    if (!slot) slot = *e;
+    if (slot) continue;
+    slot = *e;
+    const bool c = caps && caps->find('C') != std::string::npos;
+    (e->ip_len == 16 ? p.introducer_v6 : p.introducer_v4) = c;
   }
   if (!p.intro_key) return Error{Errc::malformed, "no SSU2 address with intro key"};
   p.router_info = ri.bytes();

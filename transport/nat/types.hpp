@@ -35,10 +35,17 @@ struct PeerInfo {
   std::optional<Address> v6;              // published SSU2 IPv6 host/port
   bool peer_test_capable = false;          // 'B' in the SSU2 address caps
   bool introducer_capable = false;         // 'C' in the SSU2 address caps (relays for us)
+  bool introducer_v4 = false;              // 'C' in the address that publishes v4
+  bool introducer_v6 = false;              // 'C' in the address that publishes v6
   Bytes router_info;                       // signed wire form, forwarded in RouterInfo blocks
 
   const std::optional<Address>& endpoint_for(uint8_t ip_len) const {
     return ip_len == 16 ? v6 : v4;
+  }
+  // Can introduce us to Alices of that family: a published host of the family, 'C' in the
+  // caps of the address that publishes it.
+  bool introduces(uint8_t ip_len) const {
+    return endpoint_for(ip_len) && (ip_len == 16 ? introducer_v6 : introducer_v4);
   }
 };
 // Extracts the PeerInfo from a parsed RouterInfo (signature must already be checked by the
@@ -121,10 +128,11 @@ struct IntroductionFailed {
   bool timed_out = false;
 };
 
-// The introducers we publish changed (transport/nat/introducers): republish our RouterInfo
-// with these (empty: none).
+// The introducers one family's address publishes changed (transport/nat/introducers):
+// republish our RouterInfo with these in the SSU2 address of that family (empty: none).
 struct IntroducersChanged {
-  std::vector<i2p::Introducer> introducers;
+  uint8_t ip_len = 4;                        // the family: 4 or 16
+  std::vector<i2p::Introducer> introducers;  // that family's list now, ih0 first
 };
 
 // Send `to` (one of our introducers) a packet in its session now, whatever it carries (an
