@@ -84,6 +84,9 @@ void step(nat_t* self, const router_hash& charlie) {
               auto* a = self->state.introductions.find(charlie);
               if (!a || a->bob != bob || a->nonce) return;
               a->last_error = "introducer " + to_string(bob) + ": " + render_node_error(err);
+              log().info("nat: {}; trying the next introducer of {}", a->last_error, to_string(charlie));
+              count(self, "ssu2_introducer_fallbacks_total",
+                    "Introducers we could not reach (we are Alice); the next one is tried");
               step(self, charlie);
             });
     return;

@@ -7,7 +7,8 @@
 // Impairments, all deterministic:
 //   drop      - a predicate over (from, to, bytes): true loses the datagram (counted);
 //   rebind    - a port's address changes (a NAT rebinding: the peer sees a new source);
-//   firewall  - a port behind a restricted-cone NAT: inbound only from addresses it sent to.
+//   firewall  - a port behind a restricted-cone NAT: inbound only from addresses it sent to
+//               within the NAT's mapping timeout (home NATs: 30 s and more).
 #pragma once
 #include <functional>
 #include <map>
@@ -54,10 +55,14 @@ class MemoryNetwork : public std::enable_shared_from_this<MemoryNetwork> {
     e.port->local_ = to;
     ports_[to] = e;
   }
-  // Restricted-cone NAT in front of the port at `at`: inbound only from addresses it sent to.
-  void set_firewalled(const ssu2::Address& at, bool on) {
+  // Restricted-cone NAT in front of the port at `at`: inbound only from addresses it sent to
+  // less than `mapping_timeout` ago.
+  void set_firewalled(const ssu2::Address& at, bool on, caf::timespan mapping_timeout = std::chrono::seconds(30)) {
     std::lock_guard lk(mu_);
-    if (auto it = ports_.find(at); it != ports_.end()) it->second.port->firewalled_ = on;
+    if (auto it = ports_.find(at); it != ports_.end()) {
+      it->second.port->firewalled_ = on;
+      it->second.port->mapping_timeout_ = mapping_timeout;
+    }
   }
   Counters counters() const {
     std::lock_guard lk(mu_);
@@ -100,7 +105,8 @@ class MemoryNetwork : public std::enable_shared_from_this<MemoryNetwork> {
     std::shared_ptr<MemoryNetwork> net_;
     ssu2::Address local_;
     bool firewalled_ = false;
-    std::set<ssu2::Address> sent_to_;  // the NAT's state when firewalled
+    caf::timespan mapping_timeout_{0};
+    std::map<ssu2::Address, caf::actor_clock::time_point> sent_to_;  // the NAT's mappings
   };
 
  private:
@@ -129,7 +135,8 @@ class MemoryNetwork : public std::enable_shared_from_this<MemoryNetwork> {
     {
       std::lock_guard lk(mu_);
       src = from.local_;
-      from.sent_to_.insert(to);
+      const auto now = clock_.now();
+      from.sent_to_[to] = now;
       if (drop_ && drop_(src, to, bytes)) {
         n_.dropped++;
         return;
@@ -139,13 +146,15 @@ class MemoryNetwork : public std::enable_shared_from_this<MemoryNetwork> {
         n_.unreachable++;
         return;
       }
-      if (it->second.port->firewalled_ && !it->second.port->sent_to_.count(src)) {
-        n_.filtered++;
-        return;
+      if (auto* p = it->second.port; p->firewalled_) {
+        auto m = p->sent_to_.find(src);
+        if (m == p->sent_to_.end() || now - m->second >= p->mapping_timeout_) {
+          n_.filtered++;
+          return;
+        }
       }
       n_.delivered++;
       router = it->second.router;
-      touched_.insert(router.get());
       keep_.push_back(router);
     }
     router->route(ssu2d::steady_now(clock_), src, bytes);
@@ -155,7 +164,6 @@ class MemoryNetwork : public std::enable_shared_from_this<MemoryNetwork> {
     {
       std::lock_guard lk(mu_);
       routers.swap(keep_);
-      touched_.clear();
     }
     std::set<ssu2d::InboundRouter*> done;
     for (auto& r : routers)
@@ -167,7 +175,6 @@ class MemoryNetwork : public std::enable_shared_from_this<MemoryNetwork> {
   std::map<ssu2::Address, Entry> ports_;
   DropFn drop_;
   Counters n_;
-  std::set<ssu2d::InboundRouter*> touched_;
   std::vector<std::shared_ptr<ssu2d::InboundRouter>> keep_;
 };
 

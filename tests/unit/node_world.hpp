@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,13 @@ struct WorldNode {
     return {ri->bytes().begin(), ri->bytes().end()};
   }
   ssu2::Address address() const { return port->local_addresses().front(); }
+  // A series' value in the node's metrics ("name" or "name{labels}"), 0 when absent.
+  uint64_t metric(const std::string& series) const {
+    std::istringstream in(metrics->render());
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind(series + " ", 0) == 0) return std::stoull(line.substr(series.size() + 1));
+    return 0;
+  }
 };
 
 class World {
