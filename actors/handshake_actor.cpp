@@ -43,6 +43,7 @@ session_actor spawn_session(handshake_t* self, hs::SessionContext ctx) {
   so.nat = st.opts.nat;
   so.metrics = st.metrics;
   so.reassembly_budget = st.opts.reassembly_budget;
+  so.random = st.opts.random;
   so.out_limit = st.opts.out_limit;
   so.path.sender = st.opts.sender;
   so.path.inbox = make_session_inbox(st.metrics, st.opts.session_inbox);
@@ -232,7 +233,10 @@ handshake_actor::behavior_type handshake_behavior(handshake_t* self,
       return ri.hash() != local_hash;  // never a session with ourselves
     };
   st.opts = std::move(opts);
-  st.ep = std::make_unique<hs::HandshakeEndpoint>(st.opts.config, st.opts.local, st.opts.limits);
+  st.ep = st.opts.random ? std::make_unique<hs::HandshakeEndpoint>(st.opts.config, st.opts.local,
+                                                                    st.opts.limits, st.opts.random)
+                         : std::make_unique<hs::HandshakeEndpoint>(st.opts.config, st.opts.local,
+                                                                    st.opts.limits);
 
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;

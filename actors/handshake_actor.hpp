@@ -82,6 +82,9 @@ struct HandshakeActorOptions {
   std::shared_ptr<ssu2::session::SharedBudget> reassembly_budget;
   // Node-wide outbound bandwidth limit shared by the sessions (bandwidth.out_kbytes_s).
   std::shared_ptr<BandwidthLimiter> out_limit;
+  // The node's randomness (handshakes, tokens, sessions' path challenges); empty = the
+  // system's (crypto::random_bytes).
+  ssu2::RandomFn random;
 };
 
 handshake_actor spawn_handshake_actor(caf::actor_system& sys, HandshakeActorOptions opts);

@@ -4,6 +4,7 @@
 
 #include "actors/introspection_state.hpp"
 #include "actors/support/logging.hpp"
+#include "transport/handshake/types.hpp"
 
 #ifdef SSU2D_HAVE_CAF_OPENSSL
 #include <caf/openssl/publish.hpp>
@@ -112,6 +113,7 @@ caf::result<node_status> status(introspection_t* self) {
 
 introspection_actor::behavior_type introspection(introspection_t* self, IntrospectionOptions opts) {
   self->state.opts = std::move(opts);
+  if (!self->state.opts.random) self->state.opts.random = ssu2::handshake::default_random();
   if (self->state.opts.metrics) {
     self->state.bandwidth = std::make_unique<BandwidthRates>(*self->state.opts.metrics);
     self->state.tick.arm(self, steady_now(self), tick_atom::value);

@@ -40,6 +40,7 @@
 #include "actors/support/metrics.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
+#include "transport/common/random.hpp"
 
 namespace ssu2d {
 
@@ -55,11 +56,13 @@ struct IntrospectionOptions {
   std::shared_ptr<BandwidthLimiter> in_limit, out_limit;  // may be null (unlimited)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::string version = "ssu2d 0.1.0";
+  ssu2::RandomFn random;  // send-test message ids, sizes and bodies; empty = crypto::random_bytes
 };
 
 // A short-header I2NP Data message (type 20, message ID `id`, expires in 60 s) whose body is
 // a 4-byte length and `size` random bytes.
-std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size, uint32_t now_s);
+std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size, uint32_t now_s,
+                                            const ssu2::RandomFn& random);
 
 introspection_actor spawn_introspection_actor(caf::actor_system& sys, IntrospectionOptions opts);
 

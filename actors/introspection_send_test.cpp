@@ -4,11 +4,13 @@
 
 #include "actors/introspection_state.hpp"
 #include "transport/crypto/crypto.hpp"
+#include "transport/handshake/types.hpp"
 #include "transport/session/fragment.hpp"
 
 namespace ssu2d {
 
-std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size, uint32_t now_s) {
+std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size, uint32_t now_s,
+                                            const ssu2::RandomFn& random) {
   // I2NP Data (type 20), expiring in 60 s; body = 4-byte length + random data.
   // The body is written behind the encoded header in the one buffer (no second copy).
   ssu2::session::I2npMessage m;
@@ -19,7 +21,7 @@ std::vector<uint8_t> make_test_data_message(uint32_t id, uint32_t size, uint32_t
   const size_t at = out.size();
   out.resize(at + 4 + size);
   for (int i = 0; i < 4; ++i) out[at + size_t(i)] = uint8_t(size >> (24 - 8 * i));
-  if (size) ssu2::crypto::random_bytes(ssu2::MutByteSpan(out.data() + at + 4, size));
+  if (size) random(ssu2::MutByteSpan(out.data() + at + 4, size));
   return out;
 }
 
@@ -75,10 +77,10 @@ void pump_send_test(introspection_t* self, std::shared_ptr<SendTest> run) {
     run->outstanding++;
     uint32_t size = run->min_size;
     if (run->max_size > run->min_size)
-      size += ssu2::crypto::random_u32() % (run->max_size - run->min_size + 1);
+      size += ssu2::handshake::random_u32(self->state.opts.random) % (run->max_size - run->min_size + 1);
     auto bytes = make_test_data_message(
-        self->state.message_ids.next(steady_now(self), ssu2::crypto::random_bytes), size,
-        unix_now_s(self));
+        self->state.message_ids.next(steady_now(self), self->state.opts.random), size,
+        unix_now_s(self), self->state.opts.random);
     auto issued_at = self->clock().now();
     const uint32_t index = run->issued;
     // No per-message timeout: each would be a timer in CAF's clock thread (a wake-up of

@@ -206,7 +206,7 @@ void on_closed(nat_t* self, const router_hash& peer) {
 
 nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
   auto& st = self->state;
-  st.engine = std::make_unique<nat::NatEngine>(opts.local, nat::Config{}, ssu2::RandomFn{}, opts.introducers);
+  st.engine = std::make_unique<nat::NatEngine>(opts.local, nat::Config{}, opts.random, opts.introducers);
   st.opts = std::move(opts);
   const auto start = steady_now(self);
   st.reach.emplace(st.opts.reachability, start, st.opts.local.v4, st.opts.local.v6);

@@ -57,6 +57,7 @@
 #include "actors/support/router_publisher.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
+#include "transport/common/random.hpp"
 #include "transport/nat/introducers.hpp"
 #include "transport/nat/reachability.hpp"
 #include "transport/nat/types.hpp"
@@ -75,6 +76,7 @@ struct NatActorOptions {
   ssu2::nat::ReachabilityConfig reachability;
   ssu2::nat::IntroducerConfig introducers;
   std::shared_ptr<RouterPublisher> publisher;  // may be null: nothing is republished
+  ssu2::RandomFn random;                       // nonces, tags; empty = crypto::random_bytes
 };
 
 nat_actor spawn_nat_actor(caf::actor_system& sys, NatActorOptions opts);

@@ -18,6 +18,7 @@ NodeActors spawn_node_actors(caf::actor_system& sys, const NodeConfig& cfg, Node
   mo.local_router_info = p.router_info;
   mo.metrics = p.metrics;
   mo.max_sessions = size_t(cfg.limits.max_sessions);
+  mo.random = p.random;
   out.manager = spawn_subsystem_manager(sys, std::move(mo));
 
   NatActorOptions no;
@@ -32,6 +33,7 @@ NodeActors spawn_node_actors(caf::actor_system& sys, const NodeConfig& cfg, Node
   no.reachability.address_quorum = size_t(cfg.nat.address_quorum);
   no.introducers.keepalive_interval = std::chrono::seconds(cfg.nat.introducer_keepalive_s);
   no.manager = out.manager;
+  no.random = p.random;
   out.nat = spawn_nat_actor(sys, std::move(no));
 
   HandshakeActorOptions ho;
@@ -57,6 +59,7 @@ NodeActors spawn_node_actors(caf::actor_system& sys, const NodeConfig& cfg, Node
   auto in_limit = std::make_shared<BandwidthLimiter>(cfg.bandwidth.in_bytes_s(), "in", p.metrics.get());
   auto out_limit = std::make_shared<BandwidthLimiter>(cfg.bandwidth.out_bytes_s(), "out", p.metrics.get());
   ho.out_limit = out_limit;
+  ho.random = p.random;
   ho.reassembly_budget = std::make_shared<ssu2::session::SharedBudget>(
       size_t(cfg.limits.reassembly_memory_mb) * 1024 * 1024);
   p.metrics->gauge_fn("ssu2_reassembly_bytes",
@@ -95,6 +98,7 @@ NodeActors spawn_node_actors(caf::actor_system& sys, const NodeConfig& cfg, Node
   io.metrics = p.metrics;
   io.in_limit = in_limit;
   io.out_limit = out_limit;
+  io.random = p.random;
   out.introspection = spawn_introspection_actor(sys, io);
   return out;
 }

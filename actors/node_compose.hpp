@@ -13,6 +13,7 @@
 #include "actors/support/metrics.hpp"
 #include "actors/support/router_publisher.hpp"
 #include "messages/interfaces.hpp"
+#include "transport/common/random.hpp"
 #include "transport/i2p/router_info.hpp"
 #include "transport/i2p/router_keys.hpp"
 
@@ -26,6 +27,9 @@ struct NodeParts {
   std::shared_ptr<DatagramTransport> transport;
   std::shared_ptr<MetricsRegistry> metrics;
   bool detached_socket = true;  // false under CAF's test coordinator
+  // The node's one source of randomness outside OpenSSL's key generation (handshakes,
+  // tokens, nonces, relay tags, path challenges, message ids); empty = the system's.
+  ssu2::RandomFn random;
 };
 
 struct NodeActors {

@@ -36,6 +36,7 @@ void start(session_t* self, SessionActorOptions& o) {
   st.started = now;
   auto ctx = hs::to_session_context(h, now, unix_now_ms(self));
   ctx.reassembly_budget = o.reassembly_budget;
+  if (o.random) ctx.random = o.random;
   st.ds = std::make_unique<ss::DataSession>(std::move(ctx));
   if (st.metrics) {
     st.live = &st.metrics->gauge("ssu2_session_actors", "Session actors alive (incl. closing)");

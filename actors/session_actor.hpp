@@ -78,6 +78,7 @@ struct SessionActorOptions {
   DatagramPath path;  // inbox registered at the socket + direct sender; both may be null
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   std::shared_ptr<ssu2::session::SharedBudget> reassembly_budget;  // node-wide; may be null
+  ssu2::RandomFn random;  // path challenges; empty = crypto::random_bytes
   std::shared_ptr<BandwidthLimiter> out_limit;  // node-wide outbound limit; may be null
 };
 

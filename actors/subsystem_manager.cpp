@@ -6,7 +6,9 @@
 
 #include "actors/support/clock.hpp"
 #include "actors/support/logging.hpp"
+#include "transport/handshake/types.hpp"
 #include "transport/i2p/i2np.hpp"
+#include "transport/i2p/lookup.hpp"
 
 namespace ssu2d {
 
@@ -138,8 +140,9 @@ void on_inbound(manager_t* self, i2np_message& m) {
   learn_from_store(st, m);
   if (auto it = st.table.find(m.peer); it != st.table.end()) {
     it->second.i2np_in++;
-    auto reply = answer_lookup_for_us(m, st.opts.local_hash, st.opts.local_router_info.get(),
-                                      unix_now_ms(self));
+    auto reply = ssu2::i2p::answer_lookup_for_us(
+        ssu2::ByteSpan(m.bytes.data(), m.bytes.size()), m.peer.bytes, st.opts.local_hash.bytes,
+        st.opts.local_router_info.get(), ssu2::handshake::random_u32(st.opts.random), unix_now_ms(self));
     if (reply) {
       st.lookups_answered->inc();
       it->second.i2np_out++;
@@ -173,6 +176,7 @@ subsystem_manager_actor::behavior_type manager(manager_t* self, SubsystemOptions
   auto& st = self->state;
   st.metrics = opts.metrics ? opts.metrics : std::make_shared<MetricsRegistry>();
   st.opts = std::move(opts);
+  if (!st.opts.random) st.opts.random = ssu2::handshake::default_random();
   auto& m = *st.metrics;
   st.connected = &m.gauge("ssu2_connected_routers", "Routers with an established session");
   st.in = &m.counter("ssu2_i2np_messages_total", "I2NP messages through the subsystem manager",
@@ -291,30 +295,6 @@ subsystem_manager_actor::behavior_type manager(manager_t* self, SubsystemOptions
 }
 
 }  // namespace
-
-std::optional<std::vector<uint8_t>> answer_lookup_for_us(const i2np_message& in,
-                                                         const router_hash& local,
-                                                         const ssu2::i2p::RouterInfo* our_ri,
-                                                         uint64_t now_unix_ms) {
-  if (!our_ri) return std::nullopt;  // no RouterInfo yet (key store missing): nothing to send
-  auto msg = ssu2::i2p::decode_short(ssu2::ByteSpan(in.bytes.data(), in.bytes.size()));
-  if (!msg || msg->type != ssu2::i2p::MessageType::DatabaseLookup) return std::nullopt;
-  // DatabaseLookup (i2np.rst): key(32) from(32) flags(1) [reply tunnel(4)] ...
-  ssu2::Reader r(ssu2::ByteSpan(msg->payload.data(), msg->payload.size()));
-  auto key = r.array<32>();
-  auto from = r.array<32>();
-  uint8_t flags = r.u8();
-  if (!r.ok() || key != local.bytes) return std::nullopt;
-  // Only direct replies: with the delivery flag (bit 0) the answer belongs in a tunnel,
-  // which a transport cannot build; and the reply must go to the peer that asked.
-  if ((flags & 0x01) != 0 || from != in.peer.bytes) return std::nullopt;
-  auto store = ssu2::i2p::make_database_store(*our_ri, ssu2::crypto::random_u32(),
-                                              now_unix_ms + 60'000);
-  if (!store) return std::nullopt;
-  auto bytes = ssu2::i2p::encode_short(*store);
-  if (!bytes) return std::nullopt;
-  return std::vector<uint8_t>(bytes->begin(), bytes->end());
-}
 
 subsystem_manager_actor spawn_subsystem_manager(caf::actor_system& sys, SubsystemOptions opts) {
   return sys.spawn(manager, std::move(opts));

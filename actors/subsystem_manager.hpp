@@ -44,6 +44,7 @@
 #include "actors/support/metrics.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
+#include "transport/common/random.hpp"
 #include "transport/i2p/router_info.hpp"
 
 namespace ssu2d {
@@ -54,15 +55,9 @@ struct SubsystemOptions {
   std::shared_ptr<const ssu2::i2p::RouterInfo> local_router_info;
   std::shared_ptr<MetricsRegistry> metrics;  // may be null
   size_t max_sessions = 512;
+  ssu2::RandomFn random;  // DatabaseStore reply tokens; empty = crypto::random_bytes
 };
 
 subsystem_manager_actor spawn_subsystem_manager(caf::actor_system& sys, SubsystemOptions opts);
-
-// Builds the reply to an inbound DatabaseLookup when it asks for `local` and wants the
-// answer sent straight back to the peer that asked (no reply tunnel). Returns the reply
-// (short-header I2NP) or nullopt when the message is not such a lookup. Exposed for tests.
-std::optional<std::vector<uint8_t>> answer_lookup_for_us(
-    const i2np_message& in, const router_hash& local, const ssu2::i2p::RouterInfo* our_ri,
-    uint64_t now_unix_ms);
 
 }  // namespace ssu2d

@@ -3,6 +3,7 @@
 
 #include "actors/subsystem_manager.hpp"
 #include "transport/i2p/i2np.hpp"
+#include "transport/i2p/lookup.hpp"
 #include "transport/i2p/router_keys.hpp"
 
 using namespace ssu2d;
@@ -64,13 +65,15 @@ struct OurRouter {
 BOOST_AUTO_TEST_CASE(lookup_for_us_is_answered_with_our_router_info) {
   OurRouter us;
   auto peer = hash_of(0x42);
-  auto reply = answer_lookup_for_us(i2np_message{peer, lookup(us.hash, peer, 0)}, us.hash,
-                                    us.ri.get(), kNow);
+  auto bytes = lookup(us.hash, peer, 0);
+  auto reply = i2p::answer_lookup_for_us(ssu2::ByteSpan(bytes.data(), bytes.size()), peer.bytes,
+                                         us.hash.bytes, us.ri.get(), 77, kNow);
   BOOST_REQUIRE(reply.has_value());
   auto msg = i2p::decode_short(ssu2::ByteSpan(reply->data(), reply->size()));
   BOOST_REQUIRE(msg.ok());
   BOOST_TEST(uint8_t(msg->type) == uint8_t(i2p::MessageType::DatabaseStore));
   BOOST_TEST(msg->expiration_ms > kNow);
+  BOOST_TEST(msg->msg_id == 77u);
   auto store = i2p::parse_database_store(ssu2::ByteSpan(msg->payload.data(), msg->payload.size()));
   BOOST_REQUIRE(store.ok());
   BOOST_TEST(to_rh(store->key) == us.hash);
@@ -81,7 +84,8 @@ BOOST_AUTO_TEST_CASE(other_lookups_are_not_answered) {
   OurRouter us;
   auto peer = hash_of(0x42);
   auto ask = [&](std::vector<uint8_t> bytes, const ssu2::i2p::RouterInfo* ri) {
-    return answer_lookup_for_us(i2np_message{peer, std::move(bytes)}, us.hash, ri, kNow);
+    return i2p::answer_lookup_for_us(ssu2::ByteSpan(bytes.data(), bytes.size()), peer.bytes,
+                                     us.hash.bytes, ri, 77, kNow);
   };
   BOOST_TEST(!ask(lookup(hash_of(1), peer, 0), us.ri.get()));        // someone else's hash
   BOOST_TEST(!ask(lookup(us.hash, peer, 0x01), us.ri.get()));        // reply via tunnel

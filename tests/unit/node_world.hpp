@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -124,6 +125,12 @@ class World {
     parts.transport = n->port;
     parts.metrics = n->metrics;
     parts.detached_socket = false;
+    // Seeded: nonces, tokens, relay tags and ids repeat from run to run (keys still come
+    // from OpenSSL's generator).
+    auto gen = std::make_shared<std::mt19937_64>(0x55d2 + nodes_.size());
+    parts.random = [gen](ssu2::MutByteSpan out) {
+      for (auto& b : out) b = uint8_t((*gen)() >> 24);
+    };
     n->actors = ssu2d::spawn_node_actors(*sys_, n->cfg, std::move(parts));
     // Everything its manager hears.
     n->received = std::make_shared<std::vector<ssu2d::i2np_message>>();
