@@ -311,14 +311,8 @@ BOOST_AUTO_TEST_CASE(published_router_info_has_each_familys_introducers_in_its_a
   six.address_caps = "BC";
   base.more_addresses.push_back(six);
   auto build = [&] {
-    auto p = published_params(base, false, address_publications(reach, t.in()), reach.router_cap());
-    p.published_ms = uint64_t(kUnixBase) * 1000;
-    auto ri = i2p::make_own_router_info(t.n().keys, p);
-    BOOST_REQUIRE(ri.ok());
-    auto back = i2p::RouterInfo::parse(ri->bytes());
-    BOOST_REQUIRE(back.ok());
-    BOOST_CHECK(back->verify());
-    return std::move(*back);
+    return signed_and_parsed(
+        t.n().keys, published_params(base, false, address_publications(reach, t.in()), reach.router_cap()));
   };
   auto check_introducers = [](const i2p::RouterAddress& a, const std::vector<i2p::Introducer>& want) {
     for (size_t i = 0; i < want.size(); ++i) {

@@ -298,12 +298,8 @@ BOOST_AUTO_TEST_CASE(published_router_info_carries_introducers) {
   fw.router_cap = 'U';
   auto p = published_params(base, false, fw, 'U', intro);
   p.published_ms = uint64_t(kUnixBase) * 1000;
-  auto ri = i2p::make_own_router_info(t.n().keys, p);
-  BOOST_REQUIRE(ri.ok());
-  auto back = i2p::RouterInfo::parse(ri->bytes());
-  BOOST_REQUIRE(back.ok());
-  BOOST_CHECK(back->verify());
-  const auto* a = back->ssu2_address();
+  auto back = signed_and_parsed(t.n().keys, p);
+  const auto* a = back.ssu2_address();
   BOOST_REQUIRE(a);
   BOOST_CHECK(!a->host() && !a->port());
   BOOST_CHECK(a->caps() == std::string("4"));

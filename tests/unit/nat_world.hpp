@@ -3,6 +3,8 @@
 // (emit + parse), out-of-session packets are delivered by destination endpoint. Time is
 // virtual: run() delivers until quiet, then jumps to the next deadline.
 #pragma once
+#include <boost/test/unit_test.hpp>
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -226,5 +228,16 @@ inline bool has_peer_test(const Wire& w, uint8_t msg) {
   return false;
 }
 inline bool is_packet(const Wire& w) { return std::holds_alternative<SendPacket>(*w.action); }
+
+// Our RouterInfo as `params` build it at kUnixBase, signed, encoded and parsed back.
+inline i2p::RouterInfo signed_and_parsed(const i2p::RouterKeys& keys, i2p::OwnRouterInfoParams params) {
+  params.published_ms = uint64_t(kUnixBase) * 1000;
+  auto ri = i2p::make_own_router_info(keys, params);
+  BOOST_REQUIRE(ri.ok());
+  auto back = i2p::RouterInfo::parse(ri->bytes());
+  BOOST_REQUIRE(back.ok());
+  BOOST_CHECK(back->verify());
+  return std::move(*back);
+}
 
 }  // namespace nattest

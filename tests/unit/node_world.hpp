@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -205,5 +206,89 @@ class World {
   std::shared_ptr<MemoryNetwork> net_;
   std::vector<std::unique_ptr<WorldNode>> nodes_;
 };
+
+// ---- I2NP through the nodes' managers ------------------------------------------------
+
+// An I2NP Data message (short header: type 20, id, expiration) with a body of `size` bytes,
+// expiring two minutes after `now_s` (the world's wall clock).
+inline std::vector<uint8_t> data_message(uint32_t id, size_t size, uint32_t now_s, std::mt19937& rng) {
+  const uint32_t exp = now_s + 120;
+  std::vector<uint8_t> m{20};
+  for (int s = 24; s >= 0; s -= 8) m.push_back(uint8_t(id >> s));
+  for (int s = 24; s >= 0; s -= 8) m.push_back(uint8_t(exp >> s));
+  for (size_t i = 0; i < size; ++i) m.push_back(uint8_t(rng()));
+  return m;
+}
+
+struct Sent {
+  std::map<uint32_t, std::vector<uint8_t>> by_id;
+  size_t delivered = 0, failed = 0;
+};
+
+// Routes `n` messages from `from` to `to` with delivery feedback, all at once, and runs the
+// world until every one is answered (delivered: the peer ACKed all of it).
+inline Sent send_all(World& w, WorldNode& from, const WorldNode& to, uint32_t first_id, size_t n,
+              uint32_t seed, size_t max_size = 12'000) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<size_t> size(1, max_size);
+  auto out = std::make_shared<Sent>();
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t id = first_id + uint32_t(i);
+    out->by_id[id] = data_message(id, size(rng), ssu2d::unix_now_s(w.sched().clock()), rng);
+  }
+  auto manager = from.actors.manager;
+  const auto peer = to.hash;
+  for (auto& [id, bytes] : out->by_id)
+    w.sys().spawn([=, bytes = bytes](caf::event_based_actor* self) {
+      self->request(manager, caf::infinite, ssu2d::route_atom::value, ssu2d::i2np_message{peer, bytes},
+                    ssu2d::confirm_atom::value)
+          .then([=](const ssu2d::delivery_report&) { out->delivered++; },
+                [=](caf::error&) { out->failed++; });
+    });
+  w.run_until([&] { return out->delivered + out->failed == n; }, 10min);
+  return *out;
+}
+
+// What `at` received from `from`, by message id; every id at most once.
+inline std::map<uint32_t, std::vector<uint8_t>> received_from(const WorldNode& at, const WorldNode& from) {
+  std::map<uint32_t, std::vector<uint8_t>> got;
+  for (auto& m : *at.received) {
+    if (!(m.peer == from.hash) || m.bytes.size() < 9 || m.bytes[0] != 20) continue;
+    uint32_t id = 0;
+    for (int i = 1; i <= 4; ++i) id = (id << 8) | m.bytes[size_t(i)];
+    BOOST_CHECK_MESSAGE(!got.count(id), "message " << id << " delivered twice");
+    got[id] = m.bytes;
+  }
+  return got;
+}
+
+inline std::optional<ssu2d::router_hash> connect(World& w, WorldNode& from, const WorldNode& to,
+                                   std::string* error = nullptr) {
+  return w.ask<ssu2d::router_hash>(from.actors.manager, error, ssu2d::connect_atom::value, to.router_info());
+}
+
+inline size_t sessions(World& w, WorldNode& n) {
+  auto l = w.ask<ssu2d::session_list>(n.actors.manager, nullptr, ssu2d::sessions_atom::value);
+  return l ? l->sessions.size() : 0;
+}
+
+inline std::optional<ssu2d::session_info> session_with(World& w, WorldNode& at, const WorldNode& peer) {
+  return w.ask<ssu2d::session_info>(at.actors.manager, nullptr, ssu2d::session_atom::value, peer.hash);
+}
+
+
+// Sends `n` messages each way between `a` and `b` and checks that every one was delivered
+// exactly once, byte for byte, and that every sender heard so.
+inline void exchange_both_ways(World& w, WorldNode& a, WorldNode& b, size_t n, uint32_t seed) {
+  auto ab = send_all(w, a, b, 1'000'000 + seed * 10'000, n, seed);
+  auto ba = send_all(w, b, a, 2'000'000 + seed * 10'000, n, seed + 1);
+  BOOST_TEST(ab.delivered == n);
+  BOOST_TEST(ba.delivered == n);
+  BOOST_TEST(ab.failed == 0u);
+  BOOST_TEST(ba.failed == 0u);
+  auto got_b = received_from(b, a), got_a = received_from(a, b);
+  for (auto& [id, bytes] : ab.by_id) BOOST_TEST((got_b.count(id) && got_b[id] == bytes));
+  for (auto& [id, bytes] : ba.by_id) BOOST_TEST((got_a.count(id) && got_a[id] == bytes));
+}
 
 }  // namespace node_world

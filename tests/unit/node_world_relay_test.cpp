@@ -9,8 +9,6 @@
 // reaches him through Bob (Relay Request, Relay Intro, Hole Punch, Session Request with the
 // relay token) and they exchange I2NP both ways. Minutes of protocol in well under a second.
 
-#include <random>
-
 #include "tests/unit/node_world.hpp"
 
 using namespace ssu2d;
@@ -18,36 +16,6 @@ using namespace node_world;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::vector<uint8_t> data_message(uint32_t id, uint32_t now_s) {
-  std::vector<uint8_t> m{20};
-  for (int s = 24; s >= 0; s -= 8) m.push_back(uint8_t(id >> s));
-  for (int s = 24; s >= 0; s -= 8) m.push_back(uint8_t((now_s + 120) >> s));
-  m.resize(m.size() + 200 + id % 700, uint8_t(id));
-  return m;
-}
-
-size_t delivered(World& w, WorldNode& from, const WorldNode& to, uint32_t first, size_t n) {
-  auto ok = std::make_shared<size_t>(0);
-  auto answered = std::make_shared<size_t>(0);
-  for (size_t i = 0; i < n; ++i) {
-    auto bytes = data_message(first + uint32_t(i), unix_now_s(w.sched().clock()));
-    w.sys().spawn([=, mgr = from.actors.manager, peer = to.hash](caf::event_based_actor* self) {
-      self->request(mgr, caf::infinite, route_atom::value, i2np_message{peer, bytes},
-                    confirm_atom::value)
-          .then([=](const delivery_report&) { ++*ok, ++*answered; },
-                [=](caf::error&) { ++*answered; });
-    });
-  }
-  w.run_until([&] { return *answered == n; }, 5min);
-  return *ok;
-}
-
-size_t received_from(const WorldNode& at, const WorldNode& from) {
-  size_t n = 0;
-  for (auto& m : *at.received) n += m.peer == from.hash && !m.bytes.empty() && m.bytes[0] == 20;
-  return n;
-}
 
 nat_status status(World& w, WorldNode& n) {
   return w.ask<nat_status>(n.actors.nat, nullptr, nat_status_atom::value).value_or(nat_status{});
@@ -97,10 +65,7 @@ BOOST_AUTO_TEST_CASE(firewalled_router_is_reached_through_its_introducer) {
   BOOST_TEST(alice.metric("ssu2_introductions_total") == 1u);
   BOOST_TEST(alice.metric("ssu2_introductions_ready_total") == 1u);
   BOOST_TEST(alice.metric("ssu2_introductions_failed_total") == 0u);
-  BOOST_TEST(delivered(w, alice, charlie, 1, 100) == 100u);
-  BOOST_TEST(delivered(w, charlie, alice, 1000, 100) == 100u);
-  BOOST_TEST(received_from(charlie, alice) == 100u);
-  BOOST_TEST(received_from(alice, charlie) == 100u);
+  exchange_both_ways(w, alice, charlie, 100, 1);
   BOOST_TEST(w.net().counters().filtered > 0u);  // the NAT did refuse unsolicited packets
 }
 
@@ -148,6 +113,5 @@ BOOST_AUTO_TEST_CASE(introduction_falls_back_to_the_next_introducer) {
   BOOST_TEST(alice.metric("ssu2_introductions_ready_total") == 1u);
   BOOST_TEST(!w.ask<session_info>(alice.actors.manager, nullptr, session_atom::value, dead.hash));
   BOOST_TEST(w.ask<session_info>(alice.actors.manager, nullptr, session_atom::value, live.hash).has_value());
-  BOOST_TEST(delivered(w, alice, charlie, 1, 20) == 20u);
-  BOOST_TEST(delivered(w, charlie, alice, 1000, 20) == 20u);
+  exchange_both_ways(w, alice, charlie, 20, 2);
 }

@@ -5,85 +5,12 @@
 // keys and cryptography over an in-memory network, under CAF's test coordinator. Each case
 // covers protocol minutes in well under a second of real time, and the same steps every run.
 
-#include <map>
-#include <random>
-
 #include "tests/unit/node_world.hpp"
 
 using namespace ssu2d;
 using namespace node_world;
 using namespace std::chrono_literals;
 
-namespace {
-
-// An I2NP Data message (short header: type 20, id, expiration) with a body of `size` bytes,
-// expiring two minutes after `now_s` (the world's wall clock).
-std::vector<uint8_t> data_message(uint32_t id, size_t size, uint32_t now_s, std::mt19937& rng) {
-  const uint32_t exp = now_s + 120;
-  std::vector<uint8_t> m{20};
-  for (int s = 24; s >= 0; s -= 8) m.push_back(uint8_t(id >> s));
-  for (int s = 24; s >= 0; s -= 8) m.push_back(uint8_t(exp >> s));
-  for (size_t i = 0; i < size; ++i) m.push_back(uint8_t(rng()));
-  return m;
-}
-
-struct Sent {
-  std::map<uint32_t, std::vector<uint8_t>> by_id;
-  size_t delivered = 0, failed = 0;
-};
-
-// Routes `n` messages from `from` to `to` with delivery feedback, all at once, and runs the
-// world until every one is answered (delivered: the peer ACKed all of it).
-Sent send_all(World& w, WorldNode& from, const WorldNode& to, uint32_t first_id, size_t n,
-              uint32_t seed, size_t max_size = 12'000) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<size_t> size(1, max_size);
-  auto out = std::make_shared<Sent>();
-  for (size_t i = 0; i < n; ++i) {
-    const uint32_t id = first_id + uint32_t(i);
-    out->by_id[id] = data_message(id, size(rng), unix_now_s(w.sched().clock()), rng);
-  }
-  auto manager = from.actors.manager;
-  const auto peer = to.hash;
-  for (auto& [id, bytes] : out->by_id)
-    w.sys().spawn([=, bytes = bytes](caf::event_based_actor* self) {
-      self->request(manager, caf::infinite, route_atom::value, i2np_message{peer, bytes},
-                    confirm_atom::value)
-          .then([=](const delivery_report&) { out->delivered++; },
-                [=](caf::error&) { out->failed++; });
-    });
-  w.run_until([&] { return out->delivered + out->failed == n; }, 10min);
-  return *out;
-}
-
-// What `at` received from `from`, by message id; every id at most once.
-std::map<uint32_t, std::vector<uint8_t>> received_from(const WorldNode& at, const WorldNode& from) {
-  std::map<uint32_t, std::vector<uint8_t>> got;
-  for (auto& m : *at.received) {
-    if (!(m.peer == from.hash) || m.bytes.size() < 9 || m.bytes[0] != 20) continue;
-    uint32_t id = 0;
-    for (int i = 1; i <= 4; ++i) id = (id << 8) | m.bytes[size_t(i)];
-    BOOST_CHECK_MESSAGE(!got.count(id), "message " << id << " delivered twice");
-    got[id] = m.bytes;
-  }
-  return got;
-}
-
-std::optional<router_hash> connect(World& w, WorldNode& from, const WorldNode& to,
-                                   std::string* error = nullptr) {
-  return w.ask<router_hash>(from.actors.manager, error, connect_atom::value, to.router_info());
-}
-
-size_t sessions(World& w, WorldNode& n) {
-  auto l = w.ask<session_list>(n.actors.manager, nullptr, sessions_atom::value);
-  return l ? l->sessions.size() : 0;
-}
-
-std::optional<session_info> session_with(World& w, WorldNode& at, const WorldNode& peer) {
-  return w.ask<session_info>(at.actors.manager, nullptr, session_atom::value, peer.hash);
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(handshake_then_data_both_ways) {
   World w;
@@ -100,12 +27,7 @@ BOOST_AUTO_TEST_CASE(handshake_then_data_both_ways) {
   BOOST_TEST(sessions(w, a) == 1u);
   BOOST_TEST(sessions(w, b) == 1u);
 
-  auto ab = send_all(w, a, b, 1000, 60, 1);
-  auto ba = send_all(w, b, a, 5000, 60, 2);
-  BOOST_TEST(ab.delivered == 60u);
-  BOOST_TEST(ba.delivered == 60u);
-  BOOST_TEST(received_from(b, a) == ab.by_id);
-  BOOST_TEST(received_from(a, b) == ba.by_id);
+  exchange_both_ways(w, a, b, 60, 1);
   BOOST_TEST(w.net().counters().dropped == 0u);
   BOOST_TEST_MESSAGE("virtual time " << std::chrono::duration_cast<std::chrono::milliseconds>(w.elapsed()).count()
                      << " ms, datagrams " << w.net().counters().delivered);
@@ -124,12 +46,7 @@ BOOST_AUTO_TEST_CASE(lossy_link_delivers_everything_once) {
   });
   std::string err;
   BOOST_REQUIRE_MESSAGE(connect(w, a, b, &err), "connect: " << err);
-  auto ab = send_all(w, a, b, 1000, 80, 3);
-  auto ba = send_all(w, b, a, 5000, 80, 4);
-  BOOST_TEST(ab.delivered == 80u);
-  BOOST_TEST(ba.delivered == 80u);
-  BOOST_TEST(received_from(b, a) == ab.by_id);
-  BOOST_TEST(received_from(a, b) == ba.by_id);
+  exchange_both_ways(w, a, b, 80, 3);
   BOOST_TEST(w.net().counters().dropped > 100u);
   auto sa = session_with(w, a, b);
   BOOST_REQUIRE(sa);
@@ -149,11 +66,7 @@ BOOST_AUTO_TEST_CASE(path_change_keeps_the_session) {
   BOOST_TEST(send_all(w, a, b, 100, 10, 5).delivered == 10u);
   const auto moved = *ssu2::Address::parse("198.18.0.11", 9101);
   w.net().rebind(a.address(), moved);
-  auto ab = send_all(w, a, b, 1000, 30, 6);
-  auto ba = send_all(w, b, a, 5000, 30, 7);
-  BOOST_TEST(ab.delivered == 30u);
-  BOOST_TEST(ba.delivered == 30u);
-  BOOST_TEST(received_from(a, b) == ba.by_id);
+  exchange_both_ways(w, a, b, 30, 6);
   auto sb = session_with(w, b, a);
   BOOST_REQUIRE(sb);
   BOOST_TEST(sb->remote == moved.to_string());
