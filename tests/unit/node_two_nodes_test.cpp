@@ -11,6 +11,8 @@
 #include <set>
 
 #include "actors/node.hpp"
+#include "actors/support/clock.hpp"
+#include "tests/support/i2np_data.hpp"
 #include "tests/unit/node_harness.hpp"
 #include "messages/messages.hpp"
 
@@ -59,16 +61,6 @@ caf::behavior collector(caf::stateful_actor<collector_state>* self) {
     },
     [self](count_atom) { return self->state.got; },
   };
-}
-
-std::vector<uint8_t> make_message(uint32_t id, size_t body, std::mt19937& rng) {
-  uint32_t exp = uint32_t(std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count()) + 60;
-  std::vector<uint8_t> m{20};
-  for (int s = 24; s >= 0; s -= 8) m.push_back(uint8_t(id >> s));
-  for (int s = 24; s >= 0; s -= 8) m.push_back(uint8_t(exp >> s));
-  for (size_t i = 0; i < body; ++i) m.push_back(uint8_t(rng()));
-  return m;
 }
 
 struct Batch {
@@ -131,7 +123,7 @@ Batch make_batch(uint32_t first_id, size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<size_t> size(1, 20 * 1024);
   Batch b;
-  for (size_t i = 0; i < n; ++i) b.sent[first_id + uint32_t(i)] = make_message(first_id + uint32_t(i), size(rng), rng);
+  for (size_t i = 0; i < n; ++i) b.sent[first_id + uint32_t(i)] = test_support::i2np_data_message(first_id + uint32_t(i), size(rng), unix_now_s(), rng);
   return b;
 }
 

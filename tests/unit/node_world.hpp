@@ -27,6 +27,7 @@
 #include "actors/support/logging.hpp"
 #include "actors/support/router_publisher.hpp"
 #include "messages/messages.hpp"
+#include "tests/support/i2np_data.hpp"
 #include "tests/unit/memory_network.hpp"
 
 namespace node_world {
@@ -209,17 +210,6 @@ class World {
 
 // ---- I2NP through the nodes' managers ------------------------------------------------
 
-// An I2NP Data message (short header: type 20, id, expiration) with a body of `size` bytes,
-// expiring two minutes after `now_s` (the world's wall clock).
-inline std::vector<uint8_t> data_message(uint32_t id, size_t size, uint32_t now_s, std::mt19937& rng) {
-  const uint32_t exp = now_s + 120;
-  std::vector<uint8_t> m{20};
-  for (int s = 24; s >= 0; s -= 8) m.push_back(uint8_t(id >> s));
-  for (int s = 24; s >= 0; s -= 8) m.push_back(uint8_t(exp >> s));
-  for (size_t i = 0; i < size; ++i) m.push_back(uint8_t(rng()));
-  return m;
-}
-
 struct Sent {
   std::map<uint32_t, std::vector<uint8_t>> by_id;
   size_t delivered = 0, failed = 0;
@@ -234,7 +224,7 @@ inline Sent send_all(World& w, WorldNode& from, const WorldNode& to, uint32_t fi
   auto out = std::make_shared<Sent>();
   for (size_t i = 0; i < n; ++i) {
     const uint32_t id = first_id + uint32_t(i);
-    out->by_id[id] = data_message(id, size(rng), ssu2d::unix_now_s(w.sched().clock()), rng);
+    out->by_id[id] = test_support::i2np_data_message(id, size(rng), ssu2d::unix_now_s(w.sched().clock()), rng);
   }
   auto manager = from.actors.manager;
   const auto peer = to.hash;
