@@ -1,7 +1,8 @@
 // The nat actor's relay roles that involve the handshake actor (ssu2.rst "Relay Process"):
-//   Alice: a connect to a firewalled router (its address has introducers, no host) asks one
-//     introducer (Bob) at a time to introduce us, connecting to Bob first when we have no
-//     session with him; the engine's IntroductionReady (Bob's Relay Response or Charlie's
+//   Alice: a connect to a firewalled router (its addresses have introducers, no host) asks
+//     one introducer (Bob) at a time to introduce us, in the order and with the family
+//     ssu2::nat::IntroducerChoice gives (every SSU2 address of Charlie's, the families we
+//     have an address in), connecting to Bob first when we have no session with him; the engine's IntroductionReady (Bob's Relay Response or Charlie's
 //     Hole Punch) gives Charlie's address and token, and the requester's promise goes to the
 //     handshake actor's connect there; a reject or timeout moves on to the next introducer.
 //   Charlie: the engine's TokenIssued goes to the handshake actor, whose listener then takes
@@ -29,11 +30,11 @@ void finish(nat_t* self, const router_hash& charlie, const caf::error& err) {
 // could not be sent (the reason is kept in last_error).
 bool ask(nat_t* self, const router_hash& charlie, Introductions::Attempt& a) {
   auto& st = self->state;
-  auto fam = st.session_family.find(*a.bob);
-  // Charlie punches towards the address we have in the family we reach Bob over.
-  const auto& ours = st.engine->local().endpoint_for(fam == st.session_family.end() ? 4 : fam->second);
+  // Charlie punches towards our address of the family of his address that listed Bob.
+  const auto& ours = st.engine->local().endpoint_for(a.ip_len);
   if (!ours) {
-    a.last_error = "we have no address for Charlie to answer";
+    a.last_error = std::string("we have no IPv") + (a.ip_len == 16 ? "6" : "4") +
+                   " address for Charlie to answer";
     return false;
   }
   auto nonce = st.engine->request_introduction(now_pair(self), a.bob->bytes, charlie.bytes, a.tag, *ours);
@@ -62,7 +63,8 @@ void step(nat_t* self, const router_hash& charlie) {
                                                                      to_string(charlie) + ": " + a->last_error));
       return;
     }
-    st.introductions.asking(charlie, router_hash{next->router_hash}, next->tag);
+    st.introductions.asking(charlie, router_hash{next->introducer.router_hash}, next->introducer.tag,
+                            next->ip_len);
     if (st.sessions.count(*a->bob)) {
       if (ask(self, charlie, *a)) return;
       continue;
@@ -100,19 +102,17 @@ caf::result<router_hash> introduce(nat_t* self, std::vector<uint8_t>& router_inf
   ssu2::ByteSpan bytes(router_info.data(), router_info.size());
   auto ri = ssu2::i2p::RouterInfo::parse(bytes);
   if (!ri) return make_error(node_errc::bad_request, "RouterInfo does not parse");
-  const auto* addr = ri->ssu2_address();
-  auto published = addr ? addr->introducers() : std::vector<ssu2::i2p::Introducer>{};
-  if (published.empty())
-    return make_error(node_errc::bad_request, "firewalled router without introducers");
+  const auto& local = st.engine->local();
+  nat::IntroducerChoice choice(*ri, local.v4.has_value(), local.v6.has_value(), now_pair(self).unix_s);
+  if (choice.left() == 0)
+    return make_error(node_errc::bad_request, "firewalled router: " + choice.why_none());
   // The Relay Request names Charlie: the engine needs his RouterInfo (the handshake actor
   // checked its signature before handing it here).
   (void)st.engine->learn_verified_router_info(bytes);
   router_hash charlie = to_router_hash(ri->hash());
   auto rp = self->make_response_promise();
   bool full = false;
-  auto* a = st.introductions.start(charlie, std::move(router_info),
-                                   nat::IntroducerChoice(std::move(published), now_pair(self).unix_s),
-                                   rp, full);
+  auto* a = st.introductions.start(charlie, std::move(router_info), std::move(choice), rp, full);
   if (full) return make_error(node_errc::limit, "too many connects through introducers");
   if (a) {
     count(self, "ssu2_introductions_total", "Connects through introducers started (we are Alice)");

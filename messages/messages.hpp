@@ -255,12 +255,15 @@ struct nat_status {
   std::vector<std::string> published;    // published SSU2 host:port ("" entries omitted)
   std::vector<std::string> peer_tests;   // last results, oldest first: "result observed age_s"
   uint64_t republished = 0;              // RouterInfo rebuilds since start
-  std::vector<std::string> introducers;  // published: "ih(base64) itag=N iexp=S", ih0 first
+  // Published per family (the SSU2 address of that family): "ih(base64) itag=N iexp=S", ih0 first.
+  std::vector<std::string> introducers_v4;
+  std::vector<std::string> introducers_v6;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, nat_status& x) {
   return f(caf::meta::type_name("nat_status"), x.reachability, x.external, x.router_caps,
-           x.address_caps, x.published, x.peer_tests, x.republished, x.introducers);
+           x.address_caps, x.published, x.peer_tests, x.republished, x.introducers_v4,
+           x.introducers_v6);
 }
 
 struct node_status {

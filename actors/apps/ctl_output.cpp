@@ -60,7 +60,8 @@ void print_status(const node_status& s) {
   std::string pub;
   for (auto& a : s.nat.published) pub += (pub.empty() ? "" : ", ") + a;
   row("published", (pub.empty() ? "no host" : pub) + ", caps " + s.nat.router_caps + " / " + s.nat.address_caps);
-  for (auto& i : s.nat.introducers) row("introducer", i);
+  for (auto& i : s.nat.introducers_v4) row("introducer ipv4", i);
+  for (auto& i : s.nat.introducers_v6) row("introducer ipv6", i);
   for (auto& t : s.nat.peer_tests) row("peer test", t);
 }
 

@@ -14,7 +14,7 @@ Introductions::Attempt* Introductions::start(const router_hash& charlie, std::ve
     full = true;
     return nullptr;
   }
-  Attempt a{++serial_, std::move(ri), std::move(choice), {}, {}, {}, 0, "no usable introducer"};
+  Attempt a{++serial_, std::move(ri), std::move(choice), {}, {}, {}, 0, "no usable introducer", 4};
   a.waiting.push_back(std::move(rp));
   return &by_charlie_.emplace(charlie, std::move(a)).first->second;
 }
@@ -30,12 +30,14 @@ std::optional<router_hash> Introductions::charlie_of(uint32_t nonce) const {
   return it->second;
 }
 
-void Introductions::asking(const router_hash& charlie, const router_hash& bob, uint32_t tag) {
+void Introductions::asking(const router_hash& charlie, const router_hash& bob, uint32_t tag,
+                           uint8_t ip_len) {
   if (auto* a = find(charlie)) {
     if (a->nonce) by_nonce_.erase(*a->nonce);
     a->nonce.reset();
     a->bob = bob;
     a->tag = tag;
+    a->ip_len = ip_len;
   }
 }
 

@@ -1,6 +1,6 @@
 // The nat actor's connects through introducers (we are Alice, ssu2.rst "Relay Process"): per
 // firewalled Charlie, the requesters' promises, his RouterInfo, the introducers left to try
-// (ssu2::nat::IntroducerChoice decides the order) and the step in flight. Bounded by
+// (ssu2::nat::IntroducerChoice decides the order and each one's family) and the step in flight. Bounded by
 // kMaxAttempts; each attempt by its deadline. Every promise is answered once: by the
 // handshake actor's connect (delegated), by an error when no introducer is left or the
 // deadline passed, or when the node stops.
@@ -31,6 +31,7 @@ class Introductions {
     std::optional<uint32_t> nonce;   // its Relay Request, once sent
     uint32_t tag = 0;
     std::string last_error = "no usable introducer";
+    uint8_t ip_len = 4;  // the family of Charlie's address Bob came from: our endpoint's
   };
 
   // A new attempt for `charlie`, or nullptr when one is under way (then `rp` joins it) or
@@ -39,8 +40,9 @@ class Introductions {
                  ssu2::nat::IntroducerChoice choice, caf::response_promise rp, bool& full);
   Attempt* find(const router_hash& charlie);
   std::optional<router_hash> charlie_of(uint32_t nonce) const;
-  // The attempt asks `bob` next (no Relay Request of his yet); then sent() its nonce.
-  void asking(const router_hash& charlie, const router_hash& bob, uint32_t tag);
+  // The attempt asks `bob` next (no Relay Request of his yet) with `tag`, naming our
+  // endpoint of family `ip_len` (4 or 16); then sent() its nonce.
+  void asking(const router_hash& charlie, const router_hash& bob, uint32_t tag, uint8_t ip_len);
   void sent(const router_hash& charlie, uint32_t nonce);
   // The attempts waiting for a session with `bob` (its connect answered first).
   std::vector<router_hash> waiting_for(const router_hash& bob) const;

@@ -3,6 +3,7 @@
 #include "actors/nat_actor.hpp"
 #include "actors/support/logging.hpp"
 #include "transport/i2p/base64.hpp"
+#include "transport/nat/introducer_choice.hpp"
 
 namespace ssu2d {
 
@@ -43,10 +44,19 @@ nat_status make_nat_status(const nat::ReachabilitySet& reach,
       auto* h = a.options.get("host");
       auto* p = a.options.get("port");
       if (h && p) s.published.push_back(*h + ":" + *p);
-      if (a.is_ssu2() && s.introducers.empty())
-        for (const auto& in : a.introducers())
-          s.introducers.push_back(ssu2::i2p::base64_encode(in.router_hash) + " itag=" +
-                                  std::to_string(in.tag) + " iexp=" + std::to_string(in.expiration_s));
+    }
+    // Each family's introducers from its own address (a dual-stack router publishes one SSU2
+    // address per family; the first of a family counts).
+    for (const auto* a : published->ssu2_addresses()) {
+      auto list = a->introducers();
+      if (list.empty()) continue;
+      for (uint8_t fam : nat::address_families(*a)) {
+        auto& out = fam == 16 ? s.introducers_v6 : s.introducers_v4;
+        if (!out.empty()) continue;
+        for (const auto& in : list)
+          out.push_back(ssu2::i2p::base64_encode(in.router_hash) + " itag=" + std::to_string(in.tag) +
+                        " iexp=" + std::to_string(in.expiration_s));
+      }
     }
   }
   s.republished = republished;

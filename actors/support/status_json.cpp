@@ -39,7 +39,7 @@ json status_json(const node_status& s) {
           {"reachability", s.nat.reachability}, {"external_address", s.nat.external},
           {"router_caps", s.nat.router_caps},   {"address_caps", s.nat.address_caps},
           {"published_addresses", s.nat.published}, {"peer_tests", s.nat.peer_tests},
-          {"republished", s.nat.republished},   {"introducers", s.nat.introducers}};
+          {"republished", s.nat.republished},   {"introducers", {{"ipv4", s.nat.introducers_v4}, {"ipv6", s.nat.introducers_v6}}}};
 }
 
 }  // namespace ssu2d

@@ -85,9 +85,9 @@ def run(build_dir):
                 n.wait_status(lambda s: s.get("reachability") == "firewalled", natworld.DETECT_S, "firewalled")
                 mark = len(i2pd.log())
                 n.ctl("connect", i2pd.router_info, timeout=30)
-                s = n.wait_status(lambda s: any(e.startswith(i2pd.hash_b64) for e in s.get("introducers", [])),
+                s = n.wait_status(lambda s: any(e.startswith(i2pd.hash_b64) for e in natworld.introducers(s)),
                                   60, "i2pd as introducer")
-                entry = next(e for e in s["introducers"] if e.startswith(i2pd.hash_b64))
+                entry = next(e for e in natworld.introducers(s) if e.startswith(i2pd.hash_b64))
                 tag = re.search(r"itag=(\d+)", entry)
                 assert tag, entry
                 assert "SSU2: RelayTagRequest" in i2pd.log()[mark:] or \

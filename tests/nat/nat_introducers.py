@@ -23,7 +23,7 @@ check = checks.check
 
 
 def introducer_hashes(status):
-    return [i.split()[0] for i in status.get("introducers", [])]
+    return [i.split()[0] for i in natworld.introducers(status)]
 
 
 def run(build_dir):
@@ -50,14 +50,15 @@ def run(build_dir):
                 for p in pubs[1:]:
                     natworld.nsx(n.ns, w.ssu2ctl, "-n", f"{n.host}:{n.control}", "connect",
                                  p.router_info_path, timeout=20)
-                s = n.wait_status(lambda s: len(s.get("introducers", [])) == 3, 60,
+                s = n.wait_status(lambda s: len(natworld.introducers(s)) == 3, 60,
                                   "3 introducers")
                 ih = introducer_hashes(s)
                 assert len(set(ih)) == 3, s
                 assert set(ih) <= set(hashes), f"introducers {ih} not the public nodes {hashes}"
                 assert s["published_addresses"] == [], s
                 assert "4" in s["address_caps"], s
-                for entry in s["introducers"]:
+                assert natworld.introducers(s, "ipv6") == [], s  # N has no IPv6 socket
+                for entry in natworld.introducers(s):
                     exp = int(entry.split("iexp=")[1])
                     assert exp > time.time() + 600, f"iexp too close: {entry}"
                 with open(n.router_info_path, "rb") as f:
@@ -106,7 +107,7 @@ def run(build_dir):
             try:
                 s = n.wait_status(lambda s: s.get("reachability") == "reachable", natworld.DETECT_S,
                                   "reachable")
-                assert s.get("introducers") == [], s
+                assert s.get("introducers") == {"ipv4": [], "ipv6": []}, s
                 assert s["published_addresses"] == [f"{n.host}:25200"], s
                 with open(n.router_info_path, "rb") as f:
                     assert b"\x03ih0" not in f.read(), "router.info still lists introducers"

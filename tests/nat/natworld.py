@@ -57,6 +57,12 @@ def nsx(ns, *args, **kw):
     return sh("ip", "netns", "exec", ns, *args, **kw)
 
 
+def introducers(status, family="ipv4"):
+    """A status's published introducers of one family ("ipv4" / "ipv6"):
+    "ih(base64) itag=N iexp=S" entries, ih0 first."""
+    return status.get("introducers", {}).get(family, [])
+
+
 def nft_ruleset(variant, forward_port=0):
     masq = "masquerade random" if variant == "symmetric" else "masquerade"
     pre = ""

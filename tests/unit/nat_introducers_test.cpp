@@ -348,13 +348,13 @@ BOOST_AUTO_TEST_CASE(alice_asks_connected_introducers_first_and_skips_expired_on
   auto connected = [&](const ssu2::crypto::Hash32& x) { return x == h(4); };
   auto first = c.next(connected);
   BOOST_REQUIRE(first);
-  BOOST_TEST(first->tag == 44u);  // the connected one, although published last
+  BOOST_TEST(first->introducer.tag == 44u);  // the connected one, although published last
   auto second = c.next(connected);
   BOOST_REQUIRE(second);
-  BOOST_TEST(second->tag == 11u);  // then in published order
+  BOOST_TEST(second->introducer.tag == 11u);  // then in published order
   auto third = c.next(connected);
   BOOST_REQUIRE(third);
-  BOOST_TEST(third->tag == 33u);
+  BOOST_TEST(third->introducer.tag == 33u);
   BOOST_TEST(!c.next(connected));  // each one once
   BOOST_TEST(!ssu2::nat::IntroducerChoice({{h(5), now - 1, 55}}, now).next(connected));
 }

@@ -201,8 +201,11 @@ class World {
       if (!to) return;
       Wire w{from.name, to->name, &a};
       if (filter && !filter(w)) { ++packets_dropped; return; }
-      ssu2::Address src = nat ? nat(from.name, from.ep) : from.ep;
-      if (!(src == from.ep)) nat_mappings_.emplace_back(src, &from);  // replies find their way back
+      // Sent from the sender's address of the destination's family (a dual-stack party's
+      // IPv6 one to an IPv6 address).
+      const ssu2::Address& real = sp->to.is_v6() && from.ep6 ? *from.ep6 : from.ep;
+      ssu2::Address src = nat ? nat(from.name, real) : real;
+      if (!(src == real)) nat_mappings_.emplace_back(src, &from);  // replies find their way back
       (void)to->engine->on_packet(at(now_ms), src, sp->bytes);
     } else {
       from.results.push_back(a);
