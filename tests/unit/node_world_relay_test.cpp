@@ -51,7 +51,7 @@ BOOST_AUTO_TEST_CASE(firewalled_router_is_reached_through_its_introducer) {
   BOOST_REQUIRE(w.run_until([&] { return status(w, charlie).reachability == "firewalled"; }, 5min));
   BOOST_TEST_MESSAGE("firewalled after " << std::chrono::duration_cast<std::chrono::seconds>(w.elapsed() - t0).count() << " s");
   BOOST_TEST(w.elapsed() - t0 <= 2min);  // issue 11: within 2 minutes of start
-  BOOST_REQUIRE(w.run_until([&] { return !status(w, charlie).introducers.empty(); }, 2min));
+  BOOST_REQUIRE(w.run_until([&] { return !status(w, charlie).introducers_v4.empty(); }, 2min));
   const auto ri = charlie.router_info();
   BOOST_TEST(!has_host(ri));  // published without host, with Bob as introducer
   BOOST_TEST(status(w, bob).reachability != "firewalled");
@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(introduction_falls_back_to_the_next_introducer) {
     BOOST_REQUIRE(w.ask<router_hash>(charlie.actors.manager, nullptr, connect_atom::value, bob->router_info()));
   }
   BOOST_REQUIRE(w.run_until([&] { return status(w, charlie).reachability == "firewalled"; }, 5min));
-  BOOST_REQUIRE(w.run_until([&] { return status(w, charlie).introducers.size() == 2; }, 2min));
+  BOOST_REQUIRE(w.run_until([&] { return status(w, charlie).introducers_v4.size() == 2; }, 2min));
   const auto ri_bytes = charlie.router_info();
   auto ri = ssu2::i2p::RouterInfo::parse(ri_bytes);
   BOOST_REQUIRE(ri && !ri->ssu2_addresses().empty());
