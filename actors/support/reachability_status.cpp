@@ -50,7 +50,7 @@ nat_status make_nat_status(const nat::ReachabilitySet& reach,
     for (const auto* a : published->ssu2_addresses()) {
       auto list = a->introducers();
       if (list.empty()) continue;
-      for (uint8_t fam : nat::address_families(*a)) {
+      for (uint8_t fam : a->ip_families()) {
         auto& out = fam == 16 ? s.introducers_v6 : s.introducers_v4;
         if (!out.empty()) continue;
         for (const auto& in : list)

@@ -146,8 +146,10 @@ BOOST_AUTO_TEST_CASE(remote_router_from_an_i2pd_router_info_file) {
 
 namespace {
 // A signed RouterInfo whose SSU2 addresses are `hosts` in that order ("" = no host, with an
-// introducer), each with the same keys and its own port.
-Bytes router_with_hosts(const std::vector<std::string>& hosts) {
+// introducer), each with the same keys and its own port; `caps`, when given, per address
+// (and an mtu of 1400 + its index).
+Bytes router_with_hosts(const std::vector<std::string>& hosts,
+                        const std::vector<std::string>& caps = {}) {
   auto n = hs_test::make_node(*Address::parse("127.0.0.1", 9000));
   auto* first = n.ri.ssu2_address();
   BOOST_REQUIRE(first);
@@ -163,6 +165,10 @@ Bytes router_with_hosts(const std::vector<std::string>& hosts) {
     } else {
       a.options.set("host", hosts[k]);
       a.options.set("port", std::to_string(9000 + k));
+    }
+    if (k < caps.size()) {
+      a.options.set("caps", caps[k]);
+      a.options.set("mtu", std::to_string(1400 + k));
     }
     out.push_back(a);
   }
@@ -209,4 +215,22 @@ BOOST_AUTO_TEST_CASE(remote_router_firewalled_and_through_an_introduction) {
   auto mixed = router_with_hosts({"", "198.18.0.5"});
   BOOST_REQUIRE(bool(remote_router_from_bytes(mixed, 2, r)));
   BOOST_TEST(r.address.to_string() == "198.18.0.5:9001");
+}
+
+// A dual-stack firewalled peer publishes two host-less addresses, "4" and "6" in their caps:
+// after an introduction the keys and MTU come from the address of the family we reach it in.
+BOOST_AUTO_TEST_CASE(introduction_uses_the_address_of_via_family) {
+  auto fw = router_with_hosts({"", ""}, {"4", "6"});
+  RemoteRouter r;
+  auto v6 = Address::parse("2001:db8::9", 40123);
+  auto v4 = Address::parse("198.18.7.9", 40123);
+  BOOST_REQUIRE(bool(remote_router_from_bytes(fw, 2, r, &*v6, Families{true, true, false})));
+  BOOST_TEST((r.address == *v6));
+  BOOST_TEST(r.mtu == 1401u);
+  BOOST_REQUIRE(bool(remote_router_from_bytes(fw, 2, r, &*v4, Families{true, true, false})));
+  BOOST_TEST(r.mtu == 1400u);
+  // Published the other way round: still by family, not by position.
+  auto swapped = router_with_hosts({"", ""}, {"6", "4"});
+  BOOST_REQUIRE(bool(remote_router_from_bytes(swapped, 2, r, &*v4, Families{true, true, false})));
+  BOOST_TEST(r.mtu == 1401u);
 }

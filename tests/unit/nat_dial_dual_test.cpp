@@ -131,13 +131,13 @@ BOOST_AUTO_TEST_CASE(address_family_comes_from_the_host_else_the_caps) {
     return a;
   };
   using V = std::vector<uint8_t>;
-  BOOST_TEST(address_families(addr("10.0.0.1", "6")) == V{4});  // the host wins
-  BOOST_TEST(address_families(addr("fd00::1", "BC")) == V{16});
-  BOOST_TEST(address_families(addr("", "6")) == V{16});
-  BOOST_TEST(address_families(addr("", "B6")) == V{16});
-  BOOST_TEST(address_families(addr("", "46")) == (V{4, 16}));
-  BOOST_TEST(address_families(addr("", "")) == V{4});               // an older router's
-  BOOST_TEST(address_families(addr("not an address", "6")) == V{16});  // a name is no literal
+  BOOST_TEST(addr("10.0.0.1", "6").ip_families() == V{4});  // the host wins
+  BOOST_TEST(addr("fd00::1", "BC").ip_families() == V{16});
+  BOOST_TEST(addr("", "6").ip_families() == V{16});
+  BOOST_TEST(addr("", "B6").ip_families() == V{16});
+  BOOST_TEST(addr("", "46").ip_families() == (V{4, 16}));
+  BOOST_TEST(addr("", "").ip_families() == V{4});               // an older router's
+  BOOST_TEST(addr("not an address", "6").ip_families() == V{16});  // a name is no literal
 }
 
 // Charlie's IPv4 address has no introducers, his IPv6 one lists b6. Alice reaches b6 over

@@ -1,5 +1,6 @@
 #include "transport/handshake/router_check.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "transport/i2p/gzip.hpp"
@@ -93,15 +94,20 @@ RemoteRouterCheck remote_router_from_bytes(ByteSpan bytes, uint32_t net_id, Remo
   Address target;
   if (via) {
     target = *via;
-    chosen = all.front();
+    // The keys and MTU come from the address of via's family: its host's, or for a
+    // firewalled address the family in its caps; else the first with introducers.
+    const uint8_t fam = via->ip_len;
     for (const auto* a : all) {
       auto ep = numeric_address(*a);
-      bool same_family = ep ? ep->is_v6() == via->is_v6() : !a->introducers().empty();
-      if (same_family) {
+      auto f = a->ip_families();
+      if (ep ? ep->ip_len == fam : std::find(f.begin(), f.end(), fam) != f.end()) {
         chosen = a;
         break;
       }
     }
+    for (const auto* a : all)
+      if (!chosen && !a->introducers().empty()) chosen = a;
+    if (!chosen) chosen = all.front();
   } else {
     bool introducers = false, unusable_family = false;
     std::string bad_host;

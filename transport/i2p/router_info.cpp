@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "transport/common/address.hpp"
 #include "transport/i2p/base64.hpp"
 
 namespace ssu2::i2p {
@@ -64,6 +65,18 @@ bool RouterAddress::supports_version(std::string_view v) const {
 
 std::optional<std::string> RouterAddress::host() const { return copy_opt(option("host")); }
 std::optional<std::string> RouterAddress::caps() const { return copy_opt(option("caps")); }
+
+std::vector<uint8_t> RouterAddress::ip_families() const {
+  if (auto h = host())
+    if (auto ep = Address::parse(*h, 1)) return {ep->ip_len};
+  std::vector<uint8_t> out;
+  if (auto c = caps()) {
+    if (c->find('4') != std::string::npos) out.push_back(4);
+    if (c->find('6') != std::string::npos) out.push_back(16);
+  }
+  if (out.empty()) out.push_back(4);
+  return out;
+}
 
 std::optional<uint16_t> RouterAddress::port() const {
   const std::string* s = option("port");

@@ -41,6 +41,9 @@ struct RouterAddress {
   std::optional<std::string> host() const;                 // host (IPv4 or IPv6 literal)
   std::optional<uint16_t> port() const;                    // port, 1..65535
   std::optional<std::string> caps() const;                 // caps, e.g. "BC", "4"
+  // The IP families (4, 16) the address stands for: its host's; without a host (firewalled),
+  // the '4' / '6' of its caps; without either, IPv4 (an older router's).
+  std::vector<uint8_t> ip_families() const;
   std::optional<uint16_t> mtu() const;                     // mtu
   // Introducers ih0..ih2 that have a valid hash and tag (a malformed one is skipped).
   std::vector<Introducer> introducers() const;

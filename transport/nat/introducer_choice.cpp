@@ -6,18 +6,6 @@
 
 namespace ssu2::nat {
 
-std::vector<uint8_t> address_families(const i2p::RouterAddress& a) {
-  if (auto host = a.host())
-    if (auto ep = Address::parse(*host, 1)) return {ep->ip_len};
-  std::vector<uint8_t> out;
-  if (auto caps = a.caps()) {
-    if (caps->find('4') != std::string::npos) out.push_back(4);
-    if (caps->find('6') != std::string::npos) out.push_back(16);
-  }
-  if (out.empty()) out.push_back(4);
-  return out;
-}
-
 IntroducerChoice::IntroducerChoice(const i2p::RouterInfo& charlie, bool have_v4, bool have_v6,
                                    uint32_t wall_s) {
   const auto self = charlie.hash();
@@ -25,7 +13,7 @@ IntroducerChoice::IntroducerChoice(const i2p::RouterInfo& charlie, bool have_v4,
     auto list = a->introducers();
     if (list.empty()) continue;
     std::optional<uint8_t> fam;
-    for (uint8_t f : address_families(*a))
+    for (uint8_t f : a->ip_families())
       if ((f == 4 && have_v4) || (f == 16 && have_v6)) {
         fam = f;
         break;  // IPv4 is listed first

@@ -18,11 +18,6 @@
 
 namespace ssu2::nat {
 
-// The IP families (4, 16) an SSU2 address is for: its host's when it has a literal one, else
-// the 4 / 6 of its caps (ssu2.rst: an address without host says which), else IPv4 (older
-// routers' hostless addresses). Never empty.
-std::vector<uint8_t> address_families(const i2p::RouterAddress& a);
-
 // One introducer to ask and the family of Charlie's address that published it: our endpoint
 // of that family goes into the Relay Request.
 struct IntroducerOption {
