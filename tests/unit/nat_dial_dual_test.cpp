@@ -118,6 +118,19 @@ struct DualDial {
     }
     return std::nullopt;
   }
+  // Dials through `choice` and expects one introducer tried, `bob` over `ip_len` (with our
+  // endpoint of that family in the Relay Request), and the introduction ready.
+  IntroductionReady dial_one(IntroducerChoice& choice, const std::string& bob, uint8_t ip_len) {
+    std::vector<Tried> tried;
+    int64_t now = 0;
+    auto ready = dial(choice, tried, now);
+    BOOST_REQUIRE(ready);
+    BOOST_REQUIRE_EQUAL(tried.size(), 1u);
+    BOOST_TEST(tried[0].bob == bob);
+    BOOST_TEST(tried[0].ip_len == ip_len);
+    BOOST_CHECK(tried[0].ours == (ip_len == 16 ? *alice().ep6 : alice().ep));
+    return *ready;
+  }
 };
 
 }  // namespace
@@ -149,19 +162,12 @@ BOOST_AUTO_TEST_CASE(introducers_only_in_the_ipv6_address_are_dialed_over_ipv6) 
   auto ri = d.publish({}, {d.intro("b6", d.tag6)});
   IntroducerChoice choice(ri, true, true, kUnixBase);
   BOOST_TEST(choice.left() == 1u);
-  std::vector<DualDial::Tried> tried;
-  int64_t now = 0;
-  auto ready = d.dial(choice, tried, now);
-  BOOST_REQUIRE(ready);
-  BOOST_REQUIRE_EQUAL(tried.size(), 1u);
-  BOOST_TEST(tried[0].bob == "b6");
-  BOOST_TEST(tried[0].ip_len == 16);
-  BOOST_CHECK(tried[0].ours == *d.alice().ep6);
-  BOOST_CHECK(ready->charlie_endpoint == *d.charlie().ep6);  // punched from his IPv6 address
+  auto ready = d.dial_one(choice, "b6", 16);
+  BOOST_CHECK(ready.charlie_endpoint == *d.charlie().ep6);  // punched from his IPv6 address
   auto issued = d.charlie().all<TokenIssued>();
   BOOST_REQUIRE_EQUAL(issued.size(), 1u);
   BOOST_CHECK(issued[0].alice_endpoint == *d.alice().ep6);  // the handshake Charlie expects
-  BOOST_CHECK_EQUAL(issued[0].token, ready->token);
+  BOOST_CHECK_EQUAL(issued[0].token, ready.token);
 }
 
 // Both addresses list an introducer: the family whose introducer Alice already has a session
@@ -173,14 +179,8 @@ BOOST_AUTO_TEST_CASE(with_introducers_in_both_the_family_with_a_session_goes_fir
     auto ri = d.publish({d.intro("b4", d.tag4)}, {d.intro("b6", d.tag6)});
     IntroducerChoice choice(ri, true, true, kUnixBase);
     BOOST_TEST(choice.left() == 2u);
-    std::vector<DualDial::Tried> tried;
-    int64_t now = 0;
-    auto ready = d.dial(choice, tried, now);
-    BOOST_REQUIRE(ready);
-    BOOST_REQUIRE_EQUAL(tried.size(), 1u);  // no handshake with b4 was needed
-    BOOST_TEST(tried[0].bob == "b6");
-    BOOST_TEST(tried[0].ip_len == 16);
-    BOOST_CHECK(ready->charlie_endpoint == *d.charlie().ep6);
+    auto ready = d.dial_one(choice, "b6", 16);  // no handshake with b4 was needed
+    BOOST_CHECK(ready.charlie_endpoint == *d.charlie().ep6);
     BOOST_TEST(choice.left() == 1u);
   }
   {
@@ -188,15 +188,8 @@ BOOST_AUTO_TEST_CASE(with_introducers_in_both_the_family_with_a_session_goes_fir
     d.link("b4", 16);  // the session's own family does not matter
     auto ri = d.publish({d.intro("b4", d.tag4)}, {d.intro("b6", d.tag6)});
     IntroducerChoice choice(ri, true, true, kUnixBase);
-    std::vector<DualDial::Tried> tried;
-    int64_t now = 0;
-    auto ready = d.dial(choice, tried, now);
-    BOOST_REQUIRE(ready);
-    BOOST_REQUIRE_EQUAL(tried.size(), 1u);
-    BOOST_TEST(tried[0].bob == "b4");
-    BOOST_TEST(tried[0].ip_len == 4);
-    BOOST_CHECK(tried[0].ours == d.alice().ep);
-    BOOST_CHECK(ready->charlie_endpoint == d.charlie().ep);
+    auto ready = d.dial_one(choice, "b4", 4);
+    BOOST_CHECK(ready.charlie_endpoint == d.charlie().ep);
     BOOST_CHECK(d.charlie().all<TokenIssued>().at(0).alice_endpoint == d.alice().ep);
   }
   // The order alone: both connected, or none, IPv4 first.
@@ -272,14 +265,8 @@ BOOST_AUTO_TEST_CASE(an_ipv4_only_node_ignores_ipv6_introducers) {
   auto ri = d.publish({d.intro("b4", d.tag4)}, {d.intro("b6", d.tag6)});
   IntroducerChoice choice(ri, true, false, kUnixBase);
   BOOST_TEST(choice.left() == 1u);
-  std::vector<DualDial::Tried> tried;
-  int64_t now = 0;
-  auto ready = d.dial(choice, tried, now);
-  BOOST_REQUIRE(ready);
-  BOOST_REQUIRE_EQUAL(tried.size(), 1u);
-  BOOST_TEST(tried[0].bob == "b4");
-  BOOST_TEST(tried[0].ip_len == 4);
-  BOOST_CHECK(ready->charlie_endpoint == d.charlie().ep);
+  auto ready = d.dial_one(choice, "b4", 4);
+  BOOST_CHECK(ready.charlie_endpoint == d.charlie().ep);
   // And an IPv6-only one the other way round.
   IntroducerChoice v6only(ri, false, true, kUnixBase);
   auto o = v6only.next(d.connected());
