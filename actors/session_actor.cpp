@@ -38,6 +38,9 @@ void start(session_t* self, SessionActorOptions& o) {
   ctx.reassembly_budget = o.reassembly_budget;
   if (o.random) ctx.random = o.random;
   st.ds = std::make_unique<ss::DataSession>(std::move(ctx));
+  // What an ending session had not delivered goes to the manager, which tries another
+  // session to the peer (session_drain.cpp, hand_back).
+  st.ds->return_undelivered_on_close(true);
   if (st.metrics) {
     st.live = &st.metrics->gauge("ssu2_session_actors", "Session actors alive (incl. closing)");
     st.live->add(1);
@@ -136,23 +139,12 @@ session_actor::behavior_type session_behavior(session_t* self, SessionActorOptio
       drain(self);  // the Termination is with the socket before we answer
       return true;
     },
-    // Replaced by `successor`: what nothing was sent of yet moves there (with its delivery
-    // promise), the rest fails with this session.
+    // Replaced by `successor`: every message not known to be delivered moves there; the
+    // successor answers a delivery promise itself (delegated).
     [self](terminate_atom, uint8_t reason, i2np_sink_actor& successor) {
       auto& st = self->state;
       if (st.ds->state() != ss::DataSession::State::active) return false;
-      for (auto& u : st.ds->take_unsent()) {
-        auto bytes = ss::short_i2np_bytes(u.msg);
-        auto rp = u.feedback_id ? st.pending.take(*u.feedback_id) : std::nullopt;
-        if (!rp) {
-          caf::anon_send(successor, deliver_atom::value, std::move(bytes));
-          continue;
-        }
-        self->request(successor, caf::infinite, deliver_atom::value, std::move(bytes),
-                      confirm_atom::value)
-            .then([rp = *rp](delivery_report& r) mutable { rp.deliver(std::move(r)); },
-                  [rp = *rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-      }
+      hand_over(self, st.ds->take_undelivered(), successor);
       st.ds->terminate(steady_now(self), wire::TerminationReason(reason));
       drain(self);
       return true;

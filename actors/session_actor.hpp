@@ -22,8 +22,8 @@
 //   (terminate_atom, uint8 reason) -> bool         send Termination(reason), enter closing;
 //        answered once the Termination datagram went to the socket (false: already ending)
 //   (terminate_atom, uint8 reason, i2np_sink_actor successor) -> bool   replaced: the
-//        messages nothing was sent of yet move there first (their promises answered from
-//        there), then as above
+//        messages not known to be delivered (unsent, or sent and not ACKed) move there
+//        first (their promises answered from there), then as above
 //   (disconnect_atom)                              from the manager: terminate(NormalClose)
 //   (session_atom) -> session_info                 introspection
 //   (send_blocks_atom, bytes blocks)               from the nat actor: SSU2 blocks (wire

@@ -50,6 +50,11 @@ void drain(session_t* self);
 void drain_soon(session_t* self);
 // Blocks from the nat actor: one packet if they fit, else one per block, in order.
 void send_nat_blocks(session_t* self, const std::vector<uint8_t>& bytes);
+// Messages the core gave back (ss::UndeliveredMessage), each with its delivery promise
+// (delegated, so the receiver answers it): to the session replacing this one, or to the
+// manager, which routes them over another session to the peer or fails them.
+void hand_over(session_t* self, std::vector<ss::UndeliveredMessage> msgs, const i2np_sink_actor& successor);
+void hand_back(session_t* self, std::vector<ss::UndeliveredMessage> msgs);
 session_info info_of(session_t* self);
 void on_end(session_t* self, const std::string& reason);
 

@@ -78,6 +78,33 @@ void on_end(session_t* self, const std::string& reason) {
                         {{"reason", reason}}).inc();
 }
 
+namespace {
+template <class Send>
+void give_away(session_t* self, std::vector<ss::UndeliveredMessage>& msgs, Send send) {
+  for (auto& u : msgs) {
+    auto rp = u.feedback_id ? self->state.pending.take(*u.feedback_id) : std::nullopt;
+    send(ss::short_i2np_bytes(u.msg), rp ? &*rp : nullptr);
+  }
+}
+}  // namespace
+
+void hand_over(session_t* self, std::vector<ss::UndeliveredMessage> msgs, const i2np_sink_actor& successor) {
+  give_away(self, msgs, [&](std::vector<uint8_t> bytes, caf::response_promise* rp) {
+    if (rp) rp->delegate(successor, deliver_atom::value, std::move(bytes), confirm_atom::value);
+    else caf::anon_send(successor, deliver_atom::value, std::move(bytes));
+  });
+}
+
+void hand_back(session_t* self, std::vector<ss::UndeliveredMessage> msgs) {
+  auto& st = self->state;
+  give_away(self, msgs, [&](std::vector<uint8_t> bytes, caf::response_promise* rp) {
+    i2np_message m{st.peer, std::move(bytes)};
+    // Enqueued after our closed_atom: the manager no longer takes us for the peer's session.
+    if (rp) rp->delegate(st.manager, reroute_atom::value, std::move(m), confirm_atom::value);
+    else caf::anon_send(st.manager, reroute_atom::value, std::move(m));
+  });
+}
+
 // A burst of queued I2NP messages goes out in full packets and few sendmmsg calls instead
 // of one drain each.
 void drain_soon(session_t* self) {
@@ -137,6 +164,8 @@ void drain(session_t* self) {
       else st.ignored_blocks++;
     } else if (auto* t = std::get_if<ss::Terminated>(&*e)) {
       on_end(self, reason_text(*t));
+    } else if (auto* r = std::get_if<ss::MessagesReturned>(&*e)) {
+      hand_back(self, std::move(r->messages));
     } else if (auto* a = std::get_if<ss::AddressChanged>(&*e)) {
       st.remote = a->address;
     }

@@ -9,11 +9,12 @@
 #include "transport/handshake/types.hpp"
 #include "transport/i2p/i2np.hpp"
 #include "transport/i2p/lookup.hpp"
+#include "transport/session/duplicate.hpp"
+#include "transport/session/transmission.hpp"
 
 namespace ssu2d {
 
 namespace {
-
 
 struct Entry {
   managed_session_actor session;
@@ -48,6 +49,11 @@ struct manager_state {
   Counter* out = nullptr;
   Counter* no_route = nullptr;
   Counter* lookups_answered = nullptr;
+  // Messages a peer already gave us over an earlier session (a replaced session's
+  // unacknowledged ones, moved to the new one): dropped here, once per router.
+  std::optional<ssu2::session::RecentMessages> recent;
+  Gauge* recent_size = nullptr;
+  Counter *duplicates = nullptr, *rerouted = nullptr, *not_rerouted = nullptr;
 };
 using manager_t = caf::stateful_actor<manager_state, subsystem_manager_actor::base>;
 
@@ -92,6 +98,15 @@ void hand_to_session(manager_t* self, const managed_session_actor& session, Wait
   else w.rp.delegate(session, deliver_atom::value, std::move(w.bytes));
 }
 
+// To the peer's session; its answer (bool, or delivery_report) is the caller's.
+template <class R>
+caf::result<R> to_session(manager_t* self, Entry& e, std::vector<uint8_t>&& bytes) {
+  if constexpr (std::is_same_v<R, delivery_report>)
+    return self->delegate(e.session, deliver_atom::value, std::move(bytes), confirm_atom::value);
+  else
+    return self->delegate(e.session, deliver_atom::value, std::move(bytes));
+}
+
 // Outbound I2NP: straight to the session (its answer goes to the requester), or held while
 // the handshake actor connects to a router whose RouterInfo we know. `R` is the answer the
 // session gives: bool, or delivery_report with feedback.
@@ -103,11 +118,7 @@ caf::result<R> route(manager_t* self, i2np_message& m) {
   if (it != st.table.end()) {
     st.out->inc();
     it->second.i2np_out++;
-    if constexpr (confirm)
-      return self->delegate(it->second.session, deliver_atom::value, std::move(m.bytes),
-                            confirm_atom::value);
-    else
-      return self->delegate(it->second.session, deliver_atom::value, std::move(m.bytes));
+    return to_session<R>(self, it->second, std::move(m.bytes));
   }
   auto ri = st.router_infos.find(m.peer);
   if (!st.handshake || ri == st.router_infos.end()) {
@@ -134,9 +145,35 @@ caf::result<R> route(manager_t* self, i2np_message& m) {
   return rp;
 }
 
+// A message an ending session did not deliver: over the peer's current session if there is
+// one (that session's closed_atom came first, so the entry is never the sender), else it
+// fails as it would have in the session. No connect: the peer just ended a session.
+template <class R>
+caf::result<R> reroute(manager_t* self, i2np_message& m) {
+  auto& st = self->state;
+  auto it = st.table.find(m.peer);
+  if (it == st.table.end()) {
+    st.not_rerouted->inc();
+    return make_error(node_errc::not_delivered,
+                      ssu2::session::to_string(ssu2::session::DeliveryFailure::session_closed));
+  }
+  st.rerouted->inc();
+  return to_session<R>(self, it->second, std::move(m.bytes));
+}
+
 void on_inbound(manager_t* self, i2np_message& m) {
   auto& st = self->state;
   st.in->inc();
+  ssu2::ByteSpan bytes(m.bytes.data(), m.bytes.size());
+  if (auto id = ssu2::i2p::short_message_id(bytes)) {
+    bool fresh = st.recent->first_time(steady_now(self), m.peer.bytes, *id);
+    st.recent_size->set(int64_t(st.recent->size()));
+    if (!fresh) {
+      st.duplicates->inc();
+      log().debug("manager: duplicate I2NP message {} from {} dropped", *id, to_string(m.peer));
+      return;
+    }
+  }
   learn_from_store(st, m);
   if (auto it = st.table.find(m.peer); it != st.table.end()) {
     it->second.i2np_in++;
@@ -179,14 +216,21 @@ subsystem_manager_actor::behavior_type manager(manager_t* self, SubsystemOptions
   if (!st.opts.random) st.opts.random = ssu2::handshake::default_random();
   auto& m = *st.metrics;
   st.connected = &m.gauge("ssu2_connected_routers", "Routers with an established session");
-  st.in = &m.counter("ssu2_i2np_messages_total", "I2NP messages through the subsystem manager",
-                     {{"direction", "in"}});
-  st.out = &m.counter("ssu2_i2np_messages_total", "I2NP messages through the subsystem manager",
-                      {{"direction", "out"}});
-  st.no_route = &m.counter("ssu2_i2np_no_session_total",
-                           "Outbound I2NP for routers without a session");
+  auto through = [&](const char* dir) {
+    return &m.counter("ssu2_i2np_messages_total", "I2NP messages through the subsystem manager", {{"direction", dir}});
+  };
+  st.in = through("in"), st.out = through("out");
+  st.no_route = &m.counter("ssu2_i2np_no_session_total", "Outbound I2NP for routers without a session");
   st.lookups_answered = &m.counter("ssu2_lookups_answered_total",
                                    "DatabaseLookups for our hash answered with our RouterInfo");
+  st.duplicates = &m.counter("ssu2_i2np_dropped_total", "Inbound I2NP dropped by the subsystem manager",
+                             {{"reason", "duplicate across sessions"}});
+  st.recent_size = &m.gauge("ssu2_i2np_recent_ids", "Inbound I2NP message IDs remembered across sessions");
+  auto left = [&](const char* outcome) {
+    return &m.counter("ssu2_i2np_rerouted_total", "I2NP an ending session left undelivered", {{"outcome", outcome}});
+  };
+  st.rerouted = left("rerouted"), st.not_rerouted = left("failed");
+  st.recent.emplace(steady_now(self), ssu2::handshake::random_u64(st.opts.random));
 
   // A session that dies without saying "closed" must not stay in the table.
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -228,6 +272,8 @@ subsystem_manager_actor::behavior_type manager(manager_t* self, SubsystemOptions
     },
     [self](i2np_atom, i2np_message& m) { on_inbound(self, m); },
     [self](route_atom, i2np_message& m) { return route<bool>(self, m); },
+    [self](reroute_atom, i2np_message& m) { return reroute<bool>(self, m); },
+    [self](reroute_atom, i2np_message& m, confirm_atom) { return reroute<delivery_report>(self, m); },
     [self](route_atom, i2np_message& m, confirm_atom) { return route<delivery_report>(self, m); },
     [self](handshake_atom, connector_actor hs) { self->state.handshake = std::move(hs); },
     [self](router_info_atom, std::vector<uint8_t>& bytes) {

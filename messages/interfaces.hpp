@@ -118,8 +118,8 @@ using nat_session_actor = caf::typed_actor<caf::reacts_to<send_blocks_atom, std:
 //   inbound datagrams: (inbox_atom) wake from the socket's reader thread, (inbound_atom,
 //     datagram) one datagram handed over by the handshake or socket actor;
 //   its own timers: flush after a burst, tick at the core's deadline;
-//   ending: terminate with a reason, or replaced by a successor that takes over what
-//     nothing was sent of yet;
+//   ending: terminate with a reason, or replaced by a successor that takes over every
+//     message not yet ACKed;
 //   peer test / relay tag commands with this session's peer as Bob / introducer;
 //   send failures reported by the socket.
 using session_actor = managed_session_actor::extend_with<nat_session_actor>::extend<
@@ -180,11 +180,14 @@ using nat_actor = handshake_nat_actor::extend<
 // Who hears inbound I2NP (listen_atom).
 using i2np_listener_actor = caf::typed_actor<caf::reacts_to<i2np_atom, i2np_message>>;
 
-// What a session tells the manager: established / closed / each message received, and
-// the RouterInfos it saw.
+// What a session tells the manager: established / closed / each message received, the
+// RouterInfos it saw, and (reroute) the messages it ended without delivering, for another
+// session to the peer if there is one (never a new connect).
 using session_events_actor = i2np_listener_actor::extend<
     caf::replies_to<established_atom, router_hash, managed_session_actor, std::string>::with<bool>,
     caf::replies_to<closed_atom, router_hash, std::string>::with<bool>,
+    caf::replies_to<reroute_atom, i2np_message>::with<bool>,
+    caf::replies_to<reroute_atom, i2np_message, confirm_atom>::with<delivery_report>,
     caf::reacts_to<router_info_atom, std::vector<uint8_t>>>;
 
 // Outbound I2NP routed to the session of `i2np_message::peer` (connecting on demand when a

@@ -44,6 +44,7 @@ using established_atom = caf::atom_constant<caf::atom("estab")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using i2np_atom = caf::atom_constant<caf::atom("i2np")>;            // session -> manager (in)
 using route_atom = caf::atom_constant<caf::atom("route")>;          // anyone -> manager (out)
+using reroute_atom = caf::atom_constant<caf::atom("reroute")>;  // ending session -> manager
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;      // manager -> session
 using listen_atom = caf::atom_constant<caf::atom("listen")>;        // subscribe to inbound I2NP
 // introspection (remote)

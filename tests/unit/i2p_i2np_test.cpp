@@ -65,6 +65,13 @@ BOOST_AUTO_TEST_CASE(short_header_known_bytes_and_round_trip) {
   BOOST_TEST(dec->payload == from_hex("deadbeef"));
 }
 
+BOOST_AUTO_TEST_CASE(short_header_message_id_alone) {
+  const Bytes enc = *encode_short(sample());
+  BOOST_TEST(short_message_id(enc).value_or(0) == 0x01020304u);
+  BOOST_TEST(short_message_id(ByteSpan(enc).first(kShortHeaderLen)).value_or(0) == 0x01020304u);
+  for (size_t n = 0; n < kShortHeaderLen; ++n) BOOST_TEST(!short_message_id(ByteSpan(enc).first(n)));
+}
+
 BOOST_AUTO_TEST_CASE(short_header_errors) {
   const Bytes enc = *encode_short(sample());
   for (size_t n = 0; n < kShortHeaderLen; ++n)

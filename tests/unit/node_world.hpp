@@ -215,10 +215,10 @@ struct Sent {
   size_t delivered = 0, failed = 0;
 };
 
-// Routes `n` messages from `from` to `to` with delivery feedback, all at once, and runs the
-// world until every one is answered (delivered: the peer ACKed all of it).
-inline Sent send_all(World& w, WorldNode& from, const WorldNode& to, uint32_t first_id, size_t n,
-              uint32_t seed, size_t max_size = 12'000) {
+// Routes `n` messages from `from` to `to` with delivery feedback, all at once; the counts
+// fill in as the world runs.
+inline std::shared_ptr<Sent> route_all(World& w, WorldNode& from, const WorldNode& to, uint32_t first_id,
+                                       size_t n, uint32_t seed, size_t max_size = 12'000) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<size_t> size(1, max_size);
   auto out = std::make_shared<Sent>();
@@ -235,6 +235,14 @@ inline Sent send_all(World& w, WorldNode& from, const WorldNode& to, uint32_t fi
           .then([=](const ssu2d::delivery_report&) { out->delivered++; },
                 [=](caf::error&) { out->failed++; });
     });
+  return out;
+}
+
+// route_all, then runs the world until every message is answered (delivered: the peer ACKed
+// all of it).
+inline Sent send_all(World& w, WorldNode& from, const WorldNode& to, uint32_t first_id, size_t n,
+              uint32_t seed, size_t max_size = 12'000) {
+  auto out = route_all(w, from, to, first_id, n, seed, max_size);
   w.run_until([&] { return out->delivered + out->failed == n; }, 10min);
   return *out;
 }

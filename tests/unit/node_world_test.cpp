@@ -122,3 +122,80 @@ BOOST_AUTO_TEST_CASE(termination_then_reconnect_on_demand) {
   BOOST_TEST(st->established_outbound == 2u);
   BOOST_TEST(st->outbound_with_token == 1u);  // the second handshake used B's NewToken
 }
+
+// B closes its session with A and dials A again, but A heard neither B's ACKs of its last
+// messages nor B's Termination: A's new inbound session replaces its old one (spec
+// "Multiple Sessions") and takes over every message not yet ACKed, sent or not; B's
+// manager drops the copies it already has. Every sender hears "delivered"; B's subsystems
+// get each message once. (Before, the sent ones failed with the replaced session:
+// interop_i2pd_robust's idle pair lost a send that way when i2pd's dial crossed ours.)
+BOOST_AUTO_TEST_CASE(replaced_session_hands_over_unacknowledged_messages) {
+  World w;
+  auto& a = w.add_node("198.18.0.1", 9001);
+  auto& b = w.add_node("198.18.0.2", 9002);
+  BOOST_REQUIRE(connect(w, a, b));
+  // B's small datagrams to A (ACK-only packets, the Termination) are lost until B has
+  // closed its session.
+  const auto b_addr = b.address();
+  auto lose_small = std::make_shared<bool>(true);
+  w.net().set_drop([=](const ssu2::Address& from, const ssu2::Address&, std::span<const uint8_t> bytes) {
+    return *lose_small && from == b_addr && bytes.size() < 100;
+  });
+  auto sent = route_all(w, a, b, 5000, 30, 11, 3000);
+  w.run();  // A sends its window; B receives and ACKs in vain (no time passes: no resend)
+  const size_t early = received_from(b, a).size();
+  BOOST_TEST(early > 0u);
+  BOOST_TEST(sent->delivered == 0u);
+  BOOST_TEST(w.ask<bool>(b.actors.manager, nullptr, disconnect_atom::value, a.hash).value_or(false));
+  // A millisecond passes (the endpoint tells a replacement from a crossed connect by which
+  // session is older), well within A's RTO.
+  w.run_for(1ms);
+  BOOST_TEST(sessions(w, b) == 0u);
+  BOOST_TEST(sessions(w, a) == 1u);
+  BOOST_TEST(sent->delivered == 0u);
+  *lose_small = false;
+  std::string err;
+  BOOST_REQUIRE_MESSAGE(connect(w, b, a, &err), "B dials A: " << err);
+  BOOST_TEST(a.metric("ssu2_sessions_closed_total{reason=\"replaced by new session\"}") == 1u);
+  BOOST_TEST(w.run_until([&] { return sent->delivered + sent->failed == 30; }, 60s));
+  BOOST_TEST(sent->delivered == 30u);
+  BOOST_TEST(sent->failed == 0u);
+  auto got = received_from(b, a);  // checks: none twice
+  BOOST_TEST(got.size() == 30u);
+  for (auto& [id, bytes] : sent->by_id) BOOST_TEST((got.count(id) && got[id] == bytes));
+  // The copies of what B had received over the old session, dropped by its manager.
+  BOOST_TEST(b.metric("ssu2_i2np_dropped_total{reason=\"duplicate across sessions\"}") >= early);
+  BOOST_TEST(sessions(w, a) == 1u);
+  BOOST_TEST(sessions(w, b) == 1u);
+}
+
+// The manager's reroute (a message an ending session did not deliver): over the peer's
+// current session, answered by that session; with no session to the peer it fails at once
+// (not delivered: session closed) and nothing connects.
+BOOST_AUTO_TEST_CASE(reroute_uses_the_current_session_and_never_connects) {
+  World w;
+  auto& a = w.add_node("198.18.0.1", 9001);
+  auto& b = w.add_node("198.18.0.2", 9002);
+  auto& c = w.add_node("198.18.0.3", 9003);
+  BOOST_REQUIRE(connect(w, a, b));
+  std::mt19937 rng(5);
+  auto bytes = test_support::i2np_data_message(4242, 2000, unix_now_s(w.sched().clock()), rng);
+  std::string err;
+  auto r = w.ask<delivery_report>(a.actors.manager, &err, reroute_atom::value, i2np_message{b.hash, bytes},
+                                  confirm_atom::value);
+  BOOST_REQUIRE_MESSAGE(r, "reroute: " << err);
+  BOOST_TEST(r->msg_id == 4242u);
+  BOOST_TEST((received_from(b, a).count(4242) == 1));
+  BOOST_TEST(a.metric("ssu2_i2np_rerouted_total{outcome=\"rerouted\"}") == 1u);
+  // C's RouterInfo is known to A (a route would connect): a reroute does not.
+  BOOST_REQUIRE(w.ask<router_hash>(a.actors.manager, nullptr, connect_atom::value, c.router_info()));
+  BOOST_TEST(w.ask<bool>(a.actors.manager, nullptr, disconnect_atom::value, c.hash).value_or(false));
+  BOOST_TEST(w.run_until([&] { return !session_with(w, a, c); }, 5s));
+  auto f = w.ask<delivery_report>(a.actors.manager, &err, reroute_atom::value, i2np_message{c.hash, bytes},
+                                  confirm_atom::value);
+  BOOST_TEST(!f);
+  BOOST_TEST(err.find("not_delivered") != std::string::npos, err);
+  BOOST_TEST(a.metric("ssu2_i2np_rerouted_total{outcome=\"failed\"}") == 1u);
+  w.run_for(1s);
+  BOOST_TEST(!session_with(w, a, c));
+}

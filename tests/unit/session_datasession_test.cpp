@@ -271,28 +271,100 @@ BOOST_AUTO_TEST_CASE(bob_acks_session_confirmed_packet_zero_first) {
   BOOST_TEST(acked0);
 }
 
-// A replaced session hands its never-sent messages to its successor (issue "firewalled
-// routers": queued messages of a replaced session were lost with it). What was sent, even
-// partly, stays and fails with the session: resending it elsewhere could deliver it twice.
-BOOST_AUTO_TEST_CASE(unsent_messages_are_taken_out_before_termination) {
+// A replaced session hands every message not known to be delivered to its successor: the
+// never-sent ones and the sent ones awaiting their ACK (spec, "Multiple Sessions"). Before,
+// the sent ones failed with the session, so a send racing a crossed connect with i2pd lost
+// its messages (interop_i2pd_robust, the idle pair's reconnect).
+BOOST_AUTO_TEST_CASE(undelivered_messages_are_taken_out_before_termination) {
   Pair p;
   for (uint32_t i = 0; i < 40; ++i) BOOST_TEST((p.a.queue_message(p.now, message(i, 1100, p.now), i) == QueueResult::queued));
-  p.collect();  // one window (16 packets, 16 messages) goes out
+  p.collect();  // one window (16 packets, 16 messages) goes out, none ACKed yet
   BOOST_TEST(p.a.metrics().in_flight == 16u);
-  auto moved = p.a.take_unsent();
-  BOOST_TEST(moved.size() == 24u);
+  auto moved = p.a.take_undelivered();
+  BOOST_REQUIRE(moved.size() == 40u);
   for (size_t k = 0; k < moved.size(); ++k) {
-    BOOST_TEST(moved[k].msg.id == 16u + k);  // in order, the never-sent ones
+    BOOST_TEST(moved[k].msg.id == k);  // in queueing order, sent ones first
+    BOOST_TEST(moved[k].msg.body.size() == 1100u);
     BOOST_REQUIRE(moved[k].feedback_id.has_value());
-    BOOST_TEST(*moved[k].feedback_id == 16u + k);
+    BOOST_TEST(*moved[k].feedback_id == k);
   }
   BOOST_TEST(p.a.metrics().queued == 0u);
   p.a.terminate(p.now, wire::TerminationReason::ReplacedByNewSession);
-  // The 16 sent ones fail with the session; the moved ones produce no result here.
-  auto fb = take_feedback(p.a);
-  BOOST_TEST(fb.size() == 16u);
-  for (auto& r : fb) {
-    BOOST_TEST(!r.delivered);
-    BOOST_TEST(r.feedback_id < 16u);
+  // The moved messages produce no result here: their successor reports them.
+  BOOST_TEST(take_feedback(p.a).empty());
+}
+
+// What the peer ACKed is delivered and reported; only the rest moves, including a message
+// of which some fragments were ACKed and others not, and one partly sent.
+BOOST_AUTO_TEST_CASE(only_unacknowledged_messages_move) {
+  Pair p;
+  std::map<uint32_t, I2npMessage> sent;
+  for (uint32_t i = 0; i < 60; ++i) {
+    auto m = message(i, i % 3 == 0 ? 3000 : 700, p.now);  // every third is fragmented
+    sent[i] = m;
+    BOOST_TEST((p.a.queue_message(p.now, m, i) == QueueResult::queued));
+  }
+  p.collect();
+  // Let the first ACKs arrive but not all: the window is still full of later packets.
+  for (int i = 0; i < 40 && p.fb_a.size() < 10; ++i) p.step(p.now + Millis{1000});
+  BOOST_REQUIRE(!p.fb_a.empty());
+  BOOST_REQUIRE(p.fb_a.size() < 60u);
+  std::set<uint64_t> delivered;
+  for (auto& r : p.fb_a) {
+    BOOST_TEST(r.delivered);
+    delivered.insert(r.feedback_id);
+  }
+  auto moved = p.a.take_undelivered();
+  std::set<uint64_t> all = delivered;
+  uint64_t last = 0;
+  for (auto& u : moved) {
+    BOOST_REQUIRE(u.feedback_id.has_value());
+    BOOST_TEST(!delivered.count(*u.feedback_id), "message " << *u.feedback_id << " delivered and moved");
+    BOOST_TEST(*u.feedback_id >= last);  // oldest first
+    last = *u.feedback_id;
+    BOOST_TEST((u.msg == sent[u.msg.id]));  // whole, unchanged
+    all.insert(*u.feedback_id);
+  }
+  BOOST_TEST(all.size() == 60u);  // none lost between "delivered" and "moved"
+  p.a.terminate(p.now, wire::TerminationReason::ReplacedByNewSession);
+  p.collect();
+  BOOST_TEST(p.fb_a.size() == delivered.size());  // nothing more reported by the old session
+}
+
+// With return_undelivered_on_close, a session that the peer ends gives back what it had not
+// delivered (in a MessagesReturned event right after Terminated) instead of failing it, so
+// that the node can send it over another session to the peer (the manager's reroute).
+BOOST_AUTO_TEST_CASE(an_ending_session_returns_undelivered_messages_when_asked) {
+  for (bool returning : {false, true}) {
+    Pair p;
+    p.a.return_undelivered_on_close(returning);
+    for (uint32_t i = 0; i < 30; ++i) BOOST_TEST((p.a.queue_message(p.now, message(i, 1100, p.now), i) == QueueResult::queued));
+    p.collect();  // 16 sent, 14 queued; none ACKed yet
+    p.ev_a.clear();
+    p.b.terminate(p.now, wire::TerminationReason::NormalClose);
+    p.collect();
+    p.run_for(Millis{15});  // B's Termination reaches A (10 ms), well before A's first resend
+    bool terminated = false;
+    std::vector<UndeliveredMessage> back;
+    for (auto& e : p.ev_a) {
+      if (auto* t = std::get_if<Terminated>(&e)) terminated = t->by_peer;
+      if (auto* r = std::get_if<MessagesReturned>(&e)) {
+        BOOST_TEST(terminated);  // after Terminated
+        back = std::move(r->messages);
+      }
+    }
+    BOOST_TEST(terminated);
+    size_t failed = 0, delivered = 0;
+    for (auto& r : p.fb_a) (r.delivered ? delivered : failed)++;
+    BOOST_TEST(delivered + failed + back.size() == 30u);
+    if (returning) {
+      BOOST_TEST(failed == 0u);
+      BOOST_TEST(back.size() + delivered == 30u);
+      BOOST_TEST(!back.empty());
+      for (size_t k = 1; k < back.size(); ++k) BOOST_TEST(back[k].msg.id > back[k - 1].msg.id);
+    } else {
+      BOOST_TEST(back.empty());
+      BOOST_TEST(failed > 0u);
+    }
   }
 }

@@ -124,3 +124,21 @@ BOOST_AUTO_TEST_CASE(allocated_message_ids_stay_distinct_when_the_generator_coll
   for (int i = 0; i < 5'000; ++i) BOOST_TEST_REQUIRE(seen.insert(ids.next(t0, rng)).second);
   BOOST_TEST(ids.remembered() == 5'000u);
 }
+
+// The router-wide filter: a message ID is remembered per peer (another router may use the
+// same ID), for the filters' one to two periods, within a bounded size.
+BOOST_AUTO_TEST_CASE(recent_messages_are_per_peer_and_bounded) {
+  const TimePoint t0{Millis{5'000}};
+  RecentMessages r(t0, 0x1234, Millis{60'000}, 1000);
+  std::array<uint8_t, 32> p{}, q{};
+  p[0] = 1;
+  q[0] = 2;
+  BOOST_TEST(r.first_time(t0, p, 7));
+  BOOST_TEST(!r.first_time(t0 + Millis{1}, p, 7));     // the copy over a new session
+  BOOST_TEST(r.first_time(t0 + Millis{1}, q, 7));      // another peer's message 7
+  BOOST_TEST(r.first_time(t0 + Millis{1}, p, 8));
+  BOOST_TEST(!r.first_time(t0 + Millis{90'000}, p, 7));  // still within two periods
+  BOOST_TEST(r.first_time(t0 + Millis{300'000}, p, 7));  // long gone
+  for (uint32_t i = 0; i < 10'000; ++i) r.first_time(t0 + Millis{300'000}, p, 100 + i);
+  BOOST_TEST(r.size() <= 2000u);
+}

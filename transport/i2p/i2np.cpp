@@ -55,6 +55,12 @@ Result<Message> decode_short(ByteSpan in) {
   return m;
 }
 
+std::optional<uint32_t> short_message_id(ByteSpan in) {
+  if (in.size() < kShortHeaderLen) return std::nullopt;
+  Reader r(in.subspan(1));
+  return r.u32();
+}
+
 Result<Bytes> encode_standard(const Message& m) {
   if (m.payload.size() > kMaxPayloadLen) return Error{Errc::oversized, "i2np payload"};
   Bytes out;

@@ -48,6 +48,9 @@ struct Message {
 Result<Bytes> encode_short(const Message& m);
 // Type 0 (reserved) is rejected; unknown non-zero types are passed through.
 Result<Message> decode_short(ByteSpan in);
+// The message ID of a message with the short header, without copying its payload;
+// nullopt when shorter than the header.
+std::optional<uint32_t> short_message_id(ByteSpan in);
 
 // Standard header: type(1) msg_id(4) expiration(8, ms) size(2) checksum(1), checksum =
 // first byte of SHA-256(payload).

@@ -7,6 +7,7 @@
 // Message IDs and peer-test/relay nonces get separate filter types (and so separate
 // instances): sharing one filter lets a nonce collide with, and suppress, a message ID.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -140,6 +141,31 @@ class RotatingSet {
 class MessageIdFilter : public detail::RotatingSet<uint32_t> {
  public:
   using RotatingSet::RotatingSet;
+};
+
+// The router's filter of I2NP messages received from each peer, across its sessions: a
+// session's own MessageIdFilter starts empty, so a message the peer moved to a new session
+// (a replaced session hands over what was not ACKed, spec "Multiple Sessions") would reach
+// the router twice. Keyed by (peer, message ID) mixed into 64 bits: injective in the ID for
+// one peer; two peers collide with probability 2^-64 per pair of entries. Bounded like the
+// other filters (under a flood the memory shortens; a moved copy follows its original
+// within seconds).
+class RecentMessages {
+ public:
+  static constexpr size_t kDefaultMaxPerSet = 200'000;
+  explicit RecentMessages(TimePoint now, uint64_t seed = 0, Millis period = detail::RotatingSet<uint64_t>::kDefaultPeriod,
+                          size_t max_per_set = kDefaultMaxPerSet)
+      : seen_(now, period, max_per_set, seed) {}
+  // True the first time (peer, id) is seen within the memory; `peer` is the router hash.
+  bool first_time(TimePoint now, const std::array<uint8_t, 32>& peer, uint32_t id) {
+    uint64_t p = 0;
+    for (int i = 0; i < 8; ++i) p = (p << 8) | peer[i];
+    return seen_.insert(now, p + uint64_t(id) * 0x9E3779B97F4A7C15ull);
+  }
+  size_t size() const { return seen_.size(); }
+
+ private:
+  detail::RotatingSet<uint64_t> seen_;
 };
 
 // Picks the IDs of I2NP messages this router originates: random (an ID says nothing about

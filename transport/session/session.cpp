@@ -301,8 +301,8 @@ void DataSession::deliver(TimePoint now, I2npMessage msg) {
 void DataSession::on_peer_termination(TimePoint now, const wire::TerminationBlock& t) {
   if (t.reason == wire::TerminationReason::TerminationReceived) {
     // The peer answered a termination we never sent (or we lost the state): just close.
-    transmission_.abandon(DeliveryFailure::session_closed);
     events_.push_back(Terminated{t.reason, true});
+    release_undelivered();
     close_for_good();
     return;
   }
@@ -329,17 +329,22 @@ void DataSession::on_path_response(TimePoint now, ByteSpan data) {
 
 // ---------------------------------------------------------------- outbound
 
-std::vector<DataSession::Unsent> DataSession::take_unsent() {
-  std::vector<Unsent> out;
-  for (auto it = queue_.begin(); it != queue_.end();) {
-    if (it->next_piece != 0) {
-      ++it;
-      continue;
-    }
-    out.push_back(Unsent{std::move(it->msg), transmission_.deliveries().forget(it->handle)});
-    it = queue_.erase(it);
-  }
+std::vector<UndeliveredMessage> DataSession::take_undelivered() {
+  // Handles grow in queueing order: the held messages (wholly sent) are older than any
+  // still queued.
+  std::vector<UndeliveredMessage> out;
+  auto& d = transmission_.deliveries();
+  for (auto& h : d.take_held()) out.push_back(UndeliveredMessage{std::move(h.msg), h.feedback_id});
+  for (auto& q : queue_) out.push_back(UndeliveredMessage{std::move(q.msg), d.forget(q.handle)});
+  queue_.clear();
   return out;
+}
+
+void DataSession::release_undelivered() {
+  if (return_undelivered_)
+    if (auto msgs = take_undelivered(); !msgs.empty()) events_.push_back(MessagesReturned{std::move(msgs)});
+  queue_.clear();
+  transmission_.abandon(DeliveryFailure::session_closed);
 }
 
 std::optional<Event> DataSession::poll_event() {
@@ -449,9 +454,8 @@ void DataSession::terminate(TimePoint now, wire::TerminationReason reason) {
 void DataSession::enter_closing(TimePoint now, wire::TerminationReason reason, bool by_peer) {
   state_ = State::closing;
   closing_until_ = now + kClosingPeriod;
-  // Unsent and unacknowledged messages fail now; the caller may reroute them.
-  queue_.clear();
-  transmission_.abandon(DeliveryFailure::session_closed);
+  // Unsent and unacknowledged messages fail now, or go back to the caller to reroute.
+  release_undelivered();
   path_.cancel();
   pending_control_out_.clear();
   pending_control_to_.clear();
@@ -480,9 +484,8 @@ void DataSession::enter_closing(TimePoint now, wire::TerminationReason reason, b
 void DataSession::close_for_good() {
   if (state_ == State::closed) return;
   if (state_ == State::active) {
-    queue_.clear();
     control_queue_.clear();
-    transmission_.abandon(DeliveryFailure::session_closed);
+    release_undelivered();
   }
   state_ = State::closed;
   termination_packet_.clear();
@@ -695,7 +698,10 @@ bool DataSession::send_new_data(TimePoint now) {
         break;
     }
     sent.messages.push_back(q.handle);
-    if (++q.next_piece == q.plan.size()) queue_.pop_front();
+    if (++q.next_piece == q.plan.size()) {
+      transmission_.deliveries().hold(q.handle, std::move(q.msg));
+      queue_.pop_front();
+    }
   }
   sent.blocks.assign(pkt.begin() + long(data_at), pkt.end());
   // Ask for a quick ACK on the last packet of a burst or when the window is 2/3 full.

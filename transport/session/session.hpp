@@ -141,9 +141,21 @@ struct BandwidthSample {  // bytes during the last kBandwidthPeriod (only while 
   uint64_t bytes_in = 0, bytes_out = 0;
 };
 struct Closed {};  // closing period over: the session can be freed
+// A message the session gives back instead of delivering it (take_undelivered, or
+// MessagesReturned): it carries no result from this session; its feedback id comes along.
+struct UndeliveredMessage {
+  I2npMessage msg;
+  std::optional<uint64_t> feedback_id;
+};
+// With return_undelivered_on_close(true), what a session that ends (by either side, or a
+// timeout) had not delivered, oldest first, right after its Terminated event, so that the
+// owner can route it over another session to the peer or fail it.
+struct MessagesReturned {
+  std::vector<UndeliveredMessage> messages;
+};
 using Event = std::variant<MessageReceived, NewTokenReceived, RouterInfoReceived, ControlReceived,
                            DeliveryResult, Terminated, AddressChanged, PathValidationFailed,
-                           BandwidthSample, Closed>;
+                           BandwidthSample, Closed, MessagesReturned>;
 
 enum class QueueResult : uint8_t { queued, queue_full, too_large, closed };
 
@@ -196,15 +208,17 @@ class DataSession {
   void send_keepalive(TimePoint now);
   // Local close (router shutdown, replaced session, ...).
   void terminate(TimePoint now, wire::TerminationReason reason);
-  // Before terminate(): removes the queued messages of which nothing was sent yet, so that
-  // the caller hands them to the session replacing this one (they produce no delivery
-  // result here; their feedback ids come with them). Messages already partly or wholly sent
-  // stay and fail with the session: resending them elsewhere could deliver them twice.
-  struct Unsent {
-    I2npMessage msg;
-    std::optional<uint64_t> feedback_id;
-  };
-  std::vector<Unsent> take_unsent();
+  // Before terminate(): removes every message not known to be delivered (never sent, partly
+  // sent, or wholly sent and not yet ACKed), oldest first, so that the caller hands them to
+  // the session replacing this one: the spec's "Multiple Sessions" section has the old
+  // session's unsent and unacknowledged messages move to the new one. They produce no
+  // delivery result here; their feedback ids come with them. The peer may have received
+  // some already and filters duplicates by message ID ("I2NP Message Duplication"), as our
+  // manager does across sessions (RecentMessages, duplicate.hpp).
+  std::vector<UndeliveredMessage> take_undelivered();
+  // Off (the default): the messages of a session that ends fail with session_closed. On:
+  // they come back in a MessagesReturned event instead (the node reroutes them).
+  void return_undelivered_on_close(bool on) { return_undelivered_ = on; }
 
   // ---- outputs ----
   // Appends at most `max` datagrams that are due at `now` to `out`; returns how many. Call
@@ -275,6 +289,8 @@ class DataSession {
   void count_out(size_t bytes);
   void enter_closing(TimePoint now, wire::TerminationReason reason, bool by_peer);
   void close_for_good();
+  // The session ends: its undelivered messages fail, or come back (MessagesReturned).
+  void release_undelivered();
 
   // timers
   void run_timers(TimePoint now);
@@ -305,6 +321,7 @@ class DataSession {
   size_t sink_limit_ = 0;
   size_t budget_left_ = SIZE_MAX;  // bytes the current poll may still start (bandwidth limit)
   bool held_ = false;              // the last poll stopped at its budget with packets due
+  bool return_undelivered_ = false;
   Bytes scratch_;            // on_datagram's copy
   std::vector<Reassembler::Piece> pieces_;  // reassembly_has_room's, reused per packet
   std::vector<Bytes> pending_control_out_;  // payloads of control packets (path responses)

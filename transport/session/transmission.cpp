@@ -36,7 +36,7 @@ const char* to_string(DeliveryFailure f) {
 DeliveryTracker::Handle DeliveryTracker::add(std::optional<uint64_t> feedback_id, size_t fragments,
                                              uint32_t expiration) {
   Handle h = next_++;
-  pending_[h] = Entry{feedback_id, fragments, expiration};
+  pending_[h] = Entry{feedback_id, fragments, expiration, std::nullopt};
   return h;
 }
 
@@ -68,6 +68,24 @@ std::optional<uint64_t> DeliveryTracker::forget(Handle h) {
   auto id = it->second.feedback_id;
   pending_.erase(it);
   return id;
+}
+
+void DeliveryTracker::hold(Handle h, I2npMessage msg) {
+  if (auto it = pending_.find(h); it != pending_.end()) it->second.msg = std::move(msg);
+}
+
+std::vector<DeliveryTracker::Held> DeliveryTracker::take_held() {
+  std::vector<Held> out;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (!it->second.msg) {
+      ++it;
+      continue;
+    }
+    out.push_back(Held{it->first, std::move(*it->second.msg), it->second.feedback_id});
+    it = pending_.erase(it);
+  }
+  std::sort(out.begin(), out.end(), [](const Held& a, const Held& b) { return a.handle < b.handle; });
+  return out;
 }
 
 void DeliveryTracker::fail_all(DeliveryFailure why) {

@@ -18,6 +18,7 @@
 #include "transport/common/bytes.hpp"
 #include "transport/common/time.hpp"
 #include "transport/session/ack.hpp"
+#include "transport/session/fragment.hpp"
 
 namespace ssu2::session {
 
@@ -195,9 +196,19 @@ class DeliveryTracker {
   void fragment_acked(Handle h);
   void fail(Handle h, DeliveryFailure why);
   void fail_all(DeliveryFailure why);
-  // Stops tracking a message that was never sent (it moves to another session): no result;
-  // returns its feedback id.
+  // Stops tracking a message (it moves to another session): no result; returns its
+  // feedback id.
   std::optional<uint64_t> forget(Handle h);
+  // Keeps a message whose every fragment went out until its fate is known, so that a
+  // session replaced before the ACK can hand it to its successor (take_held).
+  void hold(Handle h, I2npMessage msg);
+  struct Held {
+    Handle handle = 0;
+    I2npMessage msg;
+    std::optional<uint64_t> feedback_id;
+  };
+  // Stops tracking every held message (no results) and returns them, oldest first.
+  std::vector<Held> take_held();
   std::vector<DeliveryResult> take_results();
   size_t pending() const { return pending_.size(); }
 
@@ -206,6 +217,7 @@ class DeliveryTracker {
     std::optional<uint64_t> feedback_id;
     size_t remaining = 0;
     uint32_t expiration = UINT32_MAX;
+    std::optional<I2npMessage> msg;  // held once wholly sent
   };
   Handle next_ = 1;
   std::unordered_map<Handle, Entry> pending_;
