@@ -121,7 +121,7 @@ void drain(handshake_t* self) {
 void on_datagram(handshake_t* self, datagram& d) {
   auto& st = self->state;
   if (!d.from.has_ip()) return;
-  auto r = st.ep->on_datagram(steady_now(self), unix_now_s(self), d.from, d.conn_id, d.bytes);
+  auto r = st.ep->on_datagram(core_now(self), d.from, d.conn_id, d.bytes);
   if (r.what == hs::Disposition::to_nat && st.opts.nat) {
     self->send(st.opts.nat, nat_packet_atom::value, std::move(d));
   } else if (r.what == hs::Disposition::to_session) {
@@ -148,13 +148,13 @@ caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& 
   }
   router_hash h = to_router_hash(remote.router_hash);
   if (!st.socket) return make_error(node_errc::not_available, "no socket");
+  const auto now = core_now(self);
   if (via && token)
-    st.ep->on_new_token(remote.router_hash, *via,
-                        hs::Token{token, unix_now_s(self) + hs::TokenManager::kRelayTokenLifetimeS},
-                        unix_now_s(self));
+    st.ep->on_new_token(now, remote.router_hash, *via,
+                        hs::Token{token, now.unix_s + hs::TokenManager::kRelayTokenLifetimeS});
   hs::ConnectOptions co;
   co.request_relay_tag = ask_relay_tag || st.want_tags;
-  auto r = st.ep->connect(steady_now(self), unix_now_s(self), std::move(remote), co);
+  auto r = st.ep->connect(now, std::move(remote), co);
   using K = hs::ConnectResult::Kind;
   if (r.kind == K::connected) return h;
   if (r.kind == K::refused) {
@@ -288,7 +288,7 @@ handshake_actor::behavior_type handshake_behavior(handshake_t* self,
       if (!addr.has_ip()) return;
       ssu2::crypto::Hash32 key;
       std::copy(h.bytes.begin(), h.bytes.end(), key.begin());
-      self->state.ep->on_new_token(key, addr, hs::Token{value, expires}, unix_now_s(self));
+      self->state.ep->on_new_token(core_now(self), key, addr, hs::Token{value, expires});
     },
     [self](closed_atom, router_hash&, std::string&) {
       auto& st = self->state;
@@ -298,7 +298,7 @@ handshake_actor::behavior_type handshake_behavior(handshake_t* self,
     [self](tick_atom, int64_t deadline) {
       auto& st = self->state;
       st.timer.fired(deadline);
-      st.ep->on_timeout(steady_now(self), unix_now_s(self));
+      st.ep->on_timeout(core_now(self));
       drain(self);
     },
     [self](router_info_atom, const std::vector<uint8_t>& ri) { republished(self, ri); },

@@ -13,10 +13,6 @@ namespace wire = ssu2::wire;
 
 namespace nat_detail {
 
-nat::Now now_pair(nat_t* self) {
-  return nat::Now{steady_now(self), uint32_t(unix_now_ms(self) / 1000)};
-}
-
 void count(nat_t* self, const std::string& name, const std::string& help) {
   if (self->state.opts.metrics) self->state.opts.metrics->counter(name, help).inc();
 }
@@ -94,7 +90,7 @@ void after_reachability(nat_t* self) {
     for (const auto* m : {st.reach->v4(), st.reach->v6()})
       if (m) export_reachability(*st.opts.metrics, *m);
   for (const auto* m : {st.reach->v4(), st.reach->v6()})
-    if (m) st.engine->set_reachability(now_pair(self), m->state(), m->ip_len());
+    if (m) st.engine->set_reachability(core_now(self), m->state(), m->ip_len());
   if (st.reach->take_republish()) republish(self);
   update_tag_wish(self);
   arm_reach_timer(self);
@@ -108,7 +104,7 @@ void run_due_tests(nat_t* self) {
   std::vector<nat::ReachabilitySet::Candidate> bobs;
   for (const auto& [h, fam] : st.session_family) bobs.push_back({h.bytes, fam});
   for (const auto& t : st.reach->take_due_tests(now, bobs)) {
-    auto nonce = st.engine->start_peer_test(now_pair(self), t.bob, t.tested);
+    auto nonce = st.engine->start_peer_test(core_now(self), t.bob, t.tested);
     if (nonce)
       log().debug("nat: automatic peer test {} of {} via {}", *nonce,
                   t.tested.to_string(), to_string(to_router_hash(t.bob)));
@@ -128,7 +124,7 @@ caf::result<peer_test_result> start_peer_test(nat_t* self, const router_hash& bo
   if (!st.sessions.count(bob)) return make_error(node_errc::unknown_session, to_string(bob));
   const auto& tested = st.engine->local().v4 ? st.engine->local().v4 : st.engine->local().v6;
   if (!tested) return make_error(node_errc::bad_request, "we have no address to test");
-  auto nonce = st.engine->start_peer_test(now_pair(self), bob.bytes, *tested);
+  auto nonce = st.engine->start_peer_test(core_now(self), bob.bytes, *tested);
   if (!nonce) {
     drain(self);
     if (nonce.error().code == ssu2::Errc::not_found)
@@ -167,7 +163,7 @@ caf::result<uint32_t> request_tag(nat_t* self, const router_hash& introducer) {
       held != st.engine->relay().granted_tags().end())
     return held->second;
   if (!st.sessions.count(introducer)) return connect_for_tag(self, introducer);
-  if (auto s = st.engine->request_relay_tag(now_pair(self), core); !s) {
+  if (auto s = st.engine->request_relay_tag(core_now(self), core); !s) {
     drain(self);
     return make_error(node_errc::unknown_session, to_string(introducer));
   }
@@ -186,7 +182,7 @@ void on_established(nat_t* self, const router_hash& peer, const nat_session_acto
   if (remote.has_ip()) st.session_family[peer] = remote.ip_len;
   if (!ri.empty() && !st.engine->learn_verified_router_info(ssu2::ByteSpan(ri.data(), ri.size())))
     log().debug("nat: RouterInfo of {} not usable", to_string(peer));
-  if (remote.has_ip()) st.engine->session_established(now_pair(self), peer.bytes, remote, tags);
+  if (remote.has_ip()) st.engine->session_established(core_now(self), peer.bytes, remote, tags);
   if (tags.issued) log().debug("nat: relay tag {} issued to {}", *tags.issued, to_string(peer));
   introductions_on_session(self, peer);
   drain(self);
@@ -200,7 +196,7 @@ void on_closed(nat_t* self, const router_hash& peer) {
     return;
   st.sessions.erase(it);
   st.session_family.erase(peer);
-  st.engine->session_closed(now_pair(self), peer.bytes);
+  st.engine->session_closed(core_now(self), peer.bytes);
   drain(self);
 }
 
@@ -239,13 +235,13 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
       if (!blocks) return;
       log().debug("nat: blocks {} from {}", wire::block_type_list(ssu2::ByteSpan(bytes.data(), bytes.size())), to_string(from));
       self->state.blocks_in += blocks->size();
-      self->state.engine->on_blocks(now_pair(self), from.bytes, *blocks);
+      self->state.engine->on_blocks(core_now(self), from.bytes, *blocks);
       drain(self);
     },
     [self](nat_packet_atom, const datagram& d) {
       if (!d.from.has_ip()) return;
       self->state.packets_in++;
-      (void)self->state.engine->on_packet(now_pair(self), d.from,
+      (void)self->state.engine->on_packet(core_now(self), d.from,
                                           ssu2::ByteSpan(d.bytes.data(), d.bytes.size()));
       drain(self);
     },
@@ -258,7 +254,7 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
     [self](nat_timeout_atom, int64_t deadline) {
       auto& s = self->state;
       s.timer.fired(deadline);
-      s.engine->on_timer(now_pair(self));
+      s.engine->on_timer(core_now(self));
       drain(self);
     },
     [self](nat_timeout_atom, uint32_t id) { self->state.requests.expire(id); },

@@ -36,7 +36,6 @@ struct nat_state {
 };
 using nat_t = nat_actor::stateful_base<nat_state>;
 
-nat::Now now_pair(nat_t* self);
 void count(nat_t* self, const std::string& name, const std::string& help);
 // Carries out every action the engine produced, then re-arms its timer (nat_drain.cpp).
 void drain(nat_t* self);

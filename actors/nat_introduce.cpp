@@ -37,7 +37,7 @@ bool ask(nat_t* self, const router_hash& charlie, Introductions::Attempt& a) {
                    " address for Charlie to answer";
     return false;
   }
-  auto nonce = st.engine->request_introduction(now_pair(self), a.bob->bytes, charlie.bytes, a.tag, *ours);
+  auto nonce = st.engine->request_introduction(core_now(self), a.bob->bytes, charlie.bytes, a.tag, *ours);
   if (!nonce) {
     a.last_error = std::string("relay request via ") + to_string(*a.bob) + ": " + nonce.error().what;
     drain(self);
@@ -103,7 +103,7 @@ caf::result<router_hash> introduce(nat_t* self, std::vector<uint8_t>& router_inf
   auto ri = ssu2::i2p::RouterInfo::parse(bytes);
   if (!ri) return make_error(node_errc::bad_request, "RouterInfo does not parse");
   const auto& local = st.engine->local();
-  nat::IntroducerChoice choice(*ri, local.v4.has_value(), local.v6.has_value(), now_pair(self).unix_s);
+  nat::IntroducerChoice choice(*ri, local.v4.has_value(), local.v6.has_value(), unix_now_s(self));
   if (choice.left() == 0)
     return make_error(node_errc::bad_request, "firewalled router: " + choice.why_none());
   // The Relay Request names Charlie: the engine needs his RouterInfo (the handshake actor

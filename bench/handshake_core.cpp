@@ -104,13 +104,12 @@ int main(int argc, char** argv) {
   }
   std::map<ssu2::Address, size_t> index;
   for (int i = 0; i < n; ++i) index[alices[i].ep] = size_t(i);
-  TimePoint now{0};
-  uint32_t wall = uint32_t(std::time(nullptr));
+  const Now now{TimePoint{0}, uint32_t(std::time(nullptr))};
   int done = 0;
 
   double t0 = cpu_us();
   for (int i = 0; i < n; ++i) {
-    as[i]->connect(now, wall, remote_of(bob));
+    as[i]->connect(now, remote_of(bob));
     std::deque<std::pair<bool, Datagram>> q;  // (to_bob, datagram)
     auto pull = [&](HandshakeEndpoint& e, bool to_bob) {
       while (auto ev = e.poll_event())
@@ -126,11 +125,11 @@ int main(int argc, char** argv) {
       q.pop_front();
       if (to_bob) {
         auto id = wire::peek_dest_conn_id(d.bytes, bob.local->intro_key);
-        b.on_datagram(now, wall, alices[i].ep, id ? *id : 0, d.bytes);
+        b.on_datagram(now, alices[i].ep, id ? *id : 0, d.bytes);
         pull(b, false);
       } else {
         auto id = wire::peek_dest_conn_id(d.bytes, alices[i].local->intro_key);
-        as[i]->on_datagram(now, wall, bob.ep, id ? *id : 0, d.bytes);
+        as[i]->on_datagram(now, bob.ep, id ? *id : 0, d.bytes);
         pull(*as[i], true);
       }
     }

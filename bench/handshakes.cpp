@@ -325,7 +325,7 @@ void Bench::start_handshake(uint32_t i) {
   sl.started = steady_ms();
   s.handshaking = true;
   stats_.started++;
-  sl.hs->start(sl.started, wall_s());
+  sl.hs->start(Now{sl.started, wall_s()});
   flush(i);
 }
 
@@ -409,7 +409,7 @@ void Bench::on_datagram(Sock& s, ByteSpan d) {
       bob_id = id ? *id : 0;
     }
     if (*bob_id == sl.our_conn_id) {
-      sl.hs->on_datagram(now, wall_s(), bob_.address, d);
+      sl.hs->on_datagram(Now{now, wall_s()}, bob_.address, d);
       if (!sl.dirty) dirty_.push_back(i), sl.dirty = true;
       return;
     }
@@ -420,7 +420,7 @@ void Bench::on_datagram(Sock& s, ByteSpan d) {
     if (!sl.hs && !sl.ds) continue;
     auto id = wire::peek_dest_conn_id(d, sl.local->intro_key);
     if (!id || *id != sl.our_conn_id) continue;
-    if (sl.hs) sl.hs->on_datagram(now, wall_s(), bob_.address, d);
+    if (sl.hs) sl.hs->on_datagram(Now{now, wall_s()}, bob_.address, d);
     else sl.ds->on_datagram(now, d, bob_.address);
     if (!sl.dirty) dirty_.push_back(i), sl.dirty = true;
     return;
@@ -476,7 +476,7 @@ void Bench::loop_once(int max_wait_ms) {
     auto& sl = slots_[i];
     if (!sl.armed || to_ms(*sl.armed) != t) continue;  // superseded
     sl.armed.reset();
-    if (sl.hs) sl.hs->on_timer(now, wall_s());
+    if (sl.hs) sl.hs->on_timer(Now{now, wall_s()});
     else if (sl.ds) {
       if (o_.keepalive_s > 0 && now >= sl.next_keepalive && sl.state == SlotState::established) {
         // A small I2NP message (a real router's traffic keeps a session alive the same way).

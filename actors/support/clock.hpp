@@ -1,5 +1,6 @@
 // The node's clocks as the sans-IO core takes them: monotonic time (ssu2::TimePoint, µs) and
-// wall time since the Unix epoch. The one place actors read a clock.
+// wall time since the Unix epoch, together as one ssu2::Now (`core_now(self)`). The one place
+// actors read a clock.
 //
 // Actors read the clock of their actor system (`steady_now(self)`, `unix_now_ms(self)`): the
 // real clocks in a node; under CAF's test coordinator its virtual clock, so a whole node runs
@@ -50,6 +51,11 @@ uint64_t unix_now_ms(Self* self) {
 template <class Self>
 uint32_t unix_now_s(Self* self) {
   return unix_now_s(self->clock());
+}
+// Both clocks as the core's inputs take them (transport/common/time.hpp).
+template <class Self>
+ssu2::Now core_now(Self* self) {
+  return ssu2::Now{steady_now(self), unix_now_s(self)};
 }
 
 }  // namespace ssu2d

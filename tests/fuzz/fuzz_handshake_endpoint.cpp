@@ -65,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzInput in(data, size);
   TimePoint now{0};
   auto wall = [&] { return kWall + uint32_t(to_ms(now) / 1000); };
+  auto clocks = [&] { return Now{now, wall()}; };
   EndpointLimits limits = EndpointLimits::for_sessions(8, 4);
   HandshakeEndpoint b(Config{}, bob().local, limits, seeded_random(11));
   HandshakeEndpoint c(Config{}, carol().local, limits, seeded_random(12));
@@ -113,7 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
   auto deliver = [&](HandshakeEndpoint& e, const Router& to, const ssu2::Address& from, ByteSpan d) {
     auto id = wire::peek_dest_conn_id(d, to.keys.intro_key);
-    auto r = e.on_datagram(now, wall(), from, id ? *id : 0, d);
+    auto r = e.on_datagram(clocks(), from, id ? *id : 0, d);
     if (r.what == Disposition::to_session) FUZZ_CHECK(e.has_session(r.session));
     pump_all();
   };
@@ -136,7 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         uint64_t conn = (who & 2) ? in.u64() : 0;
         auto chunk = in.chunk();
         if (who & 2) {
-          (void)b.on_datagram(now, wall(), from, conn, chunk);
+          (void)b.on_datagram(clocks(), from, conn, chunk);
           pump_all();
         } else {
           deliver(b, bob(), from, chunk);
@@ -144,13 +145,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case kConnectCarol: {
-        auto r = c.connect(now, wall(), remote_of(bob()));
+        auto r = c.connect(clocks(), remote_of(bob()));
         (void)r;
         pump_all();
         break;
       }
       case kConnectBob: {
-        auto r = b.connect(now, wall(), remote_of(carol()));
+        auto r = b.connect(clocks(), remote_of(carol()));
         (void)r;
         pump_all();
         break;
@@ -170,8 +171,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case kAdvance: {
         now += Millis(in.u16() * 4);
-        b.on_timeout(now, wall());
-        c.on_timeout(now, wall());
+        b.on_timeout(clocks());
+        c.on_timeout(clocks());
         pump_all();
         break;
       }
@@ -199,8 +200,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!tb && !tc) break;
     TimePoint next = std::min(tb.value_or(TimePoint::max()), tc.value_or(TimePoint::max()));
     now = std::max(now, next);
-    b.on_timeout(now, wall());
-    c.on_timeout(now, wall());
+    b.on_timeout(clocks());
+    c.on_timeout(clocks());
     net.clear();
     pump_all();
   }

@@ -31,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzInput in(data, size);
   TimePoint now{0};
   auto wall = [&] { return kWall + uint32_t(to_ms(now) / 1000); };
+  auto clocks = [&] { return Now{now, wall()}; };
   Config cfg;
   InboundListener listener(cfg, bob().local, seeded_random(7));
   std::map<uint64_t, std::unique_ptr<InboundHandshake>> pending;  // by our connection ID
@@ -66,12 +67,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto id = wire::peek_dest_conn_id(d, bob().keys.intro_key);
     if (id) {
       if (auto it = pending.find(*id); it != pending.end()) {
-        it->second->on_datagram(now, wall(), from, d);
+        it->second->on_datagram(clocks(), from, d);
         settle();
         return;
       }
     }
-    auto o = listener.on_datagram(now, wall(), from, d);
+    auto o = listener.on_datagram(clocks(), from, d);
     replies(std::move(o.replies));
     if (o.handshake) {
       uint64_t id2 = o.handshake->our_conn_id();
@@ -106,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case kAdvance: {
         now += Millis(in.u16());
-        for (auto& [id, h] : pending) h->on_timer(now, wall());
+        for (auto& [id, h] : pending) h->on_timer(clocks());
         settle();
         break;
       }

@@ -22,6 +22,7 @@
 namespace fuzz::nat_harness {
 
 using namespace ssu2::nat;
+using ssu2::Now;
 inline constexpr uint32_t kUnixBase = 1'700'000'000;
 
 struct Party {

@@ -54,6 +54,7 @@ uint32_t wall_s() {
 TimePoint mono() {
   return std::chrono::duration_cast<Millis>(Clock::now().time_since_epoch());
 }
+Now now() { return Now{mono(), wall_s()}; }
 
 sockaddr_in to_sockaddr(const Address& a) {
   sockaddr_in sa{};
@@ -242,7 +243,7 @@ void fragments(const Target& t, double seconds, uint32_t peers, double rate) {
       ::sendto(p.fd, d.bytes.data(), d.bytes.size(), 0, reinterpret_cast<const sockaddr*>(&t.sa), sizeof t.sa);
   };
   for (auto& p : ps) {
-    p.m->start(mono(), wall_s());
+    p.m->start(now());
     flush(p);
   }
   uint8_t buf[2048];
@@ -253,8 +254,8 @@ void fragments(const Target& t, double seconds, uint32_t peers, double rate) {
       if (p.ctx) continue;
       ssize_t n;
       while ((n = ::recv(p.fd, buf, sizeof buf, 0)) > 0)
-        p.m->on_datagram(mono(), wall_s(), t.remote.address, ByteSpan{buf, size_t(n)});
-      if (auto d = p.m->next_deadline(); d && *d <= mono()) p.m->on_timer(mono(), wall_s());
+        p.m->on_datagram(now(), t.remote.address, ByteSpan{buf, size_t(n)});
+      if (auto d = p.m->next_deadline(); d && *d <= mono()) p.m->on_timer(now());
       flush(p);
       if (auto c = p.m->take_session()) {
         p.ctx = std::move(c);
@@ -318,7 +319,7 @@ void session_requests(const Target& t, double seconds, uint32_t slots) {
       ::sendto(c.fd, d.bytes.data(), d.bytes.size(), 0, reinterpret_cast<const sockaddr*>(&t.sa), sizeof t.sa);
   };
   for (auto& c : conns) {
-    c.m->start(mono(), wall_s());
+    c.m->start(now());
     send_out(c);
   }
   uint64_t created = 0;
@@ -329,13 +330,13 @@ void session_requests(const Target& t, double seconds, uint32_t slots) {
       ssize_t n;
       while ((n = ::recv(c.fd, buf, sizeof buf, 0)) > 0) {
         if (c.m->state() == hs::OutboundHandshake::State::token_request_sent) {
-          c.m->on_datagram(mono(), wall_s(), t.remote.address, ByteSpan{buf, size_t(n)});
+          c.m->on_datagram(now(), t.remote.address, ByteSpan{buf, size_t(n)});
           c.past_retry |= c.m->state() == hs::OutboundHandshake::State::session_request_sent;
         } else {
           ++created;  // Session Created: ignored, so Session Confirmed is never sent
         }
       }
-      if (auto d = c.m->next_deadline(); d && *d <= mono()) c.m->on_timer(mono(), wall_s());
+      if (auto d = c.m->next_deadline(); d && *d <= mono()) c.m->on_timer(now());
       send_out(c);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

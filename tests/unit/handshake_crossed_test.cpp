@@ -44,33 +44,33 @@ Bytes ack_of_confirmed(const SessionContext& bob) {
 // The seeds are searched for exactly such a Session Created (about 1 in 128).
 BOOST_AUTO_TEST_CASE(session_created_that_reads_as_nat_type_reaches_the_outbound) {
   Node a = node_a(), b = node_b();
-  TimePoint now{0};
+  const Now now{TimePoint{0}, kWall};
   for (uint64_t seed = 1; seed < 5000; ++seed) {
     InboundListener listener(Config{}, b.local, seeded_random(seed));
     auto token = listener.tokens().retry_token(a.ep, kWall);
     OutboundHandshake out(Config{}, a.local, remote_of(b), token, seeded_random(seed + 100000));
-    out.start(now, kWall);
+    out.start(now);
     auto request = only(out.take_outgoing());
-    auto o = listener.on_datagram(now, kWall, a.ep, request);
+    auto o = listener.on_datagram(now, a.ep, request);
     BOOST_REQUIRE(o.handshake);
     auto created = only(o.handshake->take_outgoing());
     if (!reads_as_nat_type(created, a)) continue;
     BOOST_TEST_MESSAGE("seed " << seed);
 
-    auto r = route_from_pending_peer(out, now, kWall, b.ep, created, a.local->intro_key, 2);
+    auto r = route_from_pending_peer(out, now, b.ep, created, a.local->intro_key, 2);
     BOOST_TEST((r == Route::outbound));
     BOOST_TEST(out.state() == OutboundHandshake::State::session_confirmed_sent);
     auto confirmed = only(out.take_outgoing());
     // A retransmitted copy (Bob did not get Session Confirmed) is the handshake's too.
-    r = route_from_pending_peer(out, now, kWall, b.ep, created, a.local->intro_key, 2);
+    r = route_from_pending_peer(out, now, b.ep, created, a.local->intro_key, 2);
     BOOST_TEST((r == Route::outbound));
     BOOST_TEST((only(out.take_outgoing()) == confirmed));
 
-    o.handshake->on_datagram(now, kWall, a.ep, confirmed);
+    o.handshake->on_datagram(now, a.ep, confirmed);
     BOOST_REQUIRE(o.handshake->state() == InboundHandshake::State::established);
     auto bob_ctx = o.handshake->take_session();
     BOOST_REQUIRE(bob_ctx);
-    r = route_from_pending_peer(out, now, kWall, b.ep, ack_of_confirmed(*bob_ctx),
+    r = route_from_pending_peer(out, now, b.ep, ack_of_confirmed(*bob_ctx),
                                 a.local->intro_key, 2);
     BOOST_TEST((r == Route::outbound));
     BOOST_TEST(out.state() == OutboundHandshake::State::established);
@@ -82,16 +82,16 @@ BOOST_AUTO_TEST_CASE(session_created_that_reads_as_nat_type_reaches_the_outbound
 // The same for Retry (also masked with Bob's intro key).
 BOOST_AUTO_TEST_CASE(retry_that_reads_as_nat_type_reaches_the_outbound) {
   Node a = node_a(), b = node_b();
-  TimePoint now{0};
+  const Now now{TimePoint{0}, kWall};
   for (uint64_t seed = 1; seed < 5000; ++seed) {
     InboundListener listener(Config{}, b.local, seeded_random(seed));
     OutboundHandshake out(Config{}, a.local, remote_of(b), std::nullopt, seeded_random(seed + 100000));
-    out.start(now, kWall);
+    out.start(now);
     auto token_request = only(out.take_outgoing());
-    auto retry = only(listener.on_datagram(now, kWall, a.ep, token_request).replies);
+    auto retry = only(listener.on_datagram(now, a.ep, token_request).replies);
     if (!reads_as_nat_type(retry, a)) continue;
     BOOST_TEST_MESSAGE("seed " << seed);
-    auto r = route_from_pending_peer(out, now, kWall, b.ep, retry, a.local->intro_key, 2);
+    auto r = route_from_pending_peer(out, now, b.ep, retry, a.local->intro_key, 2);
     BOOST_TEST((r == Route::outbound));
     BOOST_TEST(out.state() == OutboundHandshake::State::session_request_sent);
     BOOST_TEST(out.stats().retries == 1u);
@@ -103,15 +103,15 @@ BOOST_AUTO_TEST_CASE(retry_that_reads_as_nat_type_reaches_the_outbound) {
 // What the pending outbound handshake does not own goes on, classified under our key.
 BOOST_AUTO_TEST_CASE(peer_requests_and_junk_are_not_taken_by_the_outbound) {
   Node a = node_a(), b = node_b();
-  TimePoint now{0};
+  const Now now{TimePoint{0}, kWall};
   OutboundHandshake a_out(Config{}, a.local, remote_of(b), std::nullopt, seeded_random(1));
-  a_out.start(now, kWall);
+  a_out.start(now);
   (void)a_out.take_outgoing();
   // B's own Token Request to A (crossed): for A's listener.
   OutboundHandshake b_out(Config{}, b.local, remote_of(a), std::nullopt, seeded_random(2));
-  b_out.start(now, kWall);
+  b_out.start(now);
   auto b_token_request = only(b_out.take_outgoing());
-  auto r = route_from_pending_peer(a_out, now, kWall, b.ep, b_token_request, a.local->intro_key, 2);
+  auto r = route_from_pending_peer(a_out, now, b.ep, b_token_request, a.local->intro_key, 2);
   BOOST_TEST((r == Route::listener));
   BOOST_TEST(a_out.state() == OutboundHandshake::State::token_request_sent);
   BOOST_TEST(a_out.take_outgoing().empty());
@@ -119,15 +119,15 @@ BOOST_AUTO_TEST_CASE(peer_requests_and_junk_are_not_taken_by_the_outbound) {
   InboundListener a_listener(Config{}, a.local, seeded_random(3));
   auto token = a_listener.tokens().retry_token(b.ep, kWall);
   OutboundHandshake b_out2(Config{}, b.local, remote_of(a), token, seeded_random(4));
-  b_out2.start(now, kWall);
+  b_out2.start(now);
   auto b_request = only(b_out2.take_outgoing());
-  r = route_from_pending_peer(a_out, now, kWall, b.ep, b_request, a.local->intro_key, 2);
+  r = route_from_pending_peer(a_out, now, b.ep, b_request, a.local->intro_key, 2);
   BOOST_TEST((r == Route::listener));
-  auto o = a_listener.on_datagram(now, kWall, b.ep, b_request);
+  auto o = a_listener.on_datagram(now, b.ep, b_request);
   BOOST_TEST(o.handshake != nullptr);
   // Noise: not the outbound's, and not NAT traffic unless its long header is valid.
   Bytes junk(80, 0x5a);
-  r = route_from_pending_peer(a_out, now, kWall, b.ep, junk, a.local->intro_key, 2);
+  r = route_from_pending_peer(a_out, now, b.ep, junk, a.local->intro_key, 2);
   BOOST_TEST((r != Route::outbound));
   BOOST_TEST(a_out.stats().dropped_unexpected == 3u);
 }
@@ -151,7 +151,7 @@ struct Router {
 
 struct Crossed {
   Router a, b;
-  TimePoint now{0};
+  const Now now{TimePoint{0}, kWall};
   std::deque<Bytes> a2b, b2a;
   uint64_t seed;
   explicit Crossed(uint64_t s) : a(node_a(), s), b(node_b(), s + 1), seed(s) {}
@@ -179,21 +179,21 @@ struct Crossed {
     if (r.out_ctx && r.out_ctx->our_conn_id == *id) return;
     for (auto& in : r.inbound)
       if (!in->done() && in->our_conn_id() == *id) {
-        in->on_datagram(now, kWall, from, d);
+        in->on_datagram(now, from, d);
         return collect(r, replies);
       }
     Route route = Route::listener;
     if (!r.out->done() && r.out->our_conn_id() == *id) {
-      r.out->on_datagram(now, kWall, from, d);
+      r.out->on_datagram(now, from, d);
       route = Route::outbound;
     } else if (!r.out->done()) {
-      route = route_from_pending_peer(*r.out, now, kWall, from, d, r.node.local->intro_key, 2);
+      route = route_from_pending_peer(*r.out, now, from, d, r.node.local->intro_key, 2);
     } else {
       route = classify_unsolicited(d, r.node.local->intro_key, 2);
     }
     if (route == Route::nat) ++r.to_nat;
     if (route == Route::listener) {
-      auto o = r.listener.on_datagram(now, kWall, from, d);
+      auto o = r.listener.on_datagram(now, from, d);
       for (auto& x : o.replies) replies.push_back(std::move(x.bytes));
       if (o.handshake) r.inbound.push_back(std::move(o.handshake));
     }
@@ -207,8 +207,8 @@ struct Crossed {
                                                 std::nullopt, seeded_random(seed + 31));
     b.out = std::make_unique<OutboundHandshake>(Config{}, b.node.local, remote_of(a.node),
                                                 std::nullopt, seeded_random(seed + 37));
-    a.out->start(now, kWall);
-    b.out->start(now, kWall);
+    a.out->start(now);
+    b.out->start(now);
     collect(a, a2b);
     collect(b, b2a);
     for (int round = 0; round < 50 && !done(); ++round) {

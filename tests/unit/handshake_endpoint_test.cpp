@@ -28,6 +28,7 @@ struct Peer {
 struct Net {
   TimePoint now{0};
   uint32_t wall() const { return kWall + uint32_t(to_ms(now) / 1000); }
+  Now clocks() const { return Now{now, wall()}; }
   std::map<ssu2::Address, Peer*> peers;
   std::deque<Datagram> wire;  // Datagram.to + bytes; from kept beside
   std::deque<ssu2::Address> from;
@@ -69,7 +70,7 @@ struct Net {
       if (drop && drop(f, d.to, d.bytes)) continue;
       Peer& p = *it->second;
       auto id = wire::peek_dest_conn_id(d.bytes, p.node.local->intro_key);
-      auto r = p.ep->on_datagram(now, wall(), f, id ? *id : 0, d.bytes);
+      auto r = p.ep->on_datagram(clocks(), f, id ? *id : 0, d.bytes);
       if (r.what == Disposition::to_nat) ++to_nat;
       if (r.what == Disposition::to_session) ++to_session;
       pump(p);
@@ -83,7 +84,7 @@ struct Net {
     if (!next) return false;
     now = std::max(now, *next);
     for (auto& [ep, p] : peers) {
-      p->ep->on_timeout(now, wall());
+      p->ep->on_timeout(clocks());
       pump(*p);
     }
     deliver_all();
@@ -108,7 +109,7 @@ BOOST_AUTO_TEST_CASE(connect_establishes_both_sides_and_registers_routes_first) 
   Net net;
   net.add(a);
   net.add(b);
-  auto r = a.ep->connect(net.now, net.wall(), remote_of(b.node));
+  auto r = a.ep->connect(net.clocks(), remote_of(b.node));
   BOOST_TEST(int(r.kind) == int(ConnectResult::Kind::started));
   net.pump(a);
   // The route event comes before any datagram was polled.
@@ -128,10 +129,10 @@ BOOST_AUTO_TEST_CASE(connect_establishes_both_sides_and_registers_routes_first) 
   BOOST_TEST(!a.done[0].replaces.has_value());
   // Now routed to the sessions, and a second connect answers at once.
   BOOST_TEST(a.ep->has_session(a.done[0].conn_id));
-  BOOST_TEST(int(a.ep->connect(net.now, net.wall(), remote_of(b.node)).kind) ==
+  BOOST_TEST(int(a.ep->connect(net.clocks(), remote_of(b.node)).kind) ==
              int(ConnectResult::Kind::connected));
   Bytes junk(64, 0x55);
-  auto routed = a.ep->on_datagram(net.now, net.wall(), kB, a.done[0].conn_id, junk);
+  auto routed = a.ep->on_datagram(net.clocks(), kB, a.done[0].conn_id, junk);
   BOOST_TEST(int(routed.what) == int(Disposition::to_session));
   BOOST_TEST(routed.session == a.done[0].conn_id);
   BOOST_TEST(a.ep->stats().established_outbound == 1u);
@@ -145,11 +146,11 @@ BOOST_AUTO_TEST_CASE(second_connect_joins_and_own_router_is_refused) {
   Net net;
   net.add(a);
   net.add(b);
-  auto r1 = a.ep->connect(net.now, net.wall(), remote_of(b.node));
-  auto r2 = a.ep->connect(net.now, net.wall(), remote_of(b.node));
+  auto r1 = a.ep->connect(net.clocks(), remote_of(b.node));
+  auto r2 = a.ep->connect(net.clocks(), remote_of(b.node));
   BOOST_TEST(int(r2.kind) == int(ConnectResult::Kind::joined));
   BOOST_TEST(r2.conn_id == r1.conn_id);
-  auto self = a.ep->connect(net.now, net.wall(), remote_of(a.node));
+  auto self = a.ep->connect(net.clocks(), remote_of(a.node));
   BOOST_TEST(int(self.kind) == int(ConnectResult::Kind::refused));
   BOOST_TEST(int(self.code) == int(ConnectResult::Code::bad_request));
 }
@@ -160,7 +161,7 @@ BOOST_AUTO_TEST_CASE(unanswered_connect_times_out_with_reason) {
   net.add(a);
   net.add(b);
   net.drop = [](const ssu2::Address&, const ssu2::Address&, ByteSpan) { return true; };
-  a.ep->connect(net.now, net.wall(), remote_of(b.node));
+  a.ep->connect(net.clocks(), remote_of(b.node));
   for (int i = 0; i < 50 && a.done.empty(); ++i) net.step();
   BOOST_REQUIRE(a.done.size() == 1u);
   BOOST_TEST(!a.done[0].session.has_value());
@@ -176,7 +177,7 @@ BOOST_AUTO_TEST_CASE(reconnect_same_direction_replaces_and_crossed_keeps_both) {
   net.add(b);
   auto connect = [&](Peer& from, Peer& to) {
     from.done.clear();
-    from.ep->connect(net.now, net.wall(), remote_of(to.node));
+    from.ep->connect(net.clocks(), remote_of(to.node));
     net.deliver_all();
     for (int i = 0; i < 10 && from.done.empty(); ++i) net.step();
     BOOST_REQUIRE(from.done.size() == 1u);
@@ -209,7 +210,7 @@ BOOST_AUTO_TEST_CASE(reconnect_in_the_other_direction_replaces_the_older_session
   Net net;
   net.add(a);
   net.add(b);
-  a.ep->connect(net.now, net.wall(), remote_of(b.node));
+  a.ep->connect(net.clocks(), remote_of(b.node));
   net.deliver_all();
   for (int i = 0; i < 10 && a.done.empty(); ++i) net.step();
   BOOST_REQUIRE(a.done.size() == 1u);
@@ -220,7 +221,7 @@ BOOST_AUTO_TEST_CASE(reconnect_in_the_other_direction_replaces_the_older_session
   b2.node = std::move(b.node);
   b2.ep = std::make_unique<HandshakeEndpoint>(Config{}, b2.node.local, EndpointLimits{}, seeded_random(15));
   net.peers[kB] = &b2;
-  b2.ep->connect(net.now, net.wall(), remote_of(a.node));
+  b2.ep->connect(net.clocks(), remote_of(a.node));
   net.deliver_all();
   for (int i = 0; i < 10 && b2.done.empty(); ++i) net.step();
   BOOST_REQUIRE(b2.done.size() == 1u);
@@ -239,8 +240,8 @@ BOOST_AUTO_TEST_CASE(crossed_connect_keeps_both_sessions) {
   Net net;
   net.add(a);
   net.add(b);
-  a.ep->connect(net.now, net.wall(), remote_of(b.node));
-  b.ep->connect(net.now, net.wall(), remote_of(a.node));
+  a.ep->connect(net.clocks(), remote_of(b.node));
+  b.ep->connect(net.clocks(), remote_of(a.node));
   net.deliver_all();
   for (int i = 0; i < 20 && (a.done.size() < 2 || b.done.size() < 2); ++i) net.step();
   BOOST_REQUIRE(a.done.size() == 2u);
@@ -276,7 +277,7 @@ BOOST_AUTO_TEST_CASE(pending_slots_are_admitted_before_the_dh) {
   for (auto& at : attackers) {
     auto t = bob.ep->listener().tokens().issue_new_token(at->node.ep, net.wall());
     at->ep->token_cache().store(bob.node.local->router_hash, kB, t, net.wall());
-    at->ep->connect(net.now, net.wall(), remote_of(bob.node));
+    at->ep->connect(net.clocks(), remote_of(bob.node));
   }
   net.deliver_all();
   auto s = bob.ep->stats();
@@ -287,7 +288,7 @@ BOOST_AUTO_TEST_CASE(pending_slots_are_admitted_before_the_dh) {
   // An honest router in another prefix completes its handshake meanwhile.
   Peer honest = make_peer(ssu2::Address::v4(198, 18, 9, 1, 7000), {}, 40);
   net.add(honest);
-  honest.ep->connect(net.now, net.wall(), remote_of(bob.node));
+  honest.ep->connect(net.clocks(), remote_of(bob.node));
   net.deliver_all();
   for (int i = 0; i < 10 && honest.done.empty(); ++i) net.step();
   BOOST_REQUIRE(honest.done.size() == 1u);
@@ -320,7 +321,7 @@ BOOST_AUTO_TEST_CASE(full_pending_table_gives_way_to_other_prefixes) {
     auto& at = attackers[i];
     auto t = bob.ep->listener().tokens().issue_new_token(at->node.ep, net.wall());
     at->ep->token_cache().store(bob.node.local->router_hash, kB, t, net.wall());
-    at->ep->connect(net.now, net.wall(), remote_of(bob.node));
+    at->ep->connect(net.clocks(), remote_of(bob.node));
     net.deliver_all();
   }
   BOOST_TEST(bob.ep->stats().pending_inbound == 4u);
@@ -328,7 +329,7 @@ BOOST_AUTO_TEST_CASE(full_pending_table_gives_way_to_other_prefixes) {
   BOOST_TEST(bob.ep->stats().evicted_pending == 0u);
   Peer honest = make_peer(ssu2::Address::v4(198, 18, 9, 1, 7000), {}, 99);
   net.add(honest);
-  honest.ep->connect(net.now, net.wall(), remote_of(bob.node));
+  honest.ep->connect(net.clocks(), remote_of(bob.node));
   net.deliver_all();
   for (int i = 0; i < 10 && honest.done.empty(); ++i) net.step();
   BOOST_REQUIRE(honest.done.size() == 1u);
@@ -348,7 +349,7 @@ BOOST_AUTO_TEST_CASE(token_requests_beyond_the_prefix_rate_get_no_retry) {
   for (uint16_t i = 0; i < 60; ++i) {
     alices.push_back(std::make_unique<Peer>(make_peer(ssu2::Address::v4(198, 18, 20, 1, uint16_t(6000 + i)), {}, 100 + i)));
     net.add(*alices.back());
-    alices.back()->ep->connect(net.now, net.wall(), remote_of(bob.node));
+    alices.back()->ep->connect(net.clocks(), remote_of(bob.node));
   }
   net.drop = [&](const ssu2::Address& from, const ssu2::Address&, ByteSpan) { return from == kB; };
   net.deliver_all();
@@ -358,13 +359,13 @@ BOOST_AUTO_TEST_CASE(token_requests_beyond_the_prefix_rate_get_no_retry) {
   // Another prefix is not affected.
   Peer other = make_peer(ssu2::Address::v4(198, 18, 21, 1, 6000), {}, 300);
   net.add(other);
-  other.ep->connect(net.now, net.wall(), remote_of(bob.node));
+  other.ep->connect(net.clocks(), remote_of(bob.node));
   net.deliver_all();
   BOOST_TEST(bob.ep->stats().listener.retries_sent == 21u);
   // A second later the bucket has refilled by the rate.
   net.now += Millis{1000};
   net.drop = nullptr;
-  for (auto& a : alices) a->ep->on_timeout(net.now + Millis{10000}, net.wall());
+  for (auto& a : alices) a->ep->on_timeout(Now{net.now + Millis{10000}, net.wall()});
   net.deliver_all();
   BOOST_TEST(bob.ep->stats().listener.retries_sent == 31u);
 }
@@ -378,12 +379,12 @@ BOOST_AUTO_TEST_CASE(node_at_max_sessions_answers_with_connection_limits) {
   net.add(bob);
   net.add(a1);
   net.add(a2);
-  a1.ep->connect(net.now, net.wall(), remote_of(bob.node));
+  a1.ep->connect(net.clocks(), remote_of(bob.node));
   net.deliver_all();
   for (int i = 0; i < 10 && a1.done.empty(); ++i) net.step();
   BOOST_REQUIRE(a1.done.size() == 1u);
   BOOST_TEST(a1.done[0].session.has_value());
-  a2.ep->connect(net.now, net.wall(), remote_of(bob.node));
+  a2.ep->connect(net.clocks(), remote_of(bob.node));
   net.deliver_all();
   for (int i = 0; i < 10 && a2.done.empty(); ++i) net.step();
   BOOST_REQUIRE(a2.done.size() == 1u);
@@ -443,13 +444,13 @@ BOOST_AUTO_TEST_CASE(update_router_info_applies_to_later_handshakes_only) {
   BOOST_REQUIRE(next_bytes.ok());
   BOOST_REQUIRE(*next_bytes != old_ri);
 
-  auto before = a.ep->connect(net.now, net.wall(), remote_of(b.node));
+  auto before = a.ep->connect(net.clocks(), remote_of(b.node));
   BOOST_REQUIRE(int(before.kind) == int(ConnectResult::Kind::started));
   net.pump(a);  // Session Request to B is on the wire; Session Confirmed not yet built
   a.ep->update_router_info(*next_bytes);
   a.ep->update_router_info({});  // ignored
   BOOST_TEST((a.ep->local().router_info == *next_bytes));
-  auto after = a.ep->connect(net.now, net.wall(), remote_of(c.node));
+  auto after = a.ep->connect(net.clocks(), remote_of(c.node));
   BOOST_REQUIRE(int(after.kind) == int(ConnectResult::Kind::started));
   net.deliver_all();
   for (int i = 0; i < 10 && a.done.size() < 2; ++i) net.step();
@@ -509,7 +510,7 @@ BOOST_AUTO_TEST_CASE(connect_option_asks_for_a_relay_tag_in_session_request) {
     to.done.clear();
     ConnectOptions o;
     o.request_relay_tag = ask;
-    from.ep->connect(net.now, net.wall(), remote_of(to.node), o);
+    from.ep->connect(net.clocks(), remote_of(to.node), o);
     net.deliver_all();
     for (int i = 0; i < 10 && from.done.empty(); ++i) net.step();
     BOOST_REQUIRE(from.done.size() == 1u);
@@ -554,12 +555,12 @@ BOOST_AUTO_TEST_CASE(inbound_session_answers_a_pending_connect_to_the_same_route
   Net net;
   net.add(a);
   net.add(b);
-  auto ours = a.ep->connect(net.now, net.wall(), remote_of(b.node));
+  auto ours = a.ep->connect(net.clocks(), remote_of(b.node));
   BOOST_REQUIRE(int(ours.kind) == int(ConnectResult::Kind::started));
   net.pump(a);
   net.wire.clear();  // A's Token Request is lost: B never answers A's handshake
   net.from.clear();
-  b.ep->connect(net.now, net.wall(), remote_of(a.node));
+  b.ep->connect(net.clocks(), remote_of(a.node));
   // From here only B's handshake moves: A's datagrams to B other than answers are dropped.
   net.drop = [&](const ssu2::Address& from, const ssu2::Address&, ByteSpan bytes) {
     if (!(from == kA)) return false;
@@ -589,8 +590,8 @@ BOOST_AUTO_TEST_CASE(relay_token_from_charlie_skips_the_retry_once) {
   net.add(c);
   const uint64_t token = 0x5eed'0000'0000'1234ull;
   c.ep->listener().tokens().accept_relay_token(a.node.ep, token, net.wall());
-  a.ep->on_new_token(c.node.local->router_hash, c.node.ep, Token{token, net.wall() + 60}, net.wall());
-  a.ep->connect(net.now, net.wall(), remote_of(c.node));
+  a.ep->on_new_token(net.clocks(), c.node.local->router_hash, c.node.ep, Token{token, net.wall() + 60});
+  a.ep->connect(net.clocks(), remote_of(c.node));
   net.pump(a);
   net.deliver_all();
   for (int i = 0; i < 10 && a.done.empty(); ++i) net.step();

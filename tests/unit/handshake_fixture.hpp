@@ -147,6 +147,8 @@ struct Link {
   int32_t alice_skew_s = 0, bob_skew_s = 0;  // added to the virtual wall clock
   uint32_t awall() const { return uint32_t(int64_t(kWall) + to_ms(now) / 1000 + alice_skew_s); }
   uint32_t bwall() const { return uint32_t(int64_t(kWall) + to_ms(now) / 1000 + bob_skew_s); }
+  Now alice_now() const { return Now{now, awall()}; }
+  Now bob_now() const { return Now{now, bwall()}; }
   // Return true to drop. `a2b` is the direction, `n` counts datagrams in that direction.
   std::function<bool(bool a2b, size_t n, const Bytes&)> drop;
   // Called on every delivered datagram; may rewrite it.
@@ -166,7 +168,7 @@ struct Link {
 
   void connect(std::optional<Token> token = std::nullopt, uint64_t seed = 11) {
     out = std::make_unique<OutboundHandshake>(cfg, alice.local, remote_of(bob), token, seeded_random(seed));
-    out->start(now, awall());
+    out->start(alice_now());
     pump();
   }
 
@@ -178,7 +180,7 @@ struct Link {
     if (in && !in->done()) {
       auto id = wire::peek_dest_conn_id(d, bob.local->intro_key);
       if (id && *id == in->our_conn_id()) {
-        in->on_datagram(now, bwall(), alice.ep, d);
+        in->on_datagram(bob_now(), alice.ep, d);
         after_bob();
         return;
       }
@@ -194,7 +196,7 @@ struct Link {
       }
       return;
     }
-    auto o = listener.on_datagram(now, bwall(), alice.ep, d);
+    auto o = listener.on_datagram(bob_now(), alice.ep, d);
     for (auto& r : o.replies) queue_b2a.push_back(std::move(r.bytes));
     if (o.handshake) {
       if (in && !in->done())
@@ -227,7 +229,7 @@ struct Link {
     if (drop && drop(false, n, d)) return;
     if (tamper) tamper(false, n, d);
     log_b2a.push_back(d);
-    out->on_datagram(now, awall(), bob.ep, d);
+    out->on_datagram(alice_now(), bob.ep, d);
     after_alice();
   }
 
@@ -260,10 +262,10 @@ struct Link {
       if (!next) break;
       Micros step = std::max<Micros>(*next - now, Millis{0});
       now += step;
-            out->on_timer(now, awall());
+      out->on_timer(alice_now());
       after_alice();
       if (in && !in->done()) {
-        in->on_timer(now, bwall());
+        in->on_timer(bob_now());
         after_bob();
       }
       pump();

@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(bob_times_out_without_session_confirmed) {
     auto next = link.in->next_deadline();
     BOOST_REQUIRE(next.has_value());
     link.now = *next;
-    link.in->on_timer(link.now, link.bwall());
+    link.in->on_timer(link.bob_now());
     link.after_bob();
     link.pump();
   }
@@ -167,10 +167,10 @@ BOOST_AUTO_TEST_CASE(duplicated_retry_does_not_restart_the_request) {
   };
   link.connect();
   BOOST_REQUIRE(!retry.empty());
-  link.out->on_datagram(link.now, link.awall(), link.bob.ep, retry);
+  link.out->on_datagram(link.alice_now(), link.bob.ep, retry);
   auto first = link.out->take_outgoing();
   BOOST_REQUIRE_EQUAL(first.size(), 1u);  // the Session Request
-  link.out->on_datagram(link.now, link.awall(), link.bob.ep, retry);
+  link.out->on_datagram(link.alice_now(), link.bob.ep, retry);
   BOOST_TEST(link.out->take_outgoing().empty());
   BOOST_TEST(link.out->stats().duplicates == 1u);
   BOOST_TEST(link.out->stats().retries == 1u);
@@ -214,7 +214,7 @@ BOOST_AUTO_TEST_CASE(late_retry_with_new_token_does_not_orphan_accepted_request)
   payload::padding(body, 8);
   auto retry = packet::seal_symmetric(h, link.bob.local->intro_key, body);
   BOOST_REQUIRE(retry.ok());
-  BOOST_TEST(link.out->on_datagram(link.now, link.awall(), link.bob.ep, *retry));
+  BOOST_TEST(link.out->on_datagram(link.alice_now(), link.bob.ep, *retry));
   link.after_alice();
   link.pump();  // the second request reaches Bob's pending handshake, which drops it
   BOOST_TEST(link.out->state() == OutboundHandshake::State::session_request_sent);

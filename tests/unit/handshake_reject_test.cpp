@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(listener_drops_garbage_silently) {
   auto bob = bob_node();
   InboundListener l(Config{}, bob.local, seeded_random(3));
   for (auto& g : garbage(42)) {
-    auto o = l.on_datagram(TimePoint{Millis{0}}, kWall, ssu2::Address::v4(1, 2, 3, 4, 5), g);
+    auto o = l.on_datagram(Now{TimePoint{Millis{0}}, kWall}, ssu2::Address::v4(1, 2, 3, 4, 5), g);
     BOOST_TEST(o.replies.empty());
     BOOST_TEST(!o.handshake);
   }
@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(corrupted_session_request_never_accepted) {
   link.connect(token_for(link));
   BOOST_REQUIRE(!request.empty());
   for (auto& m : mutations(request)) {
-    auto o = link.listener.on_datagram(link.now, link.bwall(), link.alice.ep, m);
+    auto o = link.listener.on_datagram(link.bob_now(), link.alice.ep, m);
     BOOST_TEST(!o.handshake);
   }
   BOOST_TEST(link.listener.stats().accepted == 0u);
@@ -75,8 +75,8 @@ BOOST_AUTO_TEST_CASE(corrupted_session_created_leaves_alice_intact) {
   };
   link.connect(token_for(link));
   BOOST_REQUIRE(!created.empty());
-  for (auto& m : mutations(created)) link.out->on_datagram(link.now, link.awall(), link.bob.ep, m);
-  for (auto& g : garbage(7)) link.out->on_datagram(link.now, link.awall(), link.bob.ep, g);
+  for (auto& m : mutations(created)) link.out->on_datagram(link.alice_now(), link.bob.ep, m);
+  for (auto& g : garbage(7)) link.out->on_datagram(link.alice_now(), link.bob.ep, g);
   BOOST_TEST(link.out->state() == OutboundHandshake::State::session_request_sent);
   BOOST_TEST(link.out->take_outgoing().empty());
   const auto& s = link.out->stats();
@@ -98,8 +98,8 @@ BOOST_AUTO_TEST_CASE(corrupted_session_confirmed_leaves_bob_intact) {
   link.connect(token_for(link));
   BOOST_REQUIRE(link.in);
   BOOST_REQUIRE(!confirmed.empty());
-  for (auto& m : mutations(confirmed)) link.in->on_datagram(link.now, link.bwall(), link.alice.ep, m);
-  for (auto& g : garbage(8)) link.in->on_datagram(link.now, link.bwall(), link.alice.ep, g);
+  for (auto& m : mutations(confirmed)) link.in->on_datagram(link.bob_now(), link.alice.ep, m);
+  for (auto& g : garbage(8)) link.in->on_datagram(link.bob_now(), link.alice.ep, g);
   BOOST_TEST(link.in->state() == InboundHandshake::State::session_created_sent);
   BOOST_TEST(link.in->stats().dropped_auth > 0u);
   link.in->take_outgoing();
@@ -119,16 +119,16 @@ BOOST_AUTO_TEST_CASE(corrupted_retry_and_data_are_dropped) {
   };
   link.connect();
   BOOST_REQUIRE(!retry.empty());
-  for (auto& m : mutations(retry)) link.out->on_datagram(link.now, link.awall(), link.bob.ep, m);
+  for (auto& m : mutations(retry)) link.out->on_datagram(link.alice_now(), link.bob.ep, m);
   BOOST_TEST(link.out->state() == OutboundHandshake::State::token_request_sent);
   BOOST_TEST(link.out->stats().retries == 0u);
   link.to_alice(retry);
   link.pump();
   BOOST_REQUIRE(!data.empty());
   BOOST_TEST(link.out->state() == OutboundHandshake::State::session_confirmed_sent);
-  for (auto& m : mutations(data)) link.out->on_datagram(link.now, link.awall(), link.bob.ep, m);
+  for (auto& m : mutations(data)) link.out->on_datagram(link.alice_now(), link.bob.ep, m);
   BOOST_TEST(link.out->state() == OutboundHandshake::State::session_confirmed_sent);
-  link.out->on_datagram(link.now, link.awall(), link.bob.ep, data);
+  link.out->on_datagram(link.alice_now(), link.bob.ep, data);
   BOOST_TEST(link.out->state() == OutboundHandshake::State::established);
 }
 
@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(datagrams_from_other_addresses_are_ignored) {
     return false;
   };
   link.connect(token_for(link));
-  link.out->on_datagram(link.now, link.awall(), ssu2::Address::v4(6, 6, 6, 6, 22222), created);
+  link.out->on_datagram(link.alice_now(), ssu2::Address::v4(6, 6, 6, 6, 22222), created);
   BOOST_TEST(link.out->stats().dropped_wrong_source == 1u);
   BOOST_TEST(link.out->state() == OutboundHandshake::State::session_request_sent);
 }
@@ -153,13 +153,13 @@ BOOST_AUTO_TEST_CASE(replayed_session_request_is_dropped) {
   const Bytes request = link.log_a2b.at(0);
   // Even with a fresh valid token for that address the ephemeral key was seen: drop, no reply.
   token_for(link);
-  auto o = link.listener.on_datagram(link.now + Millis{1000}, link.bwall(), link.alice.ep, request);
+  auto o = link.listener.on_datagram(Now{link.now + Millis{1000}, link.bwall()}, link.alice.ep, request);
   BOOST_TEST(!o.handshake);
   BOOST_TEST(o.replies.empty());
   BOOST_TEST(link.listener.stats().dropped_replay == 1u);
   BOOST_TEST(link.listener.replay_cache().replays() == 1u);
   // From another address too (the replay cache is keyed by X, not by address).
-  auto o2 = link.listener.on_datagram(link.now, link.bwall(), ssu2::Address::v4(9, 9, 9, 9, 9), request);
+  auto o2 = link.listener.on_datagram(link.bob_now(), ssu2::Address::v4(9, 9, 9, 9, 9), request);
   BOOST_TEST(!o2.handshake);
   BOOST_TEST(link.listener.stats().dropped_replay == 2u);
 }
@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(wrong_static_key_gets_no_answer) {
   remote.static_key = crypto::x25519_generate().pub;
   link.out = std::make_unique<OutboundHandshake>(link.cfg, link.alice.local, remote,
                                                  token_for(link), seeded_random(5));
-  link.out->start(link.now, link.awall());
+  link.out->start(link.alice_now());
   link.run();
   // Bob cannot decrypt any request: no Session Created ever. (The token is spent on the
   // first attempt, so Alice's resends get Retries until she gives up.)
@@ -198,7 +198,7 @@ BOOST_AUTO_TEST_CASE(wrong_intro_key_gets_no_answer) {
   auto remote = remote_of(link.bob);
   crypto::random_bytes(MutByteSpan{remote.intro_key.data(), 32});
   link.out = std::make_unique<OutboundHandshake>(link.cfg, link.alice.local, remote, std::nullopt, seeded_random(5));
-  link.out->start(link.now, link.awall());
+  link.out->start(link.alice_now());
   link.run();
   BOOST_TEST(link.log_b2a.empty());  // probing resistance: no Retry to an undecryptable request
   BOOST_TEST(link.listener.stats().retries_sent == 0u);

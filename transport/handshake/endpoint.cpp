@@ -34,14 +34,14 @@ void HandshakeEndpoint::update_router_info(Bytes ri) {
   listener_.set_local(local_);
 }
 
-Routed HandshakeEndpoint::on_datagram(TimePoint now, uint32_t wall_s, const Address& from,
-                                      uint64_t conn_id, ByteSpan datagram) {
+Routed HandshakeEndpoint::on_datagram(const Now& now, const Address& from, uint64_t conn_id,
+                                      ByteSpan datagram) {
   if (auto it = pending_.find(conn_id); it != pending_.end()) {
     if (it->second.in)
-      it->second.in->on_datagram(now, wall_s, from, datagram);
+      it->second.in->on_datagram(now, from, datagram);
     else
-      it->second.out->on_datagram(now, wall_s, from, datagram);
-    settle(now, conn_id);
+      it->second.out->on_datagram(now, from, datagram);
+    settle(now.mono, conn_id);
     return {};
   }
   if (sessions_.count(conn_id)) return {Disposition::to_session, conn_id};
@@ -51,24 +51,23 @@ Routed HandshakeEndpoint::on_datagram(TimePoint now, uint32_t wall_s, const Addr
     // Session Created / Retry for our pending connect, or in a crossed connect the peer's
     // own Token / Session Request or a Peer Test: route.hpp explains the order.
     uint64_t id = o->second;
-    route = route_from_pending_peer(*pending_.at(id).out, now, wall_s, from, datagram, key,
-                                    cfg_.net_id);
-    settle(now, id);
+    route = route_from_pending_peer(*pending_.at(id).out, now, from, datagram, key, cfg_.net_id);
+    settle(now.mono, id);
   } else {
     route = classify_unsolicited(datagram, key, cfg_.net_id);
   }
   if (route == Route::nat) return {Disposition::to_nat, 0};
-  if (route == Route::listener) listen(now, wall_s, from, conn_id, datagram);
+  if (route == Route::listener) listen(now, from, conn_id, datagram);
   return {};
 }
 
-void HandshakeEndpoint::listen(TimePoint now, uint32_t wall_s, const Address& from,
-                               uint64_t conn_id, ByteSpan datagram) {
+void HandshakeEndpoint::listen(const Now& now, const Address& from, uint64_t conn_id,
+                               ByteSpan datagram) {
   // The room is decided here, before the listener spends anything on a Session Request.
   // A Session Request's Destination Connection ID is Alice's choice; one we already use went
   // to its handshake or session above (conn_id is the same ID), so the check after accept()
   // only guards that invariant.
-  auto out = listener_.on_datagram(now, wall_s, from, datagram, this);
+  auto out = listener_.on_datagram(now, from, datagram, this);
   emit(std::move(out.replies));
   if (!out.handshake) return;
   uint64_t id = out.handshake->our_conn_id();
@@ -79,10 +78,10 @@ void HandshakeEndpoint::listen(TimePoint now, uint32_t wall_s, const Address& fr
   auto& p = pending_[id];
   p.peer = from;
   p.in = std::move(out.handshake);
-  p.since = now;
+  p.since = now.mono;
   ++pending_inbound_;
   listener_.admission().pending_started(from);
-  settle(now, id);
+  settle(now.mono, id);
 }
 
 Room HandshakeEndpoint::room_for(const Address& from) {
@@ -107,7 +106,7 @@ Room HandshakeEndpoint::room_for(const Address& from) {
   return Room::yes;
 }
 
-ConnectResult HandshakeEndpoint::connect(TimePoint now, uint32_t wall_s, RemoteRouter remote,
+ConnectResult HandshakeEndpoint::connect(const Now& now, RemoteRouter remote,
                                          ConnectOptions opts) {
   ConnectResult r;
   auto refuse = [&](ConnectResult::Code code, std::string why) {
@@ -132,7 +131,7 @@ ConnectResult HandshakeEndpoint::connect(TimePoint now, uint32_t wall_s, RemoteR
   if (outbound_by_peer_.count(remote.address))
     return refuse(ConnectResult::Code::limit,
                   "a handshake with " + remote.address.to_string() + " is pending");
-  auto token = cache_.take(remote.router_hash, remote.address, wall_s);
+  auto token = cache_.take(remote.router_hash, remote.address, now.unix_s);
   ++counters_.outbound_started;
   if (token) ++counters_.outbound_with_token;
   Address peer = remote.address;
@@ -144,34 +143,34 @@ ConnectResult HandshakeEndpoint::connect(TimePoint now, uint32_t wall_s, RemoteR
   if (pending_.count(id) || sessions_.count(id))
     return refuse(ConnectResult::Code::limit, "connection ID collision, try again");
   auto& p = pending_[id];
-  p.since = now;
+  p.since = now.mono;
   p.out = std::move(m);
   p.peer = peer;
   p.router = router;
   outbound_by_peer_[peer] = id;
   outbound_by_router_[router] = id;
   events_.push_back(OutboundStarted{id, peer});  // before the first datagram is polled
-  p.out->start(now, wall_s);
-  settle(now, id);
+  p.out->start(now);
+  settle(now.mono, id);
   r.kind = ConnectResult::Kind::started;
   r.conn_id = id;
   return r;
 }
 
-void HandshakeEndpoint::on_timeout(TimePoint now, uint32_t wall_s) {
+void HandshakeEndpoint::on_timeout(const Now& now) {
   std::vector<uint64_t> due;
   for (auto& [t, id] : deadlines_) {
-    if (t > now) break;
+    if (t > now.mono) break;
     due.push_back(id);
   }
   for (uint64_t id : due) {
     auto it = pending_.find(id);
     if (it == pending_.end()) continue;
     if (it->second.in)
-      it->second.in->on_timer(now, wall_s);
+      it->second.in->on_timer(now);
     else
-      it->second.out->on_timer(now, wall_s);
-    settle(now, id);
+      it->second.out->on_timer(now);
+    settle(now.mono, id);
   }
 }
 
@@ -281,9 +280,9 @@ void HandshakeEndpoint::drop_pending(std::map<uint64_t, Pending>::iterator it) {
   pending_.erase(it);
 }
 
-void HandshakeEndpoint::on_new_token(const crypto::Hash32& router, const Address& peer, Token t,
-                                     uint32_t wall_s) {
-  cache_.store(router, peer, t, wall_s);
+void HandshakeEndpoint::on_new_token(const Now& now, const crypto::Hash32& router,
+                                     const Address& peer, Token t) {
+  cache_.store(router, peer, t, now.unix_s);
   ++counters_.new_tokens_received;
 }
 

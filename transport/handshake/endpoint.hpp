@@ -132,20 +132,18 @@ class HandshakeEndpoint final : private RoomPolicy {
                     RandomFn rng = default_random());
 
   // A datagram whose Destination Connection ID, unmasked with our intro key, is `conn_id`.
-  Routed on_datagram(TimePoint now, uint32_t wall_s, const Address& from, uint64_t conn_id,
-                     ByteSpan datagram);
+  Routed on_datagram(const Now& now, const Address& from, uint64_t conn_id, ByteSpan datagram);
   // A router already connected or being connected keeps its session or handshake (a relay
   // tag is then not asked for: the data phase's RelayTagRequest is the caller's way).
-  ConnectResult connect(TimePoint now, uint32_t wall_s, RemoteRouter remote,
-                        ConnectOptions opts = {});
-  void on_timeout(TimePoint now, uint32_t wall_s);
+  ConnectResult connect(const Now& now, RemoteRouter remote, ConnectOptions opts = {});
+  void on_timeout(const Now& now);
   std::optional<TimePoint> poll_timeout() const;
 
   std::optional<Event> poll_event();
   std::optional<Datagram> poll_transmit();
 
   // A session received a New Token block from its peer.
-  void on_new_token(const crypto::Hash32& router, const Address& peer, Token t, uint32_t wall_s);
+  void on_new_token(const Now& now, const crypto::Hash32& router, const Address& peer, Token t);
   // The session started closing: a connect to its router makes a new one.
   void on_session_closed(uint64_t conn_id);
   // The session is gone: its connection ID is free.
@@ -182,8 +180,7 @@ class HandshakeEndpoint final : private RoomPolicy {
   };
 
   Room room_for(const Address& from) override;
-  void listen(TimePoint now, uint32_t wall_s, const Address& from, uint64_t conn_id,
-              ByteSpan datagram);
+  void listen(const Now& now, const Address& from, uint64_t conn_id, ByteSpan datagram);
   // After any input to pending handshake `id`: its datagrams, its deadline, its end.
   void settle(TimePoint now, uint64_t id);
   void established(TimePoint now, uint64_t id, Pending& p, SessionContext ctx, HandshakeDone& done);

@@ -10,8 +10,7 @@ namespace ssu2::handshake {
 
 std::variant<std::unique_ptr<InboundHandshake>, InboundHandshake::Refusal> InboundHandshake::accept(
     const Config& cfg, std::shared_ptr<const LocalIdentity> local,
-    std::shared_ptr<TokenManager> tokens, RandomFn rng, TimePoint now, uint32_t wall_s,
-    const Address& from, ByteSpan datagram, const packet::OpenedHandshake& request) {
+    std::shared_ptr<TokenManager> tokens, RandomFn rng, const Now& now, const Address& from, ByteSpan datagram, const packet::OpenedHandshake& request) {
   // ---- Session Request: "e", "es" ----
   auto noise = wire::initial_handshake_state(local->static_pub);
   const auto x = request.ephemeral();
@@ -25,7 +24,7 @@ std::variant<std::unique_ptr<InboundHandshake>, InboundHandshake::Refusal> Inbou
   noise.mix_hash(request.ciphertext());
   auto p = payload::parse(*pt);
   if (!p || !p->date_time) return Refusal::malformed;
-  if (!clock_skew_ok(*p->date_time, wall_s, cfg.max_clock_skew_s)) return Refusal::clock_skew;
+  if (!clock_skew_ok(*p->date_time, now.unix_s, cfg.max_clock_skew_s)) return Refusal::clock_skew;
   auto created_hk = wire::session_created_header_key(noise.ck());
   if (!created_hk) return Refusal::crypto_error;
 
@@ -39,7 +38,7 @@ std::variant<std::unique_ptr<InboundHandshake>, InboundHandshake::Refusal> Inbou
   hs->their_conn_id_ = request.header.src_conn_id;
   hs->relay_tag_requested_ = p->relay_tag_requested;
   hs->session_request_raw_.assign(datagram.begin(), datagram.end());
-  hs->deadline_ = now + cfg.inbound_timeout;
+  hs->deadline_ = now.mono + cfg.inbound_timeout;
 
   // ---- Session Created: "e", "ee" ----
   hs->ephemeral_ = ephemeral_from(hs->rng_);
@@ -52,7 +51,7 @@ std::variant<std::unique_ptr<InboundHandshake>, InboundHandshake::Refusal> Inbou
   h.token = 0;
   auto clear = wire::encode(h);
   Bytes body;
-  payload::date_time(body, wall_s);
+  payload::date_time(body, now.unix_s);
   payload::address(body, from);
   if (hs->relay_tag_requested_ && cfg.grant_relay_tags) {
     uint32_t tag = 0;
@@ -77,7 +76,7 @@ std::variant<std::unique_ptr<InboundHandshake>, InboundHandshake::Refusal> Inbou
 
   auto pkt = packet::seal_handshake(clear, hs->ephemeral_.pub, *ct, hs->local_->intro_key, *created_hk);
   if (!pkt) return Refusal::crypto_error;
-  hs->resend_.arm({*pkt}, now, cfg.session_created_resend);
+  hs->resend_.arm({*pkt}, now.mono, cfg.session_created_resend);
   hs->emit(*pkt);
   return hs;
 }
@@ -99,19 +98,18 @@ void InboundHandshake::fail(Failure f) {
   for (auto& frag : fragments_) frag.reset();
 }
 
-void InboundHandshake::on_timer(TimePoint now, uint32_t wall_s) {
+void InboundHandshake::on_timer(const Now& now) {
   if (done()) return;
-  if (now >= deadline_) return fail(Failure::timeout);
-  if (resend_.due(now)) {
-    for (const auto& p : resend_.fire(now)) {
+  if (now.mono >= deadline_) return fail(Failure::timeout);
+  if (resend_.due(now.mono)) {
+    for (const auto& p : resend_.fire(now.mono)) {
       emit(p);
       ++stats_.retransmissions;
     }
   }
 }
 
-void InboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Address& from,
-                                   ByteSpan dgram) {
+void InboundHandshake::on_datagram(const Now& now, const Address& from, ByteSpan dgram) {
   if (done()) return;
   ++stats_.received;
   if (from != peer_) {
@@ -132,10 +130,10 @@ void InboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Address
     }
     return;
   }
-  if (!try_confirmed_fragment(now, wall_s, dgram)) ++stats_.dropped_unexpected;
+  if (!try_confirmed_fragment(now.unix_s, dgram)) ++stats_.dropped_unexpected;
 }
 
-bool InboundHandshake::try_confirmed_fragment(TimePoint now, uint32_t wall_s, ByteSpan dgram) {
+bool InboundHandshake::try_confirmed_fragment(uint32_t wall_s, ByteSpan dgram) {
   Bytes copy(dgram.begin(), dgram.end());
   auto h = wire::unprotect_short(MutByteSpan{copy}, local_->intro_key, confirmed_header_key_);
   if (!h || h->type != packet::type_byte(packet::MessageType::SessionConfirmed)) return false;

@@ -35,11 +35,10 @@ class InboundHandshake {
   // DateTime checks) and, if it is good, returns the machine with Session Created queued.
   static std::variant<std::unique_ptr<InboundHandshake>, Refusal> accept(
       const Config& cfg, std::shared_ptr<const LocalIdentity> local,
-      std::shared_ptr<TokenManager> tokens, RandomFn rng, TimePoint now, uint32_t wall_s,
-      const Address& from, ByteSpan datagram, const packet::OpenedHandshake& request);
+      std::shared_ptr<TokenManager> tokens, RandomFn rng, const Now& now, const Address& from, ByteSpan datagram, const packet::OpenedHandshake& request);
 
-  void on_datagram(TimePoint now, uint32_t wall_s, const Address& from, ByteSpan datagram);
-  void on_timer(TimePoint now, uint32_t wall_s);
+  void on_datagram(const Now& now, const Address& from, ByteSpan datagram);
+  void on_timer(const Now& now);
 
   std::vector<Datagram> take_outgoing();
   std::optional<TimePoint> next_deadline() const;
@@ -56,7 +55,7 @@ class InboundHandshake {
 
  private:
   InboundHandshake() = default;
-  bool try_confirmed_fragment(TimePoint now, uint32_t wall_s, ByteSpan dgram);
+  bool try_confirmed_fragment(uint32_t wall_s, ByteSpan dgram);
   void process_confirmed(uint32_t wall_s);
   void fail(Failure f);
   void emit(const Bytes& pkt) { out_.push_back(Datagram{peer_, pkt}); }

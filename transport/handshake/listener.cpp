@@ -16,9 +16,8 @@ InboundListener::InboundListener(Config cfg, std::shared_ptr<const LocalIdentity
       replay_(Millis{int64_t(4) * cfg_.max_clock_skew_s * 1000}),
       admission_(admission) {}
 
-InboundListener::Output InboundListener::on_datagram(TimePoint now, uint32_t wall_s,
-                                                     const Address& from, ByteSpan dgram,
-                                                     RoomPolicy* room) {
+InboundListener::Output InboundListener::on_datagram(const Now& now, const Address& from,
+                                                     ByteSpan dgram, RoomPolicy* room) {
   Output out;
   ++stats_.received;
   if (dgram.size() < wire::kMinLongPacketLen || dgram.size() > wire::kMaxPacketLenV4) {
@@ -31,18 +30,18 @@ InboundListener::Output InboundListener::on_datagram(TimePoint now, uint32_t wal
     return out;
   }
   if (h->type == packet::type_byte(packet::MessageType::TokenRequest))
-    on_token_request(now, wall_s, from, dgram, out);
+    on_token_request(now, from, dgram, out);
   else if (h->type == packet::type_byte(packet::MessageType::SessionRequest))
-    on_session_request(now, wall_s, from, dgram, room, out);
+    on_session_request(now, from, dgram, room, out);
   else
     ++stats_.dropped_unexpected;
   return out;
 }
 
-void InboundListener::on_token_request(TimePoint now, uint32_t wall_s, const Address& from,
-                                       ByteSpan dgram, Output& out) {
+void InboundListener::on_token_request(const Now& now, const Address& from, ByteSpan dgram,
+                                       Output& out) {
   // Before the AEAD: a prefix gets a bounded number of Retries per second.
-  if (!admission_.admit(AdmissionControl::Kind::token_request, from, now)) {
+  if (!admission_.admit(AdmissionControl::Kind::token_request, from, now.mono)) {
     ++stats_.rate_limited_token;
     return;
   }
@@ -66,17 +65,17 @@ void InboundListener::on_token_request(TimePoint now, uint32_t wall_s, const Add
     return;
   }
   ++stats_.token_requests;
-  if (!clock_skew_ok(*p->date_time, wall_s, cfg_.max_clock_skew_s)) {
+  if (!clock_skew_ok(*p->date_time, now.unix_s, cfg_.max_clock_skew_s)) {
     ++stats_.clock_skew;
-    send_retry(wall_s, from, h.dest_conn_id, h.src_conn_id, 0, wire::TerminationReason::ClockSkew, out);
+    send_retry(now.unix_s, from, h.dest_conn_id, h.src_conn_id, 0, wire::TerminationReason::ClockSkew, out);
     return;
   }
-  auto token = tokens_->retry_token(from, wall_s);
-  send_retry(wall_s, from, h.dest_conn_id, h.src_conn_id, token.value, std::nullopt, out);
+  auto token = tokens_->retry_token(from, now.unix_s);
+  send_retry(now.unix_s, from, h.dest_conn_id, h.src_conn_id, token.value, std::nullopt, out);
 }
 
-void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const Address& from,
-                                         ByteSpan dgram, RoomPolicy* room, Output& out) {
+void InboundListener::on_session_request(const Now& now, const Address& from, ByteSpan dgram,
+                                         RoomPolicy* room, Output& out) {
   auto o = packet::open_handshake(dgram, local_->intro_key, local_->intro_key,
                                   packet::MessageType::SessionRequest);
   if (!o) {
@@ -93,21 +92,21 @@ void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const A
     return;
   }
   const auto x = o->ephemeral();
-  if (replay_.contains(x, now)) {
+  if (replay_.contains(x, now.mono)) {
     replay_.count_replay();
     ++stats_.dropped_replay;
     return;
   }
   // No valid token: answer with a Retry before spending a DH on it (spec "Tokens"), within
   // the prefix's Retry rate.
-  if (!tokens_->valid(from, h.token, wall_s)) {
+  if (!tokens_->valid(from, h.token, now.unix_s)) {
     ++stats_.bad_tokens;
-    if (!admission_.admit(AdmissionControl::Kind::token_request, from, now)) {
+    if (!admission_.admit(AdmissionControl::Kind::token_request, from, now.mono)) {
       ++stats_.rate_limited_token;
       return;
     }
-    auto token = tokens_->retry_token(from, wall_s);
-    send_retry(wall_s, from, h.dest_conn_id, h.src_conn_id, token.value, std::nullopt, out);
+    auto token = tokens_->retry_token(from, now.unix_s);
+    send_retry(now.unix_s, from, h.dest_conn_id, h.src_conn_id, token.value, std::nullopt, out);
     return;
   }
   // A good token: admission before the token is consumed, X recorded or a DH spent, so a
@@ -116,7 +115,7 @@ void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const A
     ++stats_.refused_pending;
     return;
   }
-  if (!admission_.admit(AdmissionControl::Kind::session_request, from, now)) {
+  if (!admission_.admit(AdmissionControl::Kind::session_request, from, now.mono)) {
     ++stats_.rate_limited_session;
     return;
   }
@@ -126,17 +125,17 @@ void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const A
     case Room::sessions_full:
       // Not a passing state: tell Alice now instead of letting her retry for 20 s.
       ++stats_.refused_sessions;
-      send_retry(wall_s, from, h.dest_conn_id, h.src_conn_id, 0,
+      send_retry(now.unix_s, from, h.dest_conn_id, h.src_conn_id, 0,
                  wire::TerminationReason::ConnectionLimits, out);
       return;
   }
-  tokens_->consume(from, h.token, wall_s);
-  auto r = InboundHandshake::accept(cfg_, local_, tokens_, rng_, now, wall_s, from, dgram, *o);
+  tokens_->consume(from, h.token, now.unix_s);
+  auto r = InboundHandshake::accept(cfg_, local_, tokens_, rng_, now, from, dgram, *o);
   if (auto* refusal = std::get_if<InboundHandshake::Refusal>(&r)) {
     switch (*refusal) {
       case InboundHandshake::Refusal::clock_skew:
         ++stats_.clock_skew;
-        send_retry(wall_s, from, h.dest_conn_id, h.src_conn_id, 0,
+        send_retry(now.unix_s, from, h.dest_conn_id, h.src_conn_id, 0,
                    wire::TerminationReason::ClockSkew, out);
         break;
       case InboundHandshake::Refusal::malformed:
@@ -148,7 +147,7 @@ void InboundListener::on_session_request(TimePoint now, uint32_t wall_s, const A
     }
     return;
   }
-  replay_.insert(x, now);
+  replay_.insert(x, now.mono);
   ++stats_.accepted;
   out.handshake = std::move(std::get<std::unique_ptr<InboundHandshake>>(r));
 }

@@ -64,7 +64,7 @@ class InboundListener {
     std::vector<Datagram> replies;                // Retry messages to send
     std::unique_ptr<InboundHandshake> handshake;  // new pending connection (already answered)
   };
-  Output on_datagram(TimePoint now, uint32_t wall_s, const Address& from, ByteSpan datagram,
+  Output on_datagram(const Now& now, const Address& from, ByteSpan datagram,
                      RoomPolicy* room = nullptr);
 
   TokenManager& tokens() { return *tokens_; }
@@ -77,10 +77,9 @@ class InboundListener {
   const ListenerStats& stats() const { return stats_; }
 
  private:
-  void on_token_request(TimePoint now, uint32_t wall_s, const Address& from, ByteSpan dgram,
-                        Output& out);
-  void on_session_request(TimePoint now, uint32_t wall_s, const Address& from, ByteSpan dgram,
-                          RoomPolicy* room, Output& out);
+  void on_token_request(const Now& now, const Address& from, ByteSpan dgram, Output& out);
+  void on_session_request(const Now& now, const Address& from, ByteSpan dgram, RoomPolicy* room,
+                          Output& out);
   // Retry to the sender of a request with header (dest, src): token 0 plus a Termination
   // block when `reason` is set.
   void send_retry(uint32_t wall_s, const Address& to, uint64_t their_dest, uint64_t their_src,

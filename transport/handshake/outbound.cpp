@@ -58,18 +58,18 @@ void OutboundHandshake::fail(Failure f, std::optional<wire::TerminationReason> p
   data_keys_.reset();
 }
 
-void OutboundHandshake::start(TimePoint now, uint32_t wall_s) {
+void OutboundHandshake::start(const Now& now) {
   if (state_ != State::idle) return;
-  deadline_ = now + cfg_.outbound_timeout;
+  deadline_ = now.mono + cfg_.outbound_timeout;
   if (initial_token_ && initial_token_->value != 0)
-    send_session_request(now, wall_s, initial_token_->value);
+    send_session_request(now, initial_token_->value);
   else
-    send_token_request(now, wall_s);
+    send_token_request(now);
 }
 
 // ---- Token Request ----
 
-void OutboundHandshake::send_token_request(TimePoint now, uint32_t wall_s) {
+void OutboundHandshake::send_token_request(const Now& now) {
   packet::LongHeader h;
   h.dest_conn_id = dest_conn_id_;
   h.packet_number = random_u32(rng_);
@@ -78,18 +78,18 @@ void OutboundHandshake::send_token_request(TimePoint now, uint32_t wall_s) {
   h.src_conn_id = src_conn_id_;
   h.token = 0;
   Bytes body;
-  payload::date_time(body, wall_s);
+  payload::date_time(body, now.unix_s);
   payload::padding(body, 1 + random_below(rng_, cfg_.max_padding + 1));
   auto pkt = packet::seal_symmetric(h, remote_.intro_key, body);
   if (!pkt) return fail(Failure::crypto_error);
   state_ = State::token_request_sent;
-  resend_.arm({*pkt}, now, cfg_.token_request_resend);
+  resend_.arm({*pkt}, now.mono, cfg_.token_request_resend);
   emit(*pkt);
 }
 
 // ---- Session Request ----
 
-void OutboundHandshake::send_session_request(TimePoint now, uint32_t wall_s, uint64_t token) {
+void OutboundHandshake::send_session_request(const Now& now, uint64_t token) {
   // A Retry with a new token replaces the request in flight, but Bob may have accepted that
   // one already: a Retry answering an earlier datagram can arrive late with another token
   // (Bob replaced it meanwhile; i2pd 2.45.1 replaces an address's token when it expires and
@@ -112,7 +112,7 @@ void OutboundHandshake::send_session_request(TimePoint now, uint32_t wall_s, uin
   auto clear = wire::encode(h);
 
   Bytes body;
-  payload::date_time(body, wall_s);
+  payload::date_time(body, now.unix_s);
   if (cfg_.request_relay_tag) payload::relay_tag_request(body);
   payload::padding(body, random_below(rng_, cfg_.max_padding + 1));
 
@@ -134,14 +134,13 @@ void OutboundHandshake::send_session_request(TimePoint now, uint32_t wall_s, uin
   ctx_.token_received.reset();
   request_token_ = token;
   state_ = State::session_request_sent;
-  resend_.arm({*pkt}, now, cfg_.session_request_resend);
+  resend_.arm({*pkt}, now.mono, cfg_.session_request_resend);
   emit(*pkt);
 }
 
 // ---- inbound ----
 
-bool OutboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Address& from,
-                                    ByteSpan dgram) {
+bool OutboundHandshake::on_datagram(const Now& now, const Address& from, ByteSpan dgram) {
   if (done() || state_ == State::idle) return false;
   ++stats_.received;
   // Spec: drop Session Created / Retry not from the address the request went to.
@@ -156,10 +155,10 @@ bool OutboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Addres
   bool taken = false;
   switch (state_) {
     case State::token_request_sent:
-      taken = try_retry(now, wall_s, dgram);
+      taken = try_retry(now, dgram);
       break;
     case State::session_request_sent:
-      taken = try_session_created(now, wall_s, dgram) || try_retry(now, wall_s, dgram);
+      taken = try_session_created(now, dgram) || try_retry(now, dgram);
       break;
     case State::session_confirmed_sent:
       if (session_created_raw_.size() == dgram.size() &&
@@ -181,7 +180,7 @@ bool OutboundHandshake::on_datagram(TimePoint now, uint32_t wall_s, const Addres
   return taken;
 }
 
-bool OutboundHandshake::try_retry(TimePoint now, uint32_t wall_s, ByteSpan dgram) {
+bool OutboundHandshake::try_retry(const Now& now, ByteSpan dgram) {
   auto o = packet::open_symmetric(dgram, remote_.intro_key, packet::MessageType::Retry);
   if (!o) return false;  // not a Retry (or forged): the caller counts it
   const auto& h = o->header;
@@ -208,7 +207,7 @@ bool OutboundHandshake::try_retry(TimePoint now, uint32_t wall_s, ByteSpan dgram
     ++stats_.dropped_malformed;
     return true;
   }
-  if (!clock_skew_ok(*p->date_time, wall_s, cfg_.max_clock_skew_s)) {
+  if (!clock_skew_ok(*p->date_time, now.unix_s, cfg_.max_clock_skew_s)) {
     fail(Failure::clock_skew);
     return true;
   }
@@ -221,20 +220,19 @@ bool OutboundHandshake::try_retry(TimePoint now, uint32_t wall_s, ByteSpan dgram
     fail(Failure::protocol_error);
     return true;
   }
-  send_session_request(now, wall_s, h.token);
+  send_session_request(now, h.token);
   return true;
 }
 
-bool OutboundHandshake::try_session_created(TimePoint now, uint32_t wall_s, ByteSpan dgram) {
-  if (try_session_created(now, wall_s, dgram, Request{noise_, ephemeral_, created_header_key_}))
+bool OutboundHandshake::try_session_created(const Now& now, ByteSpan dgram) {
+  if (try_session_created(now, dgram, Request{noise_, ephemeral_, created_header_key_}))
     return true;
   for (auto it = superseded_.rbegin(); it != superseded_.rend(); ++it)
-    if (try_session_created(now, wall_s, dgram, *it)) return true;
+    if (try_session_created(now, dgram, *it)) return true;
   return false;
 }
 
-bool OutboundHandshake::try_session_created(TimePoint now, uint32_t wall_s, ByteSpan dgram,
-                                            const Request& req) {
+bool OutboundHandshake::try_session_created(const Now& now, ByteSpan dgram, const Request& req) {
   auto o = packet::open_handshake(dgram, remote_.intro_key, req.created_header_key,
                                   packet::MessageType::SessionCreated);
   if (!o) return false;
@@ -278,7 +276,7 @@ bool OutboundHandshake::try_session_created(TimePoint now, uint32_t wall_s, Byte
     fail(Failure::protocol_error);
     return true;
   }
-  if (!clock_skew_ok(*p->date_time, wall_s, cfg_.max_clock_skew_s)) {
+  if (!clock_skew_ok(*p->date_time, now.unix_s, cfg_.max_clock_skew_s)) {
     fail(Failure::clock_skew);
     return true;
   }
@@ -291,7 +289,7 @@ bool OutboundHandshake::try_session_created(TimePoint now, uint32_t wall_s, Byte
   // A tag we did not ask for is ignored (we would publish nothing with it).
   if (cfg_.request_relay_tag) ctx_.relay_tag = p->relay_tag;
   ctx_.our_observed_address = p->address;
-  if (auto st2 = send_session_confirmed(now, y); !st2)
+  if (auto st2 = send_session_confirmed(now.mono, y); !st2)
     fail(st2.error().code == Errc::oversized ? Failure::protocol_error : Failure::crypto_error);
   return true;
 }
@@ -423,11 +421,11 @@ bool OutboundHandshake::try_data(ByteSpan dgram) {
 
 // ---- timer ----
 
-void OutboundHandshake::on_timer(TimePoint now, uint32_t wall_s) {
+void OutboundHandshake::on_timer(const Now& now) {
   if (done() || state_ == State::idle) return;
-  if (now >= deadline_) return fail(Failure::timeout);
-  if (resend_.due(now)) {
-    for (const auto& p : resend_.fire(now)) {
+  if (now.mono >= deadline_) return fail(Failure::timeout);
+  if (resend_.due(now.mono)) {
+    for (const auto& p : resend_.fire(now.mono)) {
       emit(p);
       ++stats_.retransmissions;
     }

@@ -40,14 +40,14 @@ class OutboundHandshake {
   OutboundHandshake(Config cfg, std::shared_ptr<const LocalIdentity> local, RemoteRouter remote,
                     std::optional<Token> token, RandomFn rng = default_random());
 
-  void start(TimePoint now, uint32_t wall_s);
+  void start(const Now& now);
   // True when the datagram belongs to this handshake: it opened under the keys of the message
   // expected now (Retry / Session Created with Bob's intro key, Data with the data-phase keys)
   // or is a copy of Bob's Session Created. False for anything else (wrong source, a type or
   // key it does not expect, already done): it is counted in stats() and the caller may offer
   // it elsewhere, e.g. to the listener when it is Bob's own Session Request (crossed connect).
-  bool on_datagram(TimePoint now, uint32_t wall_s, const Address& from, ByteSpan datagram);
-  void on_timer(TimePoint now, uint32_t wall_s);
+  bool on_datagram(const Now& now, const Address& from, ByteSpan datagram);
+  void on_timer(const Now& now);
 
   std::vector<Datagram> take_outgoing();
   std::optional<TimePoint> next_deadline() const;
@@ -67,17 +67,17 @@ class OutboundHandshake {
   size_t session_confirmed_fragments() const { return confirmed_fragments_; }
 
  private:
-  void send_token_request(TimePoint now, uint32_t wall_s);
-  void send_session_request(TimePoint now, uint32_t wall_s, uint64_t token);
-  bool try_retry(TimePoint now, uint32_t wall_s, ByteSpan dgram);
+  void send_token_request(const Now& now);
+  void send_session_request(const Now& now, uint64_t token);
+  bool try_retry(const Now& now, ByteSpan dgram);
   // The keys of one Session Request sent: what its Session Created opens with.
   struct Request {
     crypto::SymmetricState noise;
     crypto::X25519Keys ephemeral;
     crypto::Key32 created_header_key;
   };
-  bool try_session_created(TimePoint now, uint32_t wall_s, ByteSpan dgram);
-  bool try_session_created(TimePoint now, uint32_t wall_s, ByteSpan dgram, const Request& req);
+  bool try_session_created(const Now& now, ByteSpan dgram);
+  bool try_session_created(const Now& now, ByteSpan dgram, const Request& req);
   bool try_data(ByteSpan dgram);
   Status send_session_confirmed(TimePoint now, const crypto::PublicKey32& bob_ephemeral);
   void fail(Failure f, std::optional<wire::TerminationReason> peer = std::nullopt);

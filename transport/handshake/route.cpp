@@ -15,10 +15,10 @@ Route classify_unsolicited(ByteSpan datagram, const crypto::Key32& our_intro_key
   return Route::listener;
 }
 
-Route route_from_pending_peer(OutboundHandshake& pending, TimePoint now, uint32_t wall_s,
-                              const Address& from, ByteSpan datagram,
-                              const crypto::Key32& our_intro_key, uint8_t net_id) {
-  if (pending.on_datagram(now, wall_s, from, datagram)) return Route::outbound;
+Route route_from_pending_peer(OutboundHandshake& pending, const Now& now, const Address& from,
+                              ByteSpan datagram, const crypto::Key32& our_intro_key,
+                              uint8_t net_id) {
+  if (pending.on_datagram(now, from, datagram)) return Route::outbound;
   return classify_unsolicited(datagram, our_intro_key, net_id);
 }
 

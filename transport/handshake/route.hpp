@@ -30,8 +30,8 @@ Route classify_unsolicited(ByteSpan datagram, const crypto::Key32& our_intro_key
 
 // A datagram from the address of the pending outbound handshake `pending`: offered to it first
 // (it may send, see its take_outgoing()); if it is not that handshake's, classified as above.
-Route route_from_pending_peer(OutboundHandshake& pending, TimePoint now, uint32_t wall_s,
-                              const Address& from, ByteSpan datagram,
-                              const crypto::Key32& our_intro_key, uint8_t net_id);
+Route route_from_pending_peer(OutboundHandshake& pending, const Now& now, const Address& from,
+                              ByteSpan datagram, const crypto::Key32& our_intro_key,
+                              uint8_t net_id);
 
 }  // namespace ssu2::handshake

@@ -1,6 +1,6 @@
-// Plain values shared by the peer-test and relay state machines: the time pair they run on,
-// what they know about us and about other routers, the actions they ask the caller to carry
-// out, and the counters of dropped input.
+// Plain values shared by the peer-test and relay state machines (which run on ssu2::Now,
+// transport/common/time.hpp): what they know about us and about other routers, the actions
+// they ask the caller to carry out, and the counters of dropped input.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -18,13 +18,6 @@
 namespace ssu2::nat {
 
 using RouterHash = crypto::Hash32;
-
-// Both clocks a NAT message needs: the monotonic one for timers and the wall clock (seconds
-// since the Unix epoch) for the timestamps inside signed data and DateTime blocks.
-struct Now {
-  TimePoint mono{0};
-  uint32_t unix_s = 0;
-};
 
 // What we need to know about another router, taken from its RouterInfo.
 struct PeerInfo {
