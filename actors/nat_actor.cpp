@@ -68,7 +68,8 @@ void republish(nat_t* self) {
   auto& st = self->state;
   if (!st.reach->primary() || !st.opts.publisher) return;
   const auto& in = st.engine->introducers();
-  auto err = st.opts.publisher->publish(nat::address_publications(*st.reach, in), st.reach->router_cap());
+  auto err = st.opts.publisher->publish(unix_now_ms(self), nat::address_publications(*st.reach, in),
+                                        st.reach->router_cap());
   if (!err.empty()) log().warn("nat: {}", err);
   auto ri = st.opts.publisher->current();
   if (ri) st.engine->set_local_router_info(ri->bytes());

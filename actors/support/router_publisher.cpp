@@ -35,7 +35,7 @@ ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig&
                                                                const ssu2::i2p::RouterKeys& keys,
                                                                const std::vector<ssu2::Address>& bound) {
   auto p = base_router_info_params(cfg, bound);
-  p.published_ms = unix_now_ms();
+  p.published_ms = unix_now_ms();  // start-up, outside any actor: the real wall clock
   return ssu2::i2p::make_own_router_info(keys, p);
 }
 
@@ -48,10 +48,11 @@ RouterPublisher::RouterPublisher(ssu2::i2p::RouterKeys keys, ssu2::i2p::OwnRoute
       data_dir_(std::move(data_dir)),
       current_(std::move(initial)) {}
 
-std::string RouterPublisher::publish(const std::vector<ssu2::nat::AddressPublication>& addresses,
+std::string RouterPublisher::publish(uint64_t now_ms,
+                                     const std::vector<ssu2::nat::AddressPublication>& addresses,
                                      char router_cap) {
   auto p = ssu2::nat::published_params(base_, host_configured_, addresses, router_cap);
-  uint64_t ms = unix_now_ms();
+  uint64_t ms = now_ms;
   {
     // RouterInfo dates are compared by peers: never publish an older or equal time.
     std::lock_guard<std::mutex> lk(mu_);

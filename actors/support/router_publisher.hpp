@@ -21,7 +21,8 @@ namespace ssu2d {
 // L when unlimited). `bound` is not empty.
 ssu2::i2p::OwnRouterInfoParams base_router_info_params(const NodeConfig& cfg,
                                                         const std::vector<ssu2::Address>& bound);
-// Our signed RouterInfo with those parameters and the current time.
+// Our signed RouterInfo with those parameters and the current time: at start-up, before any
+// actor runs, so it reads the real wall clock (later ones come from publish(), actor time).
 ssu2::Result<ssu2::i2p::RouterInfo> make_published_router_info(const NodeConfig& cfg,
                                                                const ssu2::i2p::RouterKeys& keys,
                                                                const std::vector<ssu2::Address>& bound);
@@ -35,7 +36,10 @@ class RouterPublisher {
   // reachability and its introducers, published only on an address without host), in the
   // order of base's addresses (transport/nat/publish; missing ones are published as
   // configured); "" or a one-line error (the previous RouterInfo stays current on error).
-  std::string publish(const std::vector<ssu2::nat::AddressPublication>& addresses, char router_cap);
+  // `now_ms`: the wall clock (Unix ms) of the caller's actor clock, the published date;
+  // never older than or equal to the current RouterInfo's (then its date + 1 ms).
+  std::string publish(uint64_t now_ms, const std::vector<ssu2::nat::AddressPublication>& addresses,
+                      char router_cap);
   std::shared_ptr<const ssu2::i2p::RouterInfo> current() const;
   uint64_t published_count() const;
 

@@ -1,6 +1,7 @@
 // The RouterPublisher of a dual-stack node (actors/support/router_publisher): one SSU2
 // address per bound socket, IPv4 first; each family's reachability and introducers go into
-// that family's address. Checked on current() and on DATA_DIR/router.info, both parsed back.
+// that family's address. Checked on current() and on DATA_DIR/router.info, both parsed back;
+// the published date is the caller's time, never older than or equal to the previous one.
 #define BOOST_TEST_MODULE node_router_publisher
 #include <boost/test/unit_test.hpp>
 
@@ -16,6 +17,8 @@ namespace fs = std::filesystem;
 using namespace ssu2d;
 
 namespace {
+
+constexpr uint64_t kT0 = 1'700'000'000'000;  // a wall-clock time (Unix ms), not now
 
 struct TempDir {
   fs::path path;
@@ -68,7 +71,7 @@ BOOST_AUTO_TEST_CASE(each_family_publishes_its_own_introducers) {
   fw6.address_caps = "6";
   const std::vector<ssu2::i2p::Introducer> in4{introducer(1, 11), introducer(2, 12), introducer(3, 13)};
   const std::vector<ssu2::i2p::Introducer> in6{introducer(4, 21), introducer(5, 22)};
-  BOOST_REQUIRE_EQUAL(pub.publish({{fw4, in4}, {fw6, in6}}, 'U'), "");
+  BOOST_REQUIRE_EQUAL(pub.publish(kT0, {{fw4, in4}, {fw6, in6}}, 'U'), "");
 
   auto current = pub.current();
   BOOST_REQUIRE(current);
@@ -89,7 +92,7 @@ BOOST_AUTO_TEST_CASE(each_family_publishes_its_own_introducers) {
 
   // IPv4 reachable (its introducers are not published even if passed), IPv6 still firewalled.
   ssu2::nat::PublishedAddress reach4;
-  BOOST_REQUIRE_EQUAL(pub.publish({{reach4, in4}, {fw6, in6}}, 'U'), "");
+  BOOST_REQUIRE_EQUAL(pub.publish(kT0 + 1000, {{reach4, in4}, {fw6, in6}}, 'U'), "");
   auto ri = ssu2::i2p::RouterInfo::parse(pub.current()->bytes());
   BOOST_REQUIRE(ri.ok());
   auto addrs = ri->ssu2_addresses();
@@ -98,4 +101,35 @@ BOOST_AUTO_TEST_CASE(each_family_publishes_its_own_introducers) {
   BOOST_CHECK(!addrs[0]->option("ih0"));
   BOOST_CHECK(!addrs[1]->host());
   check(*addrs[1], in6);
+}
+
+// publish() dates the RouterInfo with the time it is given (the nat actor's clock, virtual
+// under CAF's test coordinator), not the real clock; an older or equal time gives the
+// previous date + 1 ms (peers compare dates).
+BOOST_AUTO_TEST_CASE(publish_dates_with_the_given_time_and_never_goes_back) {
+  TempDir dir;
+  auto keys = load_or_create_router_keys(dir.path);
+  BOOST_REQUIRE_MESSAGE(keys.ok(), keys.error);
+  auto cfg = load_default_config();
+  BOOST_REQUIRE_MESSAGE(cfg.ok(), cfg.error);
+  const std::vector<ssu2::Address> bound{*ssu2::Address::parse("127.0.0.1", 9100)};
+  RouterPublisher pub(*keys.keys, base_router_info_params(*cfg.config, bound), false,
+                      dir.path.string(), nullptr);
+  ssu2::nat::PublishedAddress reach4;
+  auto published = [&] {
+    auto ri = ssu2::i2p::RouterInfo::parse(pub.current()->bytes());
+    BOOST_REQUIRE(ri.ok());
+    BOOST_CHECK(ri->verify());
+    return ri->published;
+  };
+
+  BOOST_REQUIRE_EQUAL(pub.publish(kT0, {{reach4, {}}}, 'R'), "");
+  BOOST_CHECK_EQUAL(published(), kT0);
+  BOOST_REQUIRE_EQUAL(pub.publish(kT0 + 60'000, {{reach4, {}}}, 'R'), "");
+  BOOST_CHECK_EQUAL(published(), kT0 + 60'000);
+  BOOST_REQUIRE_EQUAL(pub.publish(kT0 + 60'000, {{reach4, {}}}, 'R'), "");  // equal
+  BOOST_CHECK_EQUAL(published(), kT0 + 60'001);
+  BOOST_REQUIRE_EQUAL(pub.publish(kT0, {{reach4, {}}}, 'R'), "");  // older
+  BOOST_CHECK_EQUAL(published(), kT0 + 60'002);
+  BOOST_CHECK_EQUAL(pub.published_count(), 4u);
 }
