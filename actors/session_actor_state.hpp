@@ -49,7 +49,7 @@ void drain(session_t* self);
 // drain() once the messages already in the mailbox are handled.
 void drain_soon(session_t* self);
 // Blocks from the nat actor: one packet if they fit, else one per block, in order.
-void send_nat_blocks(session_t* self, const std::vector<uint8_t>& bytes);
+void send_nat_blocks(session_t* self, ssu2::nat::NatBlocks& blocks);
 session_info info_of(session_t* self);
 void on_end(session_t* self, const std::string& reason);
 
