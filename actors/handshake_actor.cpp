@@ -174,10 +174,10 @@ caf::result<router_hash> connect(handshake_t* self, const std::vector<uint8_t>& 
 // Confirmed, and every session tells its peer in a RouterInfo block.
 void republished(handshake_t* self, const std::vector<uint8_t>& ri) {
   auto& st = self->state;
-  ssu2::Bytes block;
-  if (ri.empty() || !hs::payload::router_info_update(block, ri)) return;
+  if (ri.empty()) return;
   st.ep->update_router_info(ri);
-  for (auto& [id, s] : st.actors) self->send(s, send_blocks_atom::value, block);
+  const ssu2::nat::NatBlocks update{{hs::payload::router_info_update(ri)}};
+  for (auto& [id, s] : st.actors) self->send(s, send_blocks_atom::value, update);
   log().info("handshake: RouterInfo updated, sent to {} session(s)", st.actors.size());
 }
 

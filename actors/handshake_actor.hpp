@@ -33,6 +33,9 @@
 //        listener accepts Alice's Session Request with this token
 //   (relay_atom, bool)                          from the nat actor: every outbound
 //        handshake asks for a relay tag (firewalled and short of tags) or not
+//   (router_info_atom, std::vector<uint8_t> ri)  from the nat actor: our republished
+//        RouterInfo; later handshakes send it, every session sends it to its peer, told as
+//        (send_blocks_atom, NatBlocks) with its RouterInfo block
 //   (new_token_atom, router_hash, Address, uint64 token, uint32 expires)  from sessions
 //   (closed_atom, router_hash, std::string reason)                         from sessions
 //   (tick_atom, int64 deadline_ms)              self-timer (one armed at a time)

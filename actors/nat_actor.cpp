@@ -231,12 +231,10 @@ nat_actor::behavior_type nat_behavior(nat_t* self, NatActorOptions opts) {
       on_established(self, peer, session, remote, ri, tags);
     },
     [self](closed_atom, const router_hash& peer, const std::string&) { on_closed(self, peer); },
-    [self](nat_blocks_atom, const router_hash& from, const std::vector<uint8_t>& bytes) {
-      auto blocks = wire::parse_blocks(ssu2::ByteSpan(bytes.data(), bytes.size()));
-      if (!blocks) return;
-      log().debug("nat: blocks {} from {}", wire::block_type_list(ssu2::ByteSpan(bytes.data(), bytes.size())), to_string(from));
-      self->state.blocks_in += blocks->size();
-      self->state.engine->on_blocks(core_now(self), from.bytes, *blocks);
+    [self](nat_blocks_atom, const router_hash& from, const nat::NatBlocks& in) {
+      log().debug("nat: blocks {} from {}", wire::block_type_list(in.blocks), to_string(from));
+      self->state.blocks_in += in.blocks.size();
+      self->state.engine->on_blocks(core_now(self), from.bytes, in.blocks);
       drain(self);
     },
     [self](nat_packet_atom, const datagram& d) {

@@ -2,8 +2,9 @@
 // (peer test Alice/Bob/Charlie, relay tags and introductions).
 //
 // Protocol: typed, `nat_actor` in messages/interfaces.hpp (callers hold session_nat_actor,
-// handshake_nat_actor or nat_control_actor, all with nat_command_actor); SSU2 blocks travel in their wire encoding,
-// wire::emit_blocks / parse_blocks. The messages' meaning:
+// handshake_nat_actor or nat_control_actor, all with nat_command_actor); SSU2 blocks travel
+// as parsed values (ssu2::nat::NatBlocks, transport/nat/nat_blocks.hpp), never re-encoded
+// between actors. The messages' meaning:
 //   (set_socket_atom, datagram_out_actor socket)            once, from the node
 //   (handshake_atom, nat_handshake_actor)                  once, from the node: told each
 //        republished RouterInfo as (router_info_atom, bytes)
@@ -15,7 +16,7 @@
 //        registered (issued by us as Bob)
 //   (closed_atom, router_hash, std::string reason)          from that session actor (a close
 //        from an older session for the same router is ignored)
-//   (nat_blocks_atom, router_hash from, bytes blocks)       RouterInfo / PeerTest / Relay* /
+//   (nat_blocks_atom, router_hash from, NatBlocks)          RouterInfo / PeerTest / Relay* /
 //        RelayTag* blocks a session received
 //   (nat_packet_atom, datagram)                             out-of-session Peer Test (7) or
 //        Hole Punch (11) packet, from the handshake actor
@@ -47,7 +48,7 @@
 // Reachability (transport/nat/reachability, one machine per family) decides each SSU2
 // address's host/caps, each family's introducers go into that family's address; on a change
 // the RouterPublisher rebuilds, signs and writes our RouterInfo.
-// Outputs: session: (send_blocks_atom, bytes blocks); socket: (send_atom, send_request).
+// Outputs: session: (send_blocks_atom, NatBlocks); socket: (send_atom, send_request).
 #pragma once
 #include <memory>
 

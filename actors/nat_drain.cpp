@@ -13,15 +13,13 @@ namespace {
 void send_blocks(nat_t* self, nat::SendBlocks& sb) {
   auto& st = self->state;
   auto it = st.sessions.find(to_router_hash(sb.to));
-  auto bytes = wire::emit_blocks(sb.blocks);
-  if (it == st.sessions.end() || !bytes) {
+  if (it == st.sessions.end()) {
     // The session went away between the engine's decision and now: the peer's timers cover it.
     st.unroutable++;
     return log().debug("nat: no session with {} for blocks", to_string(to_router_hash(sb.to)));
   }
-  log().debug("nat: blocks {} to {}", wire::block_type_list(*bytes), to_string(to_router_hash(sb.to)));
-  self->send(it->second, send_blocks_atom::value,
-             std::vector<uint8_t>(bytes->begin(), bytes->end()));
+  log().debug("nat: blocks {} to {}", wire::block_type_list(sb.blocks), to_string(to_router_hash(sb.to)));
+  self->send(it->second, send_blocks_atom::value, nat::NatBlocks{std::move(sb.blocks)});
 }
 
 }  // namespace

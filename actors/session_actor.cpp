@@ -154,7 +154,7 @@ session_actor::behavior_type session_behavior(session_t* self, SessionActorOptio
       drain(self);
     },
     [self](session_atom) { return info_of(self); },
-    [self](send_blocks_atom, const std::vector<uint8_t>& bytes) { send_nat_blocks(self, bytes); },
+    [self](send_blocks_atom, ssu2::nat::NatBlocks& blocks) { send_nat_blocks(self, blocks); },
     [self](keepalive_atom) { self->state.ds->send_keepalive(steady_now(self)); drain(self); },
     [self](peer_test_atom) -> caf::result<peer_test_result> {
       auto& st = self->state;

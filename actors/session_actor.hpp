@@ -26,9 +26,10 @@
 //        first (their promises answered from there), then as above
 //   (disconnect_atom)                              from the manager: terminate(NormalClose)
 //   (session_atom) -> session_info                 introspection
-//   (send_blocks_atom, bytes blocks)               from the nat actor: SSU2 blocks (wire
-//        encoding) sent through DataSession::send_blocks (retransmitted until ACKed; split
-//        one block per packet when they do not fit one)
+//   (send_blocks_atom, NatBlocks)                  from the nat actor (or the handshake
+//        actor: our republished RouterInfo): SSU2 blocks, parsed values, sent through
+//        DataSession::send_blocks_split (retransmitted until ACKed; one block per packet
+//        when they do not fit one; a block the core refuses is dropped and counted)
 //   (peer_test_atom) -> peer_test_result           delegated to the nat actor with Bob = our
 //        peer (error not_available when the node has no nat actor)
 //   (relay_atom) -> uint32 tag                     relay tag request to our peer, delegated
@@ -44,8 +45,8 @@
 //              send_request); (unregister_atom, conn id) when freed
 //   nat:       (established_atom, hash, self as nat_session_actor, Address remote, bytes peer RouterInfo,
 //              bool tag asked, uint32 tag granted, uint32 tag issued) at start (the relay
-//              tag of the handshake, 0 = none: nat_actor.hpp); (nat_blocks_atom, hash, bytes) with the RouterInfo / PeerTest / Relay*
-//              / RelayTag* blocks received; (closed_atom, hash, reason) when the session ends
+//              tag of the handshake, 0 = none: nat_actor.hpp); (nat_blocks_atom, hash, NatBlocks) with the RouterInfo / PeerTest /
+//              Relay* / RelayTag* blocks received, in arrival order; (closed_atom, hash, reason) when the session ends
 // I2NP bytes are one message with the 9-byte short header, as in the manager.
 // Under an outbound bandwidth limit (out_limit) each drain sends within the budget of the
 // session's SessionBandwidth share; what the core holds back is sent when the tick at the

@@ -49,7 +49,7 @@ void drain(session_t* self);
 // drain() once the messages already in the mailbox are handled.
 void drain_soon(session_t* self);
 // Blocks from the nat actor: one packet if they fit, else one per block, in order.
-void send_nat_blocks(session_t* self, const std::vector<uint8_t>& bytes);
+void send_nat_blocks(session_t* self, ssu2::nat::NatBlocks& blocks);
 // Messages the core gave back (ss::UndeliveredMessage), each with its delivery promise
 // (delegated, so the receiver answers it): to the session replacing this one, or to the
 // manager, which routes them over another session to the peer or fails them.

@@ -23,13 +23,7 @@ std::string reason_text(const ss::Terminated& e) {
 void forward_to_nat(session_t* self, std::vector<wire::Block>& blocks) {
   auto& st = self->state;
   if (!st.nat || blocks.empty()) return;
-  auto bytes = wire::emit_blocks(blocks);
-  if (!bytes) {
-    st.ignored_blocks += blocks.size();
-    return;
-  }
-  self->send(st.nat, nat_blocks_atom::value, st.peer,
-             std::vector<uint8_t>(bytes->begin(), bytes->end()));
+  self->send(st.nat, nat_blocks_atom::value, st.peer, ssu2::nat::NatBlocks{std::move(blocks)});
 }
 
 // Adds the drops counted since the last drain to the node's ssu2_session_dropped_total.
@@ -115,12 +109,10 @@ void drain_soon(session_t* self) {
 }
 
 
-void send_nat_blocks(session_t* self, const std::vector<uint8_t>& bytes) {
+void send_nat_blocks(session_t* self, ssu2::nat::NatBlocks& in) {
   auto& st = self->state;
-  auto blocks = wire::parse_blocks(ssu2::ByteSpan(bytes.data(), bytes.size()));
-  if (!blocks) return;
   // The core counts each refusal among the session's drops; the log names the block.
-  for (const auto& r : st.ds->send_blocks_split(steady_now(self), std::move(*blocks)))
+  for (const auto& r : st.ds->send_blocks_split(steady_now(self), std::move(in.blocks)))
     log().debug("session {}: nat block {} refused: {}", to_string(st.peer), r.block_type,
                 r.error.what);
   drain(self);

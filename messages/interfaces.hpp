@@ -109,10 +109,11 @@ using managed_session_actor = i2np_sink_actor::extend<
     caf::replies_to<session_atom>::with<session_info>,
     caf::reacts_to<disconnect_atom>>;
 
-// What the nat actor needs of a session: SSU2 blocks (wire encoding) sent in the session,
+// What the nat actor needs of a session: SSU2 blocks (parsed values) sent in the session,
 // and a keep-alive packet for the NAT mapping to one of our introducers.
-using nat_session_actor = caf::typed_actor<caf::reacts_to<send_blocks_atom, std::vector<uint8_t>>,
-                                           caf::reacts_to<keepalive_atom>>;
+using nat_session_actor =
+    caf::typed_actor<caf::reacts_to<send_blocks_atom, ssu2::nat::NatBlocks>,
+                     caf::reacts_to<keepalive_atom>>;
 
 // The whole session actor: the roles above, plus
 //   inbound datagrams: (inbox_atom) wake from the socket's reader thread, (inbound_atom,
@@ -148,7 +149,7 @@ using session_nat_actor = nat_command_actor::extend<
     caf::reacts_to<established_atom, router_hash, nat_session_actor, ssu2::Address,
                    std::vector<uint8_t>, bool, uint32_t, uint32_t>,
     caf::reacts_to<closed_atom, router_hash, std::string>,
-    caf::reacts_to<nat_blocks_atom, router_hash, std::vector<uint8_t>>,
+    caf::reacts_to<nat_blocks_atom, router_hash, ssu2::nat::NatBlocks>,
     caf::reacts_to<observed_atom, router_hash, ssu2::Address>>;
 
 // What the handshake actor needs of the nat actor: what its sessions need (it hands the

@@ -114,6 +114,7 @@ void register_messages(caf::actor_system_config& cfg) {
   // RouterInfo bytes travel from ssu2ctl to the node (connect FILE).
   cfg.add_message_type<std::vector<uint8_t>>("ssu2d::bytes");
   cfg.add_message_type<delivery_report>("ssu2d::delivery_report");
+  cfg.add_message_type<ssu2::nat::NatBlocks>("ssu2::nat::NatBlocks");
   cfg.add_message_type<send_test_result>("ssu2d::send_test_result");
   cfg.add_message_type<handshake_stats>("ssu2d::handshake_stats");
   cfg.add_message_type<peer_test_result>("ssu2d::peer_test_result");

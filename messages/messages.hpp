@@ -12,6 +12,7 @@
 #include <caf/all.hpp>
 
 #include "transport/common/address.hpp"
+#include "transport/nat/nat_blocks.hpp"
 
 namespace ssu2 {
 // UDP addresses cross actors as the core's binary ssu2::Address (IP family by length, the IP
@@ -21,6 +22,33 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Address& x) {
   return f(caf::meta::type_name("address"), x.ip_len, x.ip, x.port);
 }
+
+namespace nat {
+// NAT blocks go from actor to actor as the parsed values they are: CAF moves a message that
+// stays in the process, it serializes one only to send it to another node (these never are).
+// Should that happen, they travel in their SSU2 wire encoding, the one block codec
+// (transport/ssu2/blocks.hpp); printed (to_string), they show their type numbers.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, NatBlocks& x) {
+  std::vector<uint8_t> encoded;
+  auto save = caf::meta::save_callback([&]() -> caf::error {
+    auto b = wire::emit_blocks(x.blocks);
+    if (!b) return caf::make_error(caf::sec::invalid_argument, "unencodable NAT blocks");
+    encoded.assign(b->begin(), b->end());
+    return caf::none;
+  });
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    auto b = wire::parse_blocks(ByteSpan(encoded.data(), encoded.size()));
+    if (!b) return caf::make_error(caf::sec::invalid_argument, "malformed NAT blocks");
+    x.blocks = std::move(*b);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("nat_blocks"), save, encoded, load);
+}
+inline std::string to_string(const NatBlocks& x) {
+  return "nat_blocks(" + wire::block_type_list(x.blocks) + ")";
+}
+}  // namespace nat
 }  // namespace ssu2
 
 namespace ssu2d {
@@ -70,9 +98,9 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using peer_test_atom = caf::atom_constant<caf::atom("peertest")>;
 using relay_atom = caf::atom_constant<caf::atom("relay")>;             // relay tag request
 using log_level_atom = caf::atom_constant<caf::atom("loglevel")>;     // ssu2ctl loglevel [LEVEL]
-// NAT actor (peer test / relay); blocks cross actors in their SSU2 wire encoding
+// NAT actor (peer test / relay); blocks cross actors as parsed values (ssu2::nat::NatBlocks)
 using nat_blocks_atom = caf::atom_constant<caf::atom("natblocks")>;  // session -> nat (in)
-using send_blocks_atom = caf::atom_constant<caf::atom("sendblocks")>;  // nat -> session (out)
+using send_blocks_atom = caf::atom_constant<caf::atom("sendblocks")>;  // nat, handshake -> session (out)
 using keepalive_atom = caf::atom_constant<caf::atom("keepalive")>;  // nat -> session: a packet now
 using nat_packet_atom = caf::atom_constant<caf::atom("natpacket")>;  // handshake -> nat
 using nat_timeout_atom = caf::atom_constant<caf::atom("nattimeout")>;  // nat self-timer

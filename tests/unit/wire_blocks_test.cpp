@@ -431,4 +431,8 @@ BOOST_AUTO_TEST_CASE(block_type_list_names_types_and_survives_garbage) {
   const Bytes garbage{9, 0xff, 0xff, 7};                          // length past the end
   BOOST_TEST(block_type_list(garbage) == "9");
   BOOST_TEST(block_type_list(ByteSpan()).empty());
+  // Parsed blocks give the same list (UnknownBlock its stored type).
+  BOOST_TEST(block_type_list(std::vector<Block>{PaddingBlock{3}, DateTimeBlock{1234}}) == "254,0");
+  BOOST_TEST(block_type_list(std::vector<Block>{UnknownBlock{99, {}}, RelayTagRequestBlock{}}) == "99,15");
+  BOOST_TEST(block_type_list(std::vector<Block>{}).empty());
 }

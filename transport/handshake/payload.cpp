@@ -33,10 +33,15 @@ bool router_info(Bytes& out, ByteSpan ri, bool gzipped) {
   b.data.assign(ri.begin(), ri.end());
   return wire::append_block(out, b).ok();
 }
-bool router_info_update(Bytes& out, ByteSpan ri) {
-  if (auto z = i2p::gzip_compress(ri); z && z->size() < ri.size())
-    return router_info(out, ByteSpan{*z}, true);
-  return router_info(out, ri, false);
+wire::RouterInfoBlock router_info_update(ByteSpan ri) {
+  wire::RouterInfoBlock b;  // flood flag off, fragment 0 of 1
+  if (auto z = i2p::gzip_compress(ri); z && z->size() < ri.size()) {
+    b.flags = wire::kRouterInfoFlagGzip;
+    b.data = std::move(*z);
+  } else {
+    b.data.assign(ri.begin(), ri.end());
+  }
+  return b;
 }
 bool padding(Bytes& out, size_t len) {
   return wire::append_block(out, wire::PaddingBlock{uint16_t(len)}).ok();

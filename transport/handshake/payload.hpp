@@ -24,8 +24,8 @@ bool termination(Bytes& out, wire::TerminationReason reason);
 bool router_info(Bytes& out, ByteSpan ri, bool gzipped);
 bool padding(Bytes& out, size_t len);
 // The data-phase RouterInfo block that tells a connected peer our republished RouterInfo:
-// flood flag off, gzipped when that is smaller (ssu2.rst "RouterInfo" block). Appends to out.
-bool router_info_update(Bytes& out, ByteSpan ri);
+// flood flag off, gzipped when that is smaller (ssu2.rst "RouterInfo" block).
+wire::RouterInfoBlock router_info_update(ByteSpan ri);
 
 // What a handshake message carried.
 struct Parsed {

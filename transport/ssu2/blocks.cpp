@@ -681,4 +681,10 @@ std::string block_type_list(ByteSpan b) {
   return out;
 }
 
+std::string block_type_list(const std::vector<Block>& blocks) {
+  std::string out;
+  for (const auto& b : blocks) out += (out.empty() ? "" : ",") + std::to_string(block_type(b));
+  return out;
+}
+
 }  // namespace ssu2::wire
