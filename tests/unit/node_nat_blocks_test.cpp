@@ -12,6 +12,7 @@
 
 #include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
+#include "tests/support/caf_round_trip.hpp"
 
 using namespace ssu2d;
 namespace wire = ssu2::wire;
@@ -70,13 +71,9 @@ BOOST_AUTO_TEST_CASE(printed_by_block_types) {
 
 BOOST_AUTO_TEST_CASE(serialized_as_the_wire_encoding_and_back) {
   NatBlocks in = sample();
-  std::vector<char> buf;
-  caf::binary_serializer sink{nullptr, buf};
-  BOOST_REQUIRE(!sink(in));
-  NatBlocks out;
-  caf::binary_deserializer source{nullptr, buf};
-  BOOST_REQUIRE(!source(out));
-  BOOST_TEST((out.blocks == in.blocks));
+  auto out = test_support::caf_round_trip(nullptr, in);
+  BOOST_REQUIRE(out);
+  BOOST_TEST((out->blocks == in.blocks));
 
   // Bytes that are no valid block list (a DateTime block of 2 bytes) are an error, and leave
   // no blocks.

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "actors/socket_actor.hpp"
+#include "tests/support/caf_round_trip.hpp"
 #include "actors/support/datagram_path.hpp"
 
 using namespace ssu2d;
@@ -151,16 +152,12 @@ BOOST_AUTO_TEST_CASE(addresses_serialize_in_binary) {
   register_messages(cfg);
   caf::actor_system sys{cfg};
   datagram in{*ssu2::Address::parse("2001:db8::7", 4567), {1, 2, 3}, 42};
-  std::vector<char> buf;
-  caf::binary_serializer sink{sys, buf};
-  BOOST_REQUIRE(!sink(in));
-  datagram out;
-  caf::binary_deserializer source{sys, buf};
-  BOOST_REQUIRE(!source(out));
-  BOOST_TEST((out.from == in.from));
-  BOOST_TEST(out.from.to_string() == "[2001:db8::7]:4567");
-  BOOST_TEST(out.bytes == in.bytes);
-  BOOST_TEST(out.conn_id == 42u);
+  auto out = test_support::caf_round_trip(sys, in);
+  BOOST_REQUIRE(out);
+  BOOST_TEST((out->from == in.from));
+  BOOST_TEST(out->from.to_string() == "[2001:db8::7]:4567");
+  BOOST_TEST(out->bytes == in.bytes);
+  BOOST_TEST(out->conn_id == 42u);
   for (auto a : {ssu2::Address::v4(10, 1, 2, 3, 65535), *ssu2::Address::parse("::1", 1)}) {
     std::vector<char> one;
     caf::binary_serializer s1{sys, one};
