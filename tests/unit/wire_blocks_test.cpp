@@ -420,18 +420,8 @@ BOOST_AUTO_TEST_CASE(span_ack_emitter_matches_the_block_encoder) {
   BOOST_TEST(a->ranges.empty());
 }
 
-// The debug helper walks encoded blocks by their headers; truncated or garbage input stops
-// at the first header that does not fit, never reads past the end.
-BOOST_AUTO_TEST_CASE(block_type_list_names_types_and_survives_garbage) {
-  Bytes two;
-  BOOST_REQUIRE(append_block(two, PaddingBlock{3}));
-  BOOST_REQUIRE(append_block(two, DateTimeBlock{1234}));
-  BOOST_TEST(block_type_list(two) == "254,0");
-  BOOST_TEST(block_type_list(ByteSpan(two.data(), 2)).empty());  // half a header
-  const Bytes garbage{9, 0xff, 0xff, 7};                          // length past the end
-  BOOST_TEST(block_type_list(garbage) == "9");
-  BOOST_TEST(block_type_list(ByteSpan()).empty());
-  // Parsed blocks give the same list (UnknownBlock its stored type).
+// The debug helper lists parsed blocks' type numbers (UnknownBlock its stored type).
+BOOST_AUTO_TEST_CASE(block_type_list_names_types) {
   BOOST_TEST(block_type_list(std::vector<Block>{PaddingBlock{3}, DateTimeBlock{1234}}) == "254,0");
   BOOST_TEST(block_type_list(std::vector<Block>{UnknownBlock{99, {}}, RelayTagRequestBlock{}}) == "99,15");
   BOOST_TEST(block_type_list(std::vector<Block>{}).empty());

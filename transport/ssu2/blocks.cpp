@@ -673,14 +673,6 @@ void append_ack_block(Bytes& out, uint32_t ack_through, uint8_t acnt,
   write_ack(w, ack_through, acnt, ranges);
 }
 
-std::string block_type_list(ByteSpan b) {
-  std::string out;
-  for (size_t at = 0; at + kBlockHeaderLen <= b.size();
-       at += kBlockHeaderLen + (size_t(b[at + 1]) << 8 | b[at + 2]))
-    out += (out.empty() ? "" : ",") + std::to_string(b[at]);
-  return out;
-}
-
 std::string block_type_list(const std::vector<Block>& blocks) {
   std::string out;
   for (const auto& b : blocks) out += (out.empty() ? "" : ",") + std::to_string(block_type(b));

@@ -350,10 +350,7 @@ size_t encoded_size(const Block& b);
 // ---- payload codec ----
 // Parse a whole decrypted payload (an empty payload gives an empty vector).
 Result<std::vector<Block>> parse_blocks(ByteSpan payload);
-// "7,2,9": the type numbers of a run of encoded blocks, for debug lines (stops at the first
-// header that does not fit).
-std::string block_type_list(ByteSpan encoded);
-// The same for parsed blocks.
+// "7,2,9": the type numbers of parsed blocks, for debug lines.
 std::string block_type_list(const std::vector<Block>& blocks);
 // Parse a single block's data (no block head). Used by parse_blocks; exposed for tests.
 Result<Block> parse_block(uint8_t type, ByteSpan data);
